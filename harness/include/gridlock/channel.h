@@ -1,0 +1,96 @@
+// gridlock::channel<T>: a Go-style channel. Capacity 0 is unbuffered: send() returns once a receiver
+// has taken the value. receive() returns nullopt once the channel is closed and drained. A send on a
+// closed channel is reported (channel-closed-send) and the value dropped; a send or receive that can
+// never complete shows up as all-threads-blocked.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+#include "gridlock/events.h"
+
+namespace gridlock {
+
+template <class T>
+class channel {
+ public:
+  explicit channel(std::size_t capacity = 0, const char* name = nullptr)
+      : capacity_(capacity),
+        rec_(events::lock_created(this, lock_kind::plain, "gridlock::channel", name)) {}
+  ~channel() { events::lock_destroyed(rec_); }
+  channel(const channel&) = delete;
+  channel& operator=(const channel&) = delete;
+
+  /// Sends a value; false if the channel is closed (reported as a finding).
+  bool send(T value) {
+    internal_scope scope;
+    std::unique_lock<std::mutex> g(mu_);
+    wait_until(g, [&] { return closed_ || capacity_ == 0 || queue_.size() < capacity_; });
+    if (closed_) return closed_send(g);
+    queue_.push_back(std::move(value));
+    const std::uint64_t ticket = ++sent_;
+    changed_.notify_all();
+    if (capacity_ == 0) {
+      wait_until(g, [&] { return received_ >= ticket || closed_; });
+      if (received_ < ticket) return closed_send(g);
+    }
+    return true;
+  }
+
+  /// Receives the next value, waiting for one; nullopt once closed and drained.
+  std::optional<T> receive() {
+    internal_scope scope;
+    std::unique_lock<std::mutex> g(mu_);
+    wait_until(g, [&] { return closed_ || !queue_.empty(); });
+    if (queue_.empty()) return std::nullopt;
+    std::optional<T> value(std::move(queue_.front()));
+    queue_.pop_front();
+    ++received_;
+    changed_.notify_all();
+    return value;
+  }
+
+  /// Closes the channel: pending and later receives drain what is left, then get nullopt.
+  void close() {
+    internal_scope scope;
+    std::lock_guard<std::mutex> g(mu_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+
+  lock_record* record() const noexcept { return rec_; }
+
+ private:
+  /// Waits for `ready`, announcing the block to the detectors (outside our own mutex, since the check
+  /// may pause to confirm a deadlock) only when it really has to wait.
+  template <class Ready>
+  void wait_until(std::unique_lock<std::mutex>& g, Ready ready) {
+    if (ready()) return;
+    g.unlock();
+    events::before_block({wait_kind::channel, this, nullptr, nullptr, access::exclusive, false});
+    g.lock();
+    changed_.wait(g, ready);
+    events::after_wake();
+  }
+
+  bool closed_send(std::unique_lock<std::mutex>& g) {
+    g.unlock();
+    events::report_misuse(finding_kind::channel_closed_send, rec_, "send on a closed channel");
+    return false;
+  }
+
+  std::mutex mu_;
+  std::condition_variable changed_;  // any change: a value in or out, or close
+  std::deque<T> queue_;
+  const std::size_t capacity_;
+  bool closed_ = false;
+  std::uint64_t sent_ = 0;      // values ever queued; the ticket of an unbuffered send
+  std::uint64_t received_ = 0;  // values ever taken
+  lock_record* rec_;
+};
+
+}  // namespace gridlock

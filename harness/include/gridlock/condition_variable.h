@@ -1,0 +1,96 @@
+// gridlock::condition_variable: a drop-in for std::condition_variable over
+// std::unique_lock<gridlock::mutex>. A wait releases the mutex for the detectors exactly as it does for
+// real, marks the thread blocked (so a lost wakeup ends as all-threads-blocked), and re-acquires the
+// mutex as an ordinary acquisition (so hold-and-wait orders show in the lock-order graph).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include "gridlock/mutex.h"
+
+namespace gridlock {
+
+class condition_variable {
+ public:
+  explicit condition_variable(const char* name = nullptr)
+      : rec_(events::lock_created(this, lock_kind::plain, "gridlock::condition_variable", name)) {}
+  ~condition_variable() { events::lock_destroyed(rec_); }
+  condition_variable(const condition_variable&) = delete;
+  condition_variable& operator=(const condition_variable&) = delete;
+
+  void notify_one() noexcept {
+    detail::internally([&] { impl_.notify_one(); });
+  }
+  void notify_all() noexcept {
+    detail::internally([&] { impl_.notify_all(); });
+  }
+
+  void wait(std::unique_lock<mutex>& lk) {
+    wait_with(lk, false, [](std::unique_lock<std::mutex>& inner, std::condition_variable& cv) {
+      cv.wait(inner);
+      return std::cv_status::no_timeout;
+    });
+  }
+  template <class Predicate>
+  void wait(std::unique_lock<mutex>& lk, Predicate pred) {
+    while (!pred()) wait(lk);
+  }
+
+  template <class Clock, class Duration>
+  std::cv_status wait_until(std::unique_lock<mutex>& lk,
+                            const std::chrono::time_point<Clock, Duration>& t) {
+    return wait_with(lk, true, [&](std::unique_lock<std::mutex>& inner, std::condition_variable& cv) {
+      return cv.wait_until(inner, t);
+    });
+  }
+  template <class Clock, class Duration, class Predicate>
+  bool wait_until(std::unique_lock<mutex>& lk, const std::chrono::time_point<Clock, Duration>& t,
+                  Predicate pred) {
+    while (!pred()) {
+      if (wait_until(lk, t) == std::cv_status::timeout) return pred();
+    }
+    return true;
+  }
+  template <class Rep, class Period>
+  std::cv_status wait_for(std::unique_lock<mutex>& lk, const std::chrono::duration<Rep, Period>& d) {
+    return wait_until(lk, std::chrono::steady_clock::now() + d);
+  }
+  template <class Rep, class Period, class Predicate>
+  bool wait_for(std::unique_lock<mutex>& lk, const std::chrono::duration<Rep, Period>& d,
+                Predicate pred) {
+    return wait_until(lk, std::chrono::steady_clock::now() + d, std::move(pred));
+  }
+
+  lock_record* record() const noexcept { return rec_; }
+
+ private:
+  /// One wait: checks the mutex is held, hands it over to the real wait, takes it back.
+  template <class RealWait>
+  std::cv_status wait_with(std::unique_lock<mutex>& lk, bool timed, RealWait&& real_wait) {
+    mutex* m = lk.mutex();
+    if (m == nullptr || !lk.owns_lock() || !events::holds(m->record(), access::exclusive)) {
+      events::report_misuse(finding_kind::cv_wait_unlocked, rec_,
+                            "condition variable wait without its mutex held");
+      return std::cv_status::no_timeout;  // a spurious wakeup: callers must re-check anyway
+    }
+    events::before_unlock(m->record(), access::exclusive);
+    events::before_block({wait_kind::condition, this, nullptr, nullptr, access::exclusive, timed});
+    std::cv_status status = detail::internally([&] {
+      std::unique_lock<std::mutex> inner(m->impl_, std::adopt_lock);
+      std::cv_status s = real_wait(inner, impl_);
+      inner.release();
+      return s;
+    });
+    events::after_wake();
+    events::before_lock(m->record(), access::exclusive, attempt::blocking);
+    events::after_lock(m->record(), access::exclusive, attempt::blocking, true);
+    return status;
+  }
+
+  std::condition_variable impl_;
+  lock_record* rec_;
+};
+
+}  // namespace gridlock

@@ -1,0 +1,116 @@
+// The one event API between the world (gridlock:: primitives, the LD_PRELOAD interposer) and the
+// detectors. Modelled on LLVM's sanitizer_deadlock_detector_interface.h: before-lock, after-lock,
+// before-unlock, plus block/wake and thread start/exit, so any source of sync events drives every
+// detector the same way.
+//
+// Contract for callers:
+//  - Every lock is announced with lock_created() before its first event and lock_destroyed() after its
+//    last; the returned record is the lock's identity for its whole life (never reused).
+//  - An acquisition is before_lock() then, once the attempt has finished, after_lock() with whether it
+//    succeeded. A caller that will block should first try without blocking and call before_block()
+//    only when it really must wait: the uncontended path then never touches the wait-for graph.
+//  - before_unlock() is called before releasing; if it returns false the release is invalid (not the
+//    owner, or not locked) and must not be performed.
+//  - before_block()/after_wake() bracket every wait that can last: a contended lock, a join, a condition
+//    variable, a channel, a wait group. Timed waits pass timed = true: they end by themselves and so are
+//    never part of a deadlock.
+//  - Calls are thread-safe. An event that produces a finding may, by the active policy (runtime.h), end
+//    the process or throw gridlock::finding_error from before_lock()/before_block(); all other functions
+//    never throw.
+//  - While a thread is inside a primitive's own implementation it is in an internal_scope: the
+//    interposer ignores the pthread calls made there, so one operation is never reported twice.
+#pragma once
+
+#include <cstdint>
+
+#include "gridlock/finding.h"
+
+namespace gridlock {
+
+/// How a lock behaves; decides which misuse checks apply.
+enum class lock_kind : std::uint8_t {
+  plain,      ///< exclusive, non-recursive: std::mutex, gridlock::mutex, gridlock::timed_mutex
+  recursive,  ///< exclusive, may be re-locked by its owner
+  shared,     ///< reader-writer: std::shared_mutex, pthread_rwlock_t
+};
+
+/// Whether a lock is taken for writing or reading.
+enum class access : std::uint8_t { exclusive, shared };
+
+/// How an acquisition is attempted. A try-lock adds no lock-order edge: it cannot block.
+enum class attempt : std::uint8_t { blocking, try_once, timed };
+
+/// What a blocked thread is waiting for.
+enum class wait_kind : std::uint8_t { none, lock, thread, condition, channel, wait_group };
+
+struct lock_record;    // opaque: owned by the runtime
+struct thread_record;  // opaque: owned by the runtime
+
+/// One wait, as passed to before_block(). `object` identifies what is waited on for reports; `lock` is
+/// set for lock waits, `thread` for joins. `access` is the mode a lock wait asks for.
+struct wait_target {
+  wait_kind kind = wait_kind::none;
+  const void* object = nullptr;
+  lock_record* lock = nullptr;
+  thread_record* thread = nullptr;
+  gridlock::access access = gridlock::access::exclusive;
+  bool timed = false;
+};
+
+namespace events {
+
+/// Registers a lock. `type_name` is a static string such as "gridlock::mutex"; `name` (may be null) is
+/// the user's name for it and is copied. Captures the creation stack. Never returns null.
+lock_record* lock_created(const void* address, lock_kind kind, const char* type_name,
+                          const char* name) noexcept;
+/// Unregisters a lock: it leaves the lock-order graph, so a new lock at the same address starts clean.
+/// Reports destroy-locked if some thread still holds it.
+void lock_destroyed(lock_record* lock) noexcept;
+
+/// Before an acquisition attempt: misuse checks (recursive-lock, lock-upgrade) and, unless `how` is
+/// try_once, lock-order edges from every lock this thread holds. May end the process or throw.
+void before_lock(lock_record* lock, access mode, attempt how);
+/// After the attempt: on success the lock joins this thread's held set.
+void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noexcept;
+/// Before a release. Returns false (after reporting unlock-not-owner) if this thread does not hold it.
+bool before_unlock(lock_record* lock, access mode) noexcept;
+
+/// The thread is about to wait. Checks the wait-for graph: a cycle is reported as a deadlock, and every
+/// known thread blocked as all-threads-blocked. May end the process or throw.
+void before_block(const wait_target& target);
+/// The wait ended (woken, timed out or acquired).
+void after_wake() noexcept;
+
+/// Called by a new thread before its body runs; `name` may be null. Returns its record.
+thread_record* thread_started(const char* name) noexcept;
+/// Called by a thread right before it exits: reports lock-held-at-exit.
+void thread_exiting() noexcept;
+/// The record of the calling thread, created on first use (main thread, threads not started by us).
+thread_record* current_thread() noexcept;
+
+/// The record of the thread with this pthread_t, or null if it never announced itself.
+thread_record* find_thread(unsigned long pthread_handle) noexcept;
+
+/// Whether the calling thread holds `lock` in `mode` (shared also matches an exclusive hold).
+bool holds(const lock_record* lock, access mode) noexcept;
+
+/// Reports a misuse that is not about a lock acquisition (cv-wait-unlocked, wait-group-negative,
+/// channel-closed-send) on `object`, a record from lock_created(): channels, wait groups and condition
+/// variables register there too, as never-locked objects, so reports can name them.
+void report_misuse(finding_kind kind, lock_record* object, const char* message);
+
+}  // namespace events
+
+/// Marks the calling thread as inside a primitive's own implementation: the interposer passes the
+/// pthread calls made meanwhile straight through. Nests.
+class internal_scope {
+ public:
+  internal_scope() noexcept;
+  ~internal_scope();
+  internal_scope(const internal_scope&) = delete;
+  internal_scope& operator=(const internal_scope&) = delete;
+  /// True while the calling thread is inside at least one internal_scope.
+  static bool active() noexcept;
+};
+
+}  // namespace gridlock

@@ -1,0 +1,58 @@
+// The event sequence every gridlock lock runs around its real lock operations, written once so each
+// primitive is only its real implementation plus a call here. See events.h for the contract.
+#pragma once
+
+#include "gridlock/events.h"
+
+namespace gridlock::detail {
+
+/// Runs `op` inside an internal_scope, so an interposer ignores the pthread calls it makes.
+template <class Op>
+decltype(auto) internally(Op&& op) {
+  internal_scope scope;
+  return op();
+}
+
+/// A blocking acquisition: try first, announce the block only if the lock is taken.
+template <class TryOp, class LockOp>
+void acquire(lock_record* rec, const void* object, access mode, TryOp&& try_op, LockOp&& lock_op) {
+  events::before_lock(rec, mode, attempt::blocking);
+  if (!internally(try_op)) {
+    events::before_block({wait_kind::lock, object, rec, nullptr, mode, false});
+    internally(lock_op);
+    events::after_wake();
+  }
+  events::after_lock(rec, mode, attempt::blocking, true);
+}
+
+/// A single non-blocking attempt.
+template <class TryOp>
+bool try_acquire(lock_record* rec, access mode, TryOp&& try_op) {
+  events::before_lock(rec, mode, attempt::try_once);
+  const bool acquired = internally(try_op);
+  events::after_lock(rec, mode, attempt::try_once, acquired);
+  return acquired;
+}
+
+/// An attempt that gives up after a deadline: it may wait, but is never part of a deadlock.
+template <class TryOp, class TimedOp>
+bool timed_acquire(lock_record* rec, const void* object, access mode, TryOp&& try_op,
+                   TimedOp&& timed_op) {
+  events::before_lock(rec, mode, attempt::timed);
+  bool acquired = internally(try_op);
+  if (!acquired) {
+    events::before_block({wait_kind::lock, object, rec, nullptr, mode, true});
+    acquired = internally(timed_op);
+    events::after_wake();
+  }
+  events::after_lock(rec, mode, attempt::timed, acquired);
+  return acquired;
+}
+
+/// A release; skipped (after the finding is reported) when this thread does not hold the lock.
+template <class UnlockOp>
+void release(lock_record* rec, access mode, UnlockOp&& unlock_op) {
+  if (events::before_unlock(rec, mode)) internally(unlock_op);
+}
+
+}  // namespace gridlock::detail

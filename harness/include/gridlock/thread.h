@@ -1,0 +1,65 @@
+// gridlock::thread: std::thread that announces itself to the detectors, so a join is a wait the
+// wait-for graph understands ("join while holding the lock the joined thread needs") and its name shows
+// in reports. Construct with thread::named(...) to give it a name. (Any thread's exit is checked for
+// held locks; that needs no wrapper.)
+#pragma once
+
+#include <functional>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "gridlock/events.h"
+
+namespace gridlock {
+
+class thread {
+ public:
+  thread() noexcept = default;
+  template <class F, class... Args>
+  explicit thread(F&& f, Args&&... args)
+      : thread(name_tag{}, std::string(), std::forward<F>(f), std::forward<Args>(args)...) {}
+
+  /// A thread with a name for reports.
+  template <class F, class... Args>
+  static thread named(std::string name, F&& f, Args&&... args) {
+    return thread(name_tag{}, std::move(name), std::forward<F>(f), std::forward<Args>(args)...);
+  }
+
+  thread(thread&&) noexcept = default;
+  thread& operator=(thread&&) noexcept = default;
+
+  bool joinable() const noexcept { return impl_.joinable(); }
+  std::thread::id get_id() const noexcept { return impl_.get_id(); }
+  std::thread::native_handle_type native_handle() { return impl_.native_handle(); }
+  void detach() { impl_.detach(); }
+
+  /// Joins, telling the wait-for graph which thread this one now waits for.
+  void join() {
+    wait_target target;
+    target.kind = wait_kind::thread;
+    target.object = this;
+    target.thread = events::find_thread(impl_.native_handle());
+    events::before_block(target);
+    {
+      internal_scope scope;
+      impl_.join();
+    }
+    events::after_wake();
+  }
+
+ private:
+  struct name_tag {};
+  template <class F, class... Args>
+  thread(name_tag, std::string name, F&& f, Args&&... args)
+      : impl_(
+            [name = std::move(name)](auto&& body, auto&&... a) {
+              events::thread_started(name.empty() ? nullptr : name.c_str());
+              std::invoke(std::forward<decltype(body)>(body), std::forward<decltype(a)>(a)...);
+            },
+            std::forward<F>(f), std::forward<Args>(args)...) {}
+
+  std::thread impl_;
+};
+
+}  // namespace gridlock

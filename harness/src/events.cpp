@@ -1,0 +1,184 @@
+// The event API's implementation: keeps each thread's held set and each lock's holders, runs the misuse
+// checks, and drives the lock-order and wait-for detectors. The uncontended path (before_lock,
+// after_lock, before_unlock with nothing new) touches only the calling thread's record and the lock's
+// own atomics: no allocation, no global lock, no stack capture.
+#include <cstdio>
+#include <cstring>
+
+#include "gridlock/events.h"
+#include "lock_order_detector.h"
+#include "misuse.h"
+#include "runtime_core.h"
+#include "wait_for_detector.h"
+
+namespace gridlock {
+namespace {
+
+thread_local int t_internal_depth [[gnu::tls_model("initial-exec")]] = 0;
+std::atomic<std::uint32_t> g_next_lock_id{1};
+
+void add_held(thread_record& self, lock_record& lock, access mode) {
+  const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
+  if (n == thread_record::max_held) {
+    ++self.untracked;  // beyond the bound: still correct, just not in the graph
+    return;
+  }
+  held_lock& h = self.held[n];
+  h.lock.store(&lock, std::memory_order_relaxed);
+  h.mode.store(mode, std::memory_order_relaxed);
+  h.depth = 1;
+  h.acquired_at = lock.first_acquired.load(std::memory_order_relaxed);
+  if (h.acquired_at == 0) {
+    // The first acquisition of a lock is new: its stack is the held side of later edges.
+    h.acquired_at = capture_stack(2);
+    lock.first_acquired.store(h.acquired_at, std::memory_order_relaxed);
+  }
+  self.held_count.store(n + 1, std::memory_order_release);
+  if (mode == access::exclusive) self.gate_signature ^= lock.hash;
+}
+
+void remove_held(thread_record& self, held_lock* h) {
+  lock_record* lock = h->lock.load(std::memory_order_relaxed);
+  if (h->mode.load(std::memory_order_relaxed) == access::exclusive) self.gate_signature ^= lock->hash;
+  const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
+  held_lock* last = &self.held[n - 1];
+  // Locks are usually released in reverse order, so this is mostly a no-op; otherwise keep the order.
+  for (held_lock* p = h; p != last; ++p) {
+    p->lock.store(p[1].lock.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    p->mode.store(p[1].mode.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    p->depth = p[1].depth;
+    p->acquired_at = p[1].acquired_at;
+  }
+  self.held_count.store(n - 1, std::memory_order_release);
+  last->lock.store(nullptr, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+internal_scope::internal_scope() noexcept { ++t_internal_depth; }
+internal_scope::~internal_scope() { --t_internal_depth; }
+bool internal_scope::active() noexcept { return t_internal_depth > 0; }
+
+namespace events {
+
+lock_record* lock_created(const void* address, lock_kind kind, const char* type_name, const char* name) noexcept {
+  auto* l = new lock_record;
+  l->id = g_next_lock_id.fetch_add(1, std::memory_order_relaxed);
+  l->hash = mix64(l->id);
+  l->kind = kind;
+  l->type_name = type_name != nullptr ? type_name : "lock";
+  if (name != nullptr) std::snprintf(l->name, sizeof l->name, "%s", name);
+  l->address = address;
+  l->created_at = capture_stack(1);
+  return l;
+}
+
+void lock_destroyed(lock_record* lock) noexcept {
+  if (lock == nullptr) return;
+  thread_record& self = *threads::self();
+  const bool held = lock->owner.load(std::memory_order_acquire) != nullptr ||
+                    lock->readers.load(std::memory_order_acquire) > 0;
+  if (held) misuse::destroy_locked(self, *lock);
+  lock_order::forget(*lock);
+  while (held_lock* h = self.find_held(lock)) remove_held(self, h);
+  // A record another thread still holds stays allocated: that thread will still unlock it.
+  if (lock->owner.load(std::memory_order_acquire) == nullptr && lock->readers.load(std::memory_order_acquire) == 0)
+    delete lock;
+}
+
+void before_lock(lock_record* lock, access mode, attempt how) {
+  thread_record& self = *threads::self();
+  if (held_lock* h = self.find_held(lock)) {
+    const bool holds_exclusive = h->mode.load(std::memory_order_relaxed) == access::exclusive;
+    if (lock->kind == lock_kind::recursive && holds_exclusive && mode == access::exclusive) return;
+    if (how == attempt::blocking) {
+      if (!holds_exclusive && mode == access::exclusive)
+        misuse::lock_upgrade(self, *lock);
+      else
+        misuse::recursive_lock(self, *lock, mode);
+    }
+    return;
+  }
+  if (how == attempt::blocking && self.held_count.load(std::memory_order_relaxed) != 0)
+    lock_order::before_acquire(self, *lock, mode);
+}
+
+void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noexcept {
+  if (!acquired) return;
+  thread_record& self = *threads::self();
+  if (lock->kind == lock_kind::recursive) {
+    if (held_lock* h = self.find_held(lock)) {
+      ++h->depth;
+      return;
+    }
+  }
+  add_held(self, *lock, mode);
+  if (mode == access::exclusive)
+    lock->owner.store(&self, std::memory_order_release);
+  else
+    lock->readers.fetch_add(1, std::memory_order_acq_rel);
+}
+
+bool before_unlock(lock_record* lock, access mode) noexcept {
+  thread_record& self = *threads::self();
+  held_lock* h = self.find_held(lock);
+  if (h == nullptr || h->mode.load(std::memory_order_relaxed) != mode) {
+    if (self.untracked > 0 && lock->owner.load(std::memory_order_relaxed) == &self) {
+      --self.untracked;  // held beyond max_held: it was never in the held set
+      lock->owner.store(nullptr, std::memory_order_release);
+      return true;
+    }
+    misuse::unlock_not_owner(self, *lock, mode);
+    return false;
+  }
+  if (--h->depth > 0) return true;
+  remove_held(self, h);
+  if (mode == access::exclusive)
+    lock->owner.store(nullptr, std::memory_order_release);
+  else
+    lock->readers.fetch_sub(1, std::memory_order_acq_rel);
+  return true;
+}
+
+void before_block(const wait_target& target) {
+  thread_record& self = *threads::self();
+  try {
+    wait_for::before_block(self, target);
+  } catch (...) {
+    wait_for::after_wake(self);  // the wait will not happen
+    throw;
+  }
+}
+
+void after_wake() noexcept { wait_for::after_wake(*threads::self()); }
+
+thread_record* thread_started(const char* name) noexcept { return register_thread(name); }
+
+void thread_exiting() noexcept {
+  thread_record* self = threads::self();
+  if (!self->alive.load(std::memory_order_relaxed)) return;
+  if (!self->is_main && (self->held_count.load(std::memory_order_relaxed) > 0 || self->untracked > 0))
+    misuse::held_at_exit(*self);
+  unregister_thread(self);
+  try {
+    wait_for::after_thread_exit();
+  } catch (...) {
+    // A thread that is ending cannot take an exception; the finding is already reported.
+  }
+}
+
+thread_record* current_thread() noexcept { return threads::self(); }
+
+thread_record* find_thread(unsigned long pthread_handle) noexcept { return threads::find(pthread_handle); }
+
+bool holds(const lock_record* lock, access mode) noexcept {
+  held_lock* h = threads::self()->find_held(lock);
+  return h != nullptr && (mode == access::shared || h->mode.load(std::memory_order_relaxed) == access::exclusive);
+}
+
+void report_misuse(finding_kind kind, lock_record* object, const char* message) {
+  misuse::on_object(*threads::self(), kind, object, message);
+}
+
+}  // namespace events
+}  // namespace gridlock

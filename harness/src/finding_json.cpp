@@ -1,0 +1,145 @@
+#include "finding_json.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+namespace gridlock {
+namespace {
+
+using nlohmann::json;
+
+std::string hex(std::uintptr_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(v));
+  return buf;
+}
+
+json encode_stack(const raw_stack& stack) {
+  json frames = json::array();
+  for (std::uintptr_t pc : stack) {
+    const code_location where = locate(pc);
+    frames.push_back({{"address", hex(pc)}, {"module", where.module}, {"offset", hex(where.offset)}});
+  }
+  return frames;
+}
+
+void symbolize_stack(json& stack, symbolizer& s) {
+  if (!stack.is_array()) return;
+  for (json& fr : stack) {
+    if (fr.contains("function")) continue;
+    code_location loc;
+    loc.module = fr.value("module", "");
+    loc.offset = std::stoull(fr.value("offset", "0x0"), nullptr, 16);
+    loc.address = std::stoull(fr.value("address", "0x0"), nullptr, 16);
+    const frame resolved = s.resolve(loc);
+    fr["function"] = resolved.function;
+    fr["file"] = resolved.file;
+    fr["line"] = resolved.line;
+  }
+}
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// The identity of a stack for fingerprints: the first user frame's function (file base name if the
+// function is unknown, module+offset as the last resort).
+std::string site(const json& stack) {
+  const json fr = first_user_frame(stack);
+  if (fr.is_null()) return "?";
+  if (!fr.value("function", "").empty()) return fr.value("function", "");
+  std::string module = fr.value("module", "");
+  module = module.substr(module.find_last_of('/') + 1);
+  return module + "+" + fr.value("offset", "");
+}
+
+// The qualified name without a leading return type ("void gridlock::detail::acquire<...>(...)").
+std::string_view qualified_name(std::string_view fn) {
+  const std::size_t space = fn.find(' ');
+  if (space != std::string_view::npos && space < fn.find_first_of("<(:")) return fn.substr(space + 1);
+  return fn;
+}
+
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+json encode_finding(const finding& f) {
+  json j;
+  j["kind"] = std::string(to_string(f.kind));
+  j["message"] = f.message;
+  j["locks"] = json::array();
+  for (const lock_info& l : f.locks)
+    j["locks"].push_back({{"id", l.id}, {"name", l.name}, {"type", l.type}, {"address", hex(l.address)},
+                          {"created", encode_stack(l.created)}});
+  j["threads"] = json::array();
+  for (const thread_info& t : f.threads) j["threads"].push_back({{"id", t.id}, {"tid", t.tid}, {"name", t.name}});
+  j["edges"] = json::array();
+  for (const edge_info& e : f.edges)
+    j["edges"].push_back({{"from", e.from}, {"to", e.to},
+                          {"from_mode", e.from_shared ? "shared" : "exclusive"},
+                          {"to_mode", e.to_shared ? "shared" : "exclusive"}, {"thread", e.thread},
+                          {"held_stack", encode_stack(e.held_stack)},
+                          {"acquire_stack", encode_stack(e.acquire_stack)}});
+  j["waits"] = json::array();
+  for (const wait_info& w : f.waits) {
+    json jw = {{"thread", w.thread}, {"waits_for", w.waits_for}, {"holds", w.holds}, {"stack", encode_stack(w.stack)}};
+    if (w.lock) jw["lock"] = *w.lock;
+    j["waits"].push_back(std::move(jw));
+  }
+  j["stack"] = encode_stack(f.stack);
+  return j;
+}
+
+void symbolize_finding(json& f, symbolizer& s) {
+  symbolize_stack(f["stack"], s);
+  for (json& l : f["locks"]) symbolize_stack(l["created"], s);
+  for (json& e : f["edges"]) {
+    symbolize_stack(e["held_stack"], s);
+    symbolize_stack(e["acquire_stack"], s);
+  }
+  for (json& w : f["waits"]) symbolize_stack(w["stack"], s);
+}
+
+bool is_plumbing_frame(const json& fr) {
+  const std::string full = fr.value("function", "");
+  const std::string_view fn = qualified_name(full);
+  const std::string module = fr.value("module", "");
+  if (starts_with(fn, "gridlock::") || starts_with(fn, "std::") || starts_with(fn, "__gnu_cxx::") ||
+      starts_with(fn, "__gthread") || starts_with(fn, "pthread_") || starts_with(fn, "__pthread") ||
+      starts_with(fn, "_start") || starts_with(fn, "__libc_start") ||
+      starts_with(fn, "start_thread") || starts_with(fn, "clone"))
+    return true;
+  const std::string base = module.substr(module.find_last_of('/') + 1);
+  return starts_with(base, "libc.so") || starts_with(base, "libstdc++") || starts_with(base, "libgridlock");
+}
+
+json first_user_frame(const json& stack) {
+  if (!stack.is_array()) return nullptr;
+  for (const json& fr : stack)
+    if (!is_plumbing_frame(fr)) return fr;
+  return nullptr;
+}
+
+void add_fingerprint(json& f) {
+  std::vector<std::string> parts;
+  for (const json& e : f.value("edges", json::array()))
+    parts.push_back(site(e.value("held_stack", json::array())) + ">" + site(e.value("acquire_stack", json::array())));
+  for (const json& w : f.value("waits", json::array())) parts.push_back("wait@" + site(w.value("stack", json::array())));
+  if (parts.empty()) parts.push_back("at@" + site(f.value("stack", json::array())));
+  // Sorted: the same cycle entered at another edge, or the same threads listed in another order,
+  // is the same finding.
+  std::sort(parts.begin(), parts.end());
+  parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
+  std::string text = f.value("kind", "");
+  for (const std::string& p : parts) text += "|" + p;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a(text)));
+  f["fingerprint"] = buf;
+}
+
+}  // namespace gridlock

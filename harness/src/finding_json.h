@@ -1,0 +1,31 @@
+// The JSON form of a finding (docs/report-format.md), built in three steps so the process that found
+// it never has to symbolize: encode_finding() (in the process under test) writes every stack frame as
+// {address, module, offset}; symbolize_finding() (in whatever process writes the report) adds
+// function, file and line; add_fingerprint() then derives the fingerprint from code locations, so it is
+// the same in every run and process of the same program.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "gridlock/finding.h"
+#include "symbolize.h"
+
+namespace gridlock {
+
+/// The finding with located (not yet symbolized) frames. Call in the process the stacks belong to.
+nlohmann::json encode_finding(const finding& f);
+/// Adds function/file/line to every frame of an encoded finding.
+void symbolize_finding(nlohmann::json& f, symbolizer& s);
+/// Sets f["fingerprint"]: a 16-hex-digit hash of the kind and the code locations involved (function
+/// names of the first frames outside Gridlock and the standard library), independent of addresses,
+/// thread ids, lock ids and timing, and of where in the cycle the detector entered it.
+void add_fingerprint(nlohmann::json& f);
+
+/// Whether a symbolized frame belongs to Gridlock itself or to the C/C++ runtime (lock_guard,
+/// pthread_mutex_lock, ...): such frames are shown but never name a finding's location.
+bool is_plumbing_frame(const nlohmann::json& frame);
+/// The first frame of a symbolized stack that is not plumbing, or null JSON if none.
+nlohmann::json first_user_frame(const nlohmann::json& stack);
+
+}  // namespace gridlock

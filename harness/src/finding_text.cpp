@@ -1,0 +1,74 @@
+#include "finding_text.h"
+
+#include "finding_json.h"
+
+namespace gridlock {
+namespace {
+
+using nlohmann::json;
+
+std::string lock_label(const json& f, std::uint64_t id) {
+  for (const json& l : f.value("locks", json::array()))
+    if (l.value("id", std::uint64_t{0}) == id)
+      return l.value("name", "").empty() ? l.value("type", "lock") + "#" + std::to_string(id) : l.value("name", "");
+  return "#" + std::to_string(id);
+}
+
+std::string thread_label(const json& f, std::uint32_t id) {
+  for (const json& t : f.value("threads", json::array()))
+    if (t.value("id", 0u) == id && !t.value("name", "").empty())
+      return "thread " + std::to_string(id) + " (" + t.value("name", "") + ")";
+  return "thread " + std::to_string(id);
+}
+
+void append_stack(std::string& out, const json& stack, const std::string& indent, int frames) {
+  int shown = 0;
+  for (const json& fr : stack) {
+    if (is_plumbing_frame(fr)) continue;
+    if (shown++ == frames) break;
+    out += indent + "  at " + frame_text(fr) + "\n";
+  }
+  if (shown == 0) out += indent + "  (no user frames; build with -g and frame info for stacks)\n";
+}
+
+}  // namespace
+
+std::string frame_text(const json& fr) {
+  std::string fn = fr.value("function", "");
+  if (fn.empty()) {
+    std::string module = fr.value("module", "");
+    fn = module.substr(module.find_last_of('/') + 1) + "+" + fr.value("offset", "");
+  }
+  const std::string file = fr.value("file", "");
+  if (file.empty()) return fn;
+  return fn + " (" + file.substr(file.find_last_of('/') + 1) + ":" + std::to_string(fr.value("line", 0)) + ")";
+}
+
+std::string render_text(const json& f, int frames) {
+  std::string out = "gridlock: " + f.value("kind", "") + " [" + f.value("fingerprint", "") + "]\n  " +
+                    f.value("message", "") + "\n";
+  for (const json& e : f.value("edges", json::array())) {
+    const std::string from = lock_label(f, e.value("from", std::uint64_t{0}));
+    const std::string to = lock_label(f, e.value("to", std::uint64_t{0}));
+    out += "  " + thread_label(f, e.value("thread", 0u)) + ": " + from + " -> " + to + "\n";
+    out += "    acquired " + to + " while holding " + from + ":\n";
+    append_stack(out, e.value("acquire_stack", json::array()), "    ", frames);
+    out += "    " + from + " was acquired:\n";
+    append_stack(out, e.value("held_stack", json::array()), "    ", frames);
+  }
+  if (f.value("edges", json::array()).empty()) {
+    for (const json& w : f.value("waits", json::array())) {
+      std::string holds;
+      for (const json& id : w.value("holds", json::array()))
+        holds += (holds.empty() ? "" : ", ") + lock_label(f, id.get<std::uint64_t>());
+      out += "  " + thread_label(f, w.value("thread", 0u));
+      if (!w.value("waits_for", "").empty()) out += " waits for " + w.value("waits_for", "");
+      if (!holds.empty()) out += ", holding " + holds;
+      out += ":\n";
+      append_stack(out, w.value("stack", json::array()), "  ", frames);
+    }
+  }
+  return out;
+}
+
+}  // namespace gridlock

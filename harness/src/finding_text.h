@@ -1,0 +1,15 @@
+// A symbolized finding (finding_json.h) as text a person reads in a terminal: the message, then per
+// edge or thread its first frames outside Gridlock and the standard library.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace gridlock {
+
+/// Renders one finding; `frames` is how many user frames to show per stack.
+std::string render_text(const nlohmann::json& finding, int frames = 3);
+/// "function (file:line)" for one frame, file shortened to its base name.
+std::string frame_text(const nlohmann::json& frame);
+
+}  // namespace gridlock

@@ -1,0 +1,200 @@
+// The lock-order detector's slow path: the graph, each edge's first stacks and gate set, and the cycle
+// search. Everything here runs under one internal lock; findings are reported after it is released.
+#include <algorithm>
+#include <iterator>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "graph.h"
+#include "internal_lock.h"
+#include "known_keys.h"
+#include "lock_order_detector.h"
+
+namespace gridlock::lock_order {
+namespace {
+
+// Cycles longer than this, or more than this many per new edge, are not enumerated: real inversions
+// are short, and the search must stay cheap on large graphs.
+constexpr std::size_t max_cycle_locks = 32;
+constexpr std::size_t max_cycles_per_edge = 64;
+
+struct edge_data {
+  thread_info thread;
+  stack_id held_stack = 0;
+  stack_id acquire_stack = 0;
+  bool first_from_shared = false;
+  bool first_to_shared = false;
+  bool from_exclusive_seen = false;  // `from` was held for writing at some observation
+  bool to_exclusive_seen = false;    // `to` was wanted for writing at some observation
+  std::vector<std::uint32_t> gates;  // sorted; locks held exclusively at *every* observation
+};
+
+struct detector {
+  internal_lock mu;
+  known_keys keys;
+  graph locks;
+  std::unordered_map<std::uint64_t, edge_data> edges;   // key: from << 32 | to
+  std::unordered_map<std::uint32_t, lock_record*> nodes;
+  std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> node_edges;  // keys touching a node
+  std::set<std::vector<std::uint32_t>> reported;        // cycles, rotated to start at the smallest id
+};
+
+detector& the_detector() {
+  static auto* d = new detector;  // never destroyed: locks may be taken during static destruction
+  return *d;
+}
+
+std::uint64_t edge_key(std::uint32_t from, std::uint32_t to) { return (std::uint64_t{from} << 32) | to; }
+
+std::vector<std::uint32_t> exclusive_gates(const thread_record& self, const lock_record* except) {
+  std::vector<std::uint32_t> gates;
+  const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const lock_record* l = self.held[i].lock.load(std::memory_order_relaxed);
+    if (l != except && self.held[i].mode.load(std::memory_order_relaxed) == access::exclusive)
+      gates.push_back(l->id);
+  }
+  std::sort(gates.begin(), gates.end());
+  return gates;
+}
+
+// Whether this cycle could really hang: no common gate, and every lock on it can block its waiter.
+bool can_deadlock(const detector& d, const std::vector<std::uint32_t>& cycle) {
+  std::vector<std::uint32_t> common;
+  for (std::size_t i = 0; i < cycle.size(); ++i) {
+    const std::uint32_t from = cycle[i], to = cycle[(i + 1) % cycle.size()];
+    const std::uint32_t next = cycle[(i + 2) % cycle.size()];
+    const edge_data& in = d.edges.at(edge_key(from, to));
+    const edge_data& out = d.edges.at(edge_key(to, next));
+    // At lock `to`: one thread wants it (in), another holds it while wanting the next (out).
+    if (!in.to_exclusive_seen && !out.from_exclusive_seen) return false;  // read-read only
+    if (i == 0) {
+      common = in.gates;
+    } else {
+      std::vector<std::uint32_t> both;
+      std::set_intersection(common.begin(), common.end(), in.gates.begin(), in.gates.end(),
+                            std::back_inserter(both));
+      common.swap(both);
+    }
+  }
+  return common.empty();
+}
+
+std::vector<std::uint32_t> canonical(std::vector<std::uint32_t> cycle) {
+  std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
+  return cycle;
+}
+
+finding make_finding(const detector& d, const std::vector<std::uint32_t>& cycle) {
+  finding f;
+  f.kind = finding_kind::lock_order_cycle;
+  std::string names;
+  std::set<std::uint32_t> seen_threads;
+  for (std::size_t i = 0; i < cycle.size(); ++i) {
+    const std::uint32_t from = cycle[i], to = cycle[(i + 1) % cycle.size()];
+    f.locks.push_back(describe(*d.nodes.at(from)));
+    const edge_data& e = d.edges.at(edge_key(from, to));
+    edge_info edge;
+    edge.from = from;
+    edge.to = to;
+    edge.from_shared = e.first_from_shared;
+    edge.to_shared = e.first_to_shared;
+    edge.thread = e.thread.id;
+    edge.held_stack = stack_of(e.held_stack);
+    edge.acquire_stack = stack_of(e.acquire_stack);
+    f.edges.push_back(std::move(edge));
+    if (seen_threads.insert(e.thread.id).second) f.threads.push_back(e.thread);
+    const lock_info& l = f.locks.back();
+    names += (i ? " -> " : "") + (l.name.empty() ? l.type + "#" + std::to_string(l.id) : l.name);
+  }
+  const lock_info& first = f.locks.front();
+  names += " -> " + (first.name.empty() ? first.type + "#" + std::to_string(first.id) : first.name);
+  f.message = "potential deadlock: locks are taken in a cycle (" + names + ")";
+  return f;
+}
+
+// Looks for unreported cycles through from -> to; appends findings to `out`.
+void find_cycles(detector& d, std::uint32_t from, std::uint32_t to, std::vector<finding>& out) {
+  d.locks.for_each_path(to, from, max_cycles_per_edge, max_cycle_locks,
+                        [&](std::span<const graph::node> path) {
+                          std::vector<std::uint32_t> cycle{from};
+                          if (from != to) cycle.insert(cycle.end(), path.begin(), path.end() - 1);
+                          if (!can_deadlock(d, cycle)) return true;
+                          if (d.reported.insert(canonical(cycle)).second) out.push_back(make_finding(d, cycle));
+                          return true;
+                        });
+}
+
+}  // namespace
+
+bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key); }
+
+[[gnu::noinline]] void add_edge(thread_record& self, const held_lock& held, lock_record& lock, access mode,
+                                std::uint64_t key) {
+  detector& d = the_detector();
+  lock_record* from = held.lock.load(std::memory_order_relaxed);
+  const bool from_shared = held.mode.load(std::memory_order_relaxed) == access::shared;
+  std::vector<std::uint32_t> gates = exclusive_gates(self, from);
+  // The acquiring side's stack is captured outside the lock, and only for an edge that may be new.
+  const bool maybe_new = !d.locks.has_edge(from->id, lock.id);
+  const stack_id here = maybe_new ? capture_stack(2) : 0;
+
+  std::vector<finding> found;
+  d.mu.lock();
+  if (d.keys.insert(key)) {
+    auto [it, inserted] = d.edges.try_emplace(edge_key(from->id, lock.id));
+    edge_data& e = it->second;
+    bool changed = inserted;
+    if (inserted) {
+      e.thread = describe(self);
+      e.held_stack = held.acquired_at != 0 ? held.acquired_at : from->first_acquired.load();
+      e.acquire_stack = here != 0 ? here : capture_stack(1);
+      e.first_from_shared = from_shared;
+      e.first_to_shared = mode == access::shared;
+      e.gates = std::move(gates);
+      d.nodes[from->id] = from;
+      d.nodes[lock.id] = &lock;
+      from->in_graph.store(true, std::memory_order_relaxed);
+      lock.in_graph.store(true, std::memory_order_relaxed);
+      d.locks.insert_edge(from->id, lock.id);
+      d.node_edges[from->id].push_back(edge_key(from->id, lock.id));
+      d.node_edges[lock.id].push_back(edge_key(from->id, lock.id));
+    } else {
+      // Another observation of a known edge: it only weakens the guarantees that suppress a cycle.
+      std::vector<std::uint32_t> both;
+      std::set_intersection(e.gates.begin(), e.gates.end(), gates.begin(), gates.end(),
+                            std::back_inserter(both));
+      changed = both.size() != e.gates.size();
+      e.gates.swap(both);
+    }
+    if (!from_shared && !e.from_exclusive_seen) e.from_exclusive_seen = changed = true;
+    if (mode == access::exclusive && !e.to_exclusive_seen) e.to_exclusive_seen = changed = true;
+    if (changed) find_cycles(d, from->id, lock.id, found);
+  }
+  d.mu.unlock();
+  for (finding& f : found) report(std::move(f));
+}
+
+void forget(lock_record& lock) {
+  if (!lock.in_graph.load(std::memory_order_relaxed)) return;
+  detector& d = the_detector();
+  d.mu.lock();
+  // The other end's list keeps the stale key until that lock goes too; erasing it twice is harmless.
+  if (auto it = d.node_edges.find(lock.id); it != d.node_edges.end()) {
+    for (std::uint64_t key : it->second) d.edges.erase(key);
+    d.node_edges.erase(it);
+  }
+  d.locks.remove_node(lock.id);
+  d.nodes.erase(lock.id);
+  d.mu.unlock();
+}
+
+void reset_reported() {
+  detector& d = the_detector();
+  d.mu.lock();
+  d.reported.clear();
+  d.mu.unlock();
+}
+
+}  // namespace gridlock::lock_order

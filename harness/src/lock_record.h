@@ -1,0 +1,30 @@
+// The runtime's record of one lock (or of a channel, wait group or condition variable, which register
+// the same way to get a name and a creation stack). Created by events::lock_created, freed by
+// events::lock_destroyed.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "gridlock/events.h"
+#include "stack.h"
+
+namespace gridlock {
+
+struct thread_record;
+
+struct lock_record {
+  std::uint32_t id = 0;           // unique for the process's life: ids are never reused
+  std::uint64_t hash = 0;         // a well-mixed function of id, for held-set signatures
+  lock_kind kind = lock_kind::plain;
+  const char* type_name = "";     // static string
+  char name[48] = {};             // the user's name, truncated
+  const void* address = nullptr;
+  stack_id created_at = 0;
+  std::atomic<thread_record*> owner{nullptr};   // exclusive holder, or null
+  std::atomic<std::uint32_t> readers{0};        // shared holders
+  std::atomic<stack_id> first_acquired{0};      // stack of the first acquisition, once captured
+  std::atomic<bool> in_graph{false};            // has lock-order edges: destroy must remove them
+};
+
+}  // namespace gridlock

@@ -1,0 +1,12 @@
+// Writes a report file atomically: into a temporary file beside it, then rename(), so a reader (or a
+// harness killed mid-write) never sees half a report.
+#pragma once
+
+#include <string>
+
+namespace gridlock {
+
+/// Returns false (and leaves any old file in place) if the file cannot be written.
+bool write_report_file(const std::string& path, const std::string& content);
+
+}  // namespace gridlock

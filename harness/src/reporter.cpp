@@ -1,0 +1,167 @@
+// Where findings go: the in-process list (tests read it), the runner's stream (one JSON line per finding
+// on GRIDLOCK_STREAM_FD, written before anything else can go wrong), stderr (text, when not run as a
+// trial), and GRIDLOCK_JSON at exit. Then the deadlock policy for fatal kinds.
+#include <errno.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "finding_json.h"
+#include "finding_text.h"
+#include "gridlock/runtime.h"
+#include "internal_lock.h"
+#include "lock_order_detector.h"
+#include "report_file.h"
+#include "runtime_core.h"
+
+namespace gridlock {
+namespace {
+
+struct reporter_state {
+  internal_lock mu;
+  std::vector<finding> all;
+  std::set<std::string> keys;
+  internal_lock write_mu;  // one finding's output at a time
+  int stream_fd = -1;
+  bool quiet = false;
+  const char* json_path = nullptr;
+  std::atomic<deadlock_policy> policy{deadlock_policy::exit};
+};
+
+deadlock_policy policy_from_env() {
+  const char* p = std::getenv("GRIDLOCK_ON_DEADLOCK");
+  if (p != nullptr && std::strcmp(p, "throw") == 0) return deadlock_policy::throw_;
+  if (p != nullptr && std::strcmp(p, "report") == 0) return deadlock_policy::report;
+  return deadlock_policy::exit;
+}
+
+void write_all(int fd, const std::string& text) {
+  const char* p = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+void write_json_file(reporter_state& s);
+
+reporter_state& state() {
+  static reporter_state* s = [] {
+    auto* st = new reporter_state;  // never destroyed: findings may come during static destruction
+    if (const char* fd = std::getenv("GRIDLOCK_STREAM_FD")) st->stream_fd = std::atoi(fd);
+    st->quiet = st->stream_fd >= 0 || std::getenv("GRIDLOCK_QUIET") != nullptr;
+    st->json_path = std::getenv("GRIDLOCK_JSON");
+    st->policy.store(policy_from_env());
+    if (st->json_path != nullptr) std::atexit([] { write_json_file(state()); });
+    return st;
+  }();
+  return *s;
+}
+
+nlohmann::json symbolized(const finding& f, symbolizer& sym) {
+  nlohmann::json j = encode_finding(f);
+  symbolize_finding(j, sym);
+  add_fingerprint(j);
+  return j;
+}
+
+void write_json_file(reporter_state& s) {
+  if (s.json_path == nullptr) return;
+  internal_scope scope;
+  s.mu.lock();
+  std::vector<finding> all = s.all;
+  s.mu.unlock();
+  symbolizer sym;
+  nlohmann::json doc = {{"tool", "gridlock"}, {"version", GRIDLOCK_VERSION}, {"findings", nlohmann::json::array()}};
+  for (const finding& f : all) doc["findings"].push_back(symbolized(f, sym));
+  write_report_file(s.json_path, doc.dump(2) + "\n");
+}
+
+}  // namespace
+
+finding_error::finding_error(const finding& f) : std::runtime_error(f.message), finding_(f) {}
+
+void set_deadlock_policy(deadlock_policy policy) noexcept { state().policy.store(policy); }
+deadlock_policy current_deadlock_policy() noexcept { return state().policy.load(); }
+
+std::vector<finding> findings() {
+  reporter_state& s = state();
+  s.mu.lock();
+  std::vector<finding> copy = s.all;
+  s.mu.unlock();
+  return copy;
+}
+
+void reset_findings() {
+  reporter_state& s = state();
+  s.mu.lock();
+  s.all.clear();
+  s.keys.clear();
+  s.mu.unlock();
+  lock_order::reset_reported();
+}
+
+void report(finding f, const std::string& dedupe_key) {
+  internal_scope scope;
+  reporter_state& s = state();
+  s.mu.lock();
+  const bool fresh = dedupe_key.empty() || s.keys.insert(dedupe_key).second;
+  if (fresh) s.all.push_back(f);
+  s.mu.unlock();
+  if (!fresh) return;
+
+  s.write_mu.lock();
+  if (s.stream_fd >= 0) write_all(s.stream_fd, encode_finding(f).dump() + "\n");
+  if (!s.quiet) {
+    symbolizer sym;
+    write_all(STDERR_FILENO, render_text(symbolized(f, sym)));
+  }
+  s.write_mu.unlock();
+
+  if (!is_fatal(f.kind)) return;
+  switch (s.policy.load()) {
+    case deadlock_policy::exit:
+      write_json_file(s);
+      std::fflush(nullptr);
+      _exit(deadlock_exit_code);
+    case deadlock_policy::throw_:
+      throw finding_error(f);
+    case deadlock_policy::report:
+      return;
+  }
+}
+
+lock_info describe(const lock_record& lock) {
+  lock_info l;
+  l.id = lock.id;
+  l.name = lock.name;
+  l.type = lock.type_name;
+  l.address = reinterpret_cast<std::uintptr_t>(lock.address);
+  l.created = stack_of(lock.created_at);
+  return l;
+}
+
+thread_info describe(const thread_record& thread) {
+  return thread_info{thread.id, thread.tid, thread.name};
+}
+
+std::string label(const lock_record& lock) {
+  return lock.name[0] ? std::string(lock.name) : std::string(lock.type_name) + "#" + std::to_string(lock.id);
+}
+
+std::string label(const thread_record& thread) {
+  std::string s = "thread " + std::to_string(thread.id);
+  return thread.name[0] ? s + " (" + thread.name + ")" : s;
+}
+
+const char* program_short_name() noexcept { return program_invocation_short_name; }
+
+}  // namespace gridlock

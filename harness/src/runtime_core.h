@@ -1,0 +1,40 @@
+// Declarations shared by the runtime's own files (not part of the public API).
+#pragma once
+
+#include <string>
+
+#include "gridlock/finding.h"
+#include "lock_record.h"
+#include "thread_record.h"
+
+namespace gridlock {
+
+/// Registers the calling thread (threads::self() does this on first use).
+thread_record* register_thread(const char* name) noexcept;
+/// Marks a thread dead; its record is reused once it holds nothing.
+void unregister_thread(thread_record* r) noexcept;
+/// The program's file name without directories ("" if unknown), for thread naming.
+const char* program_short_name() noexcept;
+
+/// How messages name a lock ("A", or "gridlock::mutex#3" when unnamed) and a thread ("thread 2 (worker)").
+std::string label(const lock_record& lock);
+std::string label(const thread_record& thread);
+
+/// A lock or thread as findings name them.
+lock_info describe(const lock_record& lock);
+thread_info describe(const thread_record& thread);
+
+/// Hands a finding to every sink (stored list, stderr, the runner's stream) and then applies the
+/// deadlock policy if the kind is fatal. Call with no runtime lock held: it may end the process or
+/// throw. `dedupe_key`, if non-empty, suppresses a finding already reported under the same key.
+void report(finding f, const std::string& dedupe_key = {});
+
+/// Mixes an integer into a well-spread 64-bit hash (splitmix64's finalizer).
+constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace gridlock

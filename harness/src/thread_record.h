@@ -1,0 +1,78 @@
+// The runtime's record of one thread: the locks it holds (written only by the thread itself, read by
+// wait-for checks in other threads), what it waits for (published seqlock-style through wait_epoch), and
+// a small cache of lock-order edges it has already reported to the graph. Records live in one
+// append-only list and are never freed (a dead thread's record is reused once it holds nothing), so other
+// threads may read them without a lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "gridlock/events.h"
+#include "stack.h"
+
+namespace gridlock {
+
+struct lock_record;
+
+/// One held lock. Fields are atomics only so that other threads' wait-for checks may read them.
+struct held_lock {
+  std::atomic<lock_record*> lock{nullptr};
+  std::atomic<access> mode{access::exclusive};
+  std::uint32_t depth = 0;        // re-entries of a recursive lock
+  stack_id acquired_at = 0;       // where it was acquired, as far as known
+};
+
+struct thread_record {
+  static constexpr std::uint32_t max_held = 64;
+  static constexpr std::uint32_t edge_cache_size = 256;  // power of two
+
+  std::uint32_t id = 0;                // Gridlock's number, 1-based, never reused
+  std::int32_t tid = 0;                // OS thread id
+  unsigned long handle = 0;            // pthread_t
+  char name[32] = {};
+  bool is_main = false;
+  std::atomic<bool> alive{false};
+
+  held_lock held[max_held];
+  std::atomic<std::uint32_t> held_count{0};
+  std::uint32_t untracked = 0;         // locks held beyond max_held (not in the graph)
+  std::uint64_t gate_signature = 0;    // XOR of hash of every lock held exclusively
+
+  // Wait publication: even epoch = running; the owner writes the fields, then makes the epoch odd.
+  std::atomic<std::uint64_t> wait_epoch{0};
+  std::atomic<wait_kind> wait_what{wait_kind::none};
+  std::atomic<const void*> wait_object{nullptr};
+  std::atomic<lock_record*> wait_lock{nullptr};
+  std::atomic<thread_record*> wait_thread{nullptr};
+  std::atomic<access> wait_access{access::exclusive};
+  std::atomic<bool> wait_timed{false};
+  std::atomic<stack_id> wait_stack{0};
+
+  std::uint64_t edge_cache[edge_cache_size] = {};  // lock-order keys known to the graph; 0 = empty
+
+  thread_record* next = nullptr;       // the registry's list; set once, before publication
+
+  bool blocked() const noexcept { return (wait_epoch.load(std::memory_order_acquire) & 1) != 0; }
+  /// The entry for `lock` in the held set, or null.
+  held_lock* find_held(const lock_record* lock) noexcept {
+    const std::uint32_t n = held_count.load(std::memory_order_relaxed);
+    for (std::uint32_t i = n; i-- > 0;)
+      if (held[i].lock.load(std::memory_order_relaxed) == lock) return &held[i];
+    return nullptr;
+  }
+};
+
+/// The registry of every thread the runtime has seen.
+namespace threads {
+/// The calling thread's record, registering it on first use.
+thread_record* self() noexcept;
+/// The first record of the list; follow ->next. Records are never freed.
+thread_record* first() noexcept;
+/// The record of the thread with this pthread_t, or null.
+thread_record* find(unsigned long handle) noexcept;
+/// Number of live threads the runtime knows.
+std::uint32_t live_count() noexcept;
+}  // namespace threads
+
+}  // namespace gridlock

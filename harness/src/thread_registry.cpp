@@ -1,0 +1,101 @@
+// The registry of threads: a lock-free list for readers, appended to (or recycled) under a spin lock at
+// registration, which happens once per thread and never on a lock/unlock path.
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "internal_lock.h"
+#include "runtime_core.h"
+#include "thread_record.h"
+
+namespace gridlock {
+namespace {
+
+std::atomic<thread_record*> g_first{nullptr};
+std::atomic<std::uint32_t> g_next_id{1};
+std::atomic<std::uint32_t> g_live{0};
+internal_lock g_registry_lock;
+
+// The fast handle, trivially destructible so reading it costs one TLS load.
+thread_local thread_record* t_self [[gnu::tls_model("initial-exec")]] = nullptr;
+
+// Armed on registration: its destructor is the thread-exit hook for threads we did not start.
+struct exit_hook {
+  bool armed = false;
+  ~exit_hook() {
+    if (armed && t_self != nullptr) events::thread_exiting();
+  }
+};
+thread_local exit_hook t_exit_hook;
+
+thread_record* take_record() {
+  for (thread_record* r = g_first.load(std::memory_order_acquire); r != nullptr; r = r->next) {
+    if (!r->alive.load(std::memory_order_relaxed) && r->held_count.load(std::memory_order_relaxed) == 0 &&
+        r->untracked == 0)
+      return r;
+  }
+  auto* r = new thread_record;
+  r->next = g_first.load(std::memory_order_relaxed);
+  g_first.store(r, std::memory_order_release);
+  return r;
+}
+
+}  // namespace
+
+thread_record* register_thread(const char* name) noexcept {
+  internal_scope scope;
+  g_registry_lock.lock();
+  thread_record* r = take_record();
+  r->id = g_next_id.fetch_add(1, std::memory_order_relaxed);
+  r->tid = static_cast<std::int32_t>(syscall(SYS_gettid));
+  r->handle = pthread_self();
+  r->is_main = r->tid == getpid();
+  r->untracked = 0;
+  r->gate_signature = 0;
+  r->wait_epoch.store(0, std::memory_order_relaxed);
+  if (name != nullptr && *name != '\0') {
+    std::snprintf(r->name, sizeof r->name, "%s", name);
+  } else if (r->is_main) {
+    std::snprintf(r->name, sizeof r->name, "main");
+  } else if (pthread_getname_np(pthread_self(), r->name, sizeof r->name) != 0 ||
+             std::strncmp(r->name, program_short_name(), sizeof r->name - 1) == 0) {
+    r->name[0] = '\0';  // an inherited process name says nothing about the thread
+  }
+  r->alive.store(true, std::memory_order_release);
+  g_live.fetch_add(1, std::memory_order_relaxed);
+  g_registry_lock.unlock();
+  t_self = r;
+  t_exit_hook.armed = true;
+  return r;
+}
+
+void unregister_thread(thread_record* r) noexcept {
+  if (r == nullptr || !r->alive.load(std::memory_order_relaxed)) return;
+  r->alive.store(false, std::memory_order_release);
+  g_live.fetch_sub(1, std::memory_order_relaxed);
+  // t_self keeps pointing here: events from later thread-exit destructors stay on this record
+  // instead of registering the dying thread anew.
+}
+
+namespace threads {
+
+thread_record* self() noexcept {
+  thread_record* r = t_self;
+  return r != nullptr ? r : register_thread(nullptr);
+}
+
+thread_record* first() noexcept { return g_first.load(std::memory_order_acquire); }
+
+thread_record* find(unsigned long handle) noexcept {
+  for (thread_record* r = first(); r != nullptr; r = r->next)
+    if (r->alive.load(std::memory_order_acquire) && r->handle == handle) return r;
+  return nullptr;
+}
+
+std::uint32_t live_count() noexcept { return g_live.load(std::memory_order_relaxed); }
+
+}  // namespace threads
+}  // namespace gridlock

@@ -1,0 +1,268 @@
+#include "wait_for_detector.h"
+
+#include <dirent.h>
+#include <time.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "lock_record.h"
+#include "runtime_core.h"
+
+namespace gridlock::wait_for {
+namespace {
+
+// Long enough for a thread that is waking to show it, short enough to report well within 100 ms.
+constexpr long confirm_delay_ns = 20'000'000;
+
+/// A consistent copy of one thread's published wait.
+struct wait_view {
+  thread_record* thread = nullptr;
+  std::uint64_t epoch = 0;
+  wait_kind what = wait_kind::none;
+  lock_record* object = nullptr;     // the lock, condition variable, channel or wait group
+  thread_record* joined = nullptr;
+  access mode = access::exclusive;
+  bool timed = false;
+  stack_id stack = 0;
+};
+
+bool read_wait(thread_record* t, wait_view& v) {
+  const std::uint64_t e = t->wait_epoch.load(std::memory_order_acquire);
+  if ((e & 1) == 0) return false;
+  v.thread = t;
+  v.epoch = e;
+  v.what = t->wait_what.load(std::memory_order_relaxed);
+  v.object = t->wait_lock.load(std::memory_order_relaxed);
+  v.joined = t->wait_thread.load(std::memory_order_relaxed);
+  v.mode = t->wait_access.load(std::memory_order_relaxed);
+  v.timed = t->wait_timed.load(std::memory_order_relaxed);
+  v.stack = t->wait_stack.load(std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return t->wait_epoch.load(std::memory_order_relaxed) == e;
+}
+
+/// Threads that hold `lock` in a way that blocks a waiter asking for `mode`.
+std::vector<thread_record*> holders(const lock_record* lock, access mode) {
+  std::vector<thread_record*> out;
+  if (thread_record* owner = lock->owner.load(std::memory_order_acquire)) out.push_back(owner);
+  if (mode == access::exclusive && lock->readers.load(std::memory_order_acquire) > 0) {
+    for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
+      held_lock* h = t->find_held(lock);
+      if (h != nullptr && h->mode.load(std::memory_order_relaxed) == access::shared) out.push_back(t);
+    }
+  }
+  return out;
+}
+
+/// The threads a blocked thread waits for; empty when no single thread can release it (a condition
+/// variable, a channel) or when the wait is about to end (a free lock, a finished thread).
+std::vector<thread_record*> blockers(const wait_view& v) {
+  if (v.timed) return {};
+  if (v.what == wait_kind::lock && v.object != nullptr) return holders(v.object, v.mode);
+  if (v.what == wait_kind::thread && v.joined != nullptr && v.joined->alive.load(std::memory_order_acquire))
+    return {v.joined};
+  return {};
+}
+
+/// Whether the wait can end without another thread acting: a timed wait, a free lock, a finished join.
+bool may_end_by_itself(const wait_view& v) {
+  if (v.timed) return true;
+  if (v.what == wait_kind::lock) return v.object == nullptr || holders(v.object, v.mode).empty();
+  if (v.what == wait_kind::thread) return v.joined == nullptr || !v.joined->alive.load(std::memory_order_acquire);
+  return false;
+}
+
+std::string object_label(const lock_record* l) { return l != nullptr ? label(*l) : "?"; }
+
+std::string describe_wait(const wait_view& v) {
+  switch (v.what) {
+    case wait_kind::lock: {
+      std::string s = (v.mode == access::shared ? "read lock of " : "lock ") + object_label(v.object);
+      auto hs = holders(v.object, v.mode);
+      for (std::size_t i = 0; i < hs.size(); ++i)
+        s += (i ? ", " : " held by ") + label(*hs[i]) + (hs[i]->alive.load() ? "" : " which has exited");
+      return s;
+    }
+    case wait_kind::thread:
+      return v.joined ? "join of " + label(*v.joined) : std::string("join of a thread");
+    case wait_kind::condition: return "condition variable " + object_label(v.object);
+    case wait_kind::channel: return "channel " + object_label(v.object);
+    case wait_kind::wait_group: return "wait group " + object_label(v.object);
+    case wait_kind::none: break;
+  }
+  return "nothing";
+}
+
+wait_info to_wait_info(const wait_view& v) {
+  wait_info w;
+  w.thread = v.thread->id;
+  w.waits_for = describe_wait(v);
+  if (v.object != nullptr) w.lock = v.object->id;
+  const std::uint32_t n = v.thread->held_count.load(std::memory_order_acquire);
+  for (std::uint32_t i = 0; i < n; ++i)
+    if (const lock_record* l = v.thread->held[i].lock.load(std::memory_order_relaxed)) w.holds.push_back(l->id);
+  w.stack = stack_of(v.stack);
+  return w;
+}
+
+/// Builds the finding for these waits, naming every thread and every lock they hold or want.
+finding make_finding(finding_kind kind, const std::vector<wait_view>& waits, std::string message) {
+  finding f;
+  f.kind = kind;
+  f.message = std::move(message);
+  std::vector<std::uint64_t> lock_ids;
+  for (const wait_view& v : waits) {
+    f.threads.push_back(describe(*v.thread));
+    f.waits.push_back(to_wait_info(v));
+    auto add_lock = [&](const lock_record* l) {
+      if (l != nullptr && std::find(lock_ids.begin(), lock_ids.end(), l->id) == lock_ids.end()) {
+        lock_ids.push_back(l->id);
+        f.locks.push_back(describe(*l));
+      }
+    };
+    add_lock(v.object);
+    const std::uint32_t n = v.thread->held_count.load(std::memory_order_acquire);
+    for (std::uint32_t i = 0; i < n; ++i) add_lock(v.thread->held[i].lock.load(std::memory_order_relaxed));
+  }
+  f.stack = waits.empty() ? raw_stack{} : f.waits.front().stack;
+  return f;
+}
+
+std::string dedupe_key(const char* what, const std::vector<wait_view>& waits) {
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> ids;
+  for (const wait_view& v : waits) ids.emplace_back(v.thread->id, v.epoch);
+  std::sort(ids.begin(), ids.end());
+  std::string key = what;
+  for (auto [id, epoch] : ids) key += ":" + std::to_string(id) + "@" + std::to_string(epoch);
+  return key;
+}
+
+/// Follows "waits for" from self; returns the cycle's waits (self first) or empty. A lock held by an
+/// exited thread ends the search too: its waiter can never proceed.
+std::vector<wait_view> find_cycle(thread_record& self, bool& dead_owner) {
+  dead_owner = false;
+  std::vector<wait_view> path;
+  std::vector<std::vector<thread_record*>> pending;
+  std::vector<thread_record*> visited;
+  wait_view first;
+  if (!read_wait(&self, first)) return {};
+  path.push_back(first);
+  pending.push_back(blockers(first));
+  while (!pending.empty()) {
+    if (pending.back().empty()) {
+      pending.pop_back();
+      path.pop_back();
+      continue;
+    }
+    thread_record* next = pending.back().back();
+    pending.back().pop_back();
+    if (next == &self) return path;
+    if (!next->alive.load(std::memory_order_acquire) && path.back().what == wait_kind::lock) {
+      dead_owner = true;
+      return path;
+    }
+    if (std::find(visited.begin(), visited.end(), next) != visited.end()) continue;
+    visited.push_back(next);
+    wait_view v;
+    if (!read_wait(next, v) || v.timed) continue;
+    path.push_back(v);
+    pending.push_back(blockers(v));
+  }
+  return {};
+}
+
+/// Every live known thread's wait, if all are blocked for good and the process has no other thread.
+std::vector<wait_view> all_blocked() {
+  std::vector<wait_view> waits;
+  for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
+    if (!t->alive.load(std::memory_order_acquire)) continue;
+    wait_view v;
+    if (!read_wait(t, v) || may_end_by_itself(v)) return {};
+    waits.push_back(v);
+  }
+  return waits;
+}
+
+std::size_t os_thread_count() {
+  std::size_t n = 0;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') ++n;
+    closedir(d);
+  }
+  return n;
+}
+
+bool unchanged(const std::vector<wait_view>& waits) {
+  for (const wait_view& v : waits)
+    if (v.thread->wait_epoch.load(std::memory_order_acquire) != v.epoch) return false;
+  return true;
+}
+
+void pause_to_confirm() {
+  timespec ts{0, confirm_delay_ns};
+  nanosleep(&ts, nullptr);
+}
+
+std::vector<wait_view> sorted(std::vector<wait_view> waits) {
+  std::sort(waits.begin(), waits.end(), [](const wait_view& a, const wait_view& b) { return a.thread->id < b.thread->id; });
+  return waits;
+}
+
+/// `exiting`: threads that are leaving but still listed by the OS (the caller of after_thread_exit).
+void check_all_blocked(std::size_t exiting) {
+  if (all_blocked().empty()) return;
+  pause_to_confirm();
+  std::vector<wait_view> waits = all_blocked();
+  if (waits.empty() || waits.size() + exiting != os_thread_count()) return;
+  waits = sorted(std::move(waits));
+  std::string message = "all threads are blocked:";
+  for (std::size_t i = 0; i < waits.size(); ++i)
+    message += (i ? "; " : " ") + label(*waits[i].thread) + " waits for " + describe_wait(waits[i]);
+  report(make_finding(finding_kind::all_threads_blocked, waits, std::move(message)),
+         dedupe_key("all", waits));
+}
+
+}  // namespace
+
+void before_block(thread_record& self, const wait_target& target) {
+  self.wait_what.store(target.kind, std::memory_order_relaxed);
+  self.wait_object.store(target.object, std::memory_order_relaxed);
+  self.wait_lock.store(target.lock, std::memory_order_relaxed);
+  self.wait_thread.store(target.thread, std::memory_order_relaxed);
+  self.wait_access.store(target.access, std::memory_order_relaxed);
+  self.wait_timed.store(target.timed, std::memory_order_relaxed);
+  self.wait_stack.store(capture_stack(2), std::memory_order_relaxed);
+  self.wait_epoch.store(self.wait_epoch.load(std::memory_order_relaxed) | 1, std::memory_order_release);
+  if (target.timed) return;
+
+  bool dead_owner = false;
+  std::vector<wait_view> cycle = find_cycle(self, dead_owner);
+  if (!cycle.empty()) {
+    if (!dead_owner) {
+      pause_to_confirm();
+      bool still = false;
+      if (!unchanged(cycle) || (cycle = find_cycle(self, still)).empty()) cycle.clear();
+    }
+    if (!cycle.empty()) {
+      std::string message = "deadlock: ";
+      for (std::size_t i = 0; i < cycle.size(); ++i)
+        message += (i ? ", which waits for " : "") + label(*cycle[i].thread) + " waits for " +
+                   describe_wait(cycle[i]);
+      report(make_finding(finding_kind::deadlock, cycle, std::move(message)), dedupe_key("cycle", sorted(cycle)));
+      return;
+    }
+  }
+  check_all_blocked(0);
+}
+
+void after_wake(thread_record& self) noexcept {
+  const std::uint64_t e = self.wait_epoch.load(std::memory_order_relaxed);
+  if (e & 1) self.wait_epoch.store(e + 1, std::memory_order_release);
+}
+
+void after_thread_exit() { check_all_blocked(1); }
+
+}  // namespace gridlock::wait_for

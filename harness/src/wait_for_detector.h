@@ -1,0 +1,23 @@
+// The wait-for detector: names an *actual* deadlock the moment it forms. A thread about to block
+// publishes what it waits for (a lock's holders, a joined thread, a condition variable, a channel, a wait
+// group) and follows the "waits for" relation between threads: coming back to itself is a deadlock. A
+// lock held by a thread that has exited is a deadlock too. When every live thread is blocked on
+// something Gridlock knows (and the process has no thread Gridlock does not know), that is
+// all-threads-blocked, as Go's runtime reports it, even with no cycle (a lost wakeup, a channel nobody
+// reads). Timed waits end by themselves and never count. A suspected deadlock is confirmed by seeing
+// the same waits, unchanged, a short moment later, so a snapshot taken mid-wakeup never reports.
+#pragma once
+
+#include "gridlock/events.h"
+#include "thread_record.h"
+
+namespace gridlock::wait_for {
+
+/// Publishes self's wait and checks it. May report a fatal finding (and so exit or throw).
+void before_block(thread_record& self, const wait_target& target);
+/// Self's wait is over.
+void after_wake(thread_record& self) noexcept;
+/// A thread has exited: the others may now all be blocked.
+void after_thread_exit();
+
+}  // namespace gridlock::wait_for
