@@ -1,0 +1,271 @@
+#include "symbolize.h"
+
+#include <cxxabi.h>
+#include <dlfcn.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <link.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+
+namespace gridlock {
+namespace {
+
+const std::string& self_exe() {
+  static const std::string path = [] {
+    char buf[PATH_MAX];
+    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+  }();
+  return path;
+}
+
+// Demangles a symbol or DWARF linkage name, dropping an ELF symbol version ("foo@@GLIBC_2.34").
+std::string demangle(const char* name) {
+  if (name == nullptr) return {};
+  std::string plain(name);
+  if (const auto at = plain.find('@'); at != std::string::npos && at > 0) plain.resize(at);
+  if (plain.starts_with("_Z")) {
+    int status = 0;
+    char* out = abi::__cxa_demangle(plain.c_str(), nullptr, nullptr, &status);
+    if (status == 0 && out != nullptr) plain = out;
+    std::free(out);
+  }
+  return plain;
+}
+
+// The DIE that declares a function: follows DW_AT_abstract_origin and DW_AT_specification.
+Dwarf_Die declaration_of(Dwarf_Die die) {
+  for (int hops = 0; hops < 8; ++hops) {
+    Dwarf_Attribute attr;
+    Dwarf_Die next;
+    if ((dwarf_attr(&die, DW_AT_abstract_origin, &attr) == nullptr &&
+         dwarf_attr(&die, DW_AT_specification, &attr) == nullptr) ||
+        dwarf_formref_die(&attr, &next) == nullptr) {
+      break;
+    }
+    die = next;
+  }
+  return die;
+}
+
+std::string linkage_name(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  for (const int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+    if (dwarf_attr_integrate(die, at, &attr) != nullptr) {
+      if (const char* s = dwarf_formstring(&attr)) return demangle(s);
+    }
+  }
+  return {};
+}
+
+// A function without a linkage name (internal linkage, local classes such as lambdas): its DWARF name
+// qualified by the namespaces, classes and functions around its declaration.
+std::string qualified_name(Dwarf_Die* function) {
+  Dwarf_Die decl = declaration_of(*function);
+  const char* name = dwarf_diename(&decl);
+  if (name == nullptr) return {};
+  std::string out = name;
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes_die(&decl, &scopes);  // scopes[0] is decl itself
+  for (int i = 1; i < n; ++i) {
+    const int tag = dwarf_tag(&scopes[i]);
+    const char* scope = dwarf_diename(&scopes[i]);
+    std::string prefix;
+    if (tag == DW_TAG_namespace) {
+      prefix = scope != nullptr ? scope : "(anonymous namespace)";
+    } else if (tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
+      // A lambda's closure type has no name.
+      prefix = scope != nullptr ? scope : out == "operator()" ? "{lambda}" : "{unnamed type}";
+    } else if (tag == DW_TAG_subprogram) {
+      prefix = linkage_name(&scopes[i]);
+      if (prefix.empty() && scope != nullptr) prefix = scope;
+      if (!prefix.empty()) out = prefix + "::" + out;
+      break;  // a function's name is already qualified (or as good as it gets)
+    } else {
+      continue;  // lexical blocks, the CU
+    }
+    out = prefix + "::" + out;
+  }
+  std::free(scopes);
+  return out;
+}
+
+// The name of a subprogram or inlined-subroutine DIE: its linkage name demangled when it has one,
+// else its qualified DWARF name.
+std::string die_function_name(Dwarf_Die* die) {
+  std::string name = linkage_name(die);
+  return name.empty() ? qualified_name(die) : name;
+}
+
+// The compilation unit containing `pc` (a module address), and the bias from module to DWARF
+// addresses. dwfl_module_addrdie needs .debug_aranges, which clang doesn't emit by default and which
+// elfutils before 0.191 doesn't synthesize: then scan the CUs' ranges.
+Dwarf_Die* unit_of(Dwfl_Module* mod, Dwarf_Addr pc, Dwarf_Addr* bias) {
+  if (Dwarf_Die* cu = dwfl_module_addrdie(mod, pc, bias)) return cu;
+  for (Dwarf_Die* cu = dwfl_module_nextcu(mod, nullptr, bias); cu != nullptr;
+       cu = dwfl_module_nextcu(mod, cu, bias)) {
+    if (dwarf_haspc(cu, pc - *bias) > 0) return cu;
+  }
+  return nullptr;
+}
+
+// The source file and line of `pc`; {} without line information.
+std::pair<std::string, int> source_of(Dwfl_Module* mod, Dwarf_Addr pc) {
+  int lineno = 0;
+  if (Dwfl_Line* line = dwfl_module_getsrc(mod, pc)) {
+    Dwarf_Addr line_addr = 0;
+    if (const char* file = dwfl_lineinfo(line, &line_addr, &lineno, nullptr, nullptr, nullptr)) {
+      return {file, lineno};
+    }
+    return {};
+  }
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = unit_of(mod, pc, &bias);
+  if (cu == nullptr) return {};
+  Dwarf_Line* line = dwarf_getsrc_die(cu, pc - bias);
+  if (line == nullptr) return {};
+  const char* file = dwarf_linesrc(line, nullptr, nullptr);
+  if (file == nullptr || dwarf_lineno(line, &lineno) != 0) return {};
+  return {file, lineno};
+}
+
+// The innermost function scope at `pc` (a module address): {name, whether it is an inlined
+// subroutine}. Empty name without DWARF.
+std::pair<std::string, bool> innermost_function(Dwfl_Module* mod, Dwarf_Addr pc) {
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = unit_of(mod, pc, &bias);
+  if (cu == nullptr) return {};
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes(cu, pc - bias, &scopes);
+  std::pair<std::string, bool> result;
+  for (int i = 0; i < n; ++i) {
+    const int tag = dwarf_tag(&scopes[i]);
+    if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) {
+      result = {die_function_name(&scopes[i]), tag == DW_TAG_inlined_subroutine};
+      break;
+    }
+  }
+  std::free(scopes);
+  return result;
+}
+
+char* default_debuginfo_path = nullptr;
+
+const Dwfl_Callbacks offline_callbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
+    .debuginfo_path = &default_debuginfo_path,
+};
+
+struct dwfl_deleter {
+  void operator()(Dwfl* d) const noexcept { dwfl_end(d); }
+};
+using dwfl_ptr = std::unique_ptr<Dwfl, dwfl_deleter>;
+
+// One module file reported at bias 0: ET_DYN at its own p_vaddr (add_p_vaddr with base 0), ET_EXEC at
+// its absolute addresses. So module addresses are exactly code_location::offset.
+dwfl_ptr open_module(const std::string& path) {
+  if (path.empty()) return nullptr;
+  dwfl_ptr dwfl(dwfl_begin(&offline_callbacks));
+  if (!dwfl) return nullptr;
+  dwfl_report_begin(dwfl.get());
+  const char* slash = std::strrchr(path.c_str(), '/');
+  const char* name = slash != nullptr ? slash + 1 : path.c_str();
+  Dwfl_Module* mod = dwfl_report_elf(dwfl.get(), name, path.c_str(), -1, 0, true);
+  if (dwfl_report_end(dwfl.get(), nullptr, nullptr) != 0 || mod == nullptr) return nullptr;
+  return dwfl;
+}
+
+}  // namespace
+
+code_location locate(std::uintptr_t address) {
+  code_location loc;
+  loc.address = address;
+  loc.offset = address;
+  Dl_info info{};
+  void* extra = nullptr;
+  if (dladdr1(reinterpret_cast<void*>(address), &info, &extra, RTLD_DL_LINKMAP) == 0 || extra == nullptr) {
+    return loc;
+  }
+  const auto* map = static_cast<const link_map*>(extra);
+  // The main program's link_map has an empty name (and is first in the chain).
+  const bool main_program = map->l_name == nullptr || map->l_name[0] == '\0';
+  if (main_program) {
+    loc.module = self_exe();
+  } else if (map->l_name[0] == '/') {
+    loc.module = map->l_name;
+  } else if (char* real = realpath(map->l_name, nullptr)) {  // dlopen'ed by a relative path
+    loc.module = real;
+    std::free(real);
+  } else {
+    loc.module = map->l_name;  // e.g. the vDSO: not a file, resolves to an empty frame
+  }
+  loc.offset = address - static_cast<std::uintptr_t>(map->l_addr);  // l_addr is 0 for ET_EXEC
+  return loc;
+}
+
+struct symbolizer::impl {
+  std::unordered_map<std::string, dwfl_ptr> modules;  // null: could not be opened (cached too)
+
+  Dwfl* module(const std::string& path) {
+    auto it = modules.find(path);
+    if (it == modules.end()) it = modules.emplace(path, open_module(path)).first;
+    return it->second.get();
+  }
+};
+
+symbolizer::symbolizer() : impl_(std::make_unique<impl>()) {}
+symbolizer::~symbolizer() = default;
+symbolizer::symbolizer(symbolizer&&) noexcept = default;
+symbolizer& symbolizer::operator=(symbolizer&&) noexcept = default;
+
+frame symbolizer::resolve(const code_location& loc) {
+  frame out;
+  out.where = loc;
+  if (!impl_) impl_ = std::make_unique<impl>();  // after a move
+  Dwfl* dwfl = impl_->module(loc.module);
+  if (dwfl == nullptr || loc.offset == 0) return out;
+  // A return address: the call is the instruction before it.
+  const Dwarf_Addr pc = loc.offset - 1;
+  Dwfl_Module* mod = dwfl_addrmodule(dwfl, pc);
+  if (mod == nullptr) return out;
+
+  std::tie(out.file, out.line) = source_of(mod, pc);
+
+  auto [dwarf_name, inlined] = innermost_function(mod, pc);
+  if (inlined && !dwarf_name.empty()) {
+    out.function = std::move(dwarf_name);
+  } else {
+    GElf_Off sym_offset = 0;
+    GElf_Sym sym;
+    const char* name = dwfl_module_addrinfo(mod, pc, &sym_offset, &sym, nullptr, nullptr, nullptr);
+    out.function = name != nullptr ? demangle(name) : std::move(dwarf_name);
+  }
+  return out;
+}
+
+std::vector<frame> symbolizer::resolve(const std::vector<code_location>& locs) {
+  std::vector<frame> out;
+  out.reserve(locs.size());
+  for (const code_location& loc : locs) out.push_back(resolve(loc));
+  return out;
+}
+
+std::vector<frame> symbolize_local(const raw_stack& stack) {
+  symbolizer sym;
+  std::vector<frame> out;
+  out.reserve(stack.size());
+  for (const std::uintptr_t address : stack) out.push_back(sym.resolve(locate(address)));
+  return out;
+}
+
+}  // namespace gridlock
