@@ -14,7 +14,6 @@
 namespace gridlock {
 namespace {
 
-thread_local int t_internal_depth [[gnu::tls_model("initial-exec")]] = 0;
 std::atomic<std::uint32_t> g_next_lock_id{1};
 
 void add_held(thread_record& self, lock_record& lock, access mode) {
@@ -27,12 +26,11 @@ void add_held(thread_record& self, lock_record& lock, access mode) {
   h.lock.store(&lock, std::memory_order_relaxed);
   h.mode.store(mode, std::memory_order_relaxed);
   h.depth = 1;
-  h.acquired_at = lock.first_acquired.load(std::memory_order_relaxed);
-  if (h.acquired_at == 0) {
-    // The first acquisition of a lock is new: its stack is the held side of later edges.
-    h.acquired_at = capture_stack(2);
-    lock.first_acquired.store(h.acquired_at, std::memory_order_relaxed);
-  }
+  // This thread's first acquisition of this lock is new: its stack becomes the held side of the
+  // edges taken from it. Later acquisitions reuse it, so the uncontended path captures nothing.
+  thread_record::acquire_site& site = self.acquire_sites[lock.id & (thread_record::acquire_sites_size - 1)];
+  if (site.lock_id != lock.id) site = {lock.id, capture_stack(2)};
+  h.acquired_at = site.stack;
   self.held_count.store(n + 1, std::memory_order_release);
   if (mode == access::exclusive) self.gate_signature ^= lock.hash;
 }
@@ -55,9 +53,7 @@ void remove_held(thread_record& self, held_lock* h) {
 
 }  // namespace
 
-internal_scope::internal_scope() noexcept { ++t_internal_depth; }
-internal_scope::~internal_scope() { --t_internal_depth; }
-bool internal_scope::active() noexcept { return t_internal_depth > 0; }
+constinit thread_local int detail::internal_depth [[gnu::tls_model("initial-exec")]] = 0;
 
 namespace events {
 
@@ -111,6 +107,22 @@ void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noex
       ++h->depth;
       return;
     }
+  }
+  add_held(self, *lock, mode);
+  if (mode == access::exclusive)
+    lock->owner.store(&self, std::memory_order_release);
+  else
+    lock->readers.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void acquired(lock_record* lock, access mode) {
+  thread_record& self = *threads::self();
+  if (self.held_count.load(std::memory_order_relaxed) != 0) {
+    if (held_lock* h = self.find_held(lock)) {
+      ++h->depth;  // a recursive lock's re-entry, or a read lock taken again for reading
+      return;
+    }
+    lock_order::before_acquire(self, *lock, mode);
   }
   add_held(self, *lock, mode);
   if (mode == access::exclusive)

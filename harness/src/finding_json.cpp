@@ -25,19 +25,31 @@ json encode_stack(const raw_stack& stack) {
   return frames;
 }
 
+// Replaces each located frame with its symbolized frames: several where calls were inlined (all but
+// the last marked "inlined"), so a lock taken in an inlined helper still names its caller.
 void symbolize_stack(json& stack, symbolizer& s) {
   if (!stack.is_array()) return;
-  for (json& fr : stack) {
-    if (fr.contains("function")) continue;
+  json out = json::array();
+  for (const json& fr : stack) {
+    if (fr.contains("function")) {
+      out.push_back(fr);
+      continue;
+    }
     code_location loc;
     loc.module = fr.value("module", "");
     loc.offset = std::stoull(fr.value("offset", "0x0"), nullptr, 16);
     loc.address = std::stoull(fr.value("address", "0x0"), nullptr, 16);
-    const frame resolved = s.resolve(loc);
-    fr["function"] = resolved.function;
-    fr["file"] = resolved.file;
-    fr["line"] = resolved.line;
+    const std::vector<frame> chain = s.resolve_inlined(loc);
+    for (std::size_t i = 0; i < chain.size(); ++i) {
+      json sym = fr;
+      sym["function"] = chain[i].function;
+      sym["file"] = chain[i].file;
+      sym["line"] = chain[i].line;
+      if (i + 1 < chain.size()) sym["inlined"] = true;
+      out.push_back(std::move(sym));
+    }
   }
+  stack = std::move(out);
 }
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -109,6 +121,10 @@ bool is_plumbing_frame(const json& fr) {
   const std::string full = fr.value("function", "");
   const std::string_view fn = qualified_name(full);
   const std::string module = fr.value("module", "");
+  // Mangled names are those the demangler could not read (GCC's C4/D4 constructors): std's or ours.
+  if (starts_with(fn, "_ZNSt") || starts_with(fn, "_ZSt") || starts_with(fn, "_ZN8gridlock") ||
+      starts_with(fn, "_ZZN8gridlock"))
+    return true;
   if (starts_with(fn, "gridlock::") || starts_with(fn, "std::") || starts_with(fn, "__gnu_cxx::") ||
       starts_with(fn, "__gthread") || starts_with(fn, "pthread_") || starts_with(fn, "__pthread") ||
       starts_with(fn, "_start") || starts_with(fn, "__libc_start") ||

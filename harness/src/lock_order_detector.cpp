@@ -20,6 +20,7 @@ constexpr std::size_t max_cycle_locks = 32;
 constexpr std::size_t max_cycles_per_edge = 64;
 
 struct edge_data {
+  // The witness: the first observation, or the latest one that weakened what suppresses a cycle.
   thread_info thread;
   stack_id held_stack = 0;
   stack_id acquire_stack = 0;
@@ -148,7 +149,7 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
     bool changed = inserted;
     if (inserted) {
       e.thread = describe(self);
-      e.held_stack = held.acquired_at != 0 ? held.acquired_at : from->first_acquired.load();
+      e.held_stack = held.acquired_at;
       e.acquire_stack = here != 0 ? here : capture_stack(1);
       e.first_from_shared = from_shared;
       e.first_to_shared = mode == access::shared;
@@ -170,6 +171,15 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
     }
     if (!from_shared && !e.from_exclusive_seen) e.from_exclusive_seen = changed = true;
     if (mode == access::exclusive && !e.to_exclusive_seen) e.to_exclusive_seen = changed = true;
+    if (changed && !inserted) {
+      // This observation is what may now make a cycle reportable (no gate, or a write side): it, not
+      // the first one, is the edge's witness in reports.
+      e.thread = describe(self);
+      e.held_stack = held.acquired_at != 0 ? held.acquired_at : from->first_acquired.load();
+      e.acquire_stack = here != 0 ? here : capture_stack(2);
+      e.first_from_shared = from_shared;
+      e.first_to_shared = mode == access::shared;
+    }
     if (changed) find_cycles(d, from->id, lock.id, found);
   }
   d.mu.unlock();

@@ -30,7 +30,10 @@ inline std::uint64_t context_key(const thread_record& self, const held_lock& hel
   const std::uint64_t gates = self.gate_signature ^ (from_shared ? 0 : from->hash);
   const std::uint64_t ids = (std::uint64_t{from->id} << 32) | lock.id;
   const std::uint64_t modes = (from_shared ? 1u : 0u) | (mode == access::shared ? 2u : 0u);
-  return mix64(ids ^ mix64(gates + modes)) | 1;
+  // gates is already well mixed (a XOR of mix64 values); one multiply spreads ids and modes into the
+  // low bits that index the per-thread cache.
+  std::uint64_t k = (ids ^ (modes << 62)) * 0x9e3779b97f4a7c15ull ^ gates;
+  return (k ^ (k >> 29)) | 1;
 }
 
 /// Records a context the cache and key set do not know yet; may report cycles. Out of line: slow path.

@@ -23,7 +23,6 @@ struct lock_record {
   stack_id created_at = 0;
   std::atomic<thread_record*> owner{nullptr};   // exclusive holder, or null
   std::atomic<std::uint32_t> readers{0};        // shared holders
-  std::atomic<stack_id> first_acquired{0};      // stack of the first acquisition, once captured
   std::atomic<bool> in_graph{false};            // has lock-order edges: destroy must remove them
 };
 

@@ -102,7 +102,8 @@ std::string qualified_name(Dwarf_Die* function) {
 // else its qualified DWARF name.
 std::string die_function_name(Dwarf_Die* die) {
   std::string name = linkage_name(die);
-  return name.empty() ? qualified_name(die) : name;
+  // Still mangled: GCC's "unified" C4/D4 constructor names, which the demangler does not know.
+  return name.empty() || name.starts_with("_Z") ? qualified_name(die) : name;
 }
 
 // The compilation unit containing `pc` (a module address), and the bias from module to DWARF
@@ -155,6 +156,19 @@ std::pair<std::string, bool> innermost_function(Dwfl_Module* mod, Dwarf_Addr pc)
   }
   std::free(scopes);
   return result;
+}
+
+// The source position a DW_TAG_inlined_subroutine was inlined at (its caller's file and line).
+std::pair<std::string, int> call_site_of(Dwarf_Die* inlined, Dwarf_Die* cu) {
+  Dwarf_Attribute attr;
+  Dwarf_Word file_index = 0, line = 0;
+  if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &file_index) != 0) return {};
+  dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &line);
+  Dwarf_Files* files = nullptr;
+  std::size_t count = 0;
+  if (dwarf_getsrcfiles(cu, &files, &count) != 0 || file_index >= count) return {};
+  const char* name = dwarf_filesrc(files, file_index, nullptr, nullptr);
+  return {name != nullptr ? name : "", static_cast<int>(line)};
 }
 
 char* default_debuginfo_path = nullptr;
@@ -251,6 +265,54 @@ frame symbolizer::resolve(const code_location& loc) {
     out.function = name != nullptr ? demangle(name) : std::move(dwarf_name);
   }
   return out;
+}
+
+std::vector<frame> symbolizer::resolve_inlined(const code_location& loc) {
+  frame outer = resolve(loc);
+  std::vector<frame> chain;
+  Dwfl* dwfl = impl_->module(loc.module);
+  Dwfl_Module* mod = dwfl != nullptr && loc.offset != 0 ? dwfl_addrmodule(dwfl, loc.offset - 1) : nullptr;
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = mod != nullptr ? unit_of(mod, loc.offset - 1, &bias) : nullptr;
+  Dwarf_Die* scopes = nullptr;
+  int n = cu != nullptr ? dwarf_getscopes(cu, loc.offset - 1 - bias, &scopes) : 0;
+  if (n > 0) {
+    // As eu-addr2line -i does: the scopes of the innermost DIE itself give the concrete chain of
+    // inlined calls (dwarf_getscopes by address mixes in abstract origins' scopes).
+    Dwarf_Die innermost = scopes[0];
+    std::free(scopes);
+    scopes = nullptr;
+    n = dwarf_getscopes_die(&innermost, &scopes);
+  }
+  // Innermost first: each inlined scope is a frame at the current position, and its call site is the
+  // position in the next scope out.
+  std::string file = outer.file;
+  int line = outer.line;
+  for (int i = 0; i < n; ++i) {
+    const int tag = dwarf_tag(&scopes[i]);
+    if (tag == DW_TAG_subprogram) break;
+    if (tag != DW_TAG_inlined_subroutine) continue;
+    frame f;
+    f.where = loc;
+    f.function = die_function_name(&scopes[i]);
+    f.file = file;
+    f.line = line;
+    chain.push_back(std::move(f));
+    std::tie(file, line) = call_site_of(&scopes[i], cu);
+  }
+  std::free(scopes);
+  if (chain.empty()) return {outer};
+  // The real frame: the symbol table's name for the enclosing function, at the outermost call site.
+  GElf_Off sym_offset = 0;
+  GElf_Sym sym;
+  const char* name = dwfl_module_addrinfo(mod, loc.offset - 1, &sym_offset, &sym, nullptr, nullptr, nullptr);
+  frame real;
+  real.where = loc;
+  real.function = name != nullptr ? demangle(name) : std::string();
+  real.file = file;
+  real.line = line;
+  chain.push_back(std::move(real));
+  return chain;
 }
 
 std::vector<frame> symbolizer::resolve(const std::vector<code_location>& locs) {

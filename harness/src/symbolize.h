@@ -62,6 +62,10 @@ class symbolizer {
   /// `loc` is taken as a return address (looked up at offset - 1).
   frame resolve(const code_location& loc);
   std::vector<frame> resolve(const std::vector<code_location>& locs);
+  /// The frames at `loc` with inlining undone: innermost inlined function first, the real function
+  /// (whose code contains `loc`) last, each with the source position inside it. One frame when
+  /// nothing is inlined there.
+  std::vector<frame> resolve_inlined(const code_location& loc);
 
  private:
   struct impl;

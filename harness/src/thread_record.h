@@ -51,6 +51,13 @@ struct thread_record {
 
   std::uint64_t edge_cache[edge_cache_size] = {};  // lock-order keys known to the graph; 0 = empty
 
+  static constexpr std::uint32_t acquire_sites_size = 64;  // power of two
+  struct acquire_site {
+    std::uint32_t lock_id = 0;
+    stack_id stack = 0;
+  };
+  acquire_site acquire_sites[acquire_sites_size] = {};  // where this thread first took a lock, by id
+
   thread_record* next = nullptr;       // the registry's list; set once, before publication
 
   bool blocked() const noexcept { return (wait_epoch.load(std::memory_order_acquire) & 1) != 0; }
@@ -63,10 +70,17 @@ struct thread_record {
   }
 };
 
+thread_record* register_thread(const char* name) noexcept;
+
 /// The registry of every thread the runtime has seen.
 namespace threads {
+/// The calling thread's record; trivially destructible so reading it is one TLS load.
+extern constinit thread_local thread_record* current [[gnu::tls_model("initial-exec")]];
 /// The calling thread's record, registering it on first use.
-thread_record* self() noexcept;
+inline thread_record* self() noexcept {
+  thread_record* r = current;
+  return r != nullptr ? r : register_thread(nullptr);
+}
 /// The first record of the list; follow ->next. Records are never freed.
 thread_record* first() noexcept;
 /// The record of the thread with this pthread_t, or null.

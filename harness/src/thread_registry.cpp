@@ -4,7 +4,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <cstring>
 
 #include "internal_lock.h"
@@ -19,14 +21,12 @@ std::atomic<std::uint32_t> g_next_id{1};
 std::atomic<std::uint32_t> g_live{0};
 internal_lock g_registry_lock;
 
-// The fast handle, trivially destructible so reading it costs one TLS load.
-thread_local thread_record* t_self [[gnu::tls_model("initial-exec")]] = nullptr;
 
 // Armed on registration: its destructor is the thread-exit hook for threads we did not start.
 struct exit_hook {
   bool armed = false;
   ~exit_hook() {
-    if (armed && t_self != nullptr) events::thread_exiting();
+    if (armed && threads::current != nullptr) events::thread_exiting();
   }
 };
 thread_local exit_hook t_exit_hook;
@@ -55,6 +55,7 @@ thread_record* register_thread(const char* name) noexcept {
   r->is_main = r->tid == getpid();
   r->untracked = 0;
   r->gate_signature = 0;
+  std::fill(std::begin(r->acquire_sites), std::end(r->acquire_sites), thread_record::acquire_site{});
   r->wait_epoch.store(0, std::memory_order_relaxed);
   if (name != nullptr && *name != '\0') {
     std::snprintf(r->name, sizeof r->name, "%s", name);
@@ -67,7 +68,7 @@ thread_record* register_thread(const char* name) noexcept {
   r->alive.store(true, std::memory_order_release);
   g_live.fetch_add(1, std::memory_order_relaxed);
   g_registry_lock.unlock();
-  t_self = r;
+  threads::current = r;
   t_exit_hook.armed = true;
   return r;
 }
@@ -76,16 +77,13 @@ void unregister_thread(thread_record* r) noexcept {
   if (r == nullptr || !r->alive.load(std::memory_order_relaxed)) return;
   r->alive.store(false, std::memory_order_release);
   g_live.fetch_sub(1, std::memory_order_relaxed);
-  // t_self keeps pointing here: events from later thread-exit destructors stay on this record
+  // threads::current keeps pointing here: events from later thread-exit destructors stay on this record
   // instead of registering the dying thread anew.
 }
 
-namespace threads {
+constinit thread_local thread_record* threads::current [[gnu::tls_model("initial-exec")]] = nullptr;
 
-thread_record* self() noexcept {
-  thread_record* r = t_self;
-  return r != nullptr ? r : register_thread(nullptr);
-}
+namespace threads {
 
 thread_record* first() noexcept { return g_first.load(std::memory_order_acquire); }
 

@@ -28,8 +28,8 @@ class condition_variable {
   }
 
   void wait(std::unique_lock<mutex>& lk) {
-    wait_with(lk, false, [](std::unique_lock<std::mutex>& inner, std::condition_variable& cv) {
-      cv.wait(inner);
+    wait_with(lk, false, [](detail::futex_lock& real, std::condition_variable_any& cv) {
+      cv.wait(real);
       return std::cv_status::no_timeout;
     });
   }
@@ -41,8 +41,8 @@ class condition_variable {
   template <class Clock, class Duration>
   std::cv_status wait_until(std::unique_lock<mutex>& lk,
                             const std::chrono::time_point<Clock, Duration>& t) {
-    return wait_with(lk, true, [&](std::unique_lock<std::mutex>& inner, std::condition_variable& cv) {
-      return cv.wait_until(inner, t);
+    return wait_with(lk, true, [&](detail::futex_lock& real, std::condition_variable_any& cv) {
+      return cv.wait_until(real, t);
     });
   }
   template <class Clock, class Duration, class Predicate>
@@ -77,19 +77,14 @@ class condition_variable {
     }
     events::before_unlock(m->record(), access::exclusive);
     events::before_block({wait_kind::condition, this, nullptr, nullptr, access::exclusive, timed});
-    std::cv_status status = detail::internally([&] {
-      std::unique_lock<std::mutex> inner(m->impl_, std::adopt_lock);
-      std::cv_status s = real_wait(inner, impl_);
-      inner.release();
-      return s;
-    });
+    std::cv_status status = detail::internally([&] { return real_wait(m->impl_, impl_); });
     events::after_wake();
     events::before_lock(m->record(), access::exclusive, attempt::blocking);
     events::after_lock(m->record(), access::exclusive, attempt::blocking, true);
     return status;
   }
 
-  std::condition_variable impl_;
+  std::condition_variable_any impl_;  // waits on the mutex's real futex_lock
   lock_record* rec_;
 };
 

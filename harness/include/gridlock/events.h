@@ -72,6 +72,10 @@ void lock_destroyed(lock_record* lock) noexcept;
 void before_lock(lock_record* lock, access mode, attempt how);
 /// After the attempt: on success the lock joins this thread's held set.
 void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noexcept;
+/// Shorthand for before_lock(blocking) + after_lock(blocking, true) when a non-blocking attempt has
+/// already taken the lock: the uncontended path, one call instead of two. (Nothing that before_lock
+/// reports can have happened: a self-held plain lock fails the attempt.)
+void acquired(lock_record* lock, access mode);
 /// Before a release. Returns false (after reporting unlock-not-owner) if this thread does not hold it.
 bool before_unlock(lock_record* lock, access mode) noexcept;
 
@@ -101,16 +105,21 @@ void report_misuse(finding_kind kind, lock_record* object, const char* message);
 
 }  // namespace events
 
+namespace detail {
+/// Depth of internal_scope on this thread. Inline access: it is on every primitive's fast path.
+extern constinit thread_local int internal_depth [[gnu::tls_model("initial-exec")]];
+}  // namespace detail
+
 /// Marks the calling thread as inside a primitive's own implementation: the interposer passes the
 /// pthread calls made meanwhile straight through. Nests.
 class internal_scope {
  public:
-  internal_scope() noexcept;
-  ~internal_scope();
+  internal_scope() noexcept { ++detail::internal_depth; }
+  ~internal_scope() { --detail::internal_depth; }
   internal_scope(const internal_scope&) = delete;
   internal_scope& operator=(const internal_scope&) = delete;
   /// True while the calling thread is inside at least one internal_scope.
-  static bool active() noexcept;
+  static bool active() noexcept { return detail::internal_depth > 0; }
 };
 
 }  // namespace gridlock

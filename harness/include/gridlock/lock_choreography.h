@@ -13,15 +13,18 @@ decltype(auto) internally(Op&& op) {
   return op();
 }
 
-/// A blocking acquisition: try first, announce the block only if the lock is taken.
+/// A blocking acquisition: try first (the uncontended path is then one event), and announce the
+/// block only if the lock is taken.
 template <class TryOp, class LockOp>
 void acquire(lock_record* rec, const void* object, access mode, TryOp&& try_op, LockOp&& lock_op) {
-  events::before_lock(rec, mode, attempt::blocking);
-  if (!internally(try_op)) {
-    events::before_block({wait_kind::lock, object, rec, nullptr, mode, false});
-    internally(lock_op);
-    events::after_wake();
+  if (internally(try_op)) {
+    events::acquired(rec, mode);
+    return;
   }
+  events::before_lock(rec, mode, attempt::blocking);
+  events::before_block({wait_kind::lock, object, rec, nullptr, mode, false});
+  internally(lock_op);
+  events::after_wake();
   events::after_lock(rec, mode, attempt::blocking, true);
 }
 

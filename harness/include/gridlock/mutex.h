@@ -5,8 +5,8 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 
+#include "gridlock/futex_lock.h"
 #include "gridlock/lock_choreography.h"
 
 namespace gridlock {
@@ -15,8 +15,8 @@ class condition_variable;
 
 namespace detail {
 
-/// One exclusive lock over a std:: lock type `Std`; Kind decides the misuse rules.
-template <class Std, lock_kind Kind>
+/// One exclusive lock over a real lock `Real`; Kind decides the misuse rules, Timed adds try_lock_for.
+template <class Real, lock_kind Kind, bool Timed>
 class exclusive_lock {
  public:
   explicit exclusive_lock(const char* name = nullptr)
@@ -37,14 +37,14 @@ class exclusive_lock {
 
   template <class Rep, class Period>
   bool try_lock_for(const std::chrono::duration<Rep, Period>& d)
-    requires requires(Std s) { s.try_lock_for(d); }
+    requires Timed
   {
     return timed_acquire(rec_, this, access::exclusive, [&] { return impl_.try_lock(); },
                          [&] { return impl_.try_lock_for(d); });
   }
   template <class Clock, class Duration>
   bool try_lock_until(const std::chrono::time_point<Clock, Duration>& t)
-    requires requires(Std s) { s.try_lock_until(t); }
+    requires Timed
   {
     return timed_acquire(rec_, this, access::exclusive, [&] { return impl_.try_lock(); },
                          [&] { return impl_.try_lock_until(t); });
@@ -56,19 +56,19 @@ class exclusive_lock {
  private:
   friend class gridlock::condition_variable;
   static constexpr const char* type_name() noexcept {
-    if constexpr (std::is_same_v<Std, std::recursive_mutex>) return "gridlock::recursive_mutex";
-    else if constexpr (std::is_same_v<Std, std::timed_mutex>) return "gridlock::timed_mutex";
+    if constexpr (Kind == lock_kind::recursive) return "gridlock::recursive_mutex";
+    else if constexpr (Timed) return "gridlock::timed_mutex";
     else return "gridlock::mutex";
   }
 
-  Std impl_;
+  Real impl_;
   lock_record* rec_;
 };
 
 }  // namespace detail
 
-using mutex = detail::exclusive_lock<std::mutex, lock_kind::plain>;
-using recursive_mutex = detail::exclusive_lock<std::recursive_mutex, lock_kind::recursive>;
-using timed_mutex = detail::exclusive_lock<std::timed_mutex, lock_kind::plain>;
+using mutex = detail::exclusive_lock<detail::futex_lock, lock_kind::plain, false>;
+using recursive_mutex = detail::exclusive_lock<detail::recursive_futex_lock, lock_kind::recursive, false>;
+using timed_mutex = detail::exclusive_lock<detail::futex_lock, lock_kind::plain, true>;
 
 }  // namespace gridlock
