@@ -153,9 +153,16 @@ bool before_unlock(lock_record* lock, access mode) noexcept {
 }
 
 void before_block(const wait_target& target) {
+  announce_block(target);
+  check_block();
+}
+
+void announce_block(const wait_target& target) noexcept { wait_for::announce(*threads::self(), target); }
+
+void check_block() {
   thread_record& self = *threads::self();
   try {
-    wait_for::before_block(self, target);
+    wait_for::check(self);
   } catch (...) {
     wait_for::after_wake(self);  // the wait will not happen
     throw;
@@ -163,6 +170,8 @@ void before_block(const wait_target& target) {
 }
 
 void after_wake() noexcept { wait_for::after_wake(*threads::self()); }
+
+void notified(lock_record* object) noexcept { wait_for::notified(object); }
 
 thread_record* thread_started(const char* name) noexcept { return register_thread(name); }
 

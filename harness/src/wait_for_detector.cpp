@@ -8,13 +8,17 @@
 #include <vector>
 
 #include "lock_record.h"
+#include "stack.h"
 #include "runtime_core.h"
 
 namespace gridlock::wait_for {
 namespace {
 
 // Long enough for a thread that is waking to show it, short enough to report well within 100 ms.
-constexpr long confirm_delay_ns = 20'000'000;
+// Two looks this far apart: a waiting thread that was woken has time to show it even on a loaded
+// machine, and a real deadlock is still reported well within 100 ms.
+constexpr long confirm_delay_ns = 25'000'000;
+constexpr int confirm_looks = 2;
 
 /// A consistent copy of one thread's published wait.
 struct wait_view {
@@ -126,6 +130,14 @@ finding make_finding(finding_kind kind, const std::vector<wait_view>& waits, std
     const std::uint32_t n = v.thread->held_count.load(std::memory_order_acquire);
     for (std::uint32_t i = 0; i < n; ++i) add_lock(v.thread->held[i].lock.load(std::memory_order_relaxed));
   }
+  // A holder that waits for nothing (it has exited holding the lock) is named too.
+  for (const wait_view& v : waits) {
+    if (v.what != wait_kind::lock || v.object == nullptr) continue;
+    for (thread_record* h : holders(v.object, v.mode)) {
+      auto listed = [&](const thread_info& t) { return t.id == h->id; };
+      if (std::none_of(f.threads.begin(), f.threads.end(), listed)) f.threads.push_back(describe(*h));
+    }
+  }
   f.stack = waits.empty() ? raw_stack{} : f.waits.front().stack;
   return f;
 }
@@ -201,9 +213,14 @@ bool unchanged(const std::vector<wait_view>& waits) {
   return true;
 }
 
-void pause_to_confirm() {
-  timespec ts{0, confirm_delay_ns};
-  nanosleep(&ts, nullptr);
+/// Whether these waits stay exactly as they are (same epochs) over the confirmation pauses.
+bool confirmed(const std::vector<wait_view>& waits) {
+  for (int look = 0; look < confirm_looks; ++look) {
+    timespec ts{0, confirm_delay_ns};
+    nanosleep(&ts, nullptr);
+    if (!unchanged(waits)) return false;
+  }
+  return true;
 }
 
 std::vector<wait_view> sorted(std::vector<wait_view> waits) {
@@ -213,10 +230,10 @@ std::vector<wait_view> sorted(std::vector<wait_view> waits) {
 
 /// `exiting`: threads that are leaving but still listed by the OS (the caller of after_thread_exit).
 void check_all_blocked(std::size_t exiting) {
-  if (all_blocked().empty()) return;
-  pause_to_confirm();
   std::vector<wait_view> waits = all_blocked();
-  if (waits.empty() || waits.size() + exiting != os_thread_count()) return;
+  if (waits.empty() || !confirmed(waits)) return;
+  // The OS count last: a thread that was exiting during the first look has gone by now.
+  if (all_blocked().size() != waits.size() || waits.size() + exiting != os_thread_count()) return;
   waits = sorted(std::move(waits));
   std::string message = "all threads are blocked:";
   for (std::size_t i = 0; i < waits.size(); ++i)
@@ -227,30 +244,42 @@ void check_all_blocked(std::size_t exiting) {
 
 }  // namespace
 
-void before_block(thread_record& self, const wait_target& target) {
+void announce(thread_record& self, const wait_target& target) noexcept {
   self.wait_what.store(target.kind, std::memory_order_relaxed);
   self.wait_object.store(target.object, std::memory_order_relaxed);
   self.wait_lock.store(target.lock, std::memory_order_relaxed);
   self.wait_thread.store(target.thread, std::memory_order_relaxed);
   self.wait_access.store(target.access, std::memory_order_relaxed);
   self.wait_timed.store(target.timed, std::memory_order_relaxed);
-  self.wait_stack.store(capture_stack(2), std::memory_order_relaxed);
-  self.wait_epoch.store(self.wait_epoch.load(std::memory_order_relaxed) | 1, std::memory_order_release);
-  if (target.timed) return;
+  stack_id where = 0;
+  if (target.kind == wait_kind::lock && target.lock != nullptr) {
+    // Contention is common: a lock wait reuses the stack of this thread's first acquisition of that
+    // lock (where it usually waits too), so only a new (thread, lock) pair captures one.
+    thread_record::acquire_site& site =
+        self.acquire_sites[target.lock->id & (thread_record::acquire_sites_size - 1)];
+    if (site.lock_id != target.lock->id) site = {target.lock->id, capture_stack(3)};
+    where = site.stack;
+  } else {
+    where = capture_stack(2);
+  }
+  self.wait_stack.store(where, std::memory_order_relaxed);
+  self.wait_epoch.fetch_or(1, std::memory_order_release);
+}
+
+void check(thread_record& self) {
+  if (self.wait_timed.load(std::memory_order_relaxed)) return;
 
   bool dead_owner = false;
   std::vector<wait_view> cycle = find_cycle(self, dead_owner);
   if (!cycle.empty()) {
     if (!dead_owner) {
-      pause_to_confirm();
       bool still = false;
-      if (!unchanged(cycle) || (cycle = find_cycle(self, still)).empty()) cycle.clear();
+      if (!confirmed(cycle) || (cycle = find_cycle(self, still)).empty()) cycle.clear();
     }
     if (!cycle.empty()) {
-      std::string message = "deadlock: ";
+      std::string message = "deadlock:";
       for (std::size_t i = 0; i < cycle.size(); ++i)
-        message += (i ? ", which waits for " : "") + label(*cycle[i].thread) + " waits for " +
-                   describe_wait(cycle[i]);
+        message += (i ? "; " : " ") + label(*cycle[i].thread) + " waits for " + describe_wait(cycle[i]);
       report(make_finding(finding_kind::deadlock, cycle, std::move(message)), dedupe_key("cycle", sorted(cycle)));
       return;
     }
@@ -259,8 +288,21 @@ void before_block(thread_record& self, const wait_target& target) {
 }
 
 void after_wake(thread_record& self) noexcept {
-  const std::uint64_t e = self.wait_epoch.load(std::memory_order_relaxed);
-  if (e & 1) self.wait_epoch.store(e + 1, std::memory_order_release);
+  // A notifier may have ended this wait already (notified()): only an odd epoch is ours to end.
+  std::uint64_t e = self.wait_epoch.load(std::memory_order_relaxed);
+  while ((e & 1) && !self.wait_epoch.compare_exchange_weak(e, e + 1, std::memory_order_release)) {
+  }
+}
+
+void notified(const lock_record* object) noexcept {
+  for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
+    std::uint64_t e = t->wait_epoch.load(std::memory_order_acquire);
+    // Which waiter a notify_one wakes is unknown: every waiter counts as woken, which can only delay a
+    // report, never make a false one.
+    if ((e & 1) && t->wait_lock.load(std::memory_order_relaxed) == object &&
+        t->wait_what.load(std::memory_order_relaxed) != wait_kind::lock)
+      t->wait_epoch.compare_exchange_strong(e, e + 1, std::memory_order_release);
+  }
 }
 
 void after_thread_exit() { check_all_blocked(1); }

@@ -13,10 +13,16 @@
 
 namespace gridlock::wait_for {
 
-/// Publishes self's wait and checks it. May report a fatal finding (and so exit or throw).
-void before_block(thread_record& self, const wait_target& target);
+/// Publishes self's wait.
+void announce(thread_record& self, const wait_target& target) noexcept;
+/// Checks self's published wait. May report a fatal finding (and so exit or throw).
+void check(thread_record& self);
 /// Self's wait is over.
 void after_wake(thread_record& self) noexcept;
+/// `object` was signalled: its waiters count as running until they wait again. Without this a
+/// notified waiter that cannot yet retake its mutex (the notifier holds it while it checks its own
+/// wait) would look blocked for good.
+void notified(const lock_record* object) noexcept;
 /// A thread has exited: the others may now all be blocked.
 void after_thread_exit();
 

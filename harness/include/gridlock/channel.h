@@ -33,7 +33,7 @@ class channel {
     if (closed_) return closed_send(g);
     queue_.push_back(std::move(value));
     const std::uint64_t ticket = ++sent_;
-    changed_.notify_all();
+    signal();
     if (capacity_ == 0) {
       wait_until(g, [&] { return received_ >= ticket || closed_; });
       if (received_ < ticket) return closed_send(g);
@@ -50,7 +50,7 @@ class channel {
     std::optional<T> value(std::move(queue_.front()));
     queue_.pop_front();
     ++received_;
-    changed_.notify_all();
+    signal();
     return value;
   }
 
@@ -59,22 +59,30 @@ class channel {
     internal_scope scope;
     std::lock_guard<std::mutex> g(mu_);
     closed_ = true;
-    changed_.notify_all();
+    signal();
   }
 
   lock_record* record() const noexcept { return rec_; }
 
  private:
-  /// Waits for `ready`, announcing the block to the detectors (outside our own mutex, since the check
-  /// may pause to confirm a deadlock) only when it really has to wait.
+  /// Waits for `ready`, telling the detectors only when it really has to wait.
   template <class Ready>
   void wait_until(std::unique_lock<std::mutex>& g, Ready ready) {
     if (ready()) return;
+    ++waiting_;
+    // Announced under our lock, so a signal after it counts as a wake; checked outside it.
+    events::announce_block({wait_kind::channel, this, rec_, nullptr, access::exclusive, false});
     g.unlock();
-    events::before_block({wait_kind::channel, this, nullptr, nullptr, access::exclusive, false});
+    events::check_block();
     g.lock();
     changed_.wait(g, ready);
+    --waiting_;
     events::after_wake();
+  }
+
+  void signal() {
+    changed_.notify_all();
+    if (waiting_ > 0) events::notified(rec_);
   }
 
   bool closed_send(std::unique_lock<std::mutex>& g) {
@@ -90,6 +98,7 @@ class channel {
   bool closed_ = false;
   std::uint64_t sent_ = 0;      // values ever queued; the ticket of an unbuffered send
   std::uint64_t received_ = 0;  // values ever taken
+  int waiting_ = 0;             // threads inside wait_until's real wait
   lock_record* rec_;
 };
 

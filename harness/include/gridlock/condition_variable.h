@@ -22,9 +22,11 @@ class condition_variable {
 
   void notify_one() noexcept {
     detail::internally([&] { impl_.notify_one(); });
+    events::notified(rec_);
   }
   void notify_all() noexcept {
     detail::internally([&] { impl_.notify_all(); });
+    events::notified(rec_);
   }
 
   void wait(std::unique_lock<mutex>& lk) {
@@ -76,7 +78,7 @@ class condition_variable {
       return std::cv_status::no_timeout;  // a spurious wakeup: callers must re-check anyway
     }
     events::before_unlock(m->record(), access::exclusive);
-    events::before_block({wait_kind::condition, this, nullptr, nullptr, access::exclusive, timed});
+    events::before_block({wait_kind::condition, this, rec_, nullptr, access::exclusive, timed});
     std::cv_status status = detail::internally([&] { return real_wait(m->impl_, impl_); });
     events::after_wake();
     events::before_lock(m->record(), access::exclusive, attempt::blocking);

@@ -46,8 +46,9 @@ enum class wait_kind : std::uint8_t { none, lock, thread, condition, channel, wa
 struct lock_record;    // opaque: owned by the runtime
 struct thread_record;  // opaque: owned by the runtime
 
-/// One wait, as passed to before_block(). `object` identifies what is waited on for reports; `lock` is
-/// set for lock waits, `thread` for joins. `access` is the mode a lock wait asks for.
+/// One wait, as passed to before_block(). `object` is what is waited on; `lock` is its record (the
+/// lock, or the condition variable's, channel's or wait group's own record); `thread` is set for joins.
+/// `access` is the mode a lock wait asks for.
 struct wait_target {
   wait_kind kind = wait_kind::none;
   const void* object = nullptr;
@@ -81,9 +82,20 @@ bool before_unlock(lock_record* lock, access mode) noexcept;
 
 /// The thread is about to wait. Checks the wait-for graph: a cycle is reported as a deadlock, and every
 /// known thread blocked as all-threads-blocked. May end the process or throw.
+/// Same as announce_block(target) followed by check_block().
 void before_block(const wait_target& target);
+/// For primitives that wait on their own state under their own internal lock (channels, wait groups):
+/// publish the wait while that lock is still held, so a signal that comes after it counts as a wake
+/// (notified()); then release the lock and call check_block(). Never call check_block() holding a lock
+/// another thread needs to wake this one: the check may pause to confirm what it sees.
+void announce_block(const wait_target& target) noexcept;
+/// The check half of before_block(). May end the process or throw.
+void check_block();
 /// The wait ended (woken, timed out or acquired).
 void after_wake() noexcept;
+/// `object` (a condition variable, channel or wait group record) was signalled: threads waiting on it
+/// may be runnable now, before they get to run and call after_wake(). Call after the real notify.
+void notified(lock_record* object) noexcept;
 
 /// Called by a new thread before its body runs; `name` may be null. Returns its record.
 thread_record* thread_started(const char* name) noexcept;

@@ -21,7 +21,7 @@ class wait_group {
 
   /// Adds n (may be negative) to the count; waking waiters when it reaches zero.
   void add(std::int64_t n) {
-    bool negative = false;
+    bool negative = false, reached_zero = false;
     detail::internally([&] {
       std::lock_guard<std::mutex> g(mu_);
       count_ += n;
@@ -29,8 +29,12 @@ class wait_group {
         negative = true;
         count_ = 0;
       }
-      if (count_ == 0) zero_.notify_all();
+      if (count_ == 0) {
+        zero_.notify_all();
+        reached_zero = true;
+      }
     });
+    if (reached_zero) events::notified(rec_);
     if (negative)
       events::report_misuse(finding_kind::wait_group_negative, rec_,
                             "wait group counter went below zero (more done() than add())");
@@ -39,16 +43,15 @@ class wait_group {
 
   /// Blocks until the count is zero.
   void wait() {
-    if (detail::internally([&] {
-          std::lock_guard<std::mutex> g(mu_);
-          return count_ == 0;
-        }))
-      return;
-    events::before_block({wait_kind::wait_group, this, nullptr, nullptr, access::exclusive, false});
-    detail::internally([&] {
-      std::unique_lock<std::mutex> g(mu_);
-      zero_.wait(g, [&] { return count_ == 0; });
-    });
+    internal_scope scope;
+    std::unique_lock<std::mutex> g(mu_);
+    if (count_ == 0) return;
+    // Announced under our lock, so an add() that reaches zero after it counts as a wake.
+    events::announce_block({wait_kind::wait_group, this, rec_, nullptr, access::exclusive, false});
+    g.unlock();
+    events::check_block();
+    g.lock();
+    zero_.wait(g, [&] { return count_ == 0; });
     events::after_wake();
   }
 

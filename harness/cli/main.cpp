@@ -1,0 +1,73 @@
+// The gridlock executable: dispatches on the command word, and turns every error into one line on
+// stderr and exit code 2, so no input can crash it.
+#include <array>
+#include <exception>
+#include <iostream>
+#include <string_view>
+
+#include "cli/arguments.h"
+#include "cli/commands.h"
+
+namespace {
+
+using namespace gridlock::cli;
+
+struct command {
+  std::string_view name;
+  int (*run)(const arguments&);
+  std::string_view summary;  // empty: not listed in --help
+};
+
+constexpr std::array<command, 4> commands = {{
+    {"run", run_command, "run scenarios, each seed in a child process of its own, and report"},
+    {"list", list_command, "list the built-in scenarios with their expected verdict"},
+    {"reproduce", reproduce_command, "re-run the one trial a report's reproduce token names"},
+    {"__trial", trial_command, ""},
+}};
+
+void print_help() {
+  std::cout << "usage: gridlock <command> [options]\n\n"
+               "Gridlock runs concurrency scenarios under deadlock detectors, in isolated child processes.\n\n"
+               "commands:\n";
+  for (const command& c : commands)
+    if (!c.summary.empty()) std::cout << "  " << c.name << std::string(11 - c.name.size(), ' ') << c.summary << "\n";
+  std::cout << "\n'gridlock <command> --help' shows a command's options.\n"
+               "exit codes: 0 every verdict as expected (reproduce: the finding did not come back),\n"
+               "            1 a verdict differs (reproduce: the finding came back), 2 bad input\n";
+}
+
+/// One line: a message from Boost or the system may carry newlines.
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
+
+int dispatch(const arguments& words) {
+  if (words.empty()) throw usage_error("no command given (see gridlock --help)");
+  const std::string& word = words.front();
+  if (word == "--help" || word == "-h") {
+    print_help();
+    return 0;
+  }
+  if (word == "--version") {
+    std::cout << "gridlock " << GRIDLOCK_VERSION << "\n";
+    return 0;
+  }
+  for (const command& c : commands)
+    if (c.name == word) return c.run(arguments(words.begin() + 1, words.end()));
+  if (word.starts_with("-")) throw usage_error("unrecognised option '" + word + "' (see gridlock --help)");
+  throw usage_error("unknown command '" + word + "' (see gridlock --help)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch(arguments(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "gridlock: error: " << one_line(e.what()) << std::endl;
+    return 2;
+  }
+}

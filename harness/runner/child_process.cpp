@@ -1,0 +1,142 @@
+#include "runner/child_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+#include <utility>
+
+namespace gridlock::runner {
+namespace {
+
+void close_fd(int& fd) noexcept {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// The parent's copy of a pipe's write end, closed once the child has its own: only the child may hold
+// it, so that end of file means the child (and whatever it started) closed it.
+struct write_end {
+  int fd = -1;
+  ~write_end() { close_fd(fd); }
+};
+
+// Both ends close-on-exec: another thread's posix_spawn must not inherit them. posix_spawn's dup2 onto
+// the child's own numbers clears the flag on those copies only. The read end is non-blocking.
+void make_pipe(int& read_end, write_end& write) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+  read_end = fds[0];
+  write.fd = fds[1];
+}
+
+// Owns the posix_spawn attribute objects for the duration of one spawn.
+struct spawn_setup {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  spawn_setup() {
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+  }
+  ~spawn_setup() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+};
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+child_process child_process::spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  if (argv.empty()) throw std::system_error(EINVAL, std::generic_category(), "empty command line");
+  child_process child;  // owns the read ends from here on, so a throw closes them
+  write_end out, err, stream;
+  make_pipe(child.out_, out);
+  make_pipe(child.err_, err);
+  make_pipe(child.stream_, stream);
+
+  spawn_setup setup;
+  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&setup.actions, out.fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&setup.actions, err.fd, STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&setup.actions, stream.fd, child_stream_fd);
+  // Its own process group, so a timeout kills everything it started; default signal dispositions and an
+  // empty mask whatever the runner's threads have.
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&setup.attr, 0);
+  posix_spawnattr_setsigmask(&setup.attr, &none);
+  posix_spawnattr_setsigdefault(&setup.attr, &all);
+
+  std::vector<char*> args = c_strings(argv), envp = c_strings(env);
+  const int rc = ::posix_spawnp(&child.pid_, args[0], &setup.actions, &setup.attr, args.data(), envp.data());
+  if (rc != 0) {
+    child.pid_ = -1;
+    throw std::system_error(rc, std::generic_category(), "cannot run " + argv[0]);
+  }
+  child.reaped_ = false;
+  // The raw system call: glibc 2.36's <sys/pidfd.h> lacks extern "C". -1 on kernels before 5.3: the
+  // caller then looks in short ticks instead.
+  child.pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, child.pid_, 0));
+  return child;
+}
+
+child_process::child_process(child_process&& other) noexcept { *this = std::move(other); }
+
+child_process& child_process::operator=(child_process&& other) noexcept {
+  if (this == &other) return *this;
+  end();
+  pid_ = std::exchange(other.pid_, -1);
+  reaped_ = std::exchange(other.reaped_, true);
+  out_ = std::exchange(other.out_, -1);
+  err_ = std::exchange(other.err_, -1);
+  stream_ = std::exchange(other.stream_, -1);
+  pidfd_ = std::exchange(other.pidfd_, -1);
+  return *this;
+}
+
+child_process::~child_process() { end(); }
+
+void child_process::end() noexcept {
+  if (!reaped_) {
+    kill_group();
+    reap();
+  }
+  for (int* fd : {&out_, &err_, &stream_, &pidfd_}) close_fd(*fd);
+}
+
+bool child_process::ended() const noexcept {
+  if (reaped_) return true;
+  siginfo_t info{};
+  // WNOWAIT: look without reaping (see the header).
+  return ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0;
+}
+
+void child_process::kill_group() const noexcept {
+  if (!reaped_ && pid_ > 0) ::killpg(pid_, SIGKILL);
+}
+
+int child_process::reap() noexcept {
+  int status = 0;
+  if (reaped_) return status;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  reaped_ = true;
+  return status;
+}
+
+}  // namespace gridlock::runner

@@ -1,0 +1,220 @@
+#include "runner/trial.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <climits>
+#include <optional>
+#include <system_error>
+
+#include "runner/child_process.h"
+#include "runner/state_request.h"
+#include "runner/watchdog.h"
+
+extern char** environ;
+
+namespace gridlock::runner {
+namespace {
+
+using nlohmann::json;
+using steady_clock = std::chrono::steady_clock;
+
+constexpr std::size_t tail_bytes = 4096;
+// Longer than a hung child needs to answer, short enough not to matter next to a timeout.
+constexpr std::chrono::milliseconds state_reply_wait{1000};
+// How often to look for the child's end where the kernel gives no pidfd.
+constexpr std::chrono::milliseconds exit_tick{10};
+// A stream line longer than this is no line gridlock wrote: drop it rather than grow without bound.
+constexpr std::size_t max_line = 64u << 20;
+
+std::string self_exe() {
+  char buf[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("/proc/self/exe");
+}
+
+/// Scenarios run in a fresh copy of the gridlock binary itself (cmd_trial.cpp).
+std::vector<std::string> command_line(const trial_spec& spec) {
+  if (spec.kind == trial_kind::program) return spec.argv;
+  return {self_exe(), "__trial", "--scenario", spec.name, "--seed", std::to_string(spec.seed)};
+}
+
+/// Ours, minus the variables the runner owns: a GRIDLOCK_JSON the user set would have every trial write
+/// the same file, and the runner relies on a deadlock ending the child with deadlock_exit_code.
+std::vector<std::string> child_environment(const trial_spec& spec) {
+  static constexpr std::array<std::string_view, 5> owned = {"GRIDLOCK_STREAM_FD=", "GRIDLOCK_SEED=", "GRIDLOCK_STRATEGY=",
+                                                            "GRIDLOCK_JSON=", "GRIDLOCK_ON_DEADLOCK="};
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    if (std::none_of(owned.begin(), owned.end(), [&](std::string_view o) { return entry.starts_with(o); }))
+      env.emplace_back(entry);
+  }
+  env.push_back("GRIDLOCK_STREAM_FD=" + std::to_string(child_stream_fd));
+  env.push_back("GRIDLOCK_SEED=" + std::to_string(spec.seed));
+  env.push_back("GRIDLOCK_STRATEGY=" + spec.strategy);
+  env.push_back("GRIDLOCK_ON_DEADLOCK=exit");
+  return env;
+}
+
+void keep_tail(std::string& tail, const char* data, std::size_t n) {
+  tail.append(data, n);
+  if (tail.size() > tail_bytes) tail.erase(0, tail.size() - tail_bytes);
+}
+
+/// Everything the parent reads from one running child: the finding stream line by line, and the tails
+/// of stdout and stderr.
+class child_output {
+ public:
+  explicit child_output(const child_process& child)
+      : fds_{child.stream_fd(), child.stdout_fd(), child.stderr_fd()}, exit_fd_(child.exit_fd()) {}
+
+  std::vector<json> findings;
+  std::string out_tail;
+  std::string err_tail;
+
+  /// Waits until the child writes or ends, or `until`; then reads whatever is there.
+  void wait(steady_clock::time_point until) {
+    std::vector<pollfd> polled;
+    for (int fd : fds_)
+      if (fd >= 0) polled.push_back({fd, POLLIN, 0});
+    if (exit_fd_ >= 0) polled.push_back({exit_fd_, POLLIN, 0});
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(until - steady_clock::now());
+    if (exit_fd_ < 0) left = std::min(left, exit_tick);
+    if (left.count() > 0) ::poll(polled.data(), polled.size(), static_cast<int>(left.count()));
+    drain();
+  }
+
+  /// Reads whatever is available now, without blocking.
+  void drain() {
+    for (std::size_t i = 0; i < fds_.size(); ++i) read_available(i);
+  }
+
+  /// Asks a child that announced it answers for its own view of its threads (state_request.h).
+  json ask_state(const child_process& child) {
+    if (!state_signal_) return nullptr;
+    ::kill(child.pid(), *state_signal_);
+    const steady_clock::time_point until = steady_clock::now() + state_reply_wait;
+    while (state_.is_null() && !child.ended() && steady_clock::now() < until) wait(until);
+    return state_;
+  }
+
+ private:
+  void read_available(std::size_t i) {
+    char buf[65536];
+    while (fds_[i] >= 0) {
+      const ssize_t n = ::read(fds_[i], buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) return;
+      if (n <= 0) {
+        fds_[i] = -1;  // end of file (or an error, which ends it too); the child_process closes it
+        return;
+      }
+      const auto size = static_cast<std::size_t>(n);
+      if (i == 0) on_stream(buf, size);
+      else keep_tail(i == 1 ? out_tail : err_tail, buf, size);
+    }
+  }
+
+  void on_stream(const char* data, std::size_t n) {
+    line_.append(data, n);
+    std::size_t start = 0;
+    for (std::size_t end; (end = line_.find('\n', start)) != std::string::npos; start = end + 1)
+      on_line(std::string_view(line_).substr(start, end - start));
+    line_.erase(0, start);
+    if (line_.size() > max_line) line_.clear();
+  }
+
+  void on_line(std::string_view line) {
+    json j = json::parse(line, nullptr, false);
+    if (!j.is_object()) return;  // cut short by a kill mid-write
+    if (const auto it = j.find(state_announce_key); it != j.end() && it->is_number_integer()) {
+      state_signal_ = it->get<int>();
+    } else if (const auto reply = j.find(state_reply_key); reply != j.end()) {
+      state_ = std::move(*reply);
+    } else if (j.contains("kind")) {
+      findings.push_back(std::move(j));
+    }
+  }
+
+  std::array<int, 3> fds_;  // stream, stdout, stderr; -1 once at end of file
+  int exit_fd_;
+  std::string line_;  // the stream's incomplete last line
+  std::optional<int> state_signal_;
+  json state_;
+};
+
+outcome classify(const trial_result& r, bool timed_out) {
+  if (timed_out) return outcome::timeout;
+  if (r.signal) return outcome::crash;
+  if (!r.findings.empty()) return outcome::finding;
+  return r.exit_code.value_or(0) != 0 ? outcome::failed : outcome::clean;
+}
+
+}  // namespace
+
+std::string_view to_string(trial_kind kind) noexcept { return kind == trial_kind::scenario ? "scenario" : "program"; }
+
+std::string_view to_string(outcome o) noexcept {
+  switch (o) {
+    case outcome::timeout: return "timeout";
+    case outcome::crash: return "crash";
+    case outcome::finding: return "finding";
+    case outcome::failed: return "failed";
+    case outcome::clean: break;
+  }
+  return "clean";
+}
+
+trial_result run_trial(const trial_spec& spec) {
+  trial_result r;
+  r.spec = spec;
+  const steady_clock::time_point start = steady_clock::now();
+  child_process child;
+  try {
+    child = child_process::spawn(command_line(spec), child_environment(spec));
+  } catch (const std::system_error& e) {
+    r.outcome = outcome::failed;
+    r.exit_code = 127;
+    r.stderr_tail = std::string("gridlock: ") + e.what() + "\n";
+    return r;
+  }
+
+  child_output io(child);
+  const steady_clock::time_point deadline = start + spec.timeout;
+  bool timed_out = false;
+  while (!child.ended()) {
+    if (steady_clock::now() >= deadline) {
+      timed_out = true;
+      break;
+    }
+    io.wait(deadline);
+  }
+  std::vector<thread_snapshot> threads;
+  json state;
+  if (timed_out) {
+    threads = snapshot_threads(child.pid());
+    state = io.ask_state(child);
+  }
+  // Also when it ended by itself: whatever it started must not outlive the trial.
+  child.kill_group();
+  const int status = child.reap();
+  r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - start).count();
+  io.drain();
+
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  r.findings = std::move(io.findings);
+  r.outcome = classify(r, timed_out);
+  if (timed_out) r.findings.push_back(timeout_finding(threads, state, spec.timeout));
+  r.stdout_tail = std::move(io.out_tail);
+  r.stderr_tail = std::move(io.err_tail);
+  return r;
+}
+
+}  // namespace gridlock::runner

@@ -1,0 +1,58 @@
+// One trial: a built-in scenario or a program, run once with one seed, in a child process of its own
+// under a hard timeout. The child streams each finding to us as it makes it (reporter.cpp), so what it
+// found before it crashed, aborted or was killed is kept, and nothing it does can hang or kill us.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gridlock::runner {
+
+enum class trial_kind { scenario, program };
+/// "scenario" | "program", as in reports and reproduce tokens.
+std::string_view to_string(trial_kind kind) noexcept;
+
+/// Bounds on a trial's timeout (command lines and reproduce tokens check them): at least 1 ms, at most a
+/// week, which keeps every deadline computation far from overflow.
+inline constexpr std::chrono::milliseconds min_timeout{1};
+inline constexpr std::chrono::milliseconds max_timeout{7LL * 24 * 3600 * 1000};
+
+struct trial_spec {
+  trial_kind kind = trial_kind::scenario;
+  std::string name;               ///< the scenario's name, or how reports name the program
+  std::vector<std::string> argv;  ///< programs only: argv[0] is the executable (searched on PATH)
+  std::uint64_t seed = 1;
+  std::string strategy = "none";  ///< the schedule-perturbation strategy (GRIDLOCK_STRATEGY)
+  std::chrono::milliseconds timeout{10'000};
+};
+
+/// How the trial's process ended, in this order of precedence: it ran past its timeout; a signal ended
+/// it; it reported findings (whether it then exited, or was stopped for a deadlock with exit code 86);
+/// it exited non-zero; it exited 0.
+enum class outcome { timeout, crash, finding, failed, clean };
+/// "timeout" | "crash" | "finding" | "failed" | "clean", as in reports.
+std::string_view to_string(outcome o) noexcept;
+
+struct trial_result {
+  trial_spec spec;
+  runner::outcome outcome = outcome::clean;
+  std::optional<int> exit_code;  ///< when it exited
+  std::optional<int> signal;     ///< when a signal ended it (SIGKILL after a timeout)
+  std::int64_t duration_ms = 0;
+  /// In the order found, as encode_finding() writes them (located, not yet symbolized); a timeout adds
+  /// the watchdog's finding last.
+  std::vector<nlohmann::json> findings;
+  std::string stdout_tail;  ///< the last few KiB the child wrote to stdout
+  std::string stderr_tail;  ///< and to stderr
+};
+
+/// Runs one trial to its end. Never throws for anything the child does; a program that cannot be
+/// started is outcome failed with exit code 127, as a shell reports it.
+trial_result run_trial(const trial_spec& spec);
+
+}  // namespace gridlock::runner

@@ -1,0 +1,241 @@
+// The gridlock executable, run as a user runs it: each built-in scenario's verdict over several seeds
+// (the scenarios come from `gridlock list`, so new ones are covered as they appear), reproducing a
+// failing trial, the report's destinations, and a table of bad invocations that must each exit 2 with
+// one line on stderr.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+struct outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string quoted(const std::string& word) {
+  std::string q = "'";
+  for (char c : word) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("cli_test." + std::to_string(::getpid()) + "." + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  /// Runs gridlock with these arguments in the test's own directory.
+  outcome gridlock(const std::vector<std::string>& args) const {
+    std::string command = "cd " + quoted(dir_.string()) + " && " + quoted(GRIDLOCK_BIN);
+    for (const std::string& a : args) command += " " + quoted(a);
+    command += " >" + quoted((dir_ / "stdout").string()) + " 2>" + quoted((dir_ / "stderr").string());
+    const int status = std::system(command.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir_ / "stdout"), slurp(dir_ / "stderr")};
+  }
+
+  /// name -> expected verdict, from `gridlock list`.
+  std::map<std::string, std::string> listed() const {
+    const outcome list = gridlock({"list"});
+    EXPECT_EQ(list.code, 0) << list.err;
+    std::map<std::string, std::string> scenarios;
+    std::istringstream lines(list.out);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream words(line);
+      std::string name, expected;
+      words >> name >> expected;
+      EXPECT_TRUE(expected == "clean" || expected == "finding") << line;
+      scenarios[name] = expected;
+    }
+    return scenarios;
+  }
+
+  json read_json(const fs::path& path) const {
+    std::ifstream in(dir_ / path);
+    return json::parse(in);
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(CliTest, EveryScenarioGetsItsExpectedVerdictOverSeveralSeeds) {
+  const std::map<std::string, std::string> scenarios = listed();
+  if (scenarios.empty()) GTEST_SKIP() << "no built-in scenarios yet";
+  std::vector<std::string> args = {"run", "--seeds", "3", "--json", "all.json"};
+  for (const auto& [name, expected] : scenarios) args.insert(args.end(), {"--scenario", name});
+  const outcome run = gridlock(args);
+  EXPECT_EQ(run.code, 0) << run.out << run.err;
+
+  const json report = read_json("all.json");
+  std::map<std::string, std::vector<const json*>> runs;
+  for (const json& r : report["runs"]) runs[r["name"]].push_back(&r);
+  for (const auto& [name, expected] : scenarios) {
+    SCOPED_TRACE(name);
+    ASSERT_EQ(runs[name].size(), 3u);
+    bool found = false;
+    for (std::size_t i = 0; i < 3; ++i) {
+      const json& r = *runs[name][i];
+      EXPECT_EQ(r["seed"], i + 1);
+      EXPECT_EQ(r["expected"], expected);
+      found = found || r["outcome"] != "clean" || !r["findings"].empty();
+      EXPECT_EQ(r.contains("reproduce"), r["outcome"] != "clean");
+    }
+    EXPECT_EQ(found ? "finding" : "clean", expected);
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "gridlock-report")) << "--json alone writes only that file";
+}
+
+TEST_F(CliTest, ReproduceOfAFailingTrialFindsTheSameFingerprint) {
+  std::string scenario;
+  for (const auto& [name, expected] : listed())
+    if (expected == "finding" && scenario.empty()) scenario = name;
+  if (scenario.empty()) GTEST_SKIP() << "no scenario expects a finding yet";
+  ASSERT_EQ(gridlock({"run", "--scenario", scenario, "--seeds", "2"}).code, 0);
+
+  const json report = read_json("gridlock-report/report.json");
+  const json* failing = nullptr;
+  for (const json& r : report["runs"])
+    if (!failing && !r["findings"].empty()) failing = &r;
+  ASSERT_NE(failing, nullptr) << report.dump(2);
+  std::istringstream line((*failing)["reproduce"].get<std::string>());
+  std::string program, command, token, extra;
+  line >> program >> command >> token;
+  ASSERT_EQ(program, "gridlock");
+  ASSERT_EQ(command, "reproduce");
+  ASSERT_FALSE(line >> extra);
+
+  const outcome again = gridlock({"reproduce", token, "--json", "again.json"});
+  EXPECT_EQ(again.code, 1) << again.out << again.err;
+  EXPECT_NE(again.out.find("reproduced"), std::string::npos);
+  const json rerun = read_json("again.json")["runs"][0];
+  EXPECT_EQ(rerun["name"], scenario);
+  EXPECT_EQ(rerun["seed"], (*failing)["seed"]);
+  ASSERT_FALSE(rerun["findings"].empty());
+  EXPECT_EQ(rerun["findings"][0]["fingerprint"], (*failing)["findings"][0]["fingerprint"]);
+}
+
+TEST_F(CliTest, ReproduceOfAFindingThatDoesNotComeBackExitsZero) {
+  std::string scenario;
+  for (const auto& [name, expected] : listed())
+    if (expected == "clean" && scenario.empty()) scenario = name;
+  if (scenario.empty()) GTEST_SKIP() << "no scenario expects to be clean yet";
+  const json token = {{"kind", "scenario"}, {"name", scenario}, {"seed", 1}, {"strategy", "none"},
+                      {"timeout", 10}, {"fingerprints", {"0123456789abcdef"}}};
+  // The token of an imagined finding: base64url by hand, so this test does not trust the encoder.
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string text = token.dump(), encoded;
+  unsigned bits = 0;
+  int count = 0;
+  for (unsigned char c : text) {
+    bits = (bits << 8) | c;
+    for (count += 8; count >= 6;) encoded += alphabet[(bits >> (count -= 6)) & 63];
+  }
+  if (count > 0) encoded += alphabet[(bits << (6 - count)) & 63];
+  const outcome again = gridlock({"reproduce", "gl1:" + encoded});
+  EXPECT_EQ(again.code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("not reproduced"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "gridlock-report")) << "reproduce writes reports only when asked";
+}
+
+TEST_F(CliTest, ReportGoesWhereAsked) {
+  const std::map<std::string, std::string> scenarios = listed();
+  if (scenarios.empty()) GTEST_SKIP() << "no built-in scenarios yet";
+  const std::string name = scenarios.begin()->first;
+  gridlock({"run", "--scenario", name, "--seeds", "1"});
+  EXPECT_EQ(read_json("gridlock-report/report.json")["runs"].size(), 1u) << "the default --out";
+  gridlock({"run", "--scenario", name, "--seeds", "2", "--out", "a/b", "--json", "c.json"});
+  EXPECT_EQ(read_json("a/b/report.json")["runs"].size(), 2u);
+  EXPECT_EQ(read_json("c.json"), read_json("a/b/report.json"));
+}
+
+TEST_F(CliTest, HelpAndVersion) {
+  const outcome help = gridlock({"--help"});
+  EXPECT_EQ(help.code, 0);
+  for (const char* command : {"run", "list", "reproduce"}) EXPECT_NE(help.out.find(command), std::string::npos);
+  EXPECT_EQ(help.out.find("__trial"), std::string::npos) << "the runner's own command is not for people";
+  const outcome version = gridlock({"--version"});
+  EXPECT_EQ(version.code, 0);
+  EXPECT_EQ(version.out, "gridlock " GRIDLOCK_VERSION "\n");
+  for (const char* command : {"run", "list", "reproduce"}) {
+    const outcome sub = gridlock({command, "--help"});
+    EXPECT_EQ(sub.code, 0) << command;
+    EXPECT_NE(sub.out.find("usage: gridlock " + std::string(command)), std::string::npos) << sub.out;
+  }
+}
+
+TEST_F(CliTest, BadInvocationsExitTwoWithOneLine) {
+  std::ofstream(dir_ / "a-file") << "not a directory";
+  const std::vector<std::vector<std::string>> table = {
+      {},
+      {"frobnicate"},
+      {"--bogus"},
+      {"run", "--bogus"},
+      {"run", "stray-word"},
+      {"run", "--scenario", "no-such-scenario"},
+      {"run", "--scenario"},
+      {"run", "--seeds", "0"},
+      {"run", "--seeds", "-3"},
+      {"run", "--seeds", "abc"},
+      {"run", "--seeds", "2", "--seeds", "3"},
+      {"run", "--seeds", "99999999999"},
+      {"run", "--see", "3"},
+      {"run", "--seed", "-1"},
+      {"run", "--seed", "18446744073709551615", "--seeds", "2"},
+      {"run", "--jobs", "0"},
+      {"run", "--jobs", "many"},
+      {"run", "--timeout", "0"},
+      {"run", "--timeout", "-1"},
+      {"run", "--timeout", "nan"},
+      {"run", "--timeout", "10s"},
+      {"run", "--out", "a-file"},
+      {"run", "--out", "a-file/sub"},
+      {"run", "--out", "/proc/gridlock-cannot-create-this"},
+      {"run", "--out", ""},
+      {"run", "--json", "missing-dir/report.json"},
+      {"run", "--json", "."},
+      {"run", "--json", ""},
+      {"list", "--bogus"},
+      {"list", "extra"},
+      {"reproduce"},
+      {"reproduce", "not-a-token"},
+      {"reproduce", "gl1:***"},
+      {"reproduce", "gl1:bm90IGpzb24"},                                  // "not json"
+      {"reproduce", "gl1:eyJraW5kIjoic2NlbmFyaW8ifQ"},                   // {"kind":"scenario"}
+      {"reproduce", "gl1:e30", "extra"},
+      {"reproduce", "gl1:eyJmaW5nZXJwcmludHMiOltdLCJraW5kIjoic2NlbmFyaW8iLCJuYW1lIjoibm8tc3VjaC1zY2VuYXJpbyIsInNlZWQiOjEsInN0cmF0ZWd5Ijoibm9uZSIsInRpbWVvdXQiOjEwfQ"},  // names no scenario
+      {"reproduce", "gl1:e30", "--json", "missing-dir/r.json"},
+      {"__trial", "--scenario", "no-such-scenario", "--seed", "1"},
+  };
+  for (const auto& args : table) {
+    std::string shown;
+    for (const std::string& a : args) shown += " '" + a + "'";
+    SCOPED_TRACE("gridlock" + shown);
+    const outcome bad = gridlock(args);
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_TRUE(bad.err.starts_with("gridlock: error: ")) << bad.err;
+    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+    EXPECT_EQ(bad.out, "") << "nothing ran";
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "gridlock-report")) << "no report for a bad invocation";
+}
+
+}  // namespace

@@ -1,0 +1,142 @@
+// The report model and its JSON writer, from trial results made up here (no processes): the fields of
+// each run, symbolized and fingerprinted findings, reproduce lines that parse back to the same trial,
+// verdicts, and atomic writing.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "finding_json.h"
+#include "reports/json_writer.h"
+#include "reports/report.h"
+#include "runner/reproduce_token.h"
+
+namespace {
+
+using gridlock::runner::outcome;
+using gridlock::runner::trial_kind;
+using gridlock::runner::trial_result;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+[[gnu::noinline]] std::uintptr_t where_the_finding_was_made() {
+  return reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+}
+
+[[gnu::noinline]] json encoded_finding() {
+  gridlock::finding f;
+  f.kind = gridlock::finding_kind::recursive_lock;
+  f.message = "thread 1 locks m again";
+  f.locks.push_back({1, "m", "gridlock::mutex", 0x1000, {}});
+  f.threads.push_back({1, 1234, "main"});
+  f.stack = {where_the_finding_was_made()};
+  return gridlock::encode_finding(f);
+}
+
+trial_result result(const std::string& name, std::uint64_t seed, outcome o) {
+  trial_result r;
+  r.spec.name = name;
+  r.spec.seed = seed;
+  r.outcome = o;
+  r.duration_ms = 12;
+  if (o == outcome::crash) r.signal = 11;
+  else r.exit_code = o == outcome::failed ? 3 : o == outcome::finding ? 86 : 0;
+  if (o == outcome::finding || o == outcome::crash) r.findings.push_back(encoded_finding());
+  return r;
+}
+
+TEST(ReportJsonTest, RunsInTrialOrderWithEveryField) {
+  trial_result prog = result("my-program", 7, outcome::failed);
+  prog.spec.kind = trial_kind::program;
+  prog.spec.argv = {"/bin/my-program", "--flag"};
+  prog.stderr_tail = "oops\n";
+  const std::vector<trial_result> results = {result("abba", 1, outcome::finding), result("abba", 2, outcome::clean),
+                                             result("calm", 1, outcome::crash), prog};
+  const json report = gridlock::reports::build_report(results, {{"abba", "finding"}, {"calm", "clean"}});
+
+  EXPECT_EQ(report["tool"], "gridlock");
+  EXPECT_EQ(report["version"], GRIDLOCK_VERSION);
+  ASSERT_EQ(report["runs"].size(), 4u);
+
+  const json& found = report["runs"][0];
+  EXPECT_EQ(found["name"], "abba");
+  EXPECT_EQ(found["kind"], "scenario");
+  EXPECT_EQ(found["seed"], 1);
+  EXPECT_EQ(found["strategy"], "none");
+  EXPECT_EQ(found["expected"], "finding");
+  EXPECT_EQ(found["outcome"], "finding");
+  EXPECT_EQ(found["exit_code"], 86);
+  EXPECT_FALSE(found.contains("signal"));
+  EXPECT_EQ(found["duration_ms"], 12);
+  ASSERT_EQ(found["findings"].size(), 1u);
+  const json& f = found["findings"][0];
+  EXPECT_EQ(f["kind"], "recursive-lock");
+  EXPECT_EQ(f["fingerprint"].get<std::string>().size(), 16u);
+  ASSERT_EQ(f["stack"].size(), 1u);
+  EXPECT_NE(f["stack"][0].value("function", "").find("encoded_finding"), std::string::npos) << "symbolized: " << f["stack"][0];
+
+  const auto again = gridlock::runner::parse_token(found["reproduce"].get<std::string>().substr(std::string("gridlock reproduce ").size()));
+  EXPECT_EQ(again.spec.name, "abba");
+  EXPECT_EQ(again.spec.seed, 1u);
+  EXPECT_EQ(again.fingerprints, std::vector<std::string>{f["fingerprint"].get<std::string>()});
+
+  const json& clean = report["runs"][1];
+  EXPECT_EQ(clean["outcome"], "clean");
+  EXPECT_FALSE(clean.contains("reproduce")) << "only runs that are not clean carry one";
+  EXPECT_TRUE(clean["findings"].empty());
+
+  const json& crash = report["runs"][2];
+  EXPECT_EQ(crash["outcome"], "crash");
+  EXPECT_EQ(crash["signal"], 11);
+  EXPECT_FALSE(crash.contains("exit_code"));
+  EXPECT_EQ(crash["findings"].size(), 1u) << "findings are kept whatever the outcome";
+
+  const json& failed = report["runs"][3];
+  EXPECT_EQ(failed["kind"], "program");
+  EXPECT_EQ(failed["argv"], json::array({"/bin/my-program", "--flag"}));
+  EXPECT_FALSE(failed.contains("expected"));
+  EXPECT_EQ(failed["stderr"], "oops\n");
+  EXPECT_TRUE(failed["reproduce"].get<std::string>().starts_with("gridlock reproduce gl1:"));
+  EXPECT_EQ(gridlock::runner::parse_token(failed["reproduce"].get<std::string>().substr(19)).spec.argv,
+            prog.spec.argv);
+}
+
+TEST(ReportJsonTest, VerdictsCompareEachScenarioWithItsExpectation) {
+  const std::vector<trial_result> results = {result("abba", 1, outcome::clean),  result("abba", 2, outcome::finding),
+                                             result("calm", 1, outcome::clean),  result("calm", 2, outcome::failed),
+                                             result("quiet", 1, outcome::clean), result("missed", 1, outcome::clean)};
+  const json report = gridlock::reports::build_report(
+      results, {{"abba", "finding"}, {"calm", "clean"}, {"quiet", "clean"}, {"missed", "finding"}});
+  const auto verdicts = gridlock::reports::verdicts(report);
+  ASSERT_EQ(verdicts.size(), 4u);
+  EXPECT_EQ(verdicts[0].name, "abba");
+  EXPECT_EQ(verdicts[0].actual, "finding");
+  EXPECT_TRUE(verdicts[0].matches());
+  EXPECT_EQ(verdicts[1].actual, "finding") << "a run that did not end clean counts, findings or not";
+  EXPECT_FALSE(verdicts[1].matches());
+  EXPECT_TRUE(verdicts[2].matches());
+  EXPECT_EQ(verdicts[3].actual, "clean");
+  EXPECT_FALSE(verdicts[3].matches());
+}
+
+TEST(ReportJsonTest, WriterWritesTheModelAtomically) {
+  const fs::path dir = fs::temp_directory_path() / ("report_json_test." + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  trial_result r = result("abba", 1, outcome::failed);
+  r.stdout_tail = std::string("cut mid-character: \xe2\x82", 22);  // not valid UTF-8
+  const json report = gridlock::reports::build_report({r}, {});
+  const gridlock::reports::json_writer writer;
+  const gridlock::reports::report_writer& any = writer;
+  ASSERT_TRUE(any.write(report, (dir / "report.json").string()));
+  std::ifstream in(dir / "report.json");
+  const json back = json::parse(in);
+  EXPECT_EQ(back["runs"][0]["name"], "abba");
+  EXPECT_EQ(back["runs"][0]["reproduce"], report["runs"][0]["reproduce"]);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1) << "no temporary left behind";
+  EXPECT_FALSE(any.write(report, (dir / "missing" / "report.json").string()));
+  fs::remove_all(dir);
+}
+
+}  // namespace

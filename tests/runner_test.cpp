@@ -1,0 +1,215 @@
+// The runner: each trial in its own process, whatever it does (segfaults, aborts after a finding, spins
+// forever, exits non-zero), recorded without disturbing the others; the watchdog's timeout finding; and
+// the reproduce token.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "reports/report.h"
+#include "runner/reproduce_token.h"
+#include "runner/runner.h"
+
+namespace {
+
+using gridlock::runner::outcome;
+using gridlock::runner::trial_kind;
+using gridlock::runner::trial_result;
+using gridlock::runner::trial_spec;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+trial_spec program(const std::string& name, std::chrono::milliseconds timeout = 20s) {
+  trial_spec spec;
+  spec.kind = trial_kind::program;
+  spec.name = name;
+  spec.argv = {name.find('/') == std::string::npos && name.starts_with("trial_") ? std::string(TRIAL_PROGRAMS) + "/" + name : name};
+  spec.timeout = timeout;
+  return spec;
+}
+
+std::vector<std::string> kinds(const trial_result& r) {
+  std::vector<std::string> out;
+  for (const json& f : r.findings) out.push_back(f.value("kind", ""));
+  return out;
+}
+
+/// The wait entry of the thread with this name in a timeout finding, or null.
+json wait_of(const json& f, const std::string& name) {
+  for (const json& t : f["threads"])
+    if (t.value("name", "") == name)
+      for (const json& w : f["waits"])
+        if (w["thread"] == t["id"]) return w;
+  return nullptr;
+}
+
+TEST(RunnerTest, EveryTrialIsRecordedAndNoneDisturbsAnother) {
+  const std::vector<trial_spec> specs = {program("trial_segv"),          program("trial_abort_after_finding"),
+                                         program("trial_spin", 1s),      program("trial_exit3"),
+                                         program("trial_self_deadlock"), program("true"),
+                                         program("/nonexistent/program")};
+  std::vector<std::size_t> done;
+  const std::vector<trial_result> results =
+      gridlock::runner::run_all(specs, 2, [&](const trial_result&, std::size_t n, std::size_t total) {
+        EXPECT_EQ(total, specs.size());
+        done.push_back(n);
+      });
+  ASSERT_EQ(results.size(), specs.size());
+  for (std::size_t i = 0; i < specs.size(); ++i) EXPECT_EQ(results[i].spec.argv, specs[i].argv) << "in spec order";
+  EXPECT_EQ(done, (std::vector<std::size_t>{1, 2, 3, 4, 5, 6, 7}));
+
+  const trial_result& segv = results[0];
+  EXPECT_EQ(segv.outcome, outcome::crash);
+  EXPECT_EQ(segv.signal, SIGSEGV);
+  EXPECT_FALSE(segv.exit_code);
+  EXPECT_TRUE(segv.findings.empty());
+
+  const trial_result& aborted = results[1];
+  EXPECT_EQ(aborted.outcome, outcome::crash) << "a crash after a finding is a crash";
+  EXPECT_EQ(aborted.signal, SIGABRT);
+  EXPECT_EQ(kinds(aborted), std::vector<std::string>{"lock-order-cycle"}) << "the finding streamed before the abort is kept";
+
+  const trial_result& spin = results[2];
+  EXPECT_EQ(spin.outcome, outcome::timeout);
+  EXPECT_EQ(spin.signal, SIGKILL);
+  EXPECT_EQ(kinds(spin), std::vector<std::string>{"timeout"});
+
+  const trial_result& exit3 = results[3];
+  EXPECT_EQ(exit3.outcome, outcome::failed);
+  EXPECT_EQ(exit3.exit_code, 3);
+  EXPECT_TRUE(exit3.findings.empty());
+  EXPECT_NE(exit3.stdout_tail.find("hello on stdout"), std::string::npos);
+  EXPECT_NE(exit3.stderr_tail.find("something went wrong"), std::string::npos);
+
+  const trial_result& deadlock = results[4];
+  EXPECT_EQ(deadlock.outcome, outcome::finding) << "stopped for a deadlock after streaming it";
+  EXPECT_EQ(deadlock.exit_code, 86);
+  EXPECT_EQ(kinds(deadlock), std::vector<std::string>{"recursive-lock"});
+
+  EXPECT_EQ(results[5].outcome, outcome::clean);
+  EXPECT_EQ(results[5].exit_code, 0);
+
+  EXPECT_EQ(results[6].outcome, outcome::failed);
+  EXPECT_EQ(results[6].exit_code, 127);
+  EXPECT_NE(results[6].stderr_tail.find("/nonexistent/program"), std::string::npos);
+}
+
+TEST(RunnerTest, ResultsComeInSpecOrderWhateverFinishesFirst) {
+  std::vector<trial_spec> specs;
+  for (int i = 0; i < 6; ++i) specs.push_back(program(i % 2 ? "trial_exit3" : "true"));
+  for (int jobs : {1, 3}) {
+    const std::vector<trial_result> results = gridlock::runner::run_all(specs, jobs);
+    ASSERT_EQ(results.size(), specs.size());
+    for (std::size_t i = 0; i < specs.size(); ++i)
+      EXPECT_EQ(results[i].outcome, i % 2 ? outcome::failed : outcome::clean) << "jobs " << jobs << ", trial " << i;
+  }
+}
+
+TEST(RunnerTest, ChildGetsSeedAndStrategy) {
+  trial_spec spec = program("sh");
+  spec.argv = {"sh", "-c", "test \"$GRIDLOCK_SEED/$GRIDLOCK_STRATEGY/$GRIDLOCK_STREAM_FD\" = 42/none/3"};
+  spec.seed = 42;
+  EXPECT_EQ(gridlock::runner::run_trial(spec).outcome, outcome::clean);
+}
+
+TEST(WatchdogTest, TimeoutRecordsEveryThreadWithWhatItHoldsAndWaitsFor) {
+  const trial_result r = gridlock::runner::run_trial(program("trial_spin", 1s));
+  ASSERT_EQ(r.outcome, outcome::timeout);
+  ASSERT_EQ(r.findings.size(), 1u);
+  json f = r.findings[0];
+  EXPECT_EQ(f["kind"], "timeout");
+  EXPECT_NE(f.value("message", "").find("timed out after 1 s"), std::string::npos) << f["message"];
+  ASSERT_EQ(f["threads"].size(), 3u) << f.dump(2);
+  ASSERT_EQ(f["waits"].size(), 3u);
+
+  // What Gridlock knows, from the child's answer.
+  const json spinner = wait_of(f, "spinner"), waiter = wait_of(f, "waiter"), main = wait_of(f, "main");
+  ASSERT_TRUE(spinner.is_object() && waiter.is_object() && main.is_object()) << f.dump(2);
+  ASSERT_EQ(f["locks"].size(), 1u);
+  EXPECT_EQ(f["locks"][0]["name"], "held-by-spinner");
+  EXPECT_EQ(spinner["holds"], json::array({f["locks"][0]["id"]}));
+  EXPECT_TRUE(spinner["state"].get<std::string>().starts_with("R")) << spinner["state"];
+  EXPECT_EQ(waiter["lock"], f["locks"][0]["id"]);
+  EXPECT_NE(waiter.value("waits_for", "").find("held-by-spinner held by thread"), std::string::npos) << waiter["waits_for"];
+  EXPECT_NE(main.value("waits_for", "").find("join of thread"), std::string::npos) << main["waits_for"];
+  EXPECT_EQ(f["threads"][0]["name"], "main") << "the main thread first";
+
+  // Stacks, from ptrace, symbolize like any finding's.
+  if (spinner["stack"].empty()) GTEST_SKIP() << "ptrace refused here: no stack of a running thread to check";
+  const json report = gridlock::reports::build_report({r}, {});
+  const json& symbolized = report["runs"][0]["findings"][0];
+  const json spinner_stack = wait_of(symbolized, "spinner")["stack"];
+  EXPECT_TRUE(std::any_of(spinner_stack.begin(), spinner_stack.end(), [](const json& fr) {
+    return fr.value("function", "").find("spin_forever") != std::string::npos;
+  })) << spinner_stack.dump(2);
+  EXPECT_EQ(symbolized.value("fingerprint", "").size(), 16u);
+}
+
+TEST(ReproduceTokenTest, RoundTrips) {
+  gridlock::runner::reproduce_request scenario{{}, {"0123456789abcdef"}};
+  scenario.spec.name = "abba";
+  scenario.spec.seed = 18446744073709551615ull;
+  scenario.spec.timeout = 2500ms;
+  gridlock::runner::reproduce_request prog{program("trial_exit3"), {}};
+  prog.spec.argv.push_back("an argument with spaces and 'quotes'");
+  for (const auto& request : {scenario, prog}) {
+    const std::string token = gridlock::runner::make_token(request);
+    EXPECT_TRUE(token.starts_with("gl1:"));
+    EXPECT_EQ(token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 4), std::string::npos)
+        << "one shell word";
+    EXPECT_EQ(gridlock::runner::reproduce_command(request), "gridlock reproduce " + token);
+    const auto back = gridlock::runner::parse_token(token);
+    EXPECT_EQ(back.spec.kind, request.spec.kind);
+    EXPECT_EQ(back.spec.name, request.spec.name);
+    EXPECT_EQ(back.spec.argv, request.spec.argv);
+    EXPECT_EQ(back.spec.seed, request.spec.seed);
+    EXPECT_EQ(back.spec.strategy, request.spec.strategy);
+    EXPECT_EQ(back.spec.timeout, request.spec.timeout);
+    EXPECT_EQ(back.fingerprints, request.fingerprints);
+  }
+}
+
+std::string base64url(const std::string& text) {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  unsigned bits = 0;
+  int count = 0;
+  for (unsigned char c : text) {
+    bits = (bits << 8) | c;
+    for (count += 8; count >= 6;) out += alphabet[(bits >> (count -= 6)) & 63];
+  }
+  if (count > 0) out += alphabet[(bits << (6 - count)) & 63];
+  return out;
+}
+
+TEST(ReproduceTokenTest, RejectsMalformedTokens) {
+  const json good = {{"kind", "scenario"}, {"name", "abba"}, {"seed", 1}, {"strategy", "none"}, {"timeout", 10}, {"fingerprints", json::array()}};
+  ASSERT_NO_THROW(gridlock::runner::parse_token("gl1:" + base64url(good.dump())));
+  auto with = [&](const char* key, json value) {
+    json j = good;
+    if (value.is_discarded()) j.erase(key);
+    else j[key] = std::move(value);
+    return "gl1:" + base64url(j.dump());
+  };
+  const json missing(json::value_t::discarded);
+  const std::vector<std::string> bad = {
+      "", "gl1:", "gl2:" + base64url(good.dump()), base64url(good.dump()), "gl1:" + base64url(good.dump()) + "=",
+      "gl1:" + base64url(good.dump()) + "A", "gl1:!!!!", "gl1:" + base64url("not json"), "gl1:" + base64url("[1,2]"),
+      with("kind", missing), with("kind", "daemon"), with("name", missing), with("name", ""), with("name", 7),
+      with("seed", missing), with("seed", -1), with("seed", "1"), with("seed", 1.5), with("strategy", missing),
+      with("timeout", missing), with("timeout", 0), with("timeout", -2), with("timeout", "10"), with("fingerprints", missing),
+      with("fingerprints", "abc"), with("fingerprints", json::array({1})), with("argv", json::array({"x"})),
+      with("surprise", true), with("kind", "program") /* without argv */};
+  for (const std::string& token : bad) {
+    try {
+      gridlock::runner::parse_token(token);
+      ADD_FAILURE() << "accepted " << token;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
+    }
+  }
+}
+
+}  // namespace
