@@ -173,6 +173,8 @@ void after_wake() noexcept { wait_for::after_wake(*threads::self()); }
 
 void notified(lock_record* object) noexcept { wait_for::notified(object); }
 
+bool block_pending() noexcept { return threads::self()->blocked(); }
+
 thread_record* thread_started(const char* name) noexcept { return register_thread(name); }
 
 void thread_exiting() noexcept {

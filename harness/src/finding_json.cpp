@@ -130,6 +130,10 @@ bool is_plumbing_frame(const json& fr) {
       starts_with(fn, "_start") || starts_with(fn, "__libc_start") ||
       starts_with(fn, "start_thread") || starts_with(fn, "clone"))
     return true;
+  // Code inlined from Gridlock's own headers (the primitives, gridlock::thread's wrapper).
+  if (fr.value("file", "").find("/gridlock/") != std::string::npos &&
+      fr.value("file", "").find("include/gridlock/") != std::string::npos)
+    return true;
   const std::string base = module.substr(module.find_last_of('/') + 1);
   return starts_with(base, "libc.so") || starts_with(base, "libstdc++") || starts_with(base, "libgridlock");
 }

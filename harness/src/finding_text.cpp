@@ -50,13 +50,20 @@ std::string render_text(const json& f, int frames) {
   for (const json& e : f.value("edges", json::array())) {
     const std::string from = lock_label(f, e.value("from", std::uint64_t{0}));
     const std::string to = lock_label(f, e.value("to", std::uint64_t{0}));
+    if (from == to) {
+      // Misuse findings record where the lock they are about was taken.
+      out += "  " + from + " was acquired by " + thread_label(f, e.value("thread", 0u)) + ":\n";
+      append_stack(out, e.value("held_stack", json::array()), "  ", frames);
+      continue;
+    }
     out += "  " + thread_label(f, e.value("thread", 0u)) + ": " + from + " -> " + to + "\n";
     out += "    acquired " + to + " while holding " + from + ":\n";
     append_stack(out, e.value("acquire_stack", json::array()), "    ", frames);
     out += "    " + from + " was acquired:\n";
     append_stack(out, e.value("held_stack", json::array()), "    ", frames);
   }
-  if (f.value("edges", json::array()).empty()) {
+  const bool cycle = f.value("kind", "") == "lock-order-cycle";
+  if (!cycle) {
     for (const json& w : f.value("waits", json::array())) {
       std::string holds;
       for (const json& id : w.value("holds", json::array()))

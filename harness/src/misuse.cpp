@@ -14,7 +14,7 @@ finding make(finding_kind kind, thread_record& self, std::initializer_list<const
   f.kind = kind;
   f.message = std::move(message);
   f.threads.push_back(describe(self));
-  f.stack = stack_of(capture_stack(3));
+  f.stack = stack_of(capture_stack(2));
   wait_info w;
   w.thread = self.id;
   w.stack = f.stack;
@@ -41,7 +41,6 @@ void add_acquired_at(finding& f, thread_record& self, const lock_record& lock) {
     e.from_shared = h->mode.load(std::memory_order_relaxed) == access::shared;
     e.thread = self.id;
     e.held_stack = stack_of(h->acquired_at);
-    e.acquire_stack = f.stack;
     f.edges.push_back(std::move(e));
   }
 }

@@ -70,12 +70,15 @@ class channel {
   void wait_until(std::unique_lock<std::mutex>& g, Ready ready) {
     if (ready()) return;
     ++waiting_;
-    // Announced under our lock, so a signal after it counts as a wake; checked outside it.
-    events::announce_block({wait_kind::channel, this, rec_, nullptr, access::exclusive, false});
-    g.unlock();
-    events::check_block();
-    g.lock();
-    changed_.wait(g, ready);
+    do {
+      // Announced under our lock, so a signal after it counts as a wake; checked outside it. Every
+      // wake that finds the channel still not ready announces the wait again.
+      events::announce_block({wait_kind::channel, this, rec_, nullptr, access::exclusive, false});
+      g.unlock();
+      events::check_block();
+      g.lock();
+      while (!ready() && events::block_pending()) changed_.wait(g);
+    } while (!ready());
     --waiting_;
     events::after_wake();
   }

@@ -91,6 +91,9 @@ void before_block(const wait_target& target);
 void announce_block(const wait_target& target) noexcept;
 /// The check half of before_block(). May end the process or throw.
 void check_block();
+/// Whether the calling thread's announced wait still stands: false once notified() ended it. A
+/// primitive that finds itself notified but not ready must announce again before it sleeps.
+bool block_pending() noexcept;
 /// The wait ended (woken, timed out or acquired).
 void after_wake() noexcept;
 /// `object` (a condition variable, channel or wait group record) was signalled: threads waiting on it

@@ -4,7 +4,9 @@
 // held locks; that needs no wrapper.)
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <utility>
@@ -36,6 +38,9 @@ class thread {
 
   /// Joins, telling the wait-for graph which thread this one now waits for.
   void join() {
+    // The child may not have announced itself yet; without its record the join would look like a
+    // wait that ends by itself, and a join-while-holding-its-lock deadlock would go unreported.
+    while (started_ && !started_->load(std::memory_order_acquire)) std::this_thread::yield();
     wait_target target;
     target.kind = wait_kind::thread;
     target.object = this;
@@ -52,13 +57,16 @@ class thread {
   struct name_tag {};
   template <class F, class... Args>
   thread(name_tag, std::string name, F&& f, Args&&... args)
-      : impl_(
-            [name = std::move(name)](auto&& body, auto&&... a) {
+      : started_(std::make_shared<std::atomic<bool>>(false)),
+        impl_(
+            [name = std::move(name), started = started_](auto&& body, auto&&... a) {
               events::thread_started(name.empty() ? nullptr : name.c_str());
+              started->store(true, std::memory_order_release);
               std::invoke(std::forward<decltype(body)>(body), std::forward<decltype(a)>(a)...);
             },
             std::forward<F>(f), std::forward<Args>(args)...) {}
 
+  std::shared_ptr<std::atomic<bool>> started_;  // set by the child once its record exists
   std::thread impl_;
 };
 

@@ -46,12 +46,15 @@ class wait_group {
     internal_scope scope;
     std::unique_lock<std::mutex> g(mu_);
     if (count_ == 0) return;
-    // Announced under our lock, so an add() that reaches zero after it counts as a wake.
-    events::announce_block({wait_kind::wait_group, this, rec_, nullptr, access::exclusive, false});
-    g.unlock();
-    events::check_block();
-    g.lock();
-    zero_.wait(g, [&] { return count_ == 0; });
+    do {
+      // Announced under our lock, so an add() that reaches zero after it counts as a wake; every
+      // wake that finds the count still above zero announces the wait again.
+      events::announce_block({wait_kind::wait_group, this, rec_, nullptr, access::exclusive, false});
+      g.unlock();
+      events::check_block();
+      g.lock();
+      while (count_ != 0 && events::block_pending()) zero_.wait(g);
+    } while (count_ != 0);
     events::after_wake();
   }
 
