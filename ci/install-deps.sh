@@ -10,6 +10,8 @@ packages=(
   libboost-program-options-dev                    # the CLI
   libdw-dev                                       # symbolization (elfutils: DWARF file:line, thread unwinding)
   nlohmann-json3-dev                              # JSON reports and the child->parent finding stream
+  libxml2-utils                                   # xmllint: tests validate the JUnit report against tests/data/junit.xsd
+  chromium                                        # tests render the HTML report in headless Chromium (no console errors)
 )
 missing=()
 for p in "${packages[@]}"; do

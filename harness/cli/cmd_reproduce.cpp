@@ -7,6 +7,7 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/preload_library.h"
 #include "cli/console.h"
 #include "cli/report_outputs.h"
 #include "cli/session.h"
@@ -52,10 +53,11 @@ int reproduce_command(const arguments& args) {
   }
   if (request.spec.kind == runner::trial_kind::scenario && scenarios::find(request.spec.name) == nullptr)
     throw usage_error("the token names no built-in scenario '" + request.spec.name + "'");
-  const std::vector<std::string> paths = report_paths(vm, "");
+  if (request.spec.kind == runner::trial_kind::program) request.spec.preload = preload_library();
+  const report_outputs outputs = parse_report_outputs(vm, "");
 
-  const json report = run_session({request.spec}, 1, paths);
-  print_summary(std::cout, report, {}, paths);
+  const json report = run_session("reproduce", {request.spec}, 1, outputs);
+  print_summary(std::cout, report, {}, outputs.paths());
   const bool again = came_back(report["runs"][0], request.fingerprints);
   std::cout << (again ? "reproduced: " : "not reproduced: ") << request.spec.name << " seed " << request.spec.seed
             << (again ? " shows the problem again\n" : " did not show the problem this time\n");

@@ -46,9 +46,10 @@ int run_command(const arguments& args) {
       ("timeout", po::value<std::string>()->value_name("SEC")->default_value("10"), "seconds a trial may run before its threads are recorded and it is killed")
       ("jobs", po::value<std::string>()->value_name("J"), "trials at once (default: the number of cores)");
   add_output_options(options);
+  add_shard_option(options);
   const po::variables_map vm = parse_arguments(args, options);
   if (vm.count("help")) {
-    std::cout << options << "\nWithout --json or --out the report goes to gridlock-report/report.json.\n";
+    std::cout << options << "\nWithout a report option the reports go to gridlock-report/.\n";
     return 0;
   }
 
@@ -60,7 +61,8 @@ int run_command(const arguments& args) {
   const std::chrono::milliseconds timeout = parse_seconds("--timeout", vm["timeout"].as<std::string>());
   const auto jobs = static_cast<int>(vm.count("jobs") ? parse_count("--jobs", vm["jobs"].as<std::string>(), 1, max_jobs)
                                                       : static_cast<std::uint64_t>(tbb::info::default_concurrency()));
-  const std::vector<std::string> paths = report_paths(vm, "gridlock-report");
+  const std::optional<runner::shard> shard = shard_option(vm);
+  const report_outputs outputs = parse_report_outputs(vm, "gridlock-report");
 
   std::vector<runner::trial_spec> specs;
   for (const std::string& name : names)
@@ -72,9 +74,9 @@ int run_command(const arguments& args) {
       specs.push_back(std::move(spec));
     }
 
-  const nlohmann::json report = run_session(specs, jobs, paths);
+  const nlohmann::json report = run_session("run", specs, jobs, outputs, shard);
   const std::vector<reports::verdict> verdicts = reports::verdicts(report);
-  print_summary(std::cout, report, verdicts, paths);
+  print_summary(std::cout, report, verdicts, outputs.paths());
   const bool all_expected = std::all_of(verdicts.begin(), verdicts.end(), [](const reports::verdict& v) { return v.matches(); });
   return all_expected ? 0 : 1;
 }

@@ -10,8 +10,11 @@ namespace gridlock::cli {
 using arguments = std::vector<std::string>;
 
 int run_command(const arguments& args);        // gridlock run
+int exec_command(const arguments& args);       // gridlock exec
 int list_command(const arguments& args);       // gridlock list
 int reproduce_command(const arguments& args);  // gridlock reproduce
+int merge_command(const arguments& args);      // gridlock merge
+int baseline_command(const arguments& args);   // gridlock baseline
 int trial_command(const arguments& args);      // gridlock __trial: one scenario in this process (runner only)
 
 }  // namespace gridlock::cli

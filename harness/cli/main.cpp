@@ -18,10 +18,13 @@ struct command {
   std::string_view summary;  // empty: not listed in --help
 };
 
-constexpr std::array<command, 4> commands = {{
+constexpr std::array<command, 7> commands = {{
     {"run", run_command, "run scenarios, each seed in a child process of its own, and report"},
+    {"exec", exec_command, "run an unmodified program many times under the interposer, and report"},
     {"list", list_command, "list the built-in scenarios with their expected verdict"},
     {"reproduce", reproduce_command, "re-run the one trial a report's reproduce token names"},
+    {"merge", merge_command, "join reports (the shards of one run) into one, in every format"},
+    {"baseline", baseline_command, "write a baseline of known findings from reports, to stdout"},
     {"__trial", trial_command, ""},
 }};
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "reports/json_writer.h"
+#include "reports/report_formats.h"
 
 namespace gridlock::cli {
 namespace {
@@ -26,45 +26,83 @@ void check_file(const std::string& option, const fs::path& file) {
     throw usage_error(option + " '" + file.string() + "': '" + dir.string() + "' is not a writable directory");
 }
 
-std::string out_directory(const std::string& dir) {
+fs::path out_directory(const std::string& dir) {
   std::error_code ec;
   if (dir.empty()) throw usage_error("--out needs a directory");
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) throw usage_error("--out '" + dir + "' is not a directory");
   fs::create_directories(dir, ec);
   if (ec) throw usage_error("--out '" + dir + "' cannot be created: " + ec.message());
   if (!writable_directory(dir)) throw usage_error("--out '" + dir + "' is not writable");
-  return (fs::path(dir) / "report.json").string();
+  return dir;
 }
 
 }  // namespace
 
-void add_output_options(po::options_description& options) {
-  options.add_options()
-      ("json", po::value<std::string>()->value_name("FILE"), "write the JSON report to FILE")
-      ("out", po::value<std::string>()->value_name("DIR"), "write the reports into DIR (DIR/report.json)");
+std::vector<std::string> report_outputs::paths() const {
+  std::vector<std::string> out;
+  for (const target& t : targets) out.push_back(t.path);
+  return out;
 }
 
-std::vector<std::string> report_paths(const po::variables_map& vm, const std::string& default_out) {
-  std::vector<std::string> paths;
-  if (vm.count("json")) {
-    const std::string file = vm["json"].as<std::string>();
-    if (file.empty()) throw usage_error("--json needs a file name");
-    check_file("--json", file);
-    paths.push_back(file);
+void add_output_options(po::options_description& options) {
+  for (const reports::report_format& f : reports::report_formats)
+    options.add_options()(std::string(f.name).c_str(), po::value<std::string>()->value_name("FILE"),
+                          ("write " + std::string(f.what) + " to FILE").c_str());
+  options.add_options()
+      ("out", po::value<std::string>()->value_name("DIR"),
+       "write every report into DIR: report.json, junit.xml, report.html, report.sarif")
+      ("source-root", po::value<std::string>()->value_name("DIR"),
+       "source paths under DIR are written relative to it (SARIF, JUnit, HTML); default: the current directory")
+      ("baseline", po::value<std::string>()->value_name("FILE"),
+       "findings listed in FILE are reported as known and do not fail (see gridlock baseline)");
+}
+
+report_outputs parse_report_outputs(const po::variables_map& vm, const std::string& default_out) {
+  report_outputs outputs;
+  // The checks that create nothing come first, so a bad invocation leaves no directory behind.
+  std::error_code ec;
+  const std::string root = vm.count("source-root") ? vm["source-root"].as<std::string>() : ".";
+  if (root.empty() || !fs::is_directory(root, ec)) throw usage_error("--source-root '" + root + "' is not a directory");
+  outputs.source_root = fs::absolute(root, ec).lexically_normal().string();
+
+  if (vm.count("baseline")) {
+    try {
+      outputs.baseline = reports::read_baseline(vm["baseline"].as<std::string>());
+    } catch (const std::invalid_argument& e) {
+      throw usage_error(e.what());
+    }
+  }
+
+  for (const reports::report_format& f : reports::report_formats) {
+    const std::string option = std::string(f.name);
+    if (!vm.count(option)) continue;
+    const std::string file = vm[option].as<std::string>();
+    if (file.empty()) throw usage_error("--" + option + " needs a file name");
+    check_file("--" + option, file);
+    outputs.targets.push_back({option, file});
   }
   const bool explicit_out = vm.count("out") != 0;
-  if (explicit_out || (paths.empty() && !default_out.empty())) {
-    const std::string file = out_directory(explicit_out ? vm["out"].as<std::string>() : default_out);
-    check_file("--out", file);
-    paths.push_back(file);
+  if (explicit_out || (outputs.targets.empty() && !default_out.empty())) {
+    const fs::path dir = out_directory(explicit_out ? vm["out"].as<std::string>() : default_out);
+    for (const reports::report_format& f : reports::report_formats) {
+      const fs::path file = dir / f.out_file;
+      check_file("--out", file);
+      outputs.targets.push_back({std::string(f.name), file.string()});
+    }
   }
-  return paths;
+  return outputs;
 }
 
-void write_reports(const nlohmann::json& report, const std::vector<std::string>& paths) {
-  const reports::json_writer writer;
-  for (const std::string& path : paths)
-    if (!writer.write(report, path)) throw std::runtime_error("cannot write the report to '" + path + "'");
+void mark_known(nlohmann::json& report, const report_outputs& outputs) {
+  if (outputs.baseline) reports::apply_baseline(report, *outputs.baseline, reports::today_utc());
+}
+
+void write_reports(const nlohmann::json& report, const report_outputs& outputs) {
+  const reports::writer_settings settings{outputs.source_root};
+  for (const report_outputs::target& t : outputs.targets) {
+    const std::unique_ptr<reports::report_writer> writer = reports::make_writer(t.format, settings);
+    if (!writer || !writer->write(report, t.path)) throw std::runtime_error("cannot write the report to '" + t.path + "'");
+  }
 }
 
 }  // namespace gridlock::cli

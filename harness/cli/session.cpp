@@ -1,17 +1,33 @@
 #include "cli/session.h"
 
 #include "cli/console.h"
-#include "cli/report_outputs.h"
 #include "reports/report.h"
 #include "runner/runner.h"
 #include "scenario.h"
 
 namespace gridlock::cli {
 
-nlohmann::json run_session(const std::vector<runner::trial_spec>& specs, int jobs, const std::vector<std::string>& paths) {
+void add_shard_option(po::options_description& options) {
+  options.add_options()("shard", po::value<std::string>()->value_name("I/N"),
+                        "run only shard I of N (1 <= I <= N): the trials whose index is I-1 modulo N; "
+                        "gridlock merge joins the shards' reports");
+}
+
+std::optional<runner::shard> shard_option(const po::variables_map& vm) {
+  if (!vm.count("shard")) return std::nullopt;
+  try {
+    return runner::parse_shard(vm["shard"].as<std::string>());
+  } catch (const std::invalid_argument& e) {
+    throw usage_error(e.what());
+  }
+}
+
+nlohmann::json run_session(const std::string& command, const std::vector<runner::trial_spec>& specs, int jobs,
+                           const report_outputs& outputs, const std::optional<runner::shard>& shard) {
+  const std::vector<runner::trial_spec> mine = shard ? runner::select_shard(specs, *shard) : specs;
   progress_display progress;
   const std::vector<runner::trial_result> results =
-      runner::run_all(specs, jobs, [&](const runner::trial_result& r, std::size_t done, std::size_t total) {
+      runner::run_all(mine, jobs, [&](const runner::trial_result& r, std::size_t done, std::size_t total) {
         progress.trial_done(r, done, total);
       });
   progress.finish();
@@ -19,8 +35,9 @@ nlohmann::json run_session(const std::vector<runner::trial_spec>& specs, int job
   std::map<std::string, std::string> expected;
   for (const scenarios::scenario* s : scenarios::all())
     expected[std::string(s->name)] = s->expected == scenarios::verdict::finding ? "finding" : "clean";
-  nlohmann::json report = reports::build_report(results, expected);
-  write_reports(report, paths);
+  nlohmann::json report = reports::build_report(results, expected, {command, shard});
+  mark_known(report, outputs);
+  write_reports(report, outputs);
   return report;
 }
 

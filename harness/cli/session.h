@@ -1,16 +1,30 @@
-// What `run` and `reproduce` share: run the trials with progress on the console, build the report and
-// write it everywhere asked. Each prints its own summary.
+// What `run`, `exec` and `reproduce` share: run the trials (a shard's share of them, with --shard I/N)
+// with progress on the console, build the report, mark the findings the baseline knows, and write it
+// everywhere asked. Each prints its own summary.
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cli/arguments.h"
+#include "cli/report_outputs.h"
+#include "runner/shard.h"
 #include "runner/trial.h"
 
 namespace gridlock::cli {
 
-/// Runs `specs` at most `jobs` at a time, writes the report to `paths` (report_outputs.h) and returns it.
-nlohmann::json run_session(const std::vector<runner::trial_spec>& specs, int jobs, const std::vector<std::string>& paths);
+/// Adds --shard I/N (run, exec): this machine runs the trials whose index, in the run's order, is I-1
+/// modulo N (runner/shard.h).
+void add_shard_option(po::options_description& options);
+/// The --shard asked for, if any; usage_error for a malformed one.
+std::optional<runner::shard> shard_option(const po::variables_map& vm);
+
+/// Runs `specs` (only the shard's share, if `shard` is given) at most `jobs` at a time; builds the
+/// report, recording `command` ("run", "exec", "reproduce") and the shard; marks known findings; writes
+/// it to `outputs` (report_outputs.h) and returns it.
+nlohmann::json run_session(const std::string& command, const std::vector<runner::trial_spec>& specs, int jobs,
+                           const report_outputs& outputs, const std::optional<runner::shard>& shard = std::nullopt);
 
 }  // namespace gridlock::cli

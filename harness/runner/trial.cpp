@@ -50,11 +50,18 @@ std::vector<std::string> child_environment(const trial_spec& spec) {
   static constexpr std::array<std::string_view, 5> owned = {"GRIDLOCK_STREAM_FD=", "GRIDLOCK_SEED=", "GRIDLOCK_STRATEGY=",
                                                             "GRIDLOCK_JSON=", "GRIDLOCK_ON_DEADLOCK="};
   std::vector<std::string> env;
+  std::string preload = spec.preload;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view entry(*e);
+    if (!spec.preload.empty() && entry.starts_with("LD_PRELOAD=")) {
+      // Ours first, the user's after it: both stay loaded.
+      preload += ":" + std::string(entry.substr(std::string_view("LD_PRELOAD=").size()));
+      continue;
+    }
     if (std::none_of(owned.begin(), owned.end(), [&](std::string_view o) { return entry.starts_with(o); }))
       env.emplace_back(entry);
   }
+  if (!preload.empty()) env.push_back("LD_PRELOAD=" + preload);
   env.push_back("GRIDLOCK_STREAM_FD=" + std::to_string(child_stream_fd));
   env.push_back("GRIDLOCK_SEED=" + std::to_string(spec.seed));
   env.push_back("GRIDLOCK_STRATEGY=" + spec.strategy);

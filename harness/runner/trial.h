@@ -28,6 +28,7 @@ struct trial_spec {
   std::vector<std::string> argv;  ///< programs only: argv[0] is the executable (searched on PATH)
   std::uint64_t seed = 1;
   std::string strategy = "none";  ///< the schedule-perturbation strategy (GRIDLOCK_STRATEGY)
+  std::string preload;            ///< programs: the interposer library to LD_PRELOAD, empty for none
   std::chrono::milliseconds timeout{10'000};
 };
 

@@ -137,9 +137,9 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
   lock_record* from = held.lock.load(std::memory_order_relaxed);
   const bool from_shared = held.mode.load(std::memory_order_relaxed) == access::shared;
   std::vector<std::uint32_t> gates = exclusive_gates(self, from);
-  // The acquiring side's stack is captured outside the lock, and only for an edge that may be new.
-  const bool maybe_new = !d.locks.has_edge(from->id, lock.id);
-  const stack_id here = maybe_new ? capture_stack(2) : 0;
+  // Captured outside the detector's lock (other threads would spin on it meanwhile). This is the slow
+  // path already: a context the key set has never seen.
+  const stack_id here = capture_stack(2);
 
   std::vector<finding> found;
   d.mu.lock();
@@ -150,7 +150,7 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
     if (inserted) {
       e.thread = describe(self);
       e.held_stack = held.acquired_at;
-      e.acquire_stack = here != 0 ? here : capture_stack(1);
+      e.acquire_stack = here;
       e.first_from_shared = from_shared;
       e.first_to_shared = mode == access::shared;
       e.gates = std::move(gates);
@@ -175,8 +175,8 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
       // This observation is what may now make a cycle reportable (no gate, or a write side): it, not
       // the first one, is the edge's witness in reports.
       e.thread = describe(self);
-      e.held_stack = held.acquired_at != 0 ? held.acquired_at : from->first_acquired.load();
-      e.acquire_stack = here != 0 ? here : capture_stack(2);
+      e.held_stack = held.acquired_at;
+      e.acquire_stack = here;
       e.first_from_shared = from_shared;
       e.first_to_shared = mode == access::shared;
     }

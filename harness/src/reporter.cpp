@@ -24,6 +24,8 @@ namespace {
 struct reporter_state {
   internal_lock mu;
   std::vector<finding> all;
+  std::vector<nlohmann::json> symbolized_all;  // all[i] symbolized, or null until needed; under write_mu
+  symbolizer sym;                              // keeps modules open across findings; under write_mu
   std::set<std::string> keys;
   internal_lock write_mu;  // one finding's output at a time
   int stream_fd = -1;
@@ -60,7 +62,13 @@ reporter_state& state() {
     st->quiet = st->stream_fd >= 0 || std::getenv("GRIDLOCK_QUIET") != nullptr;
     st->json_path = std::getenv("GRIDLOCK_JSON");
     st->policy.store(policy_from_env());
-    if (st->json_path != nullptr) std::atexit([] { write_json_file(state()); });
+    if (st->json_path != nullptr)
+      std::atexit([] {
+        reporter_state& s = state();
+        s.write_mu.lock();
+        write_json_file(s);
+        s.write_mu.unlock();
+      });
     return st;
   }();
   return *s;
@@ -73,15 +81,25 @@ nlohmann::json symbolized(const finding& f, symbolizer& sym) {
   return j;
 }
 
+/// all[i] symbolized, once: the stderr text and the JSON file share it. Call under write_mu.
+const nlohmann::json& symbolized_at(reporter_state& s, std::size_t i) {
+  s.mu.lock();
+  const finding f = s.all[i];
+  s.mu.unlock();
+  if (s.symbolized_all.size() <= i) s.symbolized_all.resize(i + 1);
+  if (s.symbolized_all[i].is_null()) s.symbolized_all[i] = symbolized(f, s.sym);
+  return s.symbolized_all[i];
+}
+
+/// Call under write_mu.
 void write_json_file(reporter_state& s) {
   if (s.json_path == nullptr) return;
   internal_scope scope;
   s.mu.lock();
-  std::vector<finding> all = s.all;
+  const std::size_t n = s.all.size();
   s.mu.unlock();
-  symbolizer sym;
   nlohmann::json doc = {{"tool", "gridlock"}, {"version", GRIDLOCK_VERSION}, {"findings", nlohmann::json::array()}};
-  for (const finding& f : all) doc["findings"].push_back(symbolized(f, sym));
+  for (std::size_t i = 0; i < n; ++i) doc["findings"].push_back(symbolized_at(s, i));
   write_report_file(s.json_path, doc.dump(2) + "\n");
 }
 
@@ -102,10 +120,13 @@ std::vector<finding> findings() {
 
 void reset_findings() {
   reporter_state& s = state();
+  s.write_mu.lock();
   s.mu.lock();
   s.all.clear();
   s.keys.clear();
+  s.symbolized_all.clear();
   s.mu.unlock();
+  s.write_mu.unlock();
   lock_order::reset_reported();
 }
 
@@ -115,20 +136,19 @@ void report(finding f, const std::string& dedupe_key) {
   s.mu.lock();
   const bool fresh = dedupe_key.empty() || s.keys.insert(dedupe_key).second;
   if (fresh) s.all.push_back(f);
+  const std::size_t index = s.all.size() - 1;
   s.mu.unlock();
   if (!fresh) return;
 
   s.write_mu.lock();
   if (s.stream_fd >= 0) write_all(s.stream_fd, encode_finding(f).dump() + "\n");
-  if (!s.quiet) {
-    symbolizer sym;
-    write_all(STDERR_FILENO, render_text(symbolized(f, sym)));
-  }
+  if (!s.quiet) write_all(STDERR_FILENO, render_text(symbolized_at(s, index)));
   s.write_mu.unlock();
 
   if (!is_fatal(f.kind)) return;
   switch (s.policy.load()) {
     case deadlock_policy::exit:
+      s.write_mu.lock();  // held to the end: no other finding's output may start after the flush
       write_json_file(s);
       std::fflush(nullptr);
       _exit(deadlock_exit_code);

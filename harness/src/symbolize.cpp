@@ -19,12 +19,14 @@ namespace gridlock {
 namespace {
 
 const std::string& self_exe() {
-  static const std::string path = [] {
+  // Never destroyed: GRIDLOCK_JSON is written by an atexit handler that may run after the destructors
+  // of statics first used later than it was registered.
+  static const std::string* path = [] {
     char buf[PATH_MAX];
     const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+    return new std::string(n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string());
   }();
-  return path;
+  return *path;
 }
 
 // Demangles a symbol or DWARF linkage name, dropping an ELF symbol version ("foo@@GLIBC_2.34").

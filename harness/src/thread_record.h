@@ -51,7 +51,9 @@ struct thread_record {
 
   std::uint64_t edge_cache[edge_cache_size] = {};  // lock-order keys known to the graph; 0 = empty
 
-  static constexpr std::uint32_t acquire_sites_size = 64;  // power of two
+  // Large enough that a thread cycling through many locks (a sharded table, a pool of connections)
+  // keeps hitting it: a miss costs a stack capture.
+  static constexpr std::uint32_t acquire_sites_size = 1024;  // power of two
   struct acquire_site {
     std::uint32_t lock_id = 0;
     stack_id stack = 0;

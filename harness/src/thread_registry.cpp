@@ -62,7 +62,7 @@ thread_record* register_thread(const char* name) noexcept {
   } else if (r->is_main) {
     std::snprintf(r->name, sizeof r->name, "main");
   } else if (pthread_getname_np(pthread_self(), r->name, sizeof r->name) != 0 ||
-             std::strncmp(r->name, program_short_name(), sizeof r->name - 1) == 0) {
+             std::strncmp(r->name, program_short_name(), 15) == 0) {  // the kernel keeps 15 chars
     r->name[0] = '\0';  // an inherited process name says nothing about the thread
   }
   r->alive.store(true, std::memory_order_release);

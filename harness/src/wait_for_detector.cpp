@@ -172,6 +172,10 @@ std::vector<wait_view> find_cycle(thread_record& self, bool& dead_owner) {
     pending.back().pop_back();
     if (next == &self) return path;
     if (!next->alive.load(std::memory_order_acquire) && path.back().what == wait_kind::lock) {
+      // Still its holder now that it is gone? (It may have released the lock and exited after we
+      // read the holders: a thread releases before it exits, so a fresh read tells.)
+      const std::vector<thread_record*> now = holders(path.back().object, path.back().mode);
+      if (std::find(now.begin(), now.end(), next) == now.end()) continue;
       dead_owner = true;
       return path;
     }

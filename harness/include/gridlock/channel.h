@@ -27,6 +27,7 @@ class channel {
 
   /// Sends a value; false if the channel is closed (reported as a finding).
   bool send(T value) {
+    events::at_sync_point(sync_point::channel_send);  // before our lock: a delay never holds it
     internal_scope scope;
     std::unique_lock<std::mutex> g(mu_);
     wait_until(g, [&] { return closed_ || capacity_ == 0 || queue_.size() < capacity_; });
@@ -43,6 +44,7 @@ class channel {
 
   /// Receives the next value, waiting for one; nullopt once closed and drained.
   std::optional<T> receive() {
+    events::at_sync_point(sync_point::channel_receive);
     internal_scope scope;
     std::unique_lock<std::mutex> g(mu_);
     wait_until(g, [&] { return closed_ || !queue_.empty(); });
@@ -56,6 +58,7 @@ class channel {
 
   /// Closes the channel: pending and later receives drain what is left, then get nullopt.
   void close() {
+    events::at_sync_point(sync_point::channel_close);
     internal_scope scope;
     std::lock_guard<std::mutex> g(mu_);
     closed_ = true;

@@ -21,10 +21,12 @@ class condition_variable {
   condition_variable& operator=(const condition_variable&) = delete;
 
   void notify_one() noexcept {
+    events::at_sync_point(sync_point::notify);
     detail::internally([&] { impl_.notify_one(); });
     events::notified(rec_);
   }
   void notify_all() noexcept {
+    events::at_sync_point(sync_point::notify);
     detail::internally([&] { impl_.notify_all(); });
     events::notified(rec_);
   }
@@ -77,8 +79,14 @@ class condition_variable {
                             "condition variable wait without its mutex held");
       return std::cv_status::no_timeout;  // a spurious wakeup: callers must re-check anyway
     }
+    events::at_sync_point(sync_point::before_wait);
     events::before_unlock(m->record(), access::exclusive);
-    events::before_block({wait_kind::condition, this, rec_, nullptr, access::exclusive, timed});
+    try {
+      events::before_block({wait_kind::condition, this, rec_, nullptr, access::exclusive, timed});
+    } catch (...) {
+      events::acquired(m->record(), access::exclusive);  // the wait never happened: it is still ours
+      throw;
+    }
     std::cv_status status = detail::internally([&] { return real_wait(m->impl_, impl_); });
     events::after_wake();
     events::before_lock(m->record(), access::exclusive, attempt::blocking);

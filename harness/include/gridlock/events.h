@@ -21,6 +21,7 @@
 //    interposer ignores the pthread calls made there, so one operation is never reported twice.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "gridlock/finding.h"
@@ -124,6 +125,51 @@ namespace detail {
 /// Depth of internal_scope on this thread. Inline access: it is on every primitive's fast path.
 extern constinit thread_local int internal_depth [[gnu::tls_model("initial-exec")]];
 }  // namespace detail
+
+/// Where a primitive gives a schedule-perturbation strategy (injectors/, docs/injectors.md) the chance
+/// to delay or yield the calling thread. A strategy only ever delays: it never changes what happens.
+enum class sync_point : std::uint8_t {
+  before_lock,      ///< before any acquisition attempt (blocking, try, timed)
+  after_unlock,     ///< right after a release
+  before_wait,      ///< before a condition-variable wait, a join, a wait-group wait
+  notify,           ///< before a condition-variable notify or a wait-group add/done
+  channel_send,     ///< before a channel send
+  channel_receive,  ///< before a channel receive
+  channel_close,    ///< before a channel close
+  thread_start,     ///< a gridlock::thread, before its body
+  thread_exit,      ///< a gridlock::thread, after its body
+};
+
+namespace detail {
+/// True while a strategy other than `none` is active (sync_points.cpp). The one thing a sync point
+/// reads when no strategy is active: a relaxed load and a branch not taken.
+extern constinit std::atomic<bool> sync_points_on;
+/// The active strategy's decision for this thread at `where`, and its delay. Never holds a runtime lock
+/// while it delays.
+void sync_point_slow(sync_point where) noexcept;
+/// A gridlock::thread's body is about to run: `key` is its schedule key, given by its parent.
+void thread_begins_slow(std::uint64_t key) noexcept;
+/// The schedule key of the calling thread's next child (0 when no strategy is active).
+std::uint64_t next_child_key_slow() noexcept;
+}  // namespace detail
+
+namespace events {
+/// A sync point: with no strategy active, one relaxed load and a branch not taken.
+inline void at_sync_point(sync_point where) noexcept {
+  if (detail::sync_points_on.load(std::memory_order_relaxed)) [[unlikely]] detail::sync_point_slow(where);
+}
+/// Called by a new gridlock::thread before its body, with the key its parent gave it
+/// (child_schedule_key()); a thread_start sync point.
+inline void thread_begins(std::uint64_t key) noexcept {
+  if (detail::sync_points_on.load(std::memory_order_relaxed)) [[unlikely]] detail::thread_begins_slow(key);
+}
+/// Called by a parent when it starts a gridlock::thread: the child's schedule key, derived from the
+/// parent's key and how many children it started, so it does not depend on which thread runs first.
+inline std::uint64_t child_schedule_key() noexcept {
+  if (detail::sync_points_on.load(std::memory_order_relaxed)) [[unlikely]] return detail::next_child_key_slow();
+  return 0;
+}
+}  // namespace events
 
 /// Marks the calling thread as inside a primitive's own implementation: the interposer passes the
 /// pthread calls made meanwhile straight through. Nests.

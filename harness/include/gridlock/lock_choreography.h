@@ -13,10 +13,13 @@ decltype(auto) internally(Op&& op) {
   return op();
 }
 
+/// Each operation is also a sync point (events::at_sync_point): before the attempt, after the release.
+
 /// A blocking acquisition: try first (the uncontended path is then one event), and announce the
 /// block only if the lock is taken.
 template <class TryOp, class LockOp>
 void acquire(lock_record* rec, const void* object, access mode, TryOp&& try_op, LockOp&& lock_op) {
+  events::at_sync_point(sync_point::before_lock);
   if (internally(try_op)) {
     events::acquired(rec, mode);
     return;
@@ -31,6 +34,7 @@ void acquire(lock_record* rec, const void* object, access mode, TryOp&& try_op, 
 /// A single non-blocking attempt.
 template <class TryOp>
 bool try_acquire(lock_record* rec, access mode, TryOp&& try_op) {
+  events::at_sync_point(sync_point::before_lock);
   events::before_lock(rec, mode, attempt::try_once);
   const bool acquired = internally(try_op);
   events::after_lock(rec, mode, attempt::try_once, acquired);
@@ -41,6 +45,7 @@ bool try_acquire(lock_record* rec, access mode, TryOp&& try_op) {
 template <class TryOp, class TimedOp>
 bool timed_acquire(lock_record* rec, const void* object, access mode, TryOp&& try_op,
                    TimedOp&& timed_op) {
+  events::at_sync_point(sync_point::before_lock);
   events::before_lock(rec, mode, attempt::timed);
   bool acquired = internally(try_op);
   if (!acquired) {
@@ -55,7 +60,10 @@ bool timed_acquire(lock_record* rec, const void* object, access mode, TryOp&& tr
 /// A release; skipped (after the finding is reported) when this thread does not hold the lock.
 template <class UnlockOp>
 void release(lock_record* rec, access mode, UnlockOp&& unlock_op) {
-  if (events::before_unlock(rec, mode)) internally(unlock_op);
+  if (events::before_unlock(rec, mode)) {
+    internally(unlock_op);
+    events::at_sync_point(sync_point::after_unlock);
+  }
 }
 
 }  // namespace gridlock::detail

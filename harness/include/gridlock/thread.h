@@ -41,6 +41,7 @@ class thread {
     // The child may not have announced itself yet; without its record the join would look like a
     // wait that ends by itself, and a join-while-holding-its-lock deadlock would go unreported.
     while (started_ && !started_->load(std::memory_order_acquire)) std::this_thread::yield();
+    events::at_sync_point(sync_point::before_wait);
     wait_target target;
     target.kind = wait_kind::thread;
     target.object = this;
@@ -59,10 +60,13 @@ class thread {
   thread(name_tag, std::string name, F&& f, Args&&... args)
       : started_(std::make_shared<std::atomic<bool>>(false)),
         impl_(
-            [name = std::move(name), started = started_](auto&& body, auto&&... a) {
+            [name = std::move(name), started = started_, key = events::child_schedule_key()](
+                auto&& body, auto&&... a) {
               events::thread_started(name.empty() ? nullptr : name.c_str());
               started->store(true, std::memory_order_release);
+              events::thread_begins(key);  // a thread_start sync point
               std::invoke(std::forward<decltype(body)>(body), std::forward<decltype(a)>(a)...);
+              events::at_sync_point(sync_point::thread_exit);
             },
             std::forward<F>(f), std::forward<Args>(args)...) {}
 

@@ -21,6 +21,7 @@ class wait_group {
 
   /// Adds n (may be negative) to the count; waking waiters when it reaches zero.
   void add(std::int64_t n) {
+    events::at_sync_point(sync_point::notify);  // before our lock: a delay never holds it
     bool negative = false, reached_zero = false;
     detail::internally([&] {
       std::lock_guard<std::mutex> g(mu_);
@@ -43,6 +44,7 @@ class wait_group {
 
   /// Blocks until the count is zero.
   void wait() {
+    events::at_sync_point(sync_point::before_wait);
     internal_scope scope;
     std::unique_lock<std::mutex> g(mu_);
     if (count_ == 0) return;

@@ -1,0 +1,141 @@
+// pthread_cond_* hooks. A wait is expressed as gridlock::condition_variable expresses it: the mutex is
+// released for the detectors (before_unlock), the thread is blocked on the condition (before_block with
+// wait_kind::condition, so a lost wakeup ends as all-threads-blocked), and after the real wait the mutex
+// is re-acquired as an ordinary blocking acquisition (before_lock + after_lock), so hold-and-wait
+// orders show in the lock-order graph. Condition variables get records of their own (never locked) so
+// reports can name them and so signal/broadcast can tell the runtime which waiters may now be runnable
+// (events::notified).
+#include <errno.h>
+
+#include "interposer.h"
+#include "thread_record.h"
+
+#define GRIDLOCK_HOOK extern "C" __attribute__((visibility("default")))
+
+namespace gridlock::preload {
+namespace {
+
+template <class Wait>
+int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
+  hook_scope h;
+  thread_state& s = h.state();
+  events_section ev(s);
+  lock_record* mutex = find(m, mutex_tag(m), s, 0);
+  pin p0(s, 0);
+  if (mutex == nullptr) mutex = held_by_address(m);
+  lock_record* cond = acquire(c, object_tag::cond, s, 1);
+  pin p1(s, 1);
+  const wait_target target{wait_kind::condition, c, cond, nullptr, access::exclusive, timed};
+
+  // Held for the runtime: in the held set, or as its owner beyond the held set's bound.
+  const bool held = mutex != nullptr &&
+                    (events::holds(mutex, access::exclusive) ||
+                     (threads::current != nullptr && mutex->owner.load(std::memory_order_relaxed) == threads::current));
+  if (!held) {
+    if (m->__data.__lock != 0 && m->__data.__owner == s.tid) {
+      // Locked by this thread where we could not see (or not tracked): still a wait.
+      try {
+        events::before_block(target);
+      } catch (...) {
+      }
+      ev.leave();
+      const int r = wait();
+      ev.enter();
+      events::after_wake();
+      return r;
+    }
+    if (cond != nullptr) {
+      try {
+        events::report_misuse(finding_kind::cv_wait_unlocked, cond,
+                              "condition variable wait without its mutex held");
+      } catch (...) {
+      }
+    }
+    ev.leave();
+    return wait();  // as the program asked
+  }
+
+  events::before_unlock(mutex, access::exclusive);
+  try {
+    events::before_block(target);
+  } catch (...) {
+  }
+  ev.leave();
+  const int r = wait();
+  ev.enter();
+  events::after_wake();
+  try {
+    events::before_lock(mutex, access::exclusive, attempt::blocking);
+  } catch (...) {
+  }
+  events::after_lock(mutex, access::exclusive, attempt::blocking, true);
+  return r;
+}
+
+/// After the real signal: the waiters may be runnable now, before they get to run (events::notified).
+/// A condition variable nobody ever waited on has no record, and needs none.
+void notified(pthread_cond_t* c) noexcept {
+  hook_scope h;
+  thread_state& s = h.state();
+  events_section ev(s);
+  if (lock_record* cond = find(c, object_tag::cond, s, 0)) {
+    pin p(s, 0);
+    events::notified(cond);
+  }
+}
+
+template <class F>
+int forget_then(const void* object, F&& real_call) {
+  if (!bypass()) {
+    hook_scope h;
+    events_section ev(h.state());
+    forget_address(object, false);
+  }
+  return real_call();
+}
+
+}  // namespace
+}  // namespace gridlock::preload
+
+using namespace gridlock;
+using namespace gridlock::preload;
+
+GRIDLOCK_HOOK int pthread_cond_init(pthread_cond_t* c, const pthread_condattr_t* attr) {
+  if (!resolve_real()) return 0;
+  return forget_then(c, [&] { return real.cond_init(c, attr); });
+}
+
+GRIDLOCK_HOOK int pthread_cond_destroy(pthread_cond_t* c) {
+  if (!resolve_real()) return 0;
+  return forget_then(c, [&] { return real.cond_destroy(c); });
+}
+
+GRIDLOCK_HOOK int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
+  if (bypass()) return resolve_real() ? real.cond_wait(c, m) : 0;
+  return cond_wait(c, m, false, [&] { return real.cond_wait(c, m); });
+}
+
+GRIDLOCK_HOOK int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const timespec* abstime) {
+  if (bypass()) return resolve_real() ? real.cond_timedwait(c, m, abstime) : 0;
+  return cond_wait(c, m, true, [&] { return real.cond_timedwait(c, m, abstime); });
+}
+
+GRIDLOCK_HOOK int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
+                                         const timespec* abstime) {
+  if (bypass()) return resolve_real() ? real.cond_clockwait(c, m, clock, abstime) : 0;
+  return cond_wait(c, m, true, [&] { return real.cond_clockwait(c, m, clock, abstime); });
+}
+
+GRIDLOCK_HOOK int pthread_cond_signal(pthread_cond_t* c) {
+  if (!resolve_real()) return 0;
+  const int r = real.cond_signal(c);
+  if (!bypass()) notified(c);
+  return r;
+}
+
+GRIDLOCK_HOOK int pthread_cond_broadcast(pthread_cond_t* c) {
+  if (!resolve_real()) return 0;
+  const int r = real.cond_broadcast(c);
+  if (!bypass()) notified(c);
+  return r;
+}

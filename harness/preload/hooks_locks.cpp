@@ -1,0 +1,359 @@
+// pthread_mutex_* and pthread_rwlock_* hooks. Each runs the choreography of lock_choreography.h around
+// the real functions: a blocking lock first tries (events::acquired on success), and only when the lock
+// is taken announces before_lock + before_block, waits for real, then after_wake + after_lock. Try-locks
+// are before_lock(try_once) + after_lock(result); timed and clock variants are attempt::timed with a
+// timed wait; an unlock the runtime refuses (events::before_unlock false: not the owner) returns EPERM
+// and does not unlock.
+#include <errno.h>
+
+#include "interposer.h"
+#include "thread_record.h"
+
+#define GRIDLOCK_HOOK extern "C" __attribute__((visibility("default")))
+
+namespace gridlock::preload {
+namespace {
+
+/// Event calls that may report a fatal finding. Under the interposer the policy is never `throw` (an
+/// exception cannot cross a C function), but a program's own handlers must not see one either.
+template <class F>
+void guarded(F&& f) noexcept {
+  try {
+    f();
+  } catch (...) {
+  }
+}
+
+bool took(int r) noexcept { return r == 0 || r == EOWNERDEAD; }
+
+/// The acquisition succeeded: the uncontended path.
+void on_acquired(lock_record* rec, access mode) noexcept {
+  guarded([&] { events::acquired(rec, mode); });
+}
+
+/// A blocking acquisition whose first attempt found the lock taken.
+template <class LockOp>
+int contended(lock_record* rec, const void* object, access mode, events_section& ev, LockOp&& lock_op) {
+  guarded([&] {
+    events::before_lock(rec, mode, attempt::blocking);
+    events::before_block({wait_kind::lock, object, rec, nullptr, mode, false});
+  });
+  ev.leave();
+  const int r = lock_op();
+  ev.enter();
+  events::after_wake();
+  events::after_lock(rec, mode, attempt::blocking, took(r));
+  return r;
+}
+
+/// A timed acquisition: may wait, never part of a deadlock.
+template <class TryOp, class TimedOp>
+int timed(lock_record* rec, const void* object, access mode, events_section& ev, TryOp&& try_op,
+          TimedOp&& timed_op) {
+  guarded([&] { events::before_lock(rec, mode, attempt::timed); });
+  int r = try_op();
+  if (r == EBUSY) {
+    guarded([&] { events::before_block({wait_kind::lock, object, rec, nullptr, mode, true}); });
+    ev.leave();
+    r = timed_op();
+    ev.enter();
+    events::after_wake();
+  } else if (!took(r)) {
+    ev.leave();
+    r = timed_op();  // an error the try reports differently: let the real call answer
+    ev.enter();
+  }
+  events::after_lock(rec, mode, attempt::timed, took(r));
+  return r;
+}
+
+template <class TryOp>
+int try_once(lock_record* rec, access mode, TryOp&& try_op) {
+  guarded([&] { events::before_lock(rec, mode, attempt::try_once); });
+  const int r = try_op();
+  events::after_lock(rec, mode, attempt::try_once, took(r));
+  return r;
+}
+
+// ---- mutexes ----
+
+/// Whether the runtime counts `rec` as held exclusively by the calling thread: in its held set, or as
+/// its owner beyond the held set's bound (the runtime's "untracked" locks).
+bool runtime_owns(const lock_record* rec) noexcept {
+  return events::holds(rec, access::exclusive) ||
+         (threads::current != nullptr && rec->owner.load(std::memory_order_relaxed) == threads::current);
+}
+
+/// An errorcheck mutex re-locked by its owner: the real call answers EDEADLK, a defined result.
+bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept {
+  return (m->__data.__kind & 3) == PTHREAD_MUTEX_ERRORCHECK_NP && m->__data.__owner == s.tid;
+}
+
+int mutex_lock(pthread_mutex_t* m) {
+  hook_scope h;
+  thread_state& s = h.state();
+  events_section ev(s);
+  const int first = real.mutex_trylock(m);
+  if (took(first)) {
+    if (lock_record* rec = acquire(m, mutex_tag(m), s, 0)) {
+      pin p(s, 0);
+      on_acquired(rec, access::exclusive);
+    }
+    return first;
+  }
+  lock_record* rec = first == EBUSY && !errorcheck_relock(m, s) ? acquire(m, mutex_tag(m), s, 0) : nullptr;
+  pin p(s, 0);
+  if (rec == nullptr) {
+    ev.leave();
+    return real.mutex_lock(m);
+  }
+  return contended(rec, m, access::exclusive, ev, [&] { return real.mutex_lock(m); });
+}
+
+int mutex_trylock(pthread_mutex_t* m) {
+  hook_scope h;
+  thread_state& s = h.state();
+  events_section ev(s);
+  lock_record* rec = acquire(m, mutex_tag(m), s, 0);
+  pin p(s, 0);
+  if (rec == nullptr) return real.mutex_trylock(m);
+  return try_once(rec, access::exclusive, [&] { return real.mutex_trylock(m); });
+}
+
+template <class TimedOp>
+int mutex_timed(pthread_mutex_t* m, TimedOp&& timed_op) {
+  hook_scope h;
+  thread_state& s = h.state();
+  events_section ev(s);
+  lock_record* rec = errorcheck_relock(m, s) ? nullptr : acquire(m, mutex_tag(m), s, 0);
+  pin p(s, 0);
+  if (rec == nullptr) {
+    ev.leave();
+    return timed_op();
+  }
+  return timed(rec, m, access::exclusive, ev, [&] { return real.mutex_trylock(m); }, timed_op);
+}
+
+int mutex_unlock(pthread_mutex_t* m) {
+  hook_scope h;
+  thread_state& s = h.state();
+  events_section ev(s);
+  lock_record* rec = find(m, mutex_tag(m), s, 0);
+  pin p(s, 0);
+  if (rec == nullptr) rec = held_by_address(m);  // held, but no longer in the table
+  if (rec == nullptr) {
+    // Never seen locked. If it is not locked at all this is an unlock of an unlocked mutex; otherwise
+    // it was locked where we could not see (before initialization, inside an internal scope).
+    if (m->__data.__lock != 0) return real.mutex_unlock(m);
+    rec = acquire(m, mutex_tag(m), s, 0);
+    if (rec == nullptr) return real.mutex_unlock(m);
+  }
+  if (!runtime_owns(rec) && m->__data.__lock != 0 && m->__data.__owner == s.tid)
+    return real.mutex_unlock(m);  // ours for real, taken where we could not see: not a misuse
+  if (!events::before_unlock(rec, access::exclusive)) return EPERM;
+  return real.mutex_unlock(m);
+}
+
+// ---- reader-writer locks ----
+
+/// The calling thread holds the write side: glibc answers EDEADLK (a defined result) to both sides.
+bool rwlock_self_writer(const pthread_rwlock_t* rw, const thread_state& s) noexcept {
+  return rw->__data.__cur_writer == s.tid;
+}
+
+template <class TryOp, class LockOp>
+int rwlock_lock(pthread_rwlock_t* rw, access mode, TryOp&& try_op, LockOp&& lock_op) {
+  hook_scope h;
+  thread_state& s = h.state();
+  events_section ev(s);
+  const int first = try_op();
+  if (first == 0) {
+    if (lock_record* rec = acquire(rw, object_tag::rwlock, s, 0)) {
+      pin p(s, 0);
+      on_acquired(rec, mode);
+    }
+    return first;
+  }
+  lock_record* rec = first == EBUSY && !rwlock_self_writer(rw, s) ? acquire(rw, object_tag::rwlock, s, 0) : nullptr;
+  pin p(s, 0);
+  if (rec == nullptr) {
+    ev.leave();
+    return lock_op();
+  }
+  return contended(rec, rw, mode, ev, lock_op);
+}
+
+template <class TryOp>
+int rwlock_try(pthread_rwlock_t* rw, access mode, TryOp&& try_op) {
+  hook_scope h;
+  thread_state& s = h.state();
+  events_section ev(s);
+  lock_record* rec = acquire(rw, object_tag::rwlock, s, 0);
+  pin p(s, 0);
+  if (rec == nullptr) return try_op();
+  return try_once(rec, mode, try_op);
+}
+
+template <class TryOp, class TimedOp>
+int rwlock_timed(pthread_rwlock_t* rw, access mode, TryOp&& try_op, TimedOp&& timed_op) {
+  hook_scope h;
+  thread_state& s = h.state();
+  events_section ev(s);
+  lock_record* rec = rwlock_self_writer(rw, s) ? nullptr : acquire(rw, object_tag::rwlock, s, 0);
+  pin p(s, 0);
+  if (rec == nullptr) {
+    ev.leave();
+    return timed_op();
+  }
+  return timed(rec, rw, mode, ev, try_op, timed_op);
+}
+
+int rwlock_unlock(pthread_rwlock_t* rw) {
+  hook_scope h;
+  thread_state& s = h.state();
+  events_section ev(s);
+  lock_record* rec = find(rw, object_tag::rwlock, s, 0);
+  pin p(s, 0);
+  if (rec == nullptr) rec = held_by_address(rw);
+  if (rec == nullptr) return real.rwlock_unlock(rw);  // never seen locked: nothing to check against
+  access mode = access::shared;
+  if (events::holds(rec, access::exclusive)) {
+    mode = access::exclusive;
+  } else if (!events::holds(rec, access::shared)) {
+    if (rwlock_self_writer(rw, s)) return real.rwlock_unlock(rw);  // taken where we could not see
+    mode = rec->owner.load(std::memory_order_relaxed) != nullptr ? access::exclusive : access::shared;
+  }
+  if (!events::before_unlock(rec, mode)) return EPERM;
+  return real.rwlock_unlock(rw);
+}
+
+template <class Destroy>
+int destroy(const void* object, Destroy&& real_destroy) {
+  {
+    hook_scope h;
+    events_section ev(h.state());
+    forget_address(object, true);
+  }
+  return real_destroy();
+}
+
+template <class Init>
+int init(const void* object, Init&& real_init) {
+  const int r = real_init();
+  if (r == 0 && !bypass()) {
+    // A new object at this address: whatever record the address had (memory reused without a
+    // destroy) is stale. The record itself is made on first use, which reads the kind from the object.
+    hook_scope h;
+    events_section ev(h.state());
+    forget_address(object, false);
+  }
+  return r;
+}
+
+}  // namespace
+}  // namespace gridlock::preload
+
+using namespace gridlock;
+using namespace gridlock::preload;
+
+// Before initialization, and for re-entrant calls, the hooks go straight to the real function. If even
+// that is not resolved yet (dlsym itself re-entering on this thread, at startup, single-threaded),
+// lock/unlock are no-ops that report success.
+
+GRIDLOCK_HOOK int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* attr) {
+  if (!resolve_real()) return 0;
+  return init(m, [&] { return real.mutex_init(m, attr); });
+}
+
+GRIDLOCK_HOOK int pthread_mutex_lock(pthread_mutex_t* m) {
+  if (bypass()) return resolve_real() ? real.mutex_lock(m) : 0;
+  return mutex_lock(m);
+}
+
+GRIDLOCK_HOOK int pthread_mutex_trylock(pthread_mutex_t* m) {
+  if (bypass()) return resolve_real() ? real.mutex_trylock(m) : 0;
+  return mutex_trylock(m);
+}
+
+GRIDLOCK_HOOK int pthread_mutex_timedlock(pthread_mutex_t* m, const timespec* abstime) {
+  if (bypass()) return resolve_real() ? real.mutex_timedlock(m, abstime) : 0;
+  return mutex_timed(m, [&] { return real.mutex_timedlock(m, abstime); });
+}
+
+GRIDLOCK_HOOK int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const timespec* abstime) {
+  if (bypass()) return resolve_real() ? real.mutex_clocklock(m, clock, abstime) : 0;
+  return mutex_timed(m, [&] { return real.mutex_clocklock(m, clock, abstime); });
+}
+
+GRIDLOCK_HOOK int pthread_mutex_unlock(pthread_mutex_t* m) {
+  if (bypass()) return resolve_real() ? real.mutex_unlock(m) : 0;
+  return mutex_unlock(m);
+}
+
+GRIDLOCK_HOOK int pthread_mutex_destroy(pthread_mutex_t* m) {
+  if (!resolve_real()) return 0;
+  if (bypass()) return real.mutex_destroy(m);
+  return destroy(m, [&] { return real.mutex_destroy(m); });
+}
+
+GRIDLOCK_HOOK int pthread_rwlock_init(pthread_rwlock_t* rw, const pthread_rwlockattr_t* attr) {
+  if (!resolve_real()) return 0;
+  return init(rw, [&] { return real.rwlock_init(rw, attr); });
+}
+
+GRIDLOCK_HOOK int pthread_rwlock_rdlock(pthread_rwlock_t* rw) {
+  if (bypass()) return resolve_real() ? real.rwlock_rdlock(rw) : 0;
+  return rwlock_lock(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
+                     [&] { return real.rwlock_rdlock(rw); });
+}
+
+GRIDLOCK_HOOK int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
+  if (bypass()) return resolve_real() ? real.rwlock_wrlock(rw) : 0;
+  return rwlock_lock(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
+                     [&] { return real.rwlock_wrlock(rw); });
+}
+
+GRIDLOCK_HOOK int pthread_rwlock_tryrdlock(pthread_rwlock_t* rw) {
+  if (bypass()) return resolve_real() ? real.rwlock_tryrdlock(rw) : 0;
+  return rwlock_try(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); });
+}
+
+GRIDLOCK_HOOK int pthread_rwlock_trywrlock(pthread_rwlock_t* rw) {
+  if (bypass()) return resolve_real() ? real.rwlock_trywrlock(rw) : 0;
+  return rwlock_try(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); });
+}
+
+GRIDLOCK_HOOK int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const timespec* abstime) {
+  if (bypass()) return resolve_real() ? real.rwlock_timedrdlock(rw, abstime) : 0;
+  return rwlock_timed(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
+                      [&] { return real.rwlock_timedrdlock(rw, abstime); });
+}
+
+GRIDLOCK_HOOK int pthread_rwlock_timedwrlock(pthread_rwlock_t* rw, const timespec* abstime) {
+  if (bypass()) return resolve_real() ? real.rwlock_timedwrlock(rw, abstime) : 0;
+  return rwlock_timed(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
+                      [&] { return real.rwlock_timedwrlock(rw, abstime); });
+}
+
+GRIDLOCK_HOOK int pthread_rwlock_clockrdlock(pthread_rwlock_t* rw, clockid_t clock, const timespec* abstime) {
+  if (bypass()) return resolve_real() ? real.rwlock_clockrdlock(rw, clock, abstime) : 0;
+  return rwlock_timed(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
+                      [&] { return real.rwlock_clockrdlock(rw, clock, abstime); });
+}
+
+GRIDLOCK_HOOK int pthread_rwlock_clockwrlock(pthread_rwlock_t* rw, clockid_t clock, const timespec* abstime) {
+  if (bypass()) return resolve_real() ? real.rwlock_clockwrlock(rw, clock, abstime) : 0;
+  return rwlock_timed(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
+                      [&] { return real.rwlock_clockwrlock(rw, clock, abstime); });
+}
+
+GRIDLOCK_HOOK int pthread_rwlock_unlock(pthread_rwlock_t* rw) {
+  if (bypass()) return resolve_real() ? real.rwlock_unlock(rw) : 0;
+  return rwlock_unlock(rw);
+}
+
+GRIDLOCK_HOOK int pthread_rwlock_destroy(pthread_rwlock_t* rw) {
+  if (!resolve_real()) return 0;
+  if (bypass()) return real.rwlock_destroy(rw);
+  return destroy(rw, [&] { return real.rwlock_destroy(rw); });
+}

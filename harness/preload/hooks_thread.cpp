@@ -1,0 +1,168 @@
+// Thread hooks. pthread_create wraps the start routine: the new thread announces itself
+// (events::thread_started, which also arms the runtime's thread-exit hook) before its body runs, and
+// pthread_create returns only once it has, so a join that follows at once finds the thread's record.
+// A thread's end (return from the routine or pthread_exit, whose unwinding runs the body's destructors
+// first) is seen by that thread-exit hook, which reports lock-held-at-exit. Joins are waits of kind
+// thread on events::find_thread(handle); timed and try joins are timed waits.
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "interposer.h"
+#include "runtime_core.h"
+#include "thread_record.h"
+
+#define GRIDLOCK_HOOK extern "C" __attribute__((visibility("default")))
+
+extern "C" {
+int __cxa_thread_atexit_impl(void (*destructor)(void*), void* object, void* dso_symbol);
+extern void* __dso_handle;
+}
+
+namespace gridlock::preload {
+namespace {
+
+struct start_block {
+  void* (*routine)(void*);
+  void* arg;
+  std::atomic<std::uint32_t> started{0};  // futex word: 1 once the thread has registered
+};
+
+// The thread-exit hook (thread_registry.cpp) is a thread_local destructor armed by thread_started.
+// Thread-local destructors run in reverse order of construction, so `enter` (constructed after it)
+// runs just before it and `leave` (constructed before it) just after: its runtime work is bracketed
+// like a hook's, and fork() waits for it.
+//
+// Thread-local destructors also run when the *process* exits: exit() runs the calling thread's (main's,
+// usually) before the atexit handlers. That is no thread ending with its locks held, and the threads
+// still blocked (idle workers waiting for work) are not stuck forever: the process is going away. So
+// unless the thread's own end is under way (its start routine returned, or it called pthread_exit),
+// `enter` takes the thread out of the registry quietly and the exit hook has nothing to check.
+constinit thread_local bool t_thread_ending [[gnu::tls_model("initial-exec")]] = false;
+
+// Registered explicitly, one at a time: thread_local objects of one translation unit are all
+// constructed (and their destructors registered) together, on first use of any of them.
+void exit_leave(void* p) {
+  auto* state = static_cast<thread_state*>(p);
+  state->busy.store(0, std::memory_order_release);
+  after_events(*state);
+  --t_hook_depth;
+}
+
+void exit_enter(void* p) {
+  auto* state = static_cast<thread_state*>(p);
+  ++t_hook_depth;
+  for (;;) {
+    state->busy.store(1, std::memory_order_relaxed);
+    light_fence();
+    if (g_fork_gate.load(std::memory_order_relaxed) == 0) break;
+    state->busy.store(0, std::memory_order_release);
+    after_events(*state);
+    wait_for_fork_gate(*state);
+  }
+  if (!t_thread_ending) {
+    if (thread_record* self = threads::current) unregister_thread(self);
+  }
+}
+
+void* start_thunk(void* p) {
+  auto* block = static_cast<start_block*>(p);
+  void* (*routine)(void*) = block->routine;
+  void* arg = block->arg;
+  {
+    hook_scope h;
+    register_with_exit_guards(h.state(), false);
+  }
+  block->started.store(1, std::memory_order_release);
+  syscall(SYS_futex, &block->started, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  // `block` lives on the creator's stack and is gone from here on.
+  void* result = routine(arg);
+  t_thread_ending = true;
+  return result;
+}
+
+template <class Join>
+int join_common(pthread_t thread, bool timed, Join&& join) {
+  if (pthread_equal(thread, pthread_self())) return join();  // EDEADLK, a defined result
+  hook_scope h;
+  events_section ev(h.state());
+  wait_target target;
+  target.kind = wait_kind::thread;
+  target.object = reinterpret_cast<const void*>(thread);
+  target.thread = events::find_thread(thread);
+  target.timed = timed;
+  try {
+    events::before_block(target);
+  } catch (...) {
+  }
+  ev.leave();
+  const int r = join();
+  ev.enter();
+  events::after_wake();
+  return r;
+}
+
+}  // namespace
+
+void register_with_exit_guards(thread_state& s, bool main_thread) noexcept {
+  __cxa_thread_atexit_impl(exit_leave, &s, &__dso_handle);
+  {
+    events_section ev(s);
+    if (main_thread)
+      (void)events::current_thread();
+    else
+      (void)events::thread_started(nullptr);  // the name, if any, comes from pthread_getname_np
+  }
+  __cxa_thread_atexit_impl(exit_enter, &s, &__dso_handle);
+}
+
+}  // namespace gridlock::preload
+
+using namespace gridlock;
+using namespace gridlock::preload;
+
+GRIDLOCK_HOOK int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)(void*),
+                                 void* arg) {
+  if (!resolve_real()) return EAGAIN;
+  if (bypass()) return real.create(thread, attr, routine, arg);
+  start_block block{routine, arg};
+  int r;
+  {
+    hook_scope h;
+    r = real.create(thread, attr, start_thunk, &block);
+  }
+  if (r != 0) return r;
+  while (block.started.load(std::memory_order_acquire) == 0)
+    syscall(SYS_futex, &block.started, FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+  return 0;
+}
+
+GRIDLOCK_HOOK int pthread_join(pthread_t thread, void** result) {
+  if (bypass()) return resolve_real() ? real.join(thread, result) : EINVAL;
+  return join_common(thread, false, [&] { return real.join(thread, result); });
+}
+
+GRIDLOCK_HOOK int pthread_tryjoin_np(pthread_t thread, void** result) {
+  if (bypass()) return resolve_real() ? real.tryjoin_np(thread, result) : EINVAL;
+  return join_common(thread, true, [&] { return real.tryjoin_np(thread, result); });
+}
+
+GRIDLOCK_HOOK int pthread_timedjoin_np(pthread_t thread, void** result, const timespec* abstime) {
+  if (bypass()) return resolve_real() ? real.timedjoin_np(thread, result, abstime) : EINVAL;
+  return join_common(thread, true, [&] { return real.timedjoin_np(thread, result, abstime); });
+}
+
+GRIDLOCK_HOOK int pthread_detach(pthread_t thread) {
+  return resolve_real() ? real.detach(thread) : EINVAL;
+}
+
+GRIDLOCK_HOOK void pthread_exit(void* value) {
+  // The exit itself is seen by the thread-exit hook after pthread_exit's unwinding has run the
+  // thread's destructors (which may release locks): nothing to do before it.
+  t_thread_ending = true;
+  if (!resolve_real()) __builtin_trap();
+  real.exit(value);
+  __builtin_unreachable();
+}

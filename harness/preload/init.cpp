@@ -1,0 +1,45 @@
+// Initialization of libgridlock_preload.so: runs as the library's constructor, before the program's own
+// constructors and main(). Until it has finished every hook passes straight through.
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "gridlock/runtime.h"
+#include "interposer.h"
+
+namespace gridlock::preload {
+namespace {
+
+/// A program with a runtime of its own writes GRIDLOCK_JSON itself at exit; this library's runtime then
+/// writes its findings next to it, to GRIDLOCK_JSON + ".preload.json", so neither overwrites the other.
+/// The reporter reads the variable once, when it first starts: start it now with the other name.
+void separate_json_report() {
+  const char* path = std::getenv("GRIDLOCK_JSON");
+  if (path == nullptr || *path == '\0') return;
+  const std::string original = path;
+  setenv("GRIDLOCK_JSON", (original + ".preload.json").c_str(), 1);
+  (void)gridlock::findings();
+  setenv("GRIDLOCK_JSON", original.c_str(), 1);
+}
+
+[[gnu::constructor(101)]] void initialize() {
+  if (!resolve_real()) return;
+  lock_table_init();
+  install_fork_handlers();
+  detect_embedded_runtime();
+  if (has_embedded_runtime()) separate_json_report();
+  // An exception cannot travel through pthread_mutex_lock and friends: `throw` is taken as `exit`.
+  if (const char* p = std::getenv("GRIDLOCK_ON_DEADLOCK"); p != nullptr && std::strcmp(p, "throw") == 0)
+    set_deadlock_policy(deadlock_policy::exit);
+  // The main thread is registered now, between the guards that tell its exit (pthread_exit) from the
+  // process's exit (return from main, exit()).
+  {
+    ++t_hook_depth;
+    register_with_exit_guards(self_state(), true);
+    --t_hook_depth;
+  }
+  g_ready.store(true, std::memory_order_release);
+}
+
+}  // namespace
+}  // namespace gridlock::preload

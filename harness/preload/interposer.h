@@ -1,0 +1,250 @@
+// Internals of libgridlock_preload.so, the LD_PRELOAD interposer (docs/interposer.md): the real pthread
+// functions, the per-thread state every hook runs under, and the address -> lock_record table.
+//
+// Every hook has the same shape:
+//   1. bypass() -> call the real function and nothing else. That is the case before initialization,
+//      inside another hook on the same thread (the runtime's own pthread use, a signal handler that
+//      interrupted a hook, the unwinder called by capture_stack), inside a gridlock::internal_scope
+//      (this library's runtime, or the runtime of a program that links libgridlock.a itself).
+//   2. hook_scope: marks the thread as inside a hook for the whole call.
+//   3. events_section around every group of event calls (never around a real call that can block):
+//      fork() waits until no thread is inside one, so a forked child never inherits a runtime lock
+//      taken by a thread that does not exist in it; and an asynchronous signal that arrives inside one
+//      is deferred to its end, so a program's handler never runs (and perhaps blocks) while its thread
+//      holds one of the runtime's internal locks.
+//   4. lock_table::acquire() pins the record in one of the thread's two hazard slots for as long as
+//      the hook uses it (across the real blocking call too), so evicting or retiring a record can never
+//      free one that a hook is still using.
+#pragma once
+
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "gridlock/events.h"
+#include "lock_record.h"
+
+namespace gridlock::preload {
+
+// ---------------------------------------------------------------------------------------------------
+// The real functions, resolved once with dlsym(RTLD_NEXT) (real.cpp).
+
+struct real_functions {
+  int (*mutex_init)(pthread_mutex_t*, const pthread_mutexattr_t*);
+  int (*mutex_lock)(pthread_mutex_t*);
+  int (*mutex_trylock)(pthread_mutex_t*);
+  int (*mutex_timedlock)(pthread_mutex_t*, const timespec*);
+  int (*mutex_clocklock)(pthread_mutex_t*, clockid_t, const timespec*);
+  int (*mutex_unlock)(pthread_mutex_t*);
+  int (*mutex_destroy)(pthread_mutex_t*);
+
+  int (*rwlock_init)(pthread_rwlock_t*, const pthread_rwlockattr_t*);
+  int (*rwlock_rdlock)(pthread_rwlock_t*);
+  int (*rwlock_wrlock)(pthread_rwlock_t*);
+  int (*rwlock_tryrdlock)(pthread_rwlock_t*);
+  int (*rwlock_trywrlock)(pthread_rwlock_t*);
+  int (*rwlock_timedrdlock)(pthread_rwlock_t*, const timespec*);
+  int (*rwlock_timedwrlock)(pthread_rwlock_t*, const timespec*);
+  int (*rwlock_clockrdlock)(pthread_rwlock_t*, clockid_t, const timespec*);
+  int (*rwlock_clockwrlock)(pthread_rwlock_t*, clockid_t, const timespec*);
+  int (*rwlock_unlock)(pthread_rwlock_t*);
+  int (*rwlock_destroy)(pthread_rwlock_t*);
+
+  int (*cond_init)(pthread_cond_t*, const pthread_condattr_t*);
+  int (*cond_wait)(pthread_cond_t*, pthread_mutex_t*);
+  int (*cond_timedwait)(pthread_cond_t*, pthread_mutex_t*, const timespec*);
+  int (*cond_clockwait)(pthread_cond_t*, pthread_mutex_t*, clockid_t, const timespec*);
+  int (*cond_signal)(pthread_cond_t*);
+  int (*cond_broadcast)(pthread_cond_t*);
+  int (*cond_destroy)(pthread_cond_t*);
+
+  int (*create)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  int (*join)(pthread_t, void**);
+  int (*tryjoin_np)(pthread_t, void**);
+  int (*timedjoin_np)(pthread_t, void**, const timespec*);
+  int (*detach)(pthread_t);
+  void (*exit)(void*);
+};
+
+extern real_functions real;
+
+/// Resolves every member of `real` (idempotent, thread-safe). Returns false while a resolution is in
+/// progress on this very thread (dlsym re-entering a hook): the caller must then not use `real`.
+bool resolve_real() noexcept;
+
+// ---------------------------------------------------------------------------------------------------
+// Per-thread state (thread_state.cpp).
+
+/// One per live thread that has entered a hook; never freed, recycled after its thread exits.
+struct thread_state {
+  static constexpr int hazard_slots = 2;  // a condition wait pins its mutex and its condition variable
+  static constexpr int max_deferred = 4;  // signals kept with their siginfo; more are merged by number
+  std::atomic<lock_record*> hazard[hazard_slots] = {};
+  std::atomic<int> busy{0};               // inside an events_section
+  std::atomic<bool> in_use{false};
+  thread_state* next = nullptr;           // the registry's list; set before publication
+  int tid = 0;                            // the OS thread id (refreshed in a forked child)
+  // Signals that arrived inside an events_section, re-sent when it ends (hooks_signal.cpp). Written
+  // only by this thread (its signal handler), read by it after leaving the section.
+  volatile int deferred_count = 0;
+  siginfo_t deferred[max_deferred] = {};
+  volatile std::uint64_t deferred_merged = 0;  // bit n: signal n+1, without its siginfo
+};
+
+/// Depth of hooks on this thread; non-zero means "pass straight through".
+extern constinit thread_local int t_hook_depth [[gnu::tls_model("initial-exec")]];
+extern constinit thread_local thread_state* t_state [[gnu::tls_model("initial-exec")]];
+
+/// True once init() has finished: before that every hook passes straight through.
+extern std::atomic<bool> g_ready;
+
+/// Whether the program links a Gridlock runtime of its own and the calling thread is inside one of
+/// its internal_scopes (embedded_runtime.cpp).
+bool app_scope_active() noexcept;
+/// Looks for a Gridlock runtime in the executable (its internal_depth TLS symbol). Once, from init().
+void detect_embedded_runtime() noexcept;
+/// Whether detect_embedded_runtime() found one.
+bool has_embedded_runtime() noexcept;
+
+/// The calling thread's state, created (or recycled) on first use.
+thread_state& self_state() noexcept;
+/// The head of the list of every thread_state (live or recyclable).
+thread_state* first_state() noexcept;
+
+/// The ordering the hazard and busy protocols need between a thread's own store and its next load.
+/// Cheap side: a compiler barrier when membarrier(PRIVATE_EXPEDITED) is available (the heavy side then
+/// interrupts every running thread), else a full fence.
+extern bool g_have_membarrier;
+inline void light_fence() noexcept {
+  if (g_have_membarrier)
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  else
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+/// The other side: after it, every other thread's stores before its light_fence() are visible.
+void heavy_fence() noexcept;
+
+/// Whether hooks must pass straight through to the real function.
+inline bool bypass() noexcept {
+  return t_hook_depth != 0 || !g_ready.load(std::memory_order_relaxed) || internal_scope::active() ||
+         app_scope_active();
+}
+
+/// Marks the thread as inside a hook for the scope's lifetime.
+class hook_scope {
+ public:
+  hook_scope() noexcept : state_(&enter()) {}
+  ~hook_scope() { --t_hook_depth; }
+  hook_scope(const hook_scope&) = delete;
+  hook_scope& operator=(const hook_scope&) = delete;
+  thread_state& state() const noexcept { return *state_; }
+
+ private:
+  static thread_state& enter() noexcept {
+    ++t_hook_depth;
+    return self_state();
+  }
+  thread_state* state_;
+};
+
+/// Re-sends the signals deferred while the thread was inside an events_section (hooks_signal.cpp).
+void deliver_deferred_signals(thread_state& s) noexcept;
+inline void after_events(thread_state& s) noexcept {
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  if (s.deferred_count != 0 || s.deferred_merged != 0) deliver_deferred_signals(s);
+}
+
+/// fork()'s gate: non-zero while a fork is being prepared.
+extern std::atomic<int> g_fork_gate;
+void wait_for_fork_gate(thread_state& s) noexcept;
+
+/// Brackets event calls: fork() waits until no thread is inside one (and none enters meanwhile).
+class events_section {
+ public:
+  explicit events_section(thread_state& s) noexcept : s_(s) { enter(); }
+  ~events_section() { leave(); }
+  events_section(const events_section&) = delete;
+  events_section& operator=(const events_section&) = delete;
+  /// Around a real call that may block: leave, then re-enter.
+  void leave() noexcept {
+    if (!inside_) return;
+    s_.busy.store(0, std::memory_order_release);
+    inside_ = false;
+    after_events(s_);
+  }
+  void enter() noexcept {
+    for (;;) {
+      s_.busy.store(1, std::memory_order_relaxed);
+      light_fence();
+      if (g_fork_gate.load(std::memory_order_relaxed) == 0) break;
+      s_.busy.store(0, std::memory_order_release);
+      after_events(s_);
+      wait_for_fork_gate(s_);
+    }
+    inside_ = true;
+  }
+
+ private:
+  thread_state& s_;
+  bool inside_ = false;
+};
+
+/// Registers the calling thread with the runtime (thread_started, or current_thread for the main thread)
+/// between the two thread-local guards that bracket the runtime's thread-exit hook (hooks_thread.cpp).
+void register_with_exit_guards(thread_state& s, bool main_thread) noexcept;
+
+/// Installs the pthread_atfork handlers (thread_state.cpp).
+void install_fork_handlers() noexcept;
+
+// ---------------------------------------------------------------------------------------------------
+// The lock table (lock_table.cpp).
+
+/// What a table entry stands for. An address seen with another tag (memory reused for another kind of
+/// object) gets a fresh record.
+enum class object_tag : std::uint8_t { none = 0, mutex, recursive_mutex, rwlock, cond };
+
+/// Reads the kind a pthread_mutex_t was initialized with (glibc: __data.__kind & 3).
+inline object_tag mutex_tag(const pthread_mutex_t* m) noexcept {
+  return (m->__data.__kind & 3) == PTHREAD_MUTEX_RECURSIVE_NP ? object_tag::recursive_mutex : object_tag::mutex;
+}
+
+void lock_table_init() noexcept;
+/// Empties the table's lock after fork() in the child (the table itself is consistent: fork waited).
+void lock_table_lock_for_fork() noexcept;
+void lock_table_unlock_after_fork(bool child) noexcept;
+
+/// The record for `address`, created on first sight, pinned in s.hazard[slot] until release().
+/// Null when the table cannot track it (full of held or pinned records): the hook then passes through.
+lock_record* acquire(const void* address, object_tag tag, thread_state& s, int slot) noexcept;
+/// Like acquire() but never creates: null when the address is unknown.
+lock_record* find(const void* address, object_tag tag, thread_state& s, int slot) noexcept;
+/// Unpins.
+inline void release(thread_state& s, int slot) noexcept {
+  s.hazard[slot].store(nullptr, std::memory_order_release);
+}
+/// The object at `address` is destroyed (or re-initialized): its entry leaves the table and the record
+/// is handed to events::lock_destroyed (at once when held, so destroy-locked names this thread; else
+/// batched, once no hook pins it).
+void forget_address(const void* address, bool report_if_held) noexcept;
+
+/// A record this thread holds for `address` according to its held set (an entry that has left the
+/// table: destroyed or re-initialized while held), or null.
+lock_record* held_by_address(const void* address) noexcept;
+
+/// Unpins on scope exit.
+class pin {
+ public:
+  pin(thread_state& s, int slot) noexcept : s_(s), slot_(slot) {}
+  ~pin() { release(s_, slot_); }
+  pin(const pin&) = delete;
+  pin& operator=(const pin&) = delete;
+
+ private:
+  thread_state& s_;
+  int slot_;
+};
+
+}  // namespace gridlock::preload

@@ -1,0 +1,383 @@
+// The interposer's map from a lock's address to its lock_record.
+//
+// Layout: one open-addressing table, allocated once (mmap) and never resized, so a lookup never meets a
+// table that moves. An address lives in one of `probe_window` consecutive slots after its hash; a lookup
+// scans that window (stopping at its key) without any lock. Inserting and removing are serialized by
+// one spin lock and happen only on first sight of a lock, on destroy/init, and on eviction.
+//
+// Memory bound: at most `max_live` records (GRIDLOCK_MAX_LOCKS, default 65536) are in the table; the
+// table has at least twice as many slots. std::mutex never calls pthread_mutex_destroy, so without a
+// rule every mutex a program ever touched would keep its record. When the table is full, a batch of
+// about max_live/8 records is evicted: the least recently used ones (a per-slot epoch, bumped every
+// max_live/16 insertions and refreshed by lookups) that are neither held (owner or readers) nor pinned
+// by a hook in progress; that is announced once on stderr. When only an address's probe window is full
+// (a local cluster), the least recently used evictable records of that window go. An evicted record
+// leaves the lock-order graph (events::lock_destroyed); the lock gets a new record if it is used again.
+// If nothing can be evicted (every candidate held or pinned), the new address is not tracked: its hooks
+// pass straight through, announced once on stderr.
+//
+// Safe reclamation: a hook pins the record it uses in a hazard slot of its thread_state and re-checks
+// the slot afterwards. A remover clears the slot's key, runs heavy_fence() (membarrier), and then frees
+// only records no thread pins and nobody holds; the others are put back (eviction) or kept on the
+// retired list until a later pass (destroy).
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "internal_lock.h"
+#include "interposer.h"
+#include "runtime_core.h"
+#include "thread_record.h"
+
+namespace gridlock::preload {
+namespace {
+
+constexpr int probe_window = 32;
+constexpr std::size_t retired_batch = 64;   // destroyed records waiting for one fence and hazard scan
+constexpr std::size_t retired_cap = 1024;   // past it (all pinned or held: a buggy program), leak
+
+struct slot {
+  std::atomic<std::uintptr_t> key{0};  // 0 = free
+  std::atomic<lock_record*> rec{nullptr};
+  std::atomic<std::uint32_t> epoch{0};
+  std::atomic<object_tag> tag{object_tag::none};
+};
+static_assert(sizeof(slot) == 24 || sizeof(slot) == 32);
+
+struct table {
+  slot* slots = nullptr;
+  std::size_t mask = 0;
+  std::size_t max_live = 0;
+  std::size_t epoch_every = 1;
+  // Under `mu`:
+  internal_lock mu;
+  std::size_t live = 0;
+  std::uint64_t inserts = 0;
+  lock_record* retired[retired_cap] = {};
+  std::size_t retired_count = 0;
+  bool warned_evict = false;
+  bool warned_untracked = false;
+  bool quiet = false;
+};
+
+constinit table g_table;
+std::atomic<std::uint32_t> g_epoch{1};
+
+std::size_t slot_index(std::uintptr_t key) noexcept { return static_cast<std::size_t>(mix64(key)) & g_table.mask; }
+
+bool is_held(const lock_record* r) noexcept {
+  return r->owner.load(std::memory_order_acquire) != nullptr || r->readers.load(std::memory_order_acquire) > 0;
+}
+
+void touch(slot& s) noexcept {
+  const std::uint32_t e = g_epoch.load(std::memory_order_relaxed);
+  if (s.epoch.load(std::memory_order_relaxed) != e) s.epoch.store(e, std::memory_order_relaxed);
+}
+
+void say_once(bool& flag, const char* text) noexcept {
+  if (flag) return;
+  flag = true;
+  if (!g_table.quiet) (void)!write(STDERR_FILENO, text, std::strlen(text));
+}
+
+/// Every record some hook currently pins, sorted. Call after heavy_fence().
+std::vector<lock_record*> pinned_records() {
+  std::vector<lock_record*> out;
+  for (thread_state* s = first_state(); s != nullptr; s = s->next)
+    for (auto& h : s->hazard)
+      if (lock_record* r = h.load(std::memory_order_acquire)) out.push_back(r);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool pinned(const std::vector<lock_record*>& pins, lock_record* r) {
+  return std::binary_search(pins.begin(), pins.end(), r);
+}
+
+lock_kind kind_of(object_tag tag) noexcept {
+  switch (tag) {
+    case object_tag::recursive_mutex: return lock_kind::recursive;
+    case object_tag::rwlock: return lock_kind::shared;
+    default: return lock_kind::plain;
+  }
+}
+
+const char* type_of(object_tag tag) noexcept {
+  switch (tag) {
+    case object_tag::recursive_mutex: return "pthread_mutex_t (recursive)";
+    case object_tag::rwlock: return "pthread_rwlock_t";
+    case object_tag::cond: return "pthread_cond_t";
+    default: return "pthread_mutex_t";
+  }
+}
+
+/// Lock-free: the pinned record for `key` with `tag`, or null (absent, another tag, being removed).
+lock_record* lookup(std::uintptr_t key, object_tag tag, thread_state& s, int hz) noexcept {
+  std::size_t i = slot_index(key);
+  for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_table.mask) {
+    slot& sl = g_table.slots[i];
+    if (sl.key.load(std::memory_order_acquire) != key) continue;
+    lock_record* rec = sl.rec.load(std::memory_order_acquire);
+    if (rec == nullptr || sl.tag.load(std::memory_order_relaxed) != tag) return nullptr;
+    s.hazard[hz].store(rec, std::memory_order_relaxed);
+    light_fence();
+    if (sl.key.load(std::memory_order_acquire) == key && sl.rec.load(std::memory_order_relaxed) == rec) {
+      touch(sl);
+      return rec;
+    }
+    s.hazard[hz].store(nullptr, std::memory_order_relaxed);
+    return nullptr;
+  }
+  return nullptr;
+}
+
+// ---- under g_table.mu ----
+
+slot* scan_locked(std::uintptr_t key) noexcept {
+  std::size_t i = slot_index(key);
+  for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_table.mask)
+    if (g_table.slots[i].key.load(std::memory_order_relaxed) == key) return &g_table.slots[i];
+  return nullptr;
+}
+
+slot* free_slot_locked(std::uintptr_t key) noexcept {
+  std::size_t i = slot_index(key);
+  for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_table.mask)
+    if (g_table.slots[i].key.load(std::memory_order_relaxed) == 0 &&
+        g_table.slots[i].rec.load(std::memory_order_relaxed) == nullptr)
+      return &g_table.slots[i];
+  return nullptr;
+}
+
+/// Frees the retired records nobody pins or holds (after the caller's heavy_fence()).
+void drain_retired_locked(const std::vector<lock_record*>& pins) {
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < g_table.retired_count; ++i) {
+    lock_record* r = g_table.retired[i];
+    if (pinned(pins, r) || is_held(r))
+      g_table.retired[kept++] = r;
+    else
+      events::lock_destroyed(r);
+  }
+  g_table.retired_count = kept;
+}
+
+void retire_locked(lock_record* r) {
+  if (g_table.retired_count == retired_cap) return;  // leak: the list is full of pinned/held records
+  g_table.retired[g_table.retired_count++] = r;
+  if (g_table.retired_count >= retired_batch) {
+    heavy_fence();
+    drain_retired_locked(pinned_records());
+  }
+}
+
+struct victim {
+  std::size_t index;
+  std::uintptr_t key;
+};
+
+/// Takes the victims' keys out of the table (lookups stop finding them), makes that visible to every
+/// thread, then frees those that no hook pins and nobody holds; the others get their key back.
+/// Returns how many were freed.
+std::size_t evict_victims_locked(const std::vector<victim>& victims) {
+  for (const victim& v : victims) g_table.slots[v.index].key.store(0, std::memory_order_relaxed);
+  heavy_fence();
+  const std::vector<lock_record*> pins = pinned_records();
+  std::size_t freed = 0;
+  for (const victim& v : victims) {
+    slot& s = g_table.slots[v.index];
+    lock_record* r = s.rec.load(std::memory_order_relaxed);
+    if (pinned(pins, r) || is_held(r)) {
+      s.key.store(v.key, std::memory_order_release);  // in use after all: put it back
+      continue;
+    }
+    s.rec.store(nullptr, std::memory_order_relaxed);
+    --g_table.live;
+    ++freed;
+    events::lock_destroyed(r);
+  }
+  drain_retired_locked(pins);
+  return freed;
+}
+
+std::uint32_t age_of(const slot& s, std::uint32_t now) noexcept {
+  return std::min<std::uint32_t>(63, now - s.epoch.load(std::memory_order_relaxed));
+}
+
+/// The table is full: evicts about max_live/8 of the least recently used unheld, unpinned records.
+void evict_batch_locked() {
+  const std::size_t target = std::max<std::size_t>(1, g_table.max_live / 8);
+  const std::uint32_t now = g_epoch.load(std::memory_order_relaxed);
+  const std::size_t capacity = g_table.mask + 1;
+  std::size_t by_age[64] = {};
+  for (std::size_t i = 0; i < capacity; ++i) {
+    const slot& s = g_table.slots[i];
+    if (s.key.load(std::memory_order_relaxed) == 0) continue;
+    const lock_record* r = s.rec.load(std::memory_order_relaxed);
+    if (r != nullptr && !is_held(r)) ++by_age[age_of(s, now)];
+  }
+  std::uint32_t threshold = 0;  // evict ages >= threshold: the oldest first, until the target
+  std::size_t count = 0;
+  for (std::uint32_t age = 64; age-- > 0;) {
+    count += by_age[age];
+    threshold = age;
+    if (count >= target) break;
+  }
+  std::vector<victim> victims;
+  victims.reserve(count);
+  for (std::size_t i = 0; i < capacity; ++i) {
+    const slot& s = g_table.slots[i];
+    const std::uintptr_t k = s.key.load(std::memory_order_relaxed);
+    const lock_record* r = s.rec.load(std::memory_order_relaxed);
+    if (k != 0 && r != nullptr && !is_held(r) && age_of(s, now) >= threshold) victims.push_back({i, k});
+  }
+  evict_victims_locked(victims);
+  g_epoch.fetch_add(1, std::memory_order_relaxed);
+  say_once(g_table.warned_evict,
+           "gridlock: more locks than GRIDLOCK_MAX_LOCKS are in use; the least recently used unheld ones "
+           "are evicted (their lock-order history is dropped)\n");
+}
+
+/// The probe window of `key` is full (a local cluster; the table itself is not): evicts the least
+/// recently used unheld, unpinned records of that window, oldest first, until one is freed.
+void evict_window_locked(std::uintptr_t key) {
+  const std::uint32_t now = g_epoch.load(std::memory_order_relaxed);
+  std::vector<std::pair<std::uint32_t, victim>> candidates;  // (age, victim)
+  std::size_t i = slot_index(key);
+  for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_table.mask) {
+    const slot& s = g_table.slots[i];
+    const std::uintptr_t k = s.key.load(std::memory_order_relaxed);
+    const lock_record* r = s.rec.load(std::memory_order_relaxed);
+    if (k != 0 && r != nullptr && !is_held(r)) candidates.push_back({age_of(s, now), {i, k}});
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t from = 0; from < candidates.size(); from += 4) {
+    std::vector<victim> victims;
+    for (std::size_t j = from; j < std::min(from + 4, candidates.size()); ++j) victims.push_back(candidates[j].second);
+    if (evict_victims_locked(victims) > 0) return;
+  }
+}
+
+}  // namespace
+
+void lock_table_init() noexcept {
+  std::size_t max_live = 65536;
+  if (const char* v = std::getenv("GRIDLOCK_MAX_LOCKS")) {
+    const long long n = std::atoll(v);
+    if (n > 0) max_live = static_cast<std::size_t>(n);
+  }
+  max_live = std::clamp<std::size_t>(max_live, 64, std::size_t{1} << 26);
+  std::size_t capacity = 1024;
+  while (capacity < 2 * max_live) capacity <<= 1;
+  void* p = mmap(nullptr, capacity * sizeof(slot), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    capacity = 1024;
+    max_live = 256;
+    p = mmap(nullptr, capacity * sizeof(slot), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) std::abort();
+  }
+  g_table.slots = static_cast<slot*>(p);  // zero pages are a valid empty table
+  g_table.mask = capacity - 1;
+  g_table.max_live = max_live;
+  g_table.epoch_every = std::max<std::size_t>(1, max_live / 16);
+  g_table.quiet = std::getenv("GRIDLOCK_QUIET") != nullptr || std::getenv("GRIDLOCK_STREAM_FD") != nullptr;
+}
+
+void lock_table_lock_for_fork() noexcept { g_table.mu.lock(); }
+
+void lock_table_unlock_after_fork(bool) noexcept { g_table.mu.unlock(); }
+
+lock_record* find(const void* address, object_tag tag, thread_state& s, int slot) noexcept {
+  return lookup(reinterpret_cast<std::uintptr_t>(address), tag, s, slot);
+}
+
+lock_record* acquire(const void* address, object_tag tag, thread_state& s, int hz) noexcept {
+  const auto key = reinterpret_cast<std::uintptr_t>(address);
+  if (lock_record* r = lookup(key, tag, s, hz)) return r;
+
+  // First sight (or a record being replaced): make the record before taking the table's lock, since
+  // creating one captures a stack.
+  lock_record* fresh = events::lock_created(address, kind_of(tag), type_of(tag), nullptr);
+  lock_record* result = nullptr;
+  lock_record* stale = nullptr;
+  g_table.mu.lock();
+  slot* sl = scan_locked(key);
+  if (sl != nullptr && sl->tag.load(std::memory_order_relaxed) == tag) {
+    result = sl->rec.load(std::memory_order_relaxed);  // another thread inserted it meanwhile
+    touch(*sl);
+  } else {
+    if (sl != nullptr) {  // the memory now holds another kind of object: the old record is stale
+      stale = sl->rec.load(std::memory_order_relaxed);
+      sl->key.store(0, std::memory_order_relaxed);
+      sl->rec.store(nullptr, std::memory_order_relaxed);
+      --g_table.live;
+      if (!is_held(stale)) {
+        retire_locked(stale);
+        stale = nullptr;
+      }
+    }
+    if (g_table.live >= g_table.max_live) evict_batch_locked();
+    slot* free = free_slot_locked(key);
+    if (free == nullptr) {
+      evict_window_locked(key);
+      free = free_slot_locked(key);
+    }
+    if (free != nullptr) {
+      free->rec.store(fresh, std::memory_order_relaxed);
+      free->tag.store(tag, std::memory_order_relaxed);
+      free->epoch.store(g_epoch.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      free->key.store(key, std::memory_order_release);
+      ++g_table.live;
+      if (++g_table.inserts % g_table.epoch_every == 0) g_epoch.fetch_add(1, std::memory_order_relaxed);
+      result = fresh;
+      fresh = nullptr;
+    } else {
+      say_once(g_table.warned_untracked,
+               "gridlock: every tracked lock is held; locks seen from now on are not tracked\n");
+    }
+  }
+  if (result != nullptr) s.hazard[hz].store(result, std::memory_order_relaxed);  // before unlock: removers see it
+  g_table.mu.unlock();
+  if (fresh != nullptr) events::lock_destroyed(fresh);  // never published
+  (void)stale;  // held by some thread while its memory was reused: leaked, never freed under it
+  return result;
+}
+
+void forget_address(const void* address, bool report_if_held) noexcept {
+  const auto key = reinterpret_cast<std::uintptr_t>(address);
+  lock_record* held = nullptr;
+  g_table.mu.lock();
+  if (slot* sl = scan_locked(key)) {
+    lock_record* r = sl->rec.load(std::memory_order_relaxed);
+    sl->key.store(0, std::memory_order_relaxed);
+    sl->rec.store(nullptr, std::memory_order_relaxed);
+    --g_table.live;
+    if (r != nullptr) {
+      if (is_held(r))
+        held = r;  // destroyed while held: report below; the record stays (its holder may unlock it)
+      else
+        retire_locked(r);
+    }
+  }
+  g_table.mu.unlock();
+  if (held != nullptr && report_if_held) events::lock_destroyed(held);
+}
+
+lock_record* held_by_address(const void* address) noexcept {
+  thread_record* self = threads::current;
+  if (self == nullptr) return nullptr;
+  const std::uint32_t n = self->held_count.load(std::memory_order_relaxed);
+  for (std::uint32_t i = n; i-- > 0;) {
+    lock_record* r = self->held[i].lock.load(std::memory_order_relaxed);
+    if (r != nullptr && r->address == address) return r;
+  }
+  return nullptr;
+}
+
+}  // namespace gridlock::preload

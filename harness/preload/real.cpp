@@ -1,0 +1,96 @@
+// The real pthread functions, resolved once with dlsym(RTLD_NEXT). Resolution may re-enter a hook on
+// the same thread (dlsym can allocate, and some libcs lock inside it): the thread-local flag makes such
+// a call see "not resolved", and the hook then takes its early path (see hooks).
+#include <dlfcn.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+
+#include "interposer.h"
+
+namespace gridlock::preload {
+
+real_functions real{};
+
+namespace {
+
+constinit thread_local bool t_resolving [[gnu::tls_model("initial-exec")]] = false;
+std::atomic<int> g_state{0};  // 0: not yet, 1: in progress, 2: done
+
+template <class F>
+void load(F& slot, const char* name, const char* version = nullptr) {
+  void* p = nullptr;
+  // pthread_cond_* exist in two versions on some targets (the pre-2.3.2 layout, and the current one);
+  // ask for the current one by name where it exists.
+  if (version != nullptr) p = dlvsym(RTLD_NEXT, name, version);
+  if (p == nullptr) p = dlsym(RTLD_NEXT, name);
+  slot = reinterpret_cast<F>(p);
+}
+
+void load_all() {
+  load(real.mutex_init, "pthread_mutex_init");
+  load(real.mutex_lock, "pthread_mutex_lock");
+  load(real.mutex_trylock, "pthread_mutex_trylock");
+  load(real.mutex_timedlock, "pthread_mutex_timedlock");
+  load(real.mutex_clocklock, "pthread_mutex_clocklock");
+  load(real.mutex_unlock, "pthread_mutex_unlock");
+  load(real.mutex_destroy, "pthread_mutex_destroy");
+
+  load(real.rwlock_init, "pthread_rwlock_init");
+  load(real.rwlock_rdlock, "pthread_rwlock_rdlock");
+  load(real.rwlock_wrlock, "pthread_rwlock_wrlock");
+  load(real.rwlock_tryrdlock, "pthread_rwlock_tryrdlock");
+  load(real.rwlock_trywrlock, "pthread_rwlock_trywrlock");
+  load(real.rwlock_timedrdlock, "pthread_rwlock_timedrdlock");
+  load(real.rwlock_timedwrlock, "pthread_rwlock_timedwrlock");
+  load(real.rwlock_clockrdlock, "pthread_rwlock_clockrdlock");
+  load(real.rwlock_clockwrlock, "pthread_rwlock_clockwrlock");
+  load(real.rwlock_unlock, "pthread_rwlock_unlock");
+  load(real.rwlock_destroy, "pthread_rwlock_destroy");
+
+  load(real.cond_init, "pthread_cond_init", "GLIBC_2.3.2");
+  load(real.cond_wait, "pthread_cond_wait", "GLIBC_2.3.2");
+  load(real.cond_timedwait, "pthread_cond_timedwait", "GLIBC_2.3.2");
+  load(real.cond_clockwait, "pthread_cond_clockwait");
+  load(real.cond_signal, "pthread_cond_signal", "GLIBC_2.3.2");
+  load(real.cond_broadcast, "pthread_cond_broadcast", "GLIBC_2.3.2");
+  load(real.cond_destroy, "pthread_cond_destroy", "GLIBC_2.3.2");
+
+  load(real.create, "pthread_create");
+  load(real.join, "pthread_join");
+  load(real.tryjoin_np, "pthread_tryjoin_np");
+  load(real.timedjoin_np, "pthread_timedjoin_np");
+  load(real.detach, "pthread_detach");
+  load(real.exit, "pthread_exit");
+
+  // Everything a std:: program reaches must exist; the clock variants are newer (glibc 2.30) and a
+  // program that calls them links against a libc that has them.
+  if (real.mutex_lock == nullptr || real.mutex_trylock == nullptr || real.mutex_unlock == nullptr ||
+      real.cond_wait == nullptr || real.create == nullptr || real.join == nullptr || real.exit == nullptr) {
+    static const char msg[] = "gridlock: libgridlock_preload.so cannot find the real pthread functions\n";
+    (void)!fwrite(msg, 1, sizeof msg - 1, stderr);
+    std::abort();
+  }
+}
+
+}  // namespace
+
+bool resolve_real() noexcept {
+  if (g_state.load(std::memory_order_acquire) == 2) return true;
+  if (t_resolving) return false;
+  int expected = 0;
+  if (g_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+    t_resolving = true;
+    load_all();
+    t_resolving = false;
+    g_state.store(2, std::memory_order_release);
+    return true;
+  }
+  // Another thread is resolving (only possible before init() ran, from some library's constructor).
+  while (g_state.load(std::memory_order_acquire) != 2) {
+  }
+  return true;
+}
+
+}  // namespace gridlock::preload

@@ -1,0 +1,39 @@
+// random: at every sync point a seeded coin decides whether the thread goes on, yields once, or sleeps
+// for a varied short time (10-500 us). Each thread draws from its own xorshift64 stream, seeded from
+// (seed, schedule key), exactly one draw per sync point: a thread's n-th decision depends on nothing
+// but the seed, its key and n, however the OS interleaves the threads.
+#include "injectors/strategy.h"
+
+namespace gridlock::inject {
+namespace {
+
+// Out of 65536 sync points: how many yield, how many pause (docs/injectors.md has the measurements
+// behind these).
+constexpr std::uint32_t yield_share = 16384;  // 1/4
+constexpr std::uint32_t pause_share = 16384;  // 1/4
+constexpr std::uint32_t min_pause_us = 10;
+constexpr std::uint32_t max_pause_us = 500;
+
+class random_strategy final : public strategy {
+ public:
+  using strategy::strategy;
+  std::string_view name() const noexcept override { return "random"; }
+
+  action at_sync_point(thread_slot& t, sync_point) noexcept override {
+    ++t.steps;
+    const std::uint64_t r = xorshift(t.rng);
+    const auto coin = static_cast<std::uint32_t>(r & 0xffff);
+    if (coin < yield_share) return {sync_action::yield, 0};
+    if (coin < yield_share + pause_share) {
+      const auto us = min_pause_us + static_cast<std::uint32_t>((r >> 32) % (max_pause_us - min_pause_us + 1));
+      return {sync_action::pause, us * 1000};
+    }
+    return {};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<strategy> make_random(const options& o) { return std::make_unique<random_strategy>(o); }
+
+}  // namespace gridlock::inject

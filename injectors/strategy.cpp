@@ -1,0 +1,31 @@
+// What every strategy shares: thread slots, and choosing a strategy by name.
+#include "injectors/strategy.h"
+
+namespace gridlock::inject {
+
+strategy::strategy(const options& o) : opts_(o), slots_(new thread_slot[max_threads]) {}
+
+thread_slot* strategy::attach(std::uint64_t key, const void* handle, std::uint64_t handle_id) noexcept {
+  const std::uint32_t i = used_.fetch_add(1, std::memory_order_acq_rel);
+  if (i >= max_threads) return nullptr;
+  thread_slot& t = slots_[i];
+  t.key = key;
+  t.steps = 0;
+  t.rng = mix(opts_.seed ^ mix(key)) | 1;  // xorshift state: never 0
+  t.handle = handle;
+  t.handle_id = handle_id;
+  on_thread_start(t);
+  t.active.store(true, std::memory_order_release);
+  return &t;
+}
+
+void strategy::detach(thread_slot& t) noexcept { t.active.store(false, std::memory_order_release); }
+
+std::unique_ptr<strategy> make_strategy(std::string_view name, const options& o) {
+  if (name == "none") return make_none(o);
+  if (name == "random") return make_random(o);
+  if (name == "pct") return make_pct(o);
+  return nullptr;
+}
+
+}  // namespace gridlock::inject

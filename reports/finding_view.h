@@ -1,0 +1,48 @@
+// How the writers name and place a finding, so the JUnit, HTML and SARIF reports agree: the labels of
+// its locks and threads, a one-line title, and the source line that locates it (the acquisition that
+// closes a lock-order cycle, or where a thread blocks or misuses a lock), relative to the source root.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gridlock::reports {
+
+/// A lock id (a whole number, not negative), or nullopt for anything else (a missing "lock").
+std::optional<std::uint64_t> lock_id(const nlohmann::json& id);
+/// The labels of the locks `ids` lists, joined with ", ".
+std::string lock_labels(const nlohmann::json& finding, const nlohmann::json& ids);
+
+/// A lock as reports name it: its name, or "type#id" when it has none.
+std::string lock_label(const nlohmann::json& finding, std::uint64_t id);
+/// "thread 2 (worker)", or "thread 2" when it has no name.
+std::string thread_label(const nlohmann::json& finding, std::uint32_t id);
+/// Ids of the locks the finding involves: along its edges, then what its threads wait for and hold.
+std::vector<std::uint64_t> involved_locks(const nlohmann::json& finding);
+/// The kind and the locks: "lock-order-cycle on locks A, B".
+std::string finding_title(const nlohmann::json& finding);
+
+/// The stack that says where the finding happened: for a lock-order cycle, the acquisition that closed
+/// it (the first edge's acquire_stack); otherwise where it was detected (`stack`: the blocking call or
+/// the misuse), or else the first thread's wait.
+const nlohmann::json& deciding_stack(const nlohmann::json& finding);
+/// The frame that locates the finding in source: the first user frame (finding_json.h) with a file of
+/// deciding_stack(), preferring one under `source_root`; failing that, the first such frame anywhere
+/// in the finding. Frames in system headers (/usr/include, /usr/lib) never locate. Null when no frame
+/// has a file (no debug information).
+nlohmann::json locating_frame(const nlohmann::json& finding, const std::string& source_root);
+
+/// `file` relative to `root` ("scenarios/abba.cpp") when it lies under it; otherwise empty.
+std::string path_under(const std::string& file, const std::string& root);
+/// `file` relative to `root` where it lies under it, else as it is.
+std::string display_path(const std::string& file, const std::string& root);
+
+/// How a run ended, for people: "exit code 3", "signal 11 (SIGSEGV)".
+std::string ending_text(const nlohmann::json& run);
+/// Seeds as compact ranges: "1-5,8".
+std::string seed_ranges(std::vector<std::uint64_t> seeds);
+
+}  // namespace gridlock::reports

@@ -1,0 +1,491 @@
+// libgridlock_preload.so end to end: plain std:: programs (tests/programs/std_*.cpp, no Gridlock in
+// them) run under LD_PRELOAD with GRIDLOCK_JSON, each with a hard timeout so nothing can hang the suite.
+// Buggy programs must end with the right exit code (86 when the program could never go on) and the
+// right finding kinds, naming the marked source line (`// LINE:tag` in the program); correct programs
+// must report nothing over several runs.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "finding_json.h"
+#include "gridlock/condition_variable.h"
+#include "gridlock/mutex.h"
+#include "gridlock/thread.h"
+
+namespace {
+
+using nlohmann::json;
+
+const std::string preload_lib = GRIDLOCK_PRELOAD_LIB;
+const std::string programs_dir = GRIDLOCK_STD_PROGRAMS;
+const std::string sources_dir = GRIDLOCK_STD_SOURCES;
+constexpr int deadlock_exit = 86;
+
+long long monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct run_options {
+  bool preload = true;
+  bool stream = false;           // findings on GRIDLOCK_STREAM_FD (unsymbolized, as the runner gets them)
+                                 // instead of GRIDLOCK_JSON
+  std::vector<std::string> env;  // extra NAME=value
+  int timeout_s = 20;
+};
+
+struct run_result {
+  int exit_code = -1;        // the exit status, or 128 + signal
+  bool timed_out = false;
+  std::string output;        // stdout and stderr
+  json findings = json::array();
+  json preload_findings;     // GRIDLOCK_JSON.preload.json, when the program has its own runtime
+  long long ended_ns = 0;    // CLOCK_MONOTONIC when the process was reaped
+
+  std::multiset<std::string> kinds() const {
+    std::multiset<std::string> k;
+    for (const json& f : findings) k.insert(f.value("kind", ""));
+    return k;
+  }
+  bool has(const std::string& kind) const { return kinds().count(kind) > 0; }
+};
+
+/// Runs `program` (a path) under `timeout`, with LD_PRELOAD and GRIDLOCK_JSON set, collecting output and
+/// findings.
+run_result run_path(const std::string& program, const std::vector<std::string>& args, const run_options& opt) {
+  char dir_template[] = "/tmp/gridlock_preload_XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  const std::string json_path = dir + "/findings.json";
+  const std::string out_path = dir + "/output.txt";
+  const std::string stream_path = dir + "/stream.jsonl";
+
+  std::vector<std::string> argv = {"timeout", "-k", "5", std::to_string(opt.timeout_s), "env",
+                                   "-u", "GRIDLOCK_STREAM_FD", "-u", "GRIDLOCK_ON_DEADLOCK",
+                                   "-u", "GRIDLOCK_QUIET", "-u", "LD_PRELOAD", "-u", "GRIDLOCK_MAX_LOCKS"};
+  if (opt.preload) argv.push_back("LD_PRELOAD=" + preload_lib);
+  argv.push_back(opt.stream ? "GRIDLOCK_STREAM_FD=3" : "GRIDLOCK_JSON=" + json_path);
+  for (const std::string& e : opt.env) argv.push_back(e);
+  argv.push_back(program);
+  for (const std::string& a : args) argv.push_back(a);
+  std::vector<char*> cargv;
+  for (std::string& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    FILE* out = std::fopen(out_path.c_str(), "w");
+    if (out != nullptr) {
+      dup2(fileno(out), 1);
+      dup2(fileno(out), 2);
+    }
+    if (opt.stream) {
+      FILE* stream = std::fopen(stream_path.c_str(), "w");
+      if (stream != nullptr) dup2(fileno(stream), 3);
+    }
+    execvp("timeout", cargv.data());
+    _exit(127);
+  }
+  run_result r;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.ended_ns = monotonic_ns();
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.timed_out = r.exit_code == 124 || r.exit_code == 137;
+  r.output = read_file(out_path);
+  const std::string text = read_file(json_path);
+  if (!text.empty()) r.findings = json::parse(text).at("findings");
+  if (opt.stream) {
+    std::istringstream lines(read_file(stream_path));
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) r.findings.push_back(json::parse(line));
+  }
+  const std::string preload_text = read_file(json_path + ".preload.json");
+  if (!preload_text.empty()) r.preload_findings = json::parse(preload_text).at("findings");
+  std::remove(json_path.c_str());
+  std::remove((json_path + ".preload.json").c_str());
+  std::remove(out_path.c_str());
+  std::remove(stream_path.c_str());
+  rmdir(dir.c_str());
+  return r;
+}
+
+run_options bare() {
+  run_options o;
+  o.preload = false;
+  return o;
+}
+run_options with_env(std::string e) {
+  run_options o;
+  o.env.push_back(std::move(e));
+  return o;
+}
+run_options streamed() {
+  run_options o;
+  o.stream = true;
+  return o;
+}
+run_options with_timeout(int seconds) {
+  run_options o;
+  o.timeout_s = seconds;
+  return o;
+}
+
+run_result run(const std::string& name, const std::vector<std::string>& args = {}, const run_options& opt = {}) {
+  return run_path(programs_dir + "/" + name, args, opt);
+}
+
+/// The line of `// LINE:tag` in tests/programs/<program>.cpp.
+int line_of(const std::string& program, const std::string& tag) {
+  std::ifstream in(sources_dir + "/" + program + ".cpp");
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n)
+    if (line.find("// LINE:" + tag) != std::string::npos) return n;
+  ADD_FAILURE() << "no LINE:" << tag << " in " << program;
+  return -1;
+}
+
+/// file:line of the first user frame of every stack of `which` kind in a finding.
+std::vector<std::string> user_sites(const json& f, const std::string& which) {
+  std::vector<json> stacks;
+  if (which == "stack") stacks.push_back(f.at("stack"));
+  if (which == "acquire" || which == "held")
+    for (const json& e : f.at("edges")) stacks.push_back(e.at(which == "acquire" ? "acquire_stack" : "held_stack"));
+  if (which == "waits")
+    for (const json& w : f.at("waits")) stacks.push_back(w.at("stack"));
+  std::vector<std::string> sites;
+  for (const json& s : stacks) {
+    const json fr = gridlock::first_user_frame(s);
+    if (fr.is_object()) {
+      std::string file = fr.value("file", "");
+      file = file.substr(file.find_last_of('/') + 1);
+      sites.push_back(file + ":" + std::to_string(fr.value("line", 0)));
+    }
+  }
+  return sites;
+}
+
+std::string site(const std::string& program, const std::string& tag) {
+  return program + ".cpp:" + std::to_string(line_of(program, tag));
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+const json* first_of(const run_result& r, const std::string& kind) {
+  for (const json& f : r.findings)
+    if (f.value("kind", "") == kind) return &f;
+  return nullptr;
+}
+
+#define EXPECT_SITE(sites, expected) \
+  EXPECT_TRUE(contains(sites, expected)) << "expected " << (expected) << " among [" << joined(sites) << "]"
+
+// ---- the library itself ----
+
+TEST(Preload, ExportsOnlyItsHooks) {
+  FILE* p = popen(("nm -D --defined-only " + preload_lib + " 2>/dev/null").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char line[512];
+  int count = 0;
+  std::vector<std::string> foreign;
+  while (std::fgets(line, sizeof line, p) != nullptr) {
+    std::istringstream in(line);
+    std::string address, type, name;
+    in >> address >> type >> name;
+    if (name.empty()) continue;
+    ++count;
+    if (name.rfind("pthread_", 0) != 0 && name != "sigaction" && name != "signal") foreign.push_back(name);
+  }
+  const int rc = pclose(p);
+  if (count == 0 && rc != 0) GTEST_SKIP() << "nm is not available";
+  EXPECT_GE(count, 30);
+  EXPECT_TRUE(foreign.empty()) << "exported: " << joined(foreign);
+}
+
+// ---- each finding kind a plain std:: program can produce ----
+
+TEST(PreloadFindings, LockOrderInversionWithoutOverlap) {
+  const run_result r = run("std_lock_order_inversion");
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-order-cycle"}) << r.output;
+  const json& f = r.findings[0];
+  for (const json& l : f.at("locks")) EXPECT_EQ(l.value("type", ""), "pthread_mutex_t");
+  const auto sites = user_sites(f, "acquire");
+  EXPECT_SITE(sites, site("std_lock_order_inversion", "accounts_then_log"));
+  EXPECT_SITE(sites, site("std_lock_order_inversion", "log_then_accounts"));
+}
+
+TEST(PreloadFindings, AbbaDeadlock) {
+  const run_result r = run("std_abba_deadlock");
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
+  EXPECT_EQ(r.output.find("not reached"), std::string::npos);
+  const json* f = first_of(r, "deadlock");
+  ASSERT_NE(f, nullptr) << r.output;
+  const auto sites = user_sites(*f, "waits");
+  EXPECT_SITE(sites, site("std_abba_deadlock", "a_then_b"));
+  EXPECT_SITE(sites, site("std_abba_deadlock", "b_then_a"));
+}
+
+TEST(PreloadFindings, AbbaDeadlockIsReportedWithin100ms) {
+  // As the runner gets findings: streamed, unsymbolized (symbolizing for GRIDLOCK_JSON and for the
+  // stderr text adds its own time before the exit). Timed from the lock call that closes the cycle to
+  // the process being gone: detection, its confirmation pauses, the report, the exit.
+  std::vector<double> times;
+  for (int i = 0; i < 3; ++i) {
+    const run_result r = run("std_abba_deadlock", {}, streamed());
+    ASSERT_FALSE(r.timed_out) << r.output;
+    EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
+    EXPECT_TRUE(r.has("deadlock")) << r.output;
+    const auto at = r.output.find("forming ");
+    ASSERT_NE(at, std::string::npos) << r.output;
+    times.push_back(static_cast<double>(r.ended_ns - std::atoll(r.output.c_str() + at + 8)) / 1e6);
+  }
+  std::sort(times.begin(), times.end());
+  std::printf("[ preload  ] deadlock formed -> reported and process ended: %.1f / %.1f / %.1f ms\n", times[0],
+              times[1], times[2]);
+  EXPECT_LT(times[1], 250.0);  // ~60 ms expected; generous for loaded machines
+}
+
+TEST(PreloadFindings, JoinWhileHoldingTheLockTheThreadNeeds) {
+  const run_result r = run("std_join_holding_lock");
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
+  const json* f = first_of(r, "deadlock");
+  ASSERT_NE(f, nullptr) << r.output;
+  const auto sites = user_sites(*f, "waits");
+  EXPECT_SITE(sites, site("std_join_holding_lock", "join"));
+  // The worker's wait has a stack only if it held something (the runtime skips the capture for a
+  // lock wait that holds nothing); if it has one, it names the worker's lock.
+  for (const std::string& s : sites) {
+    if (s != site("std_join_holding_lock", "join")) {
+      EXPECT_EQ(s, site("std_join_holding_lock", "worker_lock"));
+    }
+  }
+}
+
+TEST(PreloadFindings, LostWakeup) {
+  const run_result r = run("std_lost_wakeup");
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
+  const json* f = first_of(r, "all-threads-blocked");
+  ASSERT_NE(f, nullptr) << r.output;
+  EXPECT_SITE(user_sites(*f, "waits"), site("std_lost_wakeup", "wait"));
+}
+
+TEST(PreloadFindings, RelockOfPlainMutex) {
+  const run_result r = run("std_relock");
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"recursive-lock"}) << r.output;
+  EXPECT_SITE(user_sites(r.findings[0], "stack"), site("std_relock", "relock"));
+}
+
+TEST(PreloadFindings, SharedMutexUpgrade) {
+  const run_result r = run("std_lock_upgrade");
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-upgrade"}) << r.output;
+  EXPECT_EQ(r.findings[0].at("locks").at(0).value("type", ""), "pthread_rwlock_t");
+  EXPECT_SITE(user_sites(r.findings[0], "stack"), site("std_lock_upgrade", "upgrade"));
+}
+
+TEST(PreloadFindings, ThreadsExitHoldingMutexes) {
+  const run_result r = run("std_lock_held_at_exit");
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.kinds(), (std::multiset<std::string>{"lock-held-at-exit", "lock-held-at-exit"})) << r.output;
+  std::vector<std::string> sites;
+  for (const json& f : r.findings)
+    for (const std::string& s : user_sites(f, "held")) sites.push_back(s);
+  EXPECT_SITE(sites, site("std_lock_held_at_exit", "leak"));       // returned from its body
+  EXPECT_SITE(sites, site("std_lock_held_at_exit", "leak_exit"));  // pthread_exit()
+}
+
+TEST(PreloadFindings, UnlockOfUnlockedMutex) {
+  const run_result r = run("std_unlock_not_owner");
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"unlock-not-owner"}) << r.output;
+  EXPECT_SITE(user_sites(r.findings[0], "stack"), site("std_unlock_not_owner", "bad_unlock"));
+}
+
+TEST(PreloadFindings, ForkedChildWaitsForALockItsParentsThreadHeld) {
+  const run_result r = run("std_fork_held_lock");
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("child exit 86"), std::string::npos) << r.output;
+  const json* f = first_of(r, "deadlock");
+  ASSERT_NE(f, nullptr) << r.output;
+  EXPECT_SITE(user_sites(*f, "waits"), site("std_fork_held_lock", "child_lock"));
+}
+
+// ---- correct programs: silence, run after run ----
+
+class PreloadSilent : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(PreloadSilent, ReportsNothing) {
+  for (int i = 0; i < 3; ++i) {
+    const run_result r = run(GetParam());
+    ASSERT_FALSE(r.timed_out) << r.output;
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(r.findings.empty()) << r.findings.dump(2);
+    EXPECT_EQ(r.output.find("gridlock:"), std::string::npos) << r.output;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CorrectPrograms, PreloadSilent,
+                         ::testing::Values("std_scoped_lock", "std_ordered_locking", "std_gate_lock",
+                                           "std_try_lock_backoff", "std_recursive_mutex",
+                                           "std_read_read_nesting", "std_cv_predicate", "std_thread_pool",
+                                           "std_gtest_sample", "std_thousand_threads", "std_fork",
+                                           "std_signal_handler", "std_timed_locks",
+                                           "std_pthread_defined_errors", "std_many_held"));
+
+TEST(PreloadRobust, LockHeavyProgramUnchanged) {
+  for (int i = 0; i < 3; ++i) {
+    const run_result r = run("std_lock_heavy", {"300"});
+    ASSERT_FALSE(r.timed_out) << r.output;
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(r.findings.empty()) << r.findings.dump(2);
+    EXPECT_NE(r.output.find("tasks 300 "), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("gridlock:"), std::string::npos) << r.output;
+  }
+}
+
+TEST(PreloadRobust, EvictionUnderConcurrentUse) {
+  // 64 shard mutexes and more than that in all, with room for 64 records: records are evicted and
+  // re-created all the time while other threads use them.
+  const run_result r = run("std_lock_heavy", {"300", "4"}, with_env("GRIDLOCK_MAX_LOCKS=64"));
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(r.findings.empty()) << r.findings.dump(2);
+  EXPECT_NE(r.output.find("evicted"), std::string::npos) << r.output;
+}
+
+long peak_rss_kib(const std::string& output) {
+  const auto at = output.find("peak_rss_kib ");
+  return at == std::string::npos ? -1 : std::atol(output.c_str() + at + 13);
+}
+
+TEST(PreloadRobust, MillionDistinctMutexesStayBounded) {
+  const run_result unloaded = run("std_many_mutexes", {"1000000"}, bare());
+  const run_result r = run("std_many_mutexes", {"1000000"}, with_timeout(120));
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(r.findings.empty()) << r.findings.dump(2);
+  const long bare_kib = peak_rss_kib(unloaded.output);
+  const long kib = peak_rss_kib(r.output);
+  std::printf("[ preload  ] 10^6 mutexes: peak RSS bare %ld MiB, preloaded %ld MiB\n", bare_kib / 1024, kib / 1024);
+  ASSERT_GT(bare_kib, 0);
+  ASSERT_GT(kib, 0);
+  EXPECT_LT(kib - bare_kib, 160 * 1024);
+}
+
+TEST(PreloadRobust, ProgramsEndWithLocksHeld) {
+  const std::map<std::string, int> expected = {{"return", 7}, {"exit", 5}, {"abort", 128 + SIGABRT}};
+  for (const auto& [how, code] : expected) {
+    const run_result r = run("std_exit_with_locks", {how});
+    ASSERT_FALSE(r.timed_out) << how << "\n" << r.output;
+    EXPECT_EQ(r.exit_code, code) << how << "\n" << r.output;
+    EXPECT_TRUE(r.findings.empty()) << how << "\n" << r.findings.dump(2);
+    EXPECT_EQ(r.output.find("gridlock:"), std::string::npos) << how << "\n" << r.output;
+  }
+}
+
+// ---- a program that links libgridlock.a itself, under the interposer ----
+
+/// The child: this very test binary, run again under LD_PRELOAD with only this test selected.
+TEST(PreloadEmbeddedChild, Workload) {
+  if (std::getenv("GRIDLOCK_PRELOAD_EMBEDDED_CHILD") == nullptr) GTEST_SKIP() << "run by PreloadEmbedded";
+  // Gridlock's own primitives, correctly used: their condition variable runs std:: internals inside
+  // an internal_scope of this program's runtime, which the interposer must leave alone.
+  gridlock::mutex mu("queue");
+  gridlock::condition_variable cv("nonempty");
+  int items = 0;
+  gridlock::thread producer = gridlock::thread::named("producer", [&] {
+    for (int i = 0; i < 200; ++i) {
+      {
+        std::lock_guard<gridlock::mutex> g(mu);
+        ++items;
+      }
+      cv.notify_one();
+    }
+  });
+  int taken = 0;
+  while (taken < 200) {
+    std::unique_lock<gridlock::mutex> lk(mu);
+    cv.wait(lk, [&] { return items > 0; });
+    taken += items;
+    items = 0;
+  }
+  producer.join();
+  // Inside this program's internal_scope even a misuse is the runtime's own business: not reported.
+  {
+    gridlock::internal_scope scope;
+    std::mutex m;
+    m.unlock();
+  }
+  // A gridlock::mutex inversion (this program's runtime reports it) and a std::mutex inversion (the
+  // interposer's runtime reports it).
+  gridlock::mutex ga("ga"), gb("gb");
+  std::thread([&] { std::scoped_lock<gridlock::mutex> a(ga); std::lock_guard<gridlock::mutex> b(gb); }).join();
+  std::thread([&] { std::lock_guard<gridlock::mutex> b(gb); std::lock_guard<gridlock::mutex> a(ga); }).join();
+  std::mutex sa, sb;
+  std::thread([&] { std::lock_guard<std::mutex> a(sa); std::lock_guard<std::mutex> b(sb); }).join();
+  std::thread([&] { std::lock_guard<std::mutex> b(sb); std::lock_guard<std::mutex> a(sa); }).join();
+}
+
+TEST(PreloadEmbedded, OwnRuntimeAndInterposerReportSeparately) {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  ASSERT_GT(n, 0);
+  self[n] = '\0';
+  const run_result r = run_path(self, {"--gtest_filter=PreloadEmbeddedChild.Workload"},
+                                with_env("GRIDLOCK_PRELOAD_EMBEDDED_CHILD=1"));
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  // The program's own runtime: the gridlock::mutex inversion only.
+  ASSERT_EQ(r.findings.size(), 1u) << r.findings.dump(2);
+  EXPECT_EQ(r.findings[0].value("kind", ""), "lock-order-cycle");
+  EXPECT_EQ(r.findings[0].at("locks").at(0).value("type", ""), "gridlock::mutex");
+  // The interposer's runtime, in its own file: the std::mutex inversion only (nothing from inside the
+  // program's internal scopes).
+  ASSERT_TRUE(r.preload_findings.is_array()) << r.output;
+  ASSERT_EQ(r.preload_findings.size(), 1u) << r.preload_findings.dump(2);
+  EXPECT_EQ(r.preload_findings[0].value("kind", ""), "lock-order-cycle");
+  EXPECT_EQ(r.preload_findings[0].at("locks").at(0).value("type", ""), "pthread_mutex_t");
+}
+
+}  // namespace

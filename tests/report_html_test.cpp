@@ -1,0 +1,192 @@
+// The HTML writer, on the hand-made report of report_fixture.h: every tag balanced and the page parses
+// (xmllint's HTML parser), every piece of program text escaped (the fixture's names are full of < > &),
+// nothing loaded from outside the file, each distinct finding once with its hit count, graph and
+// stacks, and the page rendered by a real headless Chromium with no console error and its script run.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+#include <sstream>
+#include <vector>
+
+#include "report_fixture.h"
+#include "reports/baseline.h"
+#include "reports/html_writer.h"
+#include "reports/report_formats.h"
+
+namespace {
+
+using nlohmann::json;
+using namespace report_fixture;
+namespace fs = std::filesystem;
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+/// Every element closed in order: the problems a tag-balance check finds, empty when there are none.
+/// Script and style bodies are skipped; HTML's void elements and SVG's self-closing tags need no end.
+std::string unbalanced(const std::string& html) {
+  static const std::vector<std::string> void_elements = {"meta", "link", "br", "hr", "img", "input", "wbr", "col", "area", "base", "source"};
+  std::vector<std::string> open;
+  std::size_t at = 0;
+  while ((at = html.find('<', at)) != std::string::npos) {
+    if (html.compare(at, 4, "<!--") == 0) {
+      at = html.find("-->", at);
+      if (at == std::string::npos) return "an unclosed comment";
+      continue;
+    }
+    const std::size_t end = html.find('>', at);
+    if (end == std::string::npos) return "a tag that never ends";
+    const std::string tag = html.substr(at + 1, end - at - 1);
+    at = end + 1;
+    if (tag.starts_with("!")) continue;  // <!DOCTYPE html>
+    const bool closing = tag.starts_with("/");
+    const std::string name = tag.substr(closing ? 1 : 0, tag.find_first_of(" \t\n/", closing ? 1 : 0) - (closing ? 1 : 0));
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; }))
+      return "a '<' that opens no tag: <" + tag.substr(0, 40);
+    if (closing) {
+      if (open.empty() || open.back() != name) return "</" + name + "> closes <" + (open.empty() ? "nothing" : open.back()) + ">";
+      open.pop_back();
+    } else if (!tag.ends_with("/") && std::find(void_elements.begin(), void_elements.end(), name) == void_elements.end()) {
+      open.push_back(name);
+      if (name == "script" || name == "style") {  // raw text up to its end tag
+        at = html.find("</" + name + ">", at);
+        if (at == std::string::npos) return "<" + name + "> never ends";
+      }
+    }
+  }
+  return open.empty() ? "" : "<" + open.back() + "> is never closed";
+}
+
+class ReportHtmlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("report_html_test." + std::to_string(::getpid()) + "." +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string render(const json& report) { return gridlock::reports::html_writer(source_root).render(report); }
+
+  fs::path dir_;
+};
+
+TEST_F(ReportHtmlTest, EveryTagIsBalancedAndThePageParses) {
+  const std::string html = render(report());
+  EXPECT_EQ(unbalanced(html), "");
+  EXPECT_TRUE(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+  if (!have_tool("xmllint")) GTEST_SKIP() << "xmllint is not installed (Debian package libxml2-utils)";
+  spit(dir_ / "report.html", html);
+  // libxml2's HTML parser knows HTML 4: it calls HTML5's and inline SVG's elements unknown ("Tag svg
+  // invalid"), and nothing else may be wrong.
+  const result parse = shell("xmllint --html --noout " + quoted((dir_ / "report.html").string()), dir_ / "xmllint.out");
+  std::istringstream lines(parse.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("parser error") == std::string::npos) continue;
+    EXPECT_TRUE(std::regex_search(line, std::regex("Tag [a-z0-9]+ invalid"))) << line;
+  }
+}
+
+TEST_F(ReportHtmlTest, ProgramTextIsEscapedEverywhere) {
+  const std::string html = render(report());
+  for (const char* raw : {"<int>", "B&co", "<worker>", "operator&(", "map<int", "<fatal>", "<c>"})
+    EXPECT_EQ(html.find(raw), std::string::npos) << raw << " appears unescaped";
+  EXPECT_GT(count(html, "A&lt;int&gt;"), 3u);
+  EXPECT_GT(count(html, "B&amp;co"), 1u);
+  EXPECT_NE(html.find("app::worker&lt;std::map&lt;int, std::vector&lt;int&gt;&gt;&gt;(app::guard&lt;A&amp;B&gt;&amp;)"), std::string::npos)
+      << "the demangled function in full, in the stacks";
+  EXPECT_NE(html.find("&lt;fatal&gt; &amp;"), std::string::npos) << "a child's stderr, control bytes replaced";
+  EXPECT_EQ(html.find('\x01'), std::string::npos);
+}
+
+TEST_F(ReportHtmlTest, SelfContainedWithNothingFromOutside) {
+  const std::string html = render(report());
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos) << "no external script or image";
+  EXPECT_EQ(html.find("@import"), std::string::npos);
+  EXPECT_EQ(html.find("@font-face"), std::string::npos);
+  EXPECT_EQ(count(html, "<style>"), 1u);
+  EXPECT_EQ(count(html, "<script>"), 1u);
+}
+
+TEST_F(ReportHtmlTest, EachDistinctFindingOnceWithHitsGraphStacksAndReproduce) {
+  const std::string html = render(report());
+  EXPECT_EQ(count(html, "<article class=\"finding"), 3u) << "the cycle (hit twice), the deadlock, the bare finding";
+  EXPECT_EQ(count(html, "id=\"f-" + std::string(cycle_fingerprint) + "\""), 1u);
+  EXPECT_NE(html.find("hit 2 time(s) in 2 of 7 runs: abba (seeds 1,2)"), std::string::npos);
+  // Findings first, the one that fails the run before the expected ones; the summary after them.
+  EXPECT_LT(html.find(deadlock_fingerprint), html.find(cycle_fingerprint));
+  EXPECT_LT(html.find("<article"), html.find("<h2>Summary</h2>"));
+  // The cycle drawn: both locks as nodes, an edge per cycle edge labelled with its thread and function.
+  const std::size_t cycle = html.find("id=\"f-" + std::string(cycle_fingerprint) + "\"");
+  const std::string article = html.substr(cycle, html.find("</article>", cycle) - cycle);
+  EXPECT_EQ(count(article, "<svg class=\"graph\""), 1u);
+  EXPECT_EQ(count(article, "class=\"node lock\""), 2u);
+  EXPECT_EQ(count(article, "<path class=\"edge\""), 2u);
+  EXPECT_NE(article.find("</title>thread 2 (&lt;worker&gt;)<tspan class=\"detail\""), std::string::npos) << "edge label";
+  EXPECT_NE(article.find("app::worker&lt;\xE2\x80\xA6&gt; \xC2\xB7 worker.cpp:42"), std::string::npos) << "function on the edge";
+  // Both stacks of every edge, files relative to the source root, outside it in full.
+  EXPECT_EQ(count(article, "<div class=\"stack\">"), 4u);
+  EXPECT_NE(article.find("src/worker.cpp:42</span>"), std::string::npos);
+  EXPECT_NE(article.find("/opt/vendor/lib.h:11</span>"), std::string::npos);
+  EXPECT_NE(article.find("whole stack (4 frames)"), std::string::npos);
+  // The reproduce line and its copy button.
+  const std::regex copy("<code id=\"(c[0-9]+)\">gridlock reproduce gl1:abba-1</code><button type=\"button\" data-copy=\"(c[0-9]+)\"");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(article, m, copy)) << article.substr(0, 2000);
+  EXPECT_EQ(m[1], m[2]);
+  // Every thread's wait, for the deadlock; the summary tables.
+  EXPECT_NE(html.find("waits for <b>join of thread 2 (&lt;worker&gt;)</b>, holding <b>A&lt;int&gt;</b>"), std::string::npos);
+  EXPECT_NE(html.find("1 of 2</td>"), std::string::npos) << "calm's flaky ratio";
+  EXPECT_NE(html.find("failed: 3 of 5 verdict(s)"), std::string::npos);
+}
+
+TEST_F(ReportHtmlTest, KnownFindingsAreMarkedAndComeLast) {
+  json r = report();
+  gridlock::reports::apply_baseline(
+      r, gridlock::reports::parse_baseline(R"({"version":1,"known":[{"fingerprint":")" + std::string(deadlock_fingerprint) +
+                                               R"(","reason":"see <ticket> & friends"}]})", "known.json"),
+      "2030-01-01");
+  const std::string html = render(r);
+  EXPECT_NE(html.find("known (baseline)"), std::string::npos);
+  EXPECT_NE(html.find("baseline: see &lt;ticket&gt; &amp; friends"), std::string::npos);
+  EXPECT_GT(html.find(deadlock_fingerprint), html.find(cycle_fingerprint)) << "known findings after the others";
+  EXPECT_NE(html.find("failed: 2 of 5 verdict(s)"), std::string::npos) << "calm passes now";
+}
+
+TEST_F(ReportHtmlTest, RendersInHeadlessChromiumWithoutConsoleErrors) {
+  std::string browser;
+  for (const char* name : {"chromium", "chromium-browser"})
+    if (browser.empty() && have_tool(name)) browser = name;
+  if (browser.empty()) GTEST_SKIP() << "Chromium is not installed (Debian package chromium; ci/install-deps.sh installs it)";
+  const auto writer = gridlock::reports::make_writer("html", {source_root});
+  ASSERT_NE(writer, nullptr);
+  ASSERT_TRUE(writer->write(report(), (dir_ / "report.html").string()));
+  // --dump-dom prints the DOM after the page's scripts ran; --enable-logging=stderr shows every console
+  // message and uncaught exception as a CONSOLE line. No network: the page needs none.
+  const std::string command = "timeout 120 " + browser +
+                              " --headless --no-sandbox --disable-gpu --disable-background-networking "
+                              "--disable-component-update --disable-sync --no-first-run --disable-dev-shm-usage "
+                              "--user-data-dir=" + quoted((dir_ / "profile").string()) +
+                              " --enable-logging=stderr --v=0 --dump-dom " + quoted("file://" + (dir_ / "report.html").string());
+  const result shown = shell(command, dir_ / "chromium.out");
+  ASSERT_EQ(shown.code, 0) << shown.output;
+  EXPECT_NE(shown.output.find("data-script=\"ok\""), std::string::npos) << "the page's script ran to its end:\n" << shown.output;
+  EXPECT_NE(shown.output.find("Gridlock report"), std::string::npos);
+  std::istringstream lines(shown.output);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_EQ(line.find("Uncaught"), std::string::npos) << line;
+    EXPECT_EQ(line.find(":CONSOLE("), std::string::npos) << line;
+  }
+}
+
+}  // namespace
