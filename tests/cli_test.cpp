@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -239,3 +240,66 @@ TEST_F(CliTest, BadInvocationsExitTwoWithOneLine) {
 }
 
 }  // namespace
+
+namespace {
+
+const std::string std_programs = GRIDLOCK_STD_PROGRAMS;
+
+/// Every finding of every run in an exec report.
+std::vector<json> exec_findings(const json& report) {
+  std::vector<json> all;
+  for (const json& run : report.at("runs")) {
+    EXPECT_EQ(run.at("kind"), "program");
+    for (const json& f : run.at("findings")) all.push_back(f);
+  }
+  return all;
+}
+
+}  // namespace
+
+TEST_F(CliTest, ExecFindsALockOrderCycleInAnUnmodifiedProgram) {
+  const outcome r = gridlock({"exec", "--runs", "2", "--json", "report.json", "--", std_programs + "/std_lock_order_inversion"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  const json report = read_json("report.json");
+  ASSERT_EQ(report.at("runs").size(), 2u);
+  const std::vector<json> found = exec_findings(report);
+  ASSERT_FALSE(found.empty());
+  for (const json& f : found) {
+    EXPECT_EQ(f.at("kind"), "lock-order-cycle");
+    ASSERT_EQ(f.at("edges").size(), 2u);
+    const json top = f.at("edges")[0].at("acquire_stack");
+    const bool names_the_source = std::any_of(top.begin(), top.end(), [](const json& fr) {
+      return fr.value("file", "").ends_with("std_lock_order_inversion.cpp");
+    });
+    EXPECT_TRUE(names_the_source) << f.dump(2);
+  }
+  EXPECT_NE(r.out.find("gridlock reproduce gl1:"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, ExecEndsAnActualDeadlockAndReportsEveryThread) {
+  const outcome r = gridlock({"exec", "--runs", "1", "--timeout", "30", "--json", "report.json", "--", std_programs + "/std_abba_deadlock"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  const json run = read_json("report.json").at("runs").at(0);
+  EXPECT_EQ(run.at("outcome"), "finding");  // ended by the detector, not by the timeout
+  const std::vector<json> found = exec_findings(read_json("report.json"));
+  const bool deadlock = std::any_of(found.begin(), found.end(), [](const json& f) {
+    return f.at("kind") == "deadlock" && f.at("waits").size() == 2;
+  });
+  EXPECT_TRUE(deadlock) << run.dump(2);
+}
+
+TEST_F(CliTest, ExecOfACorrectProgramIsClean) {
+  const outcome r = gridlock({"exec", "--runs", "3", "--json", "report.json", "--", std_programs + "/std_thread_pool"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(exec_findings(read_json("report.json")).empty());
+}
+
+TEST_F(CliTest, ExecRejectsBadInputWithExitTwo) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"exec"}, {"exec", "--"}, {"exec", "--", "/nonexistent/program"}, {"exec", "--runs", "0", "--", "true"},
+           {"exec", "--bogus", "--", "true"}}) {
+    const outcome r = gridlock(args);
+    EXPECT_EQ(r.code, 2) << args.size();
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
