@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "finding_json.h"
 #include "report_file.h"
@@ -108,14 +109,13 @@ struct page {
   const json& report;
   std::string root;
   std::vector<verdict> verdicts;
+  std::set<std::string> failing;  // names whose verdict does not match
   std::string html;
   int next_id = 0;
 
   std::string id() { return "c" + std::to_string(next_id++); }
 
-  bool fails(const std::string& name) const {
-    return std::any_of(verdicts.begin(), verdicts.end(), [&](const verdict& v) { return v.name == name && !v.matches(); });
-  }
+  bool fails(const std::string& name) const { return failing.contains(name); }
 
   std::string frame_html(const json& frame) const {
     std::string fn = frame.value("function", "");
@@ -237,7 +237,8 @@ struct page {
     const json& runs = report.at("runs");
     const std::vector<finding_group> groups = distinct_findings(report);
     const bool ok = std::all_of(verdicts.begin(), verdicts.end(), [](const verdict& v) { return v.matches(); });
-    const auto failing = std::count_if(verdicts.begin(), verdicts.end(), [](const verdict& v) { return !v.matches(); });
+    for (const verdict& v : verdicts)
+      if (!v.matches()) failing.insert(v.name);
     const std::string command = report.value("command", "");
     std::map<std::string, std::size_t> outcomes;
     for (const json& run : runs) ++outcomes[run.value("outcome", "")];
@@ -249,7 +250,7 @@ struct page {
     html += svg_defs();
     html += "<header><h1>Gridlock report " +
             std::string(ok ? "<span class=\"status ok\">passed</span>"
-                           : "<span class=\"status fail\">failed: " + std::to_string(failing) + " of " +
+                           : "<span class=\"status fail\">failed: " + std::to_string(failing.size()) + " of " +
                                  std::to_string(verdicts.size()) + " " + (command == "exec" ? "program(s)" : "verdict(s)") + "</span>") +
             "</h1><p class=\"meta\">" + (command.empty() ? "" : "gridlock " + esc(command) + " \xC2\xB7 ") + "version " +
             esc(report.value("version", "")) + " \xC2\xB7 " + std::to_string(runs.size()) + " run(s)";
@@ -328,7 +329,7 @@ struct page {
 }  // namespace
 
 std::string html_writer::render(const json& report) const {
-  page p{report, std::filesystem::absolute(source_root_).lexically_normal().generic_string(), verdicts(report), {}};
+  page p{report, std::filesystem::absolute(source_root_).lexically_normal().generic_string(), verdicts(report), {}, {}};
   p.render();
   return std::move(p.html);
 }

@@ -26,7 +26,7 @@ std::string seconds(std::int64_t ms) {
 std::string attr(const std::string& name, const std::string& value) { return " " + name + "=\"" + xml_escape(value) + "\""; }
 
 std::string property(const std::string& name, const std::string& value) {
-  return "      <property" + attr("name", name) + attr("value", value) + "/>\n";
+  return "      <property" + attr("name", name) + attr("value", value) + "/>\n";  // inside <properties>
 }
 
 /// A scenario's or program's runs, and what the testcase says about them.
@@ -60,7 +60,7 @@ std::string seeds_of(const std::vector<const json*>& runs) {
   return seed_ranges(seeds);
 }
 
-std::string render_testcase(const json& report, const testcase& tc, const std::string& source_root) {
+std::string render_testcase(const testcase& tc, const std::string& source_root) {
   const verdict& v = *tc.v;
   std::vector<distinct> fresh, known;
   group_findings(tc, fresh, known);
@@ -107,7 +107,7 @@ std::string render_testcase(const json& report, const testcase& tc, const std::s
     text += "  reproduce: " + run->value("reproduce", "") + "\n\n";
   }
 
-  std::string out; // the log: every run, and known findings with their reasons
+  std::string out;  // the log: every run, and known findings with their reasons
   out += v.kind + " " + v.name + ": expected " + v.expected + ", got " + v.actual + (v.known ? " (known findings only)" : "") +
          "; " + std::to_string(v.failed_runs) + " of " + std::to_string(v.runs) + " runs failed\n";
   for (const json* run : tc.runs) {
@@ -132,16 +132,16 @@ std::string render_testcase(const json& report, const testcase& tc, const std::s
   std::string location;
   const json* locating = !fresh.empty() ? fresh.front().finding : !known.empty() ? known.front().finding : nullptr;
   if (locating != nullptr)
-    if (const json frame = locating_frame(*locating, source_root); !frame.is_null())
-      location = attr("file", display_path(frame.value("file", ""), source_root)) +
-                 attr("line", std::to_string(frame.value("line", 0)));
+    if (const json frame = locating_frame(*locating, source_root); !frame.is_null()) {
+      location = attr("file", display_path(frame.value("file", ""), source_root));
+      if (frame.value("line", 0) > 0) location += attr("line", std::to_string(frame.value("line", 0)));
+    }
 
   std::string xml = "    <testcase" + attr("name", v.name) + attr("classname", "gridlock." + v.kind) +
                     attr("time", seconds(tc.duration_ms)) + location + ">\n";
   if (!v.matches()) xml += "      <failure" + attr("message", message) + attr("type", type) + ">" + xml_escape(text) + "</failure>\n";
   xml += "      <system-out>" + xml_escape(out) + "</system-out>\n";
   xml += "    </testcase>\n";
-  (void)report;
   return xml;
 }
 
@@ -176,7 +176,7 @@ std::string junit_writer::render(const json& report) const {
   xml += "  <testsuite" + attr("name", name) + counts + ">\n";
   xml += "    <properties>\n";
   xml += property("gridlock.version", report.value("version", ""));
-  xml += property("gridlock.command", report.value("command", ""));
+  if (report.contains("command")) xml += property("gridlock.command", report.value("command", ""));
   std::string strategy;
   for (const std::string& s : strategies) strategy += (strategy.empty() ? "" : ",") + s;
   xml += property("gridlock.strategy", strategy);
@@ -185,7 +185,7 @@ std::string junit_writer::render(const json& report) const {
     xml += property("gridlock.shard", std::to_string(report["shard"].value("index", 0)) + "/" + std::to_string(report["shard"].value("count", 0)));
   if (report.contains("baseline")) xml += property("gridlock.baseline", report["baseline"].value("file", ""));
   xml += "    </properties>\n";
-  for (const testcase& tc : cases) xml += render_testcase(report, tc, source_root_);
+  for (const testcase& tc : cases) xml += render_testcase(tc, source_root_);
   xml += "  </testsuite>\n</testsuites>\n";
   return xml;
 }

@@ -50,7 +50,7 @@ int exec_command(const arguments& args) {
   add_shard_option(options);
   const po::variables_map vm = parse_arguments(options_words, options);
   if (vm.count("help")) {
-    std::cout << options << "\nWithout --json or --out the report goes to gridlock-report/report.json.\n";
+    std::cout << options << "\nWithout a report option all four reports go to gridlock-report/.\n";
     return 0;
   }
   if (program.empty()) throw usage_error("no program given: gridlock exec [options] -- PROGRAM [ARGS...]");
