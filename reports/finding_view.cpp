@@ -61,20 +61,6 @@ std::string lock_labels(const json& f, const json& ids) {
   return labels;
 }
 
-std::string lock_label(const json& f, std::uint64_t id) {
-  for (const json& l : f.value("locks", json::array()))
-    if (l.value("id", std::uint64_t{0}) == id)
-      return l.value("name", "").empty() ? l.value("type", "lock") + "#" + std::to_string(id) : l.value("name", "");
-  return "#" + std::to_string(id);
-}
-
-std::string thread_label(const json& f, std::uint32_t id) {
-  for (const json& t : f.value("threads", json::array()))
-    if (t.value("id", 0u) == id && !t.value("name", "").empty())
-      return "thread " + std::to_string(id) + " (" + t.value("name", "") + ")";
-  return "thread " + std::to_string(id);
-}
-
 std::vector<std::uint64_t> involved_locks(const json& f) {
   std::vector<std::uint64_t> ids;
   const auto add = [&](const json& id) {

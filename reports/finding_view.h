@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "finding_text.h"
+
 namespace gridlock::reports {
 
 /// A lock id (a whole number, not negative), or nullopt for anything else (a missing "lock").
@@ -16,10 +18,9 @@ std::optional<std::uint64_t> lock_id(const nlohmann::json& id);
 /// The labels of the locks `ids` lists, joined with ", ".
 std::string lock_labels(const nlohmann::json& finding, const nlohmann::json& ids);
 
-/// A lock as reports name it: its name, or "type#id" when it has none.
-std::string lock_label(const nlohmann::json& finding, std::uint64_t id);
-/// "thread 2 (worker)", or "thread 2" when it has no name.
-std::string thread_label(const nlohmann::json& finding, std::uint32_t id);
+/// Locks and threads are named as the console names them (finding_text.h).
+using gridlock::lock_label;
+using gridlock::thread_label;
 /// Ids of the locks the finding involves: along its edges, then what its threads wait for and hold.
 std::vector<std::uint64_t> involved_locks(const nlohmann::json& finding);
 /// The kind and the locks: "lock-order-cycle on locks A, B".

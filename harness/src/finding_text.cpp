@@ -7,6 +7,18 @@ namespace {
 
 using nlohmann::json;
 
+void append_stack(std::string& out, const json& stack, const std::string& indent, int frames) {
+  int shown = 0;
+  for (const json& fr : stack) {
+    if (is_plumbing_frame(fr)) continue;
+    if (shown++ == frames) break;
+    out += indent + "  at " + frame_text(fr) + "\n";
+  }
+  if (shown == 0) out += indent + "  (no user frames; build with -g and frame info for stacks)\n";
+}
+
+}  // namespace
+
 std::string lock_label(const json& f, std::uint64_t id) {
   for (const json& l : f.value("locks", json::array()))
     if (l.value("id", std::uint64_t{0}) == id)
@@ -20,18 +32,6 @@ std::string thread_label(const json& f, std::uint32_t id) {
       return "thread " + std::to_string(id) + " (" + t.value("name", "") + ")";
   return "thread " + std::to_string(id);
 }
-
-void append_stack(std::string& out, const json& stack, const std::string& indent, int frames) {
-  int shown = 0;
-  for (const json& fr : stack) {
-    if (is_plumbing_frame(fr)) continue;
-    if (shown++ == frames) break;
-    out += indent + "  at " + frame_text(fr) + "\n";
-  }
-  if (shown == 0) out += indent + "  (no user frames; build with -g and frame info for stacks)\n";
-}
-
-}  // namespace
 
 std::string frame_text(const json& fr) {
   std::string fn = fr.value("function", "");

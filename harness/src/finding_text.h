@@ -3,12 +3,17 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <string>
 
 namespace gridlock {
 
 /// Renders one finding; `frames` is how many user frames to show per stack.
 std::string render_text(const nlohmann::json& finding, int frames = 3);
+/// How a finding names one of its locks ("A", or "gridlock::mutex#3" when unnamed) and threads
+/// ("thread 2 (worker)"), by the ids its edges and waits use.
+std::string lock_label(const nlohmann::json& finding, std::uint64_t id);
+std::string thread_label(const nlohmann::json& finding, std::uint32_t id);
 /// "function (file:line)" for one frame, file shortened to its base name.
 std::string frame_text(const nlohmann::json& frame);
 
