@@ -10,7 +10,7 @@ class none_strategy final : public strategy {
  public:
   using strategy::strategy;
   std::string_view name() const noexcept override { return "none"; }
-  action at_sync_point(thread_slot& t, sync_point) noexcept override {
+  action at_sync_point(thread_slot& t, sync_point, std::uint32_t) noexcept override {
     ++t.steps;
     return {};
   }

@@ -32,7 +32,7 @@ class pct_strategy final : public strategy {
 
   std::string_view name() const noexcept override { return "pct"; }
 
-  action at_sync_point(thread_slot& t, sync_point) noexcept override {
+  action at_sync_point(thread_slot& t, sync_point, std::uint32_t) noexcept override {
     ++t.steps;
     const std::uint64_t step = steps_.fetch_add(1, std::memory_order_relaxed) + 1;
     for (std::size_t i = 0; i < change_points_.size(); ++i)

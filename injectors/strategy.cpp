@@ -12,11 +12,15 @@ thread_slot* strategy::attach(std::uint64_t key, const void* handle, std::uint64
   t.key = key;
   t.steps = 0;
   t.rng = mix(opts_.seed ^ mix(key)) | 1;  // xorshift state: never 0
-  t.handle = handle;
-  t.handle_id = handle_id;
   on_thread_start(t);
+  bind(t, handle, handle_id);
   t.active.store(true, std::memory_order_release);
   return &t;
+}
+
+void strategy::bind(thread_slot& t, const void* handle, std::uint64_t handle_id) noexcept {
+  t.handle_id.store(handle_id, std::memory_order_relaxed);
+  t.handle.store(handle, std::memory_order_release);
 }
 
 void strategy::detach(thread_slot& t) noexcept { t.active.store(false, std::memory_order_release); }

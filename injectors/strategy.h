@@ -39,14 +39,18 @@ struct thread_slot {
   std::uint64_t rng = 0;            ///< per-thread xorshift64 state, seeded from (seed, key)
   std::atomic<std::int64_t> priority{0};  ///< pct
   std::atomic<bool> active{false};  ///< between attach() and detach()
-  const void* handle = nullptr;     ///< the runtime's record of the thread (opaque here)
-  std::uint64_t handle_id = 0;      ///< and that record's never-reused id
+  /// The runtime's record of the thread (opaque here), null while the thread is starting: its parent
+  /// attached it, and it has not reached its first sync point yet. Set before handle_id.
+  std::atomic<const void*> handle{nullptr};
+  std::atomic<std::uint64_t> handle_id{0};  ///< that record's never-reused id
+  std::atomic<bool> deferring{false};  ///< the runtime's: inside a pct hold-back right now
 };
 
 /// What a strategy may ask the runtime about a thread.
 class thread_view {
  public:
-  /// Whether the thread can run now: alive, the same thread, and not blocked in a wait.
+  /// Whether the thread can run now, as far as the runtime can tell: alive, not blocked in a wait the
+  /// runtime knows of, and either held back itself or not stalled (docs/injectors.md).
   virtual bool runnable(const thread_slot& t) const noexcept = 0;
 
  protected:
@@ -64,13 +68,17 @@ class strategy {
 
   virtual std::string_view name() const noexcept = 0;
 
-  /// A thread's first sync point under this strategy: its slot (null once max_threads are taken).
+  /// A thread's first sync point under this strategy, or its parent starting it (handle null): its
+  /// slot (null once max_threads are taken).
   thread_slot* attach(std::uint64_t key, const void* handle, std::uint64_t handle_id) noexcept;
+  /// A thread attached by its parent has started: its record.
+  void bind(thread_slot& t, const void* handle, std::uint64_t handle_id) noexcept;
   /// The thread is ending (a gridlock::thread after its body).
   void detach(thread_slot& t) noexcept;
 
-  /// The decision for this thread's next sync point. Advances t.steps.
-  virtual action at_sync_point(thread_slot& t, sync_point where) noexcept = 0;
+  /// The decision for this thread's next sync point, where it holds `locks_held` locks (after the
+  /// release, for after_unlock). Advances t.steps.
+  virtual action at_sync_point(thread_slot& t, sync_point where, std::uint32_t locks_held) noexcept = 0;
   /// For sync_action::defer: whether the thread must still wait now. The runtime asks again after each
   /// short sleep, and stops asking at its cap.
   virtual bool outranked(const thread_slot& t, const thread_view& view) const noexcept { return false; }

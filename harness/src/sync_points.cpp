@@ -4,9 +4,12 @@
 // it delays a thread, and never changes what a primitive does, only when.
 #include "sync_points.h"
 
+#include <fcntl.h>
 #include <sched.h>
+#include <unistd.h>
 #include <time.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -35,9 +38,12 @@ struct generation {
   std::unique_ptr<inject::strategy> strategy;
   std::string name;
   std::atomic<std::uint64_t> foreign{0};  // threads not started by gridlock::thread, so far
+  std::atomic<std::uint64_t> steps{0};    // sync points passed by every thread: progress, for defer()
   std::atomic<bool> recording{false};
   internal_lock log_lock;  // guards the map's shape; each vector is appended to by its thread only
   std::map<std::uint64_t, std::vector<sync_decision>> logs;
+  internal_lock starting_lock;
+  std::map<std::uint64_t, inject::thread_slot*> starting;  // attached by their parents, not yet started
 };
 
 std::atomic<generation*> g_current{nullptr};
@@ -55,14 +61,80 @@ struct local_state {
 };
 constinit thread_local local_state t_local;
 
-/// What pct asks of the runtime: can that thread run now?
+/// CPU time the thread with this OS thread id has used, in ns; -1 once it is gone. (The kernel's clock
+/// id for a thread, as pthread_getcpuclockid makes it, from the tid so a dead thread is no hazard.)
+std::int64_t thread_cpu_ns(std::int32_t tid) noexcept {
+  const auto clock = static_cast<clockid_t>((~tid << 3) | 6);  // MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)
+  timespec ts{};
+  if (clock_gettime(clock, &ts) != 0) return -1;
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+/// Whether the kernel has the thread with this OS thread id asleep (state S: a futex, a sleep, I/O):
+/// then it cannot run, whatever the runtime believes (a thread woken by a notify that is still waiting
+/// to get its mutex back inside the condition variable looks running to the runtime). False when it
+/// cannot tell.
+bool kernel_says_sleeping(std::int32_t tid) noexcept {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", static_cast<int>(tid));
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[512];
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  const char* close_paren = std::strrchr(buf, ')');  // the name may hold spaces and parentheses
+  return close_paren != nullptr && close_paren[1] == ' ' && close_paren[2] == 'S';
+}
+
+/// What pct asks of the runtime: can that thread run now? Not if it is blocked in a wait the runtime
+/// knows of, or asleep in the kernel (unless it is itself held back, which sleeps). While `stalled` (no
+/// thread has passed a sync point for defer_stall), a thread that is not held back itself counts only
+/// until it has burnt defer_spin of CPU time without passing one: then it is spinning, most likely
+/// waiting for us.
 class runtime_view final : public inject::thread_view {
  public:
-  bool runnable(const inject::thread_slot& t) const noexcept override {
-    const auto* r = static_cast<const thread_record*>(t.handle);
-    // A record is reused once its thread is dead: the id tells a new thread apart.
-    return r->alive.load(std::memory_order_acquire) && r->id == t.handle_id && !r->blocked();
+  void progress() noexcept {
+    stalled_ = false;
+    samples_used_ = 0;
   }
+  void stall() noexcept { stalled_ = true; }
+  /// Whether the last outranked() saw a higher-priority thread that is itself held back.
+  bool saw_held_back() const noexcept { return saw_held_back_; }
+  void forget() noexcept { saw_held_back_ = false; }
+
+  bool runnable(const inject::thread_slot& t) const noexcept override {
+    const auto* r = static_cast<const thread_record*>(t.handle.load(std::memory_order_acquire));
+    if (r == nullptr) return true;  // still starting: it will run
+    // A record is reused once its thread is dead: the id tells a new thread apart.
+    if (!r->alive.load(std::memory_order_acquire) || r->id != t.handle_id.load(std::memory_order_relaxed) ||
+        r->blocked())
+      return false;
+    if (t.deferring.load(std::memory_order_acquire)) {
+      saw_held_back_ = true;
+      return true;
+    }
+    if (kernel_says_sleeping(r->tid)) return false;
+    if (!stalled_) return true;
+    const std::int64_t cpu = thread_cpu_ns(r->tid);
+    if (cpu < 0) return false;
+    for (std::size_t i = 0; i < samples_used_; ++i)
+      if (samples_[i].slot == &t)
+        return cpu - samples_[i].cpu_ns < std::chrono::nanoseconds(sync_points::defer_spin).count();
+    if (samples_used_ < samples_.size()) samples_[samples_used_++] = {&t, cpu};
+    return true;
+  }
+
+ private:
+  struct sample {
+    const inject::thread_slot* slot;
+    std::int64_t cpu_ns;  // its CPU time when the stall was first seen
+  };
+  bool stalled_ = false;
+  mutable bool saw_held_back_ = false;
+  mutable std::array<sample, 32> samples_{};
+  mutable std::size_t samples_used_ = 0;
 };
 
 /// The calling thread's state under `g`, attaching it (its key, its slot) on first use.
@@ -78,8 +150,22 @@ local_state& attach_here(generation& g) noexcept {
     me.key = sync_points::main_key;
   else
     me.key = sync_points::foreign_key_base + g.foreign.fetch_add(1, std::memory_order_relaxed) + 1;
+  inject::thread_slot* started = nullptr;
+  if (me.pending_key != 0) {  // our parent attached us (next_child_key_slow)
+    g.starting_lock.lock();
+    if (auto it = g.starting.find(me.pending_key); it != g.starting.end()) {
+      started = it->second;
+      g.starting.erase(it);
+    }
+    g.starting_lock.unlock();
+  }
   me.pending_key = 0;
-  me.slot = g.strategy->attach(me.key, rec, rec->id);
+  if (started != nullptr) {
+    g.strategy->bind(*started, rec, rec->id);
+    me.slot = started;
+  } else {
+    me.slot = g.strategy->attach(me.key, rec, rec->id);
+  }
   me.log = nullptr;
   if (g.recording.load(std::memory_order_acquire)) {
     g.log_lock.lock();
@@ -95,16 +181,35 @@ void sleep_for(std::chrono::nanoseconds d) noexcept {
   }
 }
 
-/// pct's hold-back: short sleeps while a higher-priority thread can run, never longer than the cap.
-void defer(const inject::strategy& s, const inject::thread_slot& slot) noexcept {
-  static const runtime_view view;
+/// pct's hold-back: short sleeps while a higher-priority thread can run (sync_points.h has the rules
+/// that keep it bounded). Only timing depends on what it sees, never a decision.
+void defer(generation& g, inject::thread_slot& slot) noexcept {
+  const inject::strategy& s = *g.strategy;
+  runtime_view view;
   if (!s.outranked(slot, view)) return;
-  const steady_clock::time_point until = steady_clock::now() + sync_points::defer_cap;
+  slot.deferring.store(true, std::memory_order_release);
+  const steady_clock::time_point start = steady_clock::now();
+  steady_clock::time_point last_progress = start;
+  std::uint64_t last_steps = g.steps.load(std::memory_order_relaxed);
   std::chrono::microseconds slice = sync_points::first_defer_slice;
-  do {
+  for (;;) {
     sleep_for(slice);
     slice = std::min(slice * 2, sync_points::max_defer_slice);
-  } while (steady_clock::now() < until && s.outranked(slot, view));
+    const steady_clock::time_point now = steady_clock::now();
+    if (now - start >= sync_points::defer_cap) break;
+    if (const std::uint64_t steps = g.steps.load(std::memory_order_relaxed); steps != last_steps) {
+      last_steps = steps;
+      last_progress = now;
+      view.progress();
+    } else if (now - last_progress >= sync_points::defer_idle_cap && !view.saw_held_back()) {
+      break;
+    } else if (now - last_progress >= sync_points::defer_stall) {
+      view.stall();
+    }
+    view.forget();
+    if (!s.outranked(slot, view)) break;
+  }
+  slot.deferring.store(false, std::memory_order_release);
 }
 
 std::uint64_t parse_number(const char* variable, std::uint64_t fallback, bool& ok) noexcept {
@@ -131,13 +236,15 @@ void detail::sync_point_slow(sync_point where) noexcept {
   local_state& me = attach_here(*g);
   if (me.slot == nullptr) return;
   inject::strategy& s = *g->strategy;
-  const inject::action a = s.at_sync_point(*me.slot, where);
+  g->steps.fetch_add(1, std::memory_order_relaxed);
+  const std::uint32_t held = threads::self()->held_count.load(std::memory_order_relaxed);
+  const inject::action a = s.at_sync_point(*me.slot, where, held);
   if (me.log != nullptr) me.log->push_back({where, a.what, a.pause_ns, s.recorded_priority(*me.slot)});
   switch (a.what) {
     case sync_action::proceed: break;
     case sync_action::yield: sched_yield(); break;
     case sync_action::pause: sleep_for(std::chrono::nanoseconds(a.pause_ns)); break;
-    case sync_action::defer: defer(s, *me.slot); break;
+    case sync_action::defer: defer(*g, *me.slot); break;
   }
   if (where == sync_point::thread_exit) s.detach(*me.slot);
 }
@@ -154,6 +261,18 @@ std::uint64_t detail::next_child_key_slow() noexcept {
   local_state& me = attach_here(*g);
   std::uint64_t key = inject::mix(me.key ^ inject::mix(++me.children)) & ~sync_points::foreign_key_base;
   if (key <= sync_points::main_key) key += 2;  // 0 means "no key", 1 is main's
+  // The child exists from now on as far as pct is concerned: a thread that is starting can run, and
+  // a lower-priority thread must not take the few microseconds before its first sync point as a gap.
+  if (inject::thread_slot* slot = g->strategy->attach(key, nullptr, 0)) {
+    try {
+      g->starting_lock.lock();
+      g->starting.emplace(key, slot);
+      g->starting_lock.unlock();
+    } catch (...) {  // out of memory: the child attaches on its own
+      g->starting_lock.unlock();
+      g->strategy->detach(*slot);
+    }
+  }
   return key;
 }
 

@@ -9,9 +9,18 @@
 
 namespace gridlock::sync_points {
 
-/// How long one sync point may hold a thread back for pct (sync_action::defer): the cap, so a
-/// hold-back can never hang the program by itself, and the sleeps it is made of.
-inline constexpr std::chrono::microseconds defer_cap{3000};
+/// pct's hold-back (sync_action::defer) at one sync point: it sleeps in slices (50 us, doubling up to
+/// 200 us) while a higher-priority thread can run. A higher-priority thread that is neither blocked nor
+/// held back itself stops counting once no thread anywhere has passed a sync point for `defer_stall`
+/// and it has since burnt `defer_spin` of CPU time (it is spinning, as on a flag the held-back thread
+/// is to set); one that burns none (preempted by the OS) keeps counting, and one the kernel has asleep
+/// never counts. A hold-back ends after `defer_idle_cap` with no sync point passed anywhere (unless a
+/// higher-priority thread is itself held back: it will move first), and after `defer_cap` in any case,
+/// so it can never hang the program by itself.
+inline constexpr std::chrono::microseconds defer_stall{1000};
+inline constexpr std::chrono::microseconds defer_spin{20};
+inline constexpr std::chrono::microseconds defer_idle_cap{10000};
+inline constexpr std::chrono::microseconds defer_cap{50000};
 inline constexpr std::chrono::microseconds first_defer_slice{50};
 inline constexpr std::chrono::microseconds max_defer_slice{200};
 
