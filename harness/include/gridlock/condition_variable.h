@@ -2,10 +2,16 @@
 // std::unique_lock<gridlock::mutex>. A wait releases the mutex for the detectors exactly as it does for
 // real, marks the thread blocked (so a lost wakeup ends as all-threads-blocked), and re-acquires the
 // mutex as an ordinary acquisition (so hold-and-wait orders show in the lock-order graph).
+//
+// It waits on its own inner mutex rather than std::condition_variable_any so that a notify can be told
+// apart from one that reached no sleeper: notified() runs under the inner mutex, and a waiter whose
+// announced wait a notify ended before it got to sleep announces it again (that notify was not for it),
+// so a lost wakeup still ends as all-threads-blocked.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 
 #include "gridlock/mutex.h"
@@ -22,18 +28,24 @@ class condition_variable {
 
   void notify_one() noexcept {
     events::at_sync_point(sync_point::notify);
-    detail::internally([&] { impl_.notify_one(); });
-    events::notified(rec_);
+    detail::internally([&] {
+      std::lock_guard<std::mutex> g(*inner_);
+      impl_.notify_one();
+      events::notified(rec_);
+    });
   }
   void notify_all() noexcept {
     events::at_sync_point(sync_point::notify);
-    detail::internally([&] { impl_.notify_all(); });
-    events::notified(rec_);
+    detail::internally([&] {
+      std::lock_guard<std::mutex> g(*inner_);
+      impl_.notify_all();
+      events::notified(rec_);
+    });
   }
 
   void wait(std::unique_lock<mutex>& lk) {
-    wait_with(lk, false, [](detail::futex_lock& real, std::condition_variable_any& cv) {
-      cv.wait(real);
+    wait_with(lk, false, [](std::unique_lock<std::mutex>& inner, std::condition_variable& cv) {
+      cv.wait(inner);
       return std::cv_status::no_timeout;
     });
   }
@@ -45,8 +57,8 @@ class condition_variable {
   template <class Clock, class Duration>
   std::cv_status wait_until(std::unique_lock<mutex>& lk,
                             const std::chrono::time_point<Clock, Duration>& t) {
-    return wait_with(lk, true, [&](detail::futex_lock& real, std::condition_variable_any& cv) {
-      return cv.wait_until(real, t);
+    return wait_with(lk, true, [&](std::unique_lock<std::mutex>& inner, std::condition_variable& cv) {
+      return cv.wait_until(inner, t);
     });
   }
   template <class Clock, class Duration, class Predicate>
@@ -81,20 +93,33 @@ class condition_variable {
     }
     events::at_sync_point(sync_point::before_wait);
     events::before_unlock(m->record(), access::exclusive);
+    const wait_target target{wait_kind::condition, this, rec_, nullptr, access::exclusive, timed};
     try {
-      events::before_block({wait_kind::condition, this, rec_, nullptr, access::exclusive, timed});
+      events::before_block(target);
     } catch (...) {
       events::acquired(m->record(), access::exclusive);  // the wait never happened: it is still ours
       throw;
     }
-    std::cv_status status = detail::internally([&] { return real_wait(m->impl_, impl_); });
+    std::cv_status status = detail::internally([&] {
+      // Held across the destructor's reach: a notify_all may be followed at once by the destruction of
+      // this condition variable while we still need the inner mutex to return (as libstdc++ does).
+      const std::shared_ptr<std::mutex> keep = inner_;
+      std::unique_lock<std::mutex> inner(*keep);
+      if (!events::block_pending()) events::announce_block(target);
+      m->impl_.unlock();
+      const std::cv_status s = real_wait(inner, impl_);
+      inner.unlock();
+      m->impl_.lock();
+      return s;
+    });
     events::after_wake();
     events::before_lock(m->record(), access::exclusive, attempt::blocking);
     events::after_lock(m->record(), access::exclusive, attempt::blocking, true);
     return status;
   }
 
-  std::condition_variable_any impl_;  // waits on the mutex's real futex_lock
+  std::shared_ptr<std::mutex> inner_ = std::make_shared<std::mutex>();  // guards sleeping and notifying
+  std::condition_variable impl_;                                         // sleeps on inner_
   lock_record* rec_;
 };
 
