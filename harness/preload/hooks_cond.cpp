@@ -4,7 +4,7 @@
 // is re-acquired as an ordinary blocking acquisition (before_lock + after_lock), so hold-and-wait
 // orders show in the lock-order graph. Condition variables get records of their own (never locked) so
 // reports can name them and so signal/broadcast can tell the runtime which waiters may now be runnable
-// (events::notified).
+// (events::notified). Waits start with a before_wait sync point, signals and broadcasts with a notify one.
 #include <errno.h>
 
 #include "interposer.h"
@@ -112,22 +112,29 @@ GRIDLOCK_HOOK int pthread_cond_destroy(pthread_cond_t* c) {
 
 GRIDLOCK_HOOK int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
   if (bypass()) return resolve_real() ? real.cond_wait(c, m) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_wait);
   return cond_wait(c, m, false, [&] { return real.cond_wait(c, m); });
 }
 
 GRIDLOCK_HOOK int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.cond_timedwait(c, m, abstime) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_wait);
   return cond_wait(c, m, true, [&] { return real.cond_timedwait(c, m, abstime); });
 }
 
 GRIDLOCK_HOOK int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
                                          const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.cond_clockwait(c, m, clock, abstime) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_wait);
   return cond_wait(c, m, true, [&] { return real.cond_clockwait(c, m, clock, abstime); });
 }
 
 GRIDLOCK_HOOK int pthread_cond_signal(pthread_cond_t* c) {
   if (!resolve_real()) return 0;
+  if (!bypass()) at_sync_point(sync_point::notify);
   const int r = real.cond_signal(c);
   if (!bypass()) notified(c);
   return r;
@@ -135,6 +142,7 @@ GRIDLOCK_HOOK int pthread_cond_signal(pthread_cond_t* c) {
 
 GRIDLOCK_HOOK int pthread_cond_broadcast(pthread_cond_t* c) {
   if (!resolve_real()) return 0;
+  if (!bypass()) at_sync_point(sync_point::notify);
   const int r = real.cond_broadcast(c);
   if (!bypass()) notified(c);
   return r;

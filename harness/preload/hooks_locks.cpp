@@ -3,7 +3,8 @@
 // is taken announces before_lock + before_block, waits for real, then after_wake + after_lock. Try-locks
 // are before_lock(try_once) + after_lock(result); timed and clock variants are attempt::timed with a
 // timed wait; an unlock the runtime refuses (events::before_unlock false: not the owner) returns EPERM
-// and does not unlock.
+// and does not unlock. Every acquisition starts with a before_lock sync point and every release ends
+// with an after_unlock one (docs/injectors.md), as in the gridlock:: primitives.
 #include <errno.h>
 
 #include "interposer.h"
@@ -267,27 +268,37 @@ GRIDLOCK_HOOK int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr
 
 GRIDLOCK_HOOK int pthread_mutex_lock(pthread_mutex_t* m) {
   if (bypass()) return resolve_real() ? real.mutex_lock(m) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_lock);
   return mutex_lock(m);
 }
 
 GRIDLOCK_HOOK int pthread_mutex_trylock(pthread_mutex_t* m) {
   if (bypass()) return resolve_real() ? real.mutex_trylock(m) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_lock);
   return mutex_trylock(m);
 }
 
 GRIDLOCK_HOOK int pthread_mutex_timedlock(pthread_mutex_t* m, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.mutex_timedlock(m, abstime) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_lock);
   return mutex_timed(m, [&] { return real.mutex_timedlock(m, abstime); });
 }
 
 GRIDLOCK_HOOK int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.mutex_clocklock(m, clock, abstime) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_lock);
   return mutex_timed(m, [&] { return real.mutex_clocklock(m, clock, abstime); });
 }
 
 GRIDLOCK_HOOK int pthread_mutex_unlock(pthread_mutex_t* m) {
   if (bypass()) return resolve_real() ? real.mutex_unlock(m) : 0;
-  return mutex_unlock(m);
+  const int r = mutex_unlock(m);
+  at_sync_point(sync_point::after_unlock);
+  return r;
 }
 
 GRIDLOCK_HOOK int pthread_mutex_destroy(pthread_mutex_t* m) {
@@ -303,53 +314,71 @@ GRIDLOCK_HOOK int pthread_rwlock_init(pthread_rwlock_t* rw, const pthread_rwlock
 
 GRIDLOCK_HOOK int pthread_rwlock_rdlock(pthread_rwlock_t* rw) {
   if (bypass()) return resolve_real() ? real.rwlock_rdlock(rw) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_lock);
   return rwlock_lock(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
                      [&] { return real.rwlock_rdlock(rw); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
   if (bypass()) return resolve_real() ? real.rwlock_wrlock(rw) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_lock);
   return rwlock_lock(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
                      [&] { return real.rwlock_wrlock(rw); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_tryrdlock(pthread_rwlock_t* rw) {
   if (bypass()) return resolve_real() ? real.rwlock_tryrdlock(rw) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_lock);
   return rwlock_try(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_trywrlock(pthread_rwlock_t* rw) {
   if (bypass()) return resolve_real() ? real.rwlock_trywrlock(rw) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_lock);
   return rwlock_try(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.rwlock_timedrdlock(rw, abstime) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_lock);
   return rwlock_timed(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
                       [&] { return real.rwlock_timedrdlock(rw, abstime); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_timedwrlock(pthread_rwlock_t* rw, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.rwlock_timedwrlock(rw, abstime) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_lock);
   return rwlock_timed(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
                       [&] { return real.rwlock_timedwrlock(rw, abstime); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_clockrdlock(pthread_rwlock_t* rw, clockid_t clock, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.rwlock_clockrdlock(rw, clock, abstime) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_lock);
   return rwlock_timed(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
                       [&] { return real.rwlock_clockrdlock(rw, clock, abstime); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_clockwrlock(pthread_rwlock_t* rw, clockid_t clock, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.rwlock_clockwrlock(rw, clock, abstime) : 0;
+  const call_site_scope site(__builtin_return_address(0));
+  at_sync_point(sync_point::before_lock);
   return rwlock_timed(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
                       [&] { return real.rwlock_clockwrlock(rw, clock, abstime); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_unlock(pthread_rwlock_t* rw) {
   if (bypass()) return resolve_real() ? real.rwlock_unlock(rw) : 0;
-  return rwlock_unlock(rw);
+  const int r = rwlock_unlock(rw);
+  at_sync_point(sync_point::after_unlock);
+  return r;
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_destroy(pthread_rwlock_t* rw) {

@@ -27,6 +27,7 @@ namespace {
 struct start_block {
   void* (*routine)(void*);
   void* arg;
+  std::uint64_t schedule_key;  // from the creator, so it does not depend on which thread runs first
   std::atomic<std::uint32_t> started{0};  // futex word: 1 once the thread has registered
 };
 
@@ -71,6 +72,7 @@ void* start_thunk(void* p) {
   auto* block = static_cast<start_block*>(p);
   void* (*routine)(void*) = block->routine;
   void* arg = block->arg;
+  const std::uint64_t key = block->schedule_key;
   {
     hook_scope h;
     register_with_exit_guards(h.state(), false);
@@ -78,7 +80,12 @@ void* start_thunk(void* p) {
   block->started.store(1, std::memory_order_release);
   syscall(SYS_futex, &block->started, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
   // `block` lives on the creator's stack and is gone from here on.
+  {
+    hook_scope h;
+    events::thread_begins(key);  // a thread_start sync point
+  }
   void* result = routine(arg);
+  at_sync_point(sync_point::thread_exit);
   t_thread_ending = true;
   return result;
 }
@@ -86,6 +93,7 @@ void* start_thunk(void* p) {
 template <class Join>
 int join_common(pthread_t thread, bool timed, Join&& join) {
   if (pthread_equal(thread, pthread_self())) return join();  // EDEADLK, a defined result
+  at_sync_point(sync_point::before_wait);
   hook_scope h;
   events_section ev(h.state());
   wait_target target;
@@ -127,10 +135,11 @@ GRIDLOCK_HOOK int pthread_create(pthread_t* thread, const pthread_attr_t* attr, 
                                  void* arg) {
   if (!resolve_real()) return EAGAIN;
   if (bypass()) return real.create(thread, attr, routine, arg);
-  start_block block{routine, arg};
+  start_block block{routine, arg, 0};
   int r;
   {
     hook_scope h;
+    block.schedule_key = events::child_schedule_key();
     r = real.create(thread, attr, start_thunk, &block);
   }
   if (r != 0) return r;
@@ -141,16 +150,19 @@ GRIDLOCK_HOOK int pthread_create(pthread_t* thread, const pthread_attr_t* attr, 
 
 GRIDLOCK_HOOK int pthread_join(pthread_t thread, void** result) {
   if (bypass()) return resolve_real() ? real.join(thread, result) : EINVAL;
+  const call_site_scope site(__builtin_return_address(0));
   return join_common(thread, false, [&] { return real.join(thread, result); });
 }
 
 GRIDLOCK_HOOK int pthread_tryjoin_np(pthread_t thread, void** result) {
   if (bypass()) return resolve_real() ? real.tryjoin_np(thread, result) : EINVAL;
+  const call_site_scope site(__builtin_return_address(0));
   return join_common(thread, true, [&] { return real.tryjoin_np(thread, result); });
 }
 
 GRIDLOCK_HOOK int pthread_timedjoin_np(pthread_t thread, void** result, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.timedjoin_np(thread, result, abstime) : EINVAL;
+  const call_site_scope site(__builtin_return_address(0));
   return join_common(thread, true, [&] { return real.timedjoin_np(thread, result, abstime); });
 }
 

@@ -192,6 +192,29 @@ class events_section {
   bool inside_ = false;
 };
 
+/// Marks the pthread call a hook serves with its return address into the program (detail::call_site),
+/// so acquisition and wait stacks are told apart by the program's call, not the hook's. Construct it
+/// in the exported hook itself, with __builtin_return_address(0).
+class call_site_scope {
+ public:
+  explicit call_site_scope(const void* return_address) noexcept {
+    detail::call_site = reinterpret_cast<std::uintptr_t>(return_address);
+  }
+  ~call_site_scope() { detail::call_site = 0; }
+  call_site_scope(const call_site_scope&) = delete;
+  call_site_scope& operator=(const call_site_scope&) = delete;
+};
+
+/// A sync point of the active strategy (docs/injectors.md) in a hook: inside a hook_scope, so the
+/// pthread calls its slow path makes go straight through, and outside any events_section, so a delay
+/// never holds back fork() or a deferred signal. With no strategy active, a relaxed load and a branch.
+inline void at_sync_point(sync_point where) noexcept {
+  if (detail::sync_points_on.load(std::memory_order_relaxed)) [[unlikely]] {
+    hook_scope h;
+    detail::sync_point_slow(where);
+  }
+}
+
 /// Registers the calling thread with the runtime (thread_started, or current_thread for the main thread)
 /// between the two thread-local guards that bracket the runtime's thread-exit hook (hooks_thread.cpp).
 void register_with_exit_guards(thread_state& s, bool main_thread) noexcept;

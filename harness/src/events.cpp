@@ -16,7 +16,13 @@ namespace {
 
 std::atomic<std::uint32_t> g_next_lock_id{1};
 
-void add_held(thread_record& self, lock_record& lock, access mode) {
+/// The return address into the program of the call being served: the interposer's hook's, else the
+/// event's own (`own`: its __builtin_return_address(0); the primitives that call it are inline).
+std::uintptr_t program_caller(const void* own) noexcept {
+  return detail::call_site != 0 ? detail::call_site : reinterpret_cast<std::uintptr_t>(own);
+}
+
+void add_held(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller) {
   const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
   if (n == thread_record::max_held) {
     ++self.untracked;  // beyond the bound: still correct, just not in the graph
@@ -26,11 +32,8 @@ void add_held(thread_record& self, lock_record& lock, access mode) {
   h.lock.store(&lock, std::memory_order_relaxed);
   h.mode.store(mode, std::memory_order_relaxed);
   h.depth = 1;
-  // This thread's first acquisition of this lock is new: its stack becomes the held side of the
-  // edges taken from it. Later acquisitions reuse it, so the uncontended path captures nothing.
-  thread_record::acquire_site& site = self.acquire_sites[lock.id & (thread_record::acquire_sites_size - 1)];
-  if (site.lock_id != lock.id) site = {lock.id, capture_stack(2)};
-  h.acquired_at = site.stack;
+  // The held side of the edges taken from here.
+  h.acquired_at = self.site_stack(lock.id, caller);
   self.held_count.store(n + 1, std::memory_order_release);
   if (mode == access::exclusive) self.gate_signature ^= lock.hash;
 }
@@ -54,6 +57,7 @@ void remove_held(thread_record& self, held_lock* h) {
 }  // namespace
 
 constinit thread_local int detail::internal_depth [[gnu::tls_model("initial-exec")]] = 0;
+constinit thread_local std::uintptr_t detail::call_site [[gnu::tls_model("initial-exec")]] = 0;
 
 namespace events {
 
@@ -108,7 +112,7 @@ void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noex
       return;
     }
   }
-  add_held(self, *lock, mode);
+  add_held(self, *lock, mode, program_caller(__builtin_return_address(0)));
   if (mode == access::exclusive)
     lock->owner.store(&self, std::memory_order_release);
   else
@@ -124,7 +128,7 @@ void acquired(lock_record* lock, access mode) {
     }
     lock_order::before_acquire(self, *lock, mode);
   }
-  add_held(self, *lock, mode);
+  add_held(self, *lock, mode, program_caller(__builtin_return_address(0)));
   if (mode == access::exclusive)
     lock->owner.store(&self, std::memory_order_release);
   else
@@ -153,11 +157,13 @@ bool before_unlock(lock_record* lock, access mode) noexcept {
 }
 
 void before_block(const wait_target& target) {
-  announce_block(target);
+  wait_for::announce(*threads::self(), target, program_caller(__builtin_return_address(0)));
   check_block();
 }
 
-void announce_block(const wait_target& target) noexcept { wait_for::announce(*threads::self(), target); }
+void announce_block(const wait_target& target) noexcept {
+  wait_for::announce(*threads::self(), target, program_caller(__builtin_return_address(0)));
+}
 
 void check_block() {
   thread_record& self = *threads::self();

@@ -53,16 +53,24 @@ struct thread_record {
 
   // Large enough that a thread cycling through many locks (a sharded table, a pool of connections)
   // keeps hitting it: a miss costs a stack capture.
-  static constexpr std::uint32_t acquire_sites_size = 1024;  // power of two
+  static constexpr unsigned acquire_sites_bits = 10;
+  static constexpr std::uint32_t acquire_sites_size = 1u << acquire_sites_bits;
   struct acquire_site {
     std::uint32_t lock_id = 0;
+    std::uintptr_t caller = 0;  // the return address into the program (see site_stack)
     stack_id stack = 0;
   };
-  acquire_site acquire_sites[acquire_sites_size] = {};  // where this thread first took a lock, by id
+  acquire_site acquire_sites[acquire_sites_size] = {};  // by (lock, caller)
 
   thread_record* next = nullptr;       // the registry's list; set once, before publication
 
   bool blocked() const noexcept { return (wait_epoch.load(std::memory_order_acquire) & 1) != 0; }
+  /// The stack of this thread taking `lock_id` from the call at `caller`, captured the first time that
+  /// pair is seen and reused after: the uncontended path captures nothing, and the same lock taken at
+  /// another line of the program gets that line's stack. (Where a non-inlined wrapper makes every call
+  /// return to one place, as std::mutex::lock at -O0, the first stack through it stands for all.) The
+  /// stack starts with the runtime's own frames: reports drop them (is_plumbing_frame).
+  stack_id site_stack(std::uint32_t lock_id, std::uintptr_t caller) noexcept;
   /// The entry for `lock` in the held set, or null.
   held_lock* find_held(const lock_record* lock) noexcept {
     const std::uint32_t n = held_count.load(std::memory_order_relaxed);

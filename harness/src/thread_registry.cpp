@@ -45,6 +45,14 @@ thread_record* take_record() {
 
 }  // namespace
 
+stack_id thread_record::site_stack(std::uint32_t lock_id, std::uintptr_t caller) noexcept {
+  // One multiply: this is on the uncontended path. The top bits of the product mix both inputs.
+  const std::uint64_t h = (std::uint64_t{lock_id} ^ (std::uint64_t{caller} << 16)) * 0x9E3779B97F4A7C15ull;
+  acquire_site& site = acquire_sites[h >> (64 - acquire_sites_bits)];
+  if (site.lock_id != lock_id || site.caller != caller) site = {lock_id, caller, capture_stack(1)};
+  return site.stack;
+}
+
 thread_record* register_thread(const char* name) noexcept {
   internal_scope scope;
   g_registry_lock.lock();

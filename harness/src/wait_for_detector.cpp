@@ -248,7 +248,7 @@ void check_all_blocked(std::size_t exiting) {
 
 }  // namespace
 
-void announce(thread_record& self, const wait_target& target) noexcept {
+void announce(thread_record& self, const wait_target& target, std::uintptr_t caller) noexcept {
   self.wait_what.store(target.kind, std::memory_order_relaxed);
   self.wait_object.store(target.object, std::memory_order_relaxed);
   self.wait_lock.store(target.lock, std::memory_order_relaxed);
@@ -257,12 +257,9 @@ void announce(thread_record& self, const wait_target& target) noexcept {
   self.wait_timed.store(target.timed, std::memory_order_relaxed);
   stack_id where = 0;
   if (target.kind == wait_kind::lock && target.lock != nullptr) {
-    // Contention is common: a lock wait reuses the stack of this thread's first acquisition of that
-    // lock (where it usually waits too), so only a new (thread, lock) pair captures one.
-    thread_record::acquire_site& site =
-        self.acquire_sites[target.lock->id & (thread_record::acquire_sites_size - 1)];
-    if (site.lock_id != target.lock->id) site = {target.lock->id, capture_stack(3)};
-    where = site.stack;
+    // Contention is common: a lock wait reuses the stack of this thread's acquisitions of that lock
+    // from the same call, so only a new (lock, call) pair captures one.
+    where = self.site_stack(target.lock->id, caller);
   } else {
     where = capture_stack(2);
   }

@@ -13,8 +13,8 @@
 
 namespace gridlock::wait_for {
 
-/// Publishes self's wait.
-void announce(thread_record& self, const wait_target& target) noexcept;
+/// Publishes self's wait; `caller` is the return address into the program of the call that waits.
+void announce(thread_record& self, const wait_target& target, std::uintptr_t caller) noexcept;
 /// Checks self's published wait. May report a fatal finding (and so exit or throw).
 void check(thread_record& self);
 /// Self's wait is over.

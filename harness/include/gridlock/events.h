@@ -124,6 +124,10 @@ void report_misuse(finding_kind kind, lock_record* object, const char* message);
 namespace detail {
 /// Depth of internal_scope on this thread. Inline access: it is on every primitive's fast path.
 extern constinit thread_local int internal_depth [[gnu::tls_model("initial-exec")]];
+/// While an interposer hook serves a pthread call: that call's return address into the program (the
+/// events' own return address would point into the hook). 0 otherwise. The events key their reuse of
+/// acquisition stacks by it, so one lock taken at two lines of a program is reported at the right one.
+extern constinit thread_local std::uintptr_t call_site [[gnu::tls_model("initial-exec")]];
 }  // namespace detail
 
 /// Where a primitive gives a schedule-perturbation strategy (injectors/, docs/injectors.md) the chance
