@@ -130,6 +130,15 @@ void reset_findings() {
   lock_order::reset_reported();
 }
 
+void stream_findings_to(int fd) noexcept {
+  reporter_state& s = state();
+  s.write_mu.lock();
+  s.stream_fd = fd;
+  s.quiet = true;
+  s.json_path = nullptr;  // the parent's file: a policy exit here must not overwrite it
+  s.write_mu.unlock();
+}
+
 void report(finding f, const std::string& dedupe_key) {
   internal_scope scope;
   reporter_state& s = state();

@@ -29,6 +29,11 @@ thread_info describe(const thread_record& thread);
 /// throw. `dedupe_key`, if non-empty, suppresses a finding already reported under the same key.
 void report(finding f, const std::string& dedupe_key = {});
 
+/// For a forked child whose parent reports its findings (gridlock::check): from now on each finding goes
+/// to `fd` as one JSON line, as to the runner's GRIDLOCK_STREAM_FD, and no longer to stderr or
+/// GRIDLOCK_JSON. The in-process list is kept. Call while no other thread reports.
+void stream_findings_to(int fd) noexcept;
+
 /// Mixes an integer into a well-spread 64-bit hash (splitmix64's finalizer).
 constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
   x += 0x9e3779b97f4a7c15ull;
