@@ -112,7 +112,7 @@ std::string render_testcase(const testcase& tc, const std::string& source_root) 
          "; " + std::to_string(v.failed_runs) + " of " + std::to_string(v.runs) + " runs failed\n";
   for (const json* run : tc.runs) {
     out += "seed " + std::to_string(run->value("seed", std::uint64_t{0})) + " (" + run->value("strategy", "") +
-           "): " + run->value("outcome", "") + ", " + ending_text(*run) + ", " +
+           (run->contains("pct_depth") ? " d=" + std::to_string(run->value("pct_depth", 0)) : "") + "): " + run->value("outcome", "") + ", " + ending_text(*run) + ", " +
            std::to_string(run->value("duration_ms", std::int64_t{0})) + " ms";
     for (const json& f : (*run)["findings"])
       out += "; " + f.value("kind", "") + " [" + f.value("fingerprint", "") + "]" + (f.value("known", false) ? " (known)" : "");

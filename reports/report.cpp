@@ -18,6 +18,7 @@ json run_of(const runner::trial_result& r, const std::map<std::string, std::stri
   json run = {{"name", r.spec.name}, {"kind", runner::to_string(r.spec.kind)}, {"seed", r.spec.seed},
               {"strategy", r.spec.strategy}};
   if (r.spec.kind == runner::trial_kind::program) run["argv"] = r.spec.argv;
+  if (r.spec.strategy == "pct") run["pct_depth"] = r.spec.pct_depth;
   if (const auto it = expected.find(r.spec.name); it != expected.end() && r.spec.kind == runner::trial_kind::scenario)
     run["expected"] = it->second;
   run["outcome"] = runner::to_string(r.outcome);

@@ -303,3 +303,73 @@ TEST_F(CliTest, ExecRejectsBadInputWithExitTwo) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
 }
+
+namespace {
+
+/// The token of a report's reproduce line.
+std::string token_of(const json& run) {
+  const std::string line = run.value("reproduce", "");
+  return line.substr(line.rfind(' ') + 1);
+}
+
+}  // namespace
+
+TEST_F(CliTest, StrategyAndDepthReachEveryTrialTheReportAndTheReproduceLine) {
+  const outcome r = gridlock({"run", "--scenario", "abba", "--seeds", "2", "--strategy", "pct", "--pct-depth", "5", "--json", "pct.json"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const json runs = read_json("pct.json").at("runs");
+  ASSERT_EQ(runs.size(), 2u);
+  for (const json& run : runs) {
+    EXPECT_EQ(run.at("strategy"), "pct");
+    EXPECT_EQ(run.at("pct_depth"), 5);
+  }
+
+  // The reproduce line carries both; --strategy overrides the token's.
+  const std::string token = token_of(runs[0]);
+  ASSERT_TRUE(token.starts_with("gl1:")) << runs[0].dump(2);
+  const outcome same = gridlock({"reproduce", token, "--json", "same.json"});
+  EXPECT_EQ(same.code, 1) << same.out << same.err;
+  EXPECT_NE(same.out.find("under pct d=5"), std::string::npos) << same.out;
+  EXPECT_EQ(read_json("same.json").at("runs")[0].at("pct_depth"), 5);
+  const outcome other = gridlock({"reproduce", token, "--strategy", "random", "--json", "other.json"});
+  EXPECT_EQ(other.code, 1) << other.out << other.err;
+  const json rerun = read_json("other.json").at("runs")[0];
+  EXPECT_EQ(rerun.at("strategy"), "random");
+  EXPECT_FALSE(rerun.contains("pct_depth"));
+
+  // A program under exec gets them in its environment.
+  const outcome exec = gridlock({"exec", "--runs", "1", "--strategy", "pct", "--pct-depth", "7", "--json", "exec.json", "--",
+                                 "sh", "-c", "test \"$GRIDLOCK_STRATEGY/$GRIDLOCK_PCT_DEPTH\" = pct/7"});
+  EXPECT_EQ(exec.code, 0) << exec.out << exec.err;
+  EXPECT_EQ(read_json("exec.json").at("runs")[0].at("strategy"), "pct");
+}
+
+TEST_F(CliTest, BadStrategyOptionsExitTwoWithOneLine) {
+  const outcome run = gridlock({"run", "--scenario", "abba", "--seeds", "1", "--json", "r.json"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  const std::string token = token_of(read_json("r.json").at("runs")[0]);
+  const std::vector<std::vector<std::string>> table = {
+      {"run", "--strategy", "chaos"},
+      {"run", "--strategy", ""},
+      {"run", "--strategy"},
+      {"run", "--strategy", "pct", "--pct-depth", "0"},
+      {"run", "--strategy", "pct", "--pct-depth", "65"},
+      {"run", "--strategy", "pct", "--pct-depth", "three"},
+      {"run", "--pct-depth", "3"},
+      {"run", "--strategy", "random", "--pct-depth", "3"},
+      {"exec", "--strategy", "chaos", "--", "true"},
+      {"exec", "--strategy", "pct", "--pct-depth", "-1", "--", "true"},
+      {"reproduce", token, "--strategy", "chaos"},
+      {"reproduce", token, "--pct-depth", "4"},  // the token's strategy is none
+  };
+  for (const auto& args : table) {
+    std::string shown;
+    for (const std::string& a : args) shown += " '" + a + "'";
+    SCOPED_TRACE("gridlock" + shown);
+    const outcome bad = gridlock(args);
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_TRUE(bad.err.starts_with("gridlock: error: ")) << bad.err;
+    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+    EXPECT_EQ(bad.out, "") << "nothing ran";
+  }
+}

@@ -213,3 +213,46 @@ TEST(ReproduceTokenTest, RejectsMalformedTokens) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(RunnerTest, ChildGetsPctDepth) {
+  trial_spec spec = program("sh");
+  spec.argv = {"sh", "-c", "test \"$GRIDLOCK_STRATEGY/$GRIDLOCK_PCT_DEPTH\" = pct/7"};
+  spec.strategy = "pct";
+  spec.pct_depth = 7;
+  EXPECT_EQ(gridlock::runner::run_trial(spec).outcome, outcome::clean);
+}
+
+TEST(ReproduceTokenTest, CarriesStrategyAndDepth) {
+  gridlock::runner::reproduce_request request{{}, {"0123456789abcdef"}};
+  request.spec.name = "abba";
+  for (const char* strategy : {"none", "random", "pct"}) {
+    request.spec.strategy = strategy;
+    request.spec.pct_depth = 9;
+    const auto back = gridlock::runner::parse_token(gridlock::runner::make_token(request));
+    EXPECT_EQ(back.spec.strategy, strategy);
+    // The depth travels with pct only; other strategies come back with the default.
+    EXPECT_EQ(back.spec.pct_depth, request.spec.strategy == "pct" ? 9u : gridlock::default_pct_depth) << strategy;
+  }
+}
+
+TEST(ReproduceTokenTest, OlderTokensWithoutNewFieldsParseWithDefaults) {
+  const json old = {{"kind", "scenario"}, {"name", "abba"}, {"seed", 4}, {"strategy", "pct"}, {"timeout", 10}, {"fingerprints", json::array()}};
+  const auto r = gridlock::runner::parse_token("gl1:" + base64url(old.dump()));
+  EXPECT_EQ(r.spec.strategy, "pct");
+  EXPECT_EQ(r.spec.pct_depth, gridlock::default_pct_depth);
+}
+
+TEST(ReproduceTokenTest, RejectsUnknownStrategiesAndDepthsOutOfRange) {
+  json good = {{"kind", "scenario"}, {"name", "abba"}, {"seed", 1}, {"strategy", "pct"}, {"pct_depth", 64}, {"timeout", 10}, {"fingerprints", json::array()}};
+  ASSERT_NO_THROW(gridlock::runner::parse_token("gl1:" + base64url(good.dump())));
+  for (const auto& [key, value] : std::vector<std::pair<std::string, json>>{
+           {"strategy", "chaos"}, {"strategy", ""}, {"pct_depth", 0}, {"pct_depth", 65}, {"pct_depth", -1}, {"pct_depth", "3"}, {"pct_depth", 2.5}}) {
+    json j = good;
+    j[key] = value;
+    EXPECT_THROW(gridlock::runner::parse_token("gl1:" + base64url(j.dump())), std::invalid_argument) << key << "=" << value;
+  }
+}
+
+}  // namespace

@@ -15,6 +15,7 @@
 #include "cli/preload_library.h"
 #include "cli/report_outputs.h"
 #include "cli/session.h"
+#include "cli/strategy_options.h"
 
 namespace gridlock::cli {
 namespace {
@@ -46,6 +47,7 @@ int exec_command(const arguments& args) {
       ("seed", po::value<std::string>()->value_name("S")->default_value("1"), "the first run's seed: runs get S .. S+N-1")
       ("timeout", po::value<std::string>()->value_name("SEC")->default_value("60"), "seconds a run may take before its threads are recorded and it is killed")
       ("jobs", po::value<std::string>()->value_name("J"), "runs at once (default: the number of cores)");
+  add_strategy_options(options, false);
   add_output_options(options);
   add_shard_option(options);
   const po::variables_map vm = parse_arguments(options_words, options);
@@ -61,19 +63,20 @@ int exec_command(const arguments& args) {
   const std::chrono::milliseconds timeout = parse_seconds("--timeout", vm["timeout"].as<std::string>());
   const auto jobs = static_cast<int>(vm.count("jobs") ? parse_count("--jobs", vm["jobs"].as<std::string>(), 1, max_jobs)
                                                       : static_cast<std::uint64_t>(tbb::info::default_concurrency()));
-  const std::string preload = preload_library();
+  runner::trial_spec each;
+  apply_strategy_options(vm, each);
+  each.kind = runner::trial_kind::program;
+  each.name = program.front();
+  each.argv = program;
+  each.timeout = timeout;
+  each.preload = preload_library();
   const std::optional<runner::shard> shard = shard_option(vm);
   const report_outputs outputs = parse_report_outputs(vm, "gridlock-report");
 
   std::vector<runner::trial_spec> specs;
   for (std::uint64_t i = 0; i < runs; ++i) {
-    runner::trial_spec spec;
-    spec.kind = runner::trial_kind::program;
-    spec.name = program.front();
-    spec.argv = program;
+    runner::trial_spec spec = each;
     spec.seed = first_seed + i;
-    spec.timeout = timeout;
-    spec.preload = preload;
     specs.push_back(std::move(spec));
   }
 

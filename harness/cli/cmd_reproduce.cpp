@@ -11,6 +11,7 @@
 #include "cli/console.h"
 #include "cli/report_outputs.h"
 #include "cli/session.h"
+#include "cli/strategy_options.h"
 #include "runner/reproduce_token.h"
 #include "scenario.h"
 
@@ -33,6 +34,7 @@ bool came_back(const json& run, const std::vector<std::string>& fingerprints) {
 int reproduce_command(const arguments& args) {
   po::options_description options("usage: gridlock reproduce TOKEN [options]\n\noptions");
   options.add_options()("help,h", "show this help");
+  add_strategy_options(options, true);
   add_output_options(options);
   po::options_description all;
   all.add(options).add_options()("token", po::value<std::string>());
@@ -53,6 +55,7 @@ int reproduce_command(const arguments& args) {
   }
   if (request.spec.kind == runner::trial_kind::scenario && scenarios::find(request.spec.name) == nullptr)
     throw usage_error("the token names no built-in scenario '" + request.spec.name + "'");
+  apply_strategy_options(vm, request.spec);
   if (request.spec.kind == runner::trial_kind::program) request.spec.preload = preload_library();
   const report_outputs outputs = parse_report_outputs(vm, "");
 
@@ -60,6 +63,8 @@ int reproduce_command(const arguments& args) {
   print_summary(std::cout, report, {}, outputs.paths());
   const bool again = came_back(report["runs"][0], request.fingerprints);
   std::cout << (again ? "reproduced: " : "not reproduced: ") << request.spec.name << " seed " << request.spec.seed
+            << " under " << request.spec.strategy
+            << (request.spec.strategy == "pct" ? " d=" + std::to_string(request.spec.pct_depth) : std::string())
             << (again ? " shows the problem again\n" : " did not show the problem this time\n");
   return again ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 #include "cli/console.h"
 #include "cli/report_outputs.h"
 #include "cli/session.h"
+#include "cli/strategy_options.h"
 #include "scenario.h"
 
 namespace gridlock::cli {
@@ -45,6 +46,7 @@ int run_command(const arguments& args) {
       ("seed", po::value<std::string>()->value_name("S")->default_value("1"), "the first seed: runs seeds S .. S+N-1")
       ("timeout", po::value<std::string>()->value_name("SEC")->default_value("10"), "seconds a trial may run before its threads are recorded and it is killed")
       ("jobs", po::value<std::string>()->value_name("J"), "trials at once (default: the number of cores)");
+  add_strategy_options(options, false);
   add_output_options(options);
   add_shard_option(options);
   const po::variables_map vm = parse_arguments(args, options);
@@ -62,15 +64,17 @@ int run_command(const arguments& args) {
   const auto jobs = static_cast<int>(vm.count("jobs") ? parse_count("--jobs", vm["jobs"].as<std::string>(), 1, max_jobs)
                                                       : static_cast<std::uint64_t>(tbb::info::default_concurrency()));
   const std::optional<runner::shard> shard = shard_option(vm);
+  runner::trial_spec each;
+  apply_strategy_options(vm, each);
+  each.timeout = timeout;
   const report_outputs outputs = parse_report_outputs(vm, "gridlock-report");
 
   std::vector<runner::trial_spec> specs;
   for (const std::string& name : names)
     for (std::uint64_t i = 0; i < seeds; ++i) {
-      runner::trial_spec spec;
+      runner::trial_spec spec = each;
       spec.name = name;
       spec.seed = first_seed + i;
-      spec.timeout = timeout;
       specs.push_back(std::move(spec));
     }
 

@@ -77,6 +77,7 @@ std::string make_token(const reproduce_request& request) {
             {"timeout", static_cast<double>(spec.timeout.count()) / 1000.0},
             {"fingerprints", request.fingerprints}};
   if (spec.kind == trial_kind::program) j["argv"] = spec.argv;
+  if (spec.strategy == "pct") j["pct_depth"] = spec.pct_depth;
   return std::string(prefix) + base64url_encode(j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
@@ -94,8 +95,8 @@ reproduce_request parse_token(std::string_view token) {
   if (kind != "scenario" && kind != "program") malformed("unknown kind '" + kind + "'");
   r.spec.kind = kind == "scenario" ? trial_kind::scenario : trial_kind::program;
   for (const auto& [key, value] : j.items())
-    if (key != "kind" && key != "name" && key != "seed" && key != "strategy" && key != "timeout" &&
-        key != "fingerprints" && !(key == "argv" && r.spec.kind == trial_kind::program))
+    if (key != "kind" && key != "name" && key != "seed" && key != "strategy" && key != "pct_depth" &&
+        key != "timeout" && key != "fingerprints" && !(key == "argv" && r.spec.kind == trial_kind::program))
       malformed("unknown field '" + key + "'");
 
   r.spec.name = string_field(j, "name");
@@ -104,6 +105,12 @@ reproduce_request parse_token(std::string_view token) {
   if (!seed.is_number_unsigned()) malformed("'seed' is not a non-negative integer");
   r.spec.seed = seed.get<std::uint64_t>();
   r.spec.strategy = string_field(j, "strategy");
+  if (!is_strategy(r.spec.strategy)) malformed("unknown strategy '" + r.spec.strategy + "'");
+  if (const auto depth = j.find("pct_depth"); depth != j.end()) {
+    if (!depth->is_number_unsigned() || depth->get<std::uint64_t>() < 1 || depth->get<std::uint64_t>() > max_pct_depth)
+      malformed("'pct_depth' is not a whole number from 1 to " + std::to_string(max_pct_depth));
+    r.spec.pct_depth = depth->get<unsigned>();
+  }
   const json& timeout = field(j, "timeout");
   const double ms = timeout.is_number() ? timeout.get<double>() * 1000 : -1;
   if (!(ms >= static_cast<double>(min_timeout.count()) && ms <= static_cast<double>(max_timeout.count())))

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gridlock/strategy.h"
+
 namespace gridlock::runner {
 
 enum class trial_kind { scenario, program };
@@ -28,6 +30,7 @@ struct trial_spec {
   std::vector<std::string> argv;  ///< programs only: argv[0] is the executable (searched on PATH)
   std::uint64_t seed = 1;
   std::string strategy = "none";  ///< the schedule-perturbation strategy (GRIDLOCK_STRATEGY)
+  unsigned pct_depth = default_pct_depth;  ///< PCT's depth d (GRIDLOCK_PCT_DEPTH), 1..max_pct_depth
   std::string preload;            ///< programs: the interposer library to LD_PRELOAD, empty for none
   std::chrono::milliseconds timeout{10'000};
 };

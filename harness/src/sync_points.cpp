@@ -327,9 +327,9 @@ bool sync_points::configure_from_environment() noexcept {
   const std::uint64_t depth = parse_number("GRIDLOCK_PCT_DEPTH", default_pct_depth, ok);
   const std::uint64_t steps = parse_number("GRIDLOCK_PCT_STEPS", default_pct_steps, ok);
   if (!ok) return false;
-  if (depth == 0 || depth > 64) {
-    std::fprintf(stderr, "GRIDLOCK_PCT_DEPTH=%llu is out of range (1..64); schedule perturbation is off\n",
-                 static_cast<unsigned long long>(depth));
+  if (depth == 0 || depth > max_pct_depth) {
+    std::fprintf(stderr, "GRIDLOCK_PCT_DEPTH=%llu is out of range (1..%u); schedule perturbation is off\n",
+                 static_cast<unsigned long long>(depth), max_pct_depth);
     return false;
   }
   try {

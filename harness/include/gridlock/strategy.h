@@ -4,6 +4,7 @@
 // Tests choose it in process with set_strategy() and read back what it decided.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -32,8 +33,18 @@ struct sync_decision {
   bool operator==(const sync_decision&) const = default;
 };
 
+/// Every strategy's name, as GRIDLOCK_STRATEGY, set_strategy() and the command line take it.
+inline constexpr std::array<std::string_view, 3> strategy_names = {"none", "random", "pct"};
+/// Whether `name` is one of strategy_names.
+constexpr bool is_strategy(std::string_view name) noexcept {
+  for (std::string_view s : strategy_names)
+    if (s == name) return true;
+  return false;
+}
+
 /// The strategies' defaults (docs/injectors.md says why).
 inline constexpr unsigned default_pct_depth = 3;
+inline constexpr unsigned max_pct_depth = 64;  ///< PCT's depth d is 1..max_pct_depth
 inline constexpr std::uint64_t default_pct_steps = 200;
 
 /// Makes `name` ("none", "random", "pct") the active strategy, seeded with `seed`; `pct_depth` is PCT's
