@@ -246,6 +246,19 @@ TEST(PreloadFindings, LockOrderInversionWithoutOverlap) {
   EXPECT_SITE(sites, site("std_lock_order_inversion", "log_then_accounts"));
 }
 
+TEST(PreloadFindings, HeldSideIsTheAcquisitionThatMadeTheEdge) {
+  // The teller takes A once on its own (warm-a) before it takes A then B: the edge's held side is the
+  // second acquisition, not the thread's first one of that lock.
+  const run_result r = run("std_narrow_window_abba");
+  ASSERT_FALSE(r.timed_out) << r.output;
+  const json* f = first_of(r, "lock-order-cycle");
+  ASSERT_NE(f, nullptr) << r.output;
+  const auto held = user_sites(*f, "held");
+  EXPECT_SITE(held, site("std_narrow_window_abba", "teller-a"));
+  EXPECT_SITE(held, site("std_narrow_window_abba", "worker-b"));
+  EXPECT_FALSE(contains(held, site("std_narrow_window_abba", "warm-a"))) << joined(held);
+}
+
 TEST(PreloadFindings, AbbaDeadlock) {
   const run_result r = run("std_abba_deadlock");
   ASSERT_FALSE(r.timed_out) << r.output;

@@ -18,14 +18,14 @@ std::condition_variable handoff_cv;
 bool handed = false;
 
 void move_right(long n) {
-  std::lock_guard<std::mutex> la(a);
+  std::lock_guard<std::mutex> la(a);  // LINE:teller-a
   std::lock_guard<std::mutex> lb(b);  // LINE:teller-b
   left -= n;
   right += n;
 }
 
 void move_left(long n) {
-  std::lock_guard<std::mutex> lb(b);
+  std::lock_guard<std::mutex> lb(b);  // LINE:worker-b
   std::lock_guard<std::mutex> la(a);  // LINE:worker-a
   right -= n;
   left += n;
@@ -42,7 +42,7 @@ int main() {
   });
   std::thread teller([] {
     // Each lock once on its own first, so the runtime's first-sight work is not inside the window.
-    { std::lock_guard<std::mutex> la(a); }
+    { std::lock_guard<std::mutex> la(a); }  // LINE:warm-a
     { std::lock_guard<std::mutex> lb(b); }
     {
       std::lock_guard<std::mutex> g(handoff_mu);
