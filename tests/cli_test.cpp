@@ -373,3 +373,68 @@ TEST_F(CliTest, BadStrategyOptionsExitTwoWithOneLine) {
     EXPECT_EQ(bad.out, "") << "nothing ran";
   }
 }
+
+// ---- confirming predictions (--confirm, harness/cli/confirmation.h) ----
+
+/// Every lock-order-cycle finding of a report.
+std::vector<json> predictions(const json& report) {
+  std::vector<json> out;
+  for (const json& run : report.at("runs"))
+    for (const json& f : run.at("findings"))
+      if (f.value("kind", "") == "lock-order-cycle") out.push_back(f);
+  return out;
+}
+
+TEST_F(CliTest, ConfirmSteersANarrowWindowCycleIntoADeadlockThatItsLineReplays) {
+  // Plain runs of this program never deadlock (it needs the teller between two adjacent acquisitions);
+  // the steered runs hold each thread at its first lock of the cycle until the other has taken its own.
+  const outcome exec = gridlock({"exec", "--runs", "1", "--confirm", "6", "--json", "r.json", "--",
+                                 std_programs + "/std_narrow_window_abba"});
+  EXPECT_EQ(exec.code, 1) << exec.err;
+  const std::vector<json> found = predictions(read_json("r.json"));
+  ASSERT_EQ(found.size(), 1u) << exec.out;
+  EXPECT_EQ(found[0].value("confirmation", ""), "confirmed") << exec.out;
+  const std::string line = found[0].value("confirmed_by", "");
+  ASSERT_TRUE(line.starts_with("gridlock reproduce gl1:")) << line;
+  // The line replays the steered run: an actual deadlock, twice in a row.
+  for (int i = 0; i < 2; ++i) {
+    const outcome again = gridlock({"reproduce", line.substr(line.find("gl1:")), "--json", "again.json"});
+    EXPECT_EQ(again.code, 1) << again.err;
+    bool deadlocked = false;
+    const json replayed = read_json("again.json");
+    for (const json& run : replayed.at("runs"))
+      for (const json& f : run.at("findings")) deadlocked = deadlocked || f.value("kind", "") == "deadlock";
+    EXPECT_TRUE(deadlocked) << again.out;
+  }
+}
+
+TEST_F(CliTest, ConfirmLeavesACycleWhosePathsNeverOverlapUnconfirmed) {
+  // The two orders are taken by threads that run one after the other: no schedule can deadlock it.
+  const outcome exec = gridlock({"exec", "--runs", "1", "--confirm", "3", "--json", "r.json", "--",
+                                 std_programs + "/std_lock_order_inversion"});
+  EXPECT_EQ(exec.code, 1) << exec.err;
+  const std::vector<json> found = predictions(read_json("r.json"));
+  ASSERT_EQ(found.size(), 1u) << exec.out;
+  EXPECT_EQ(found[0].value("confirmation", ""), "unconfirmed");
+  EXPECT_FALSE(found[0].contains("confirmed_by"));
+}
+
+TEST_F(CliTest, ConfirmMarksScenarioPredictionsAndChangesNoVerdict) {
+  const outcome run = gridlock({"run", "--scenario", "three-lock-cycle", "--scenario", "dining-philosophers",
+                                "--seeds", "2", "--confirm", "4", "--json", "r.json"});
+  EXPECT_EQ(run.code, 0) << run.err;
+  const json report = read_json("r.json");
+  EXPECT_EQ(report.at("runs").size(), 4u) << "confirmation runs are not runs of the report";
+  const std::vector<json> found = predictions(report);
+  ASSERT_FALSE(found.empty());
+  for (const json& f : found) EXPECT_EQ(f.value("confirmation", ""), "confirmed") << f.value("message", "");
+}
+
+TEST_F(CliTest, ConfirmWithoutACountIsABadInvocation) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"run", "--confirm", "0"}, {"run", "--confirm", "many"}, {"exec", "--confirm", "-2", "--", "true"}}) {
+    const outcome bad = gridlock(args);
+    EXPECT_EQ(bad.code, 2) << args[1] << " " << args[2];
+    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+  }
+}

@@ -11,6 +11,7 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/confirmation.h"
 #include "cli/console.h"
 #include "cli/preload_library.h"
 #include "cli/report_outputs.h"
@@ -50,6 +51,7 @@ int exec_command(const arguments& args) {
   add_strategy_options(options, false);
   add_output_options(options);
   add_shard_option(options);
+  add_confirm_option(options);
   const po::variables_map vm = parse_arguments(options_words, options);
   if (vm.count("help")) {
     std::cout << options << "\nWithout a report option all four reports go to gridlock-report/.\n";
@@ -71,6 +73,7 @@ int exec_command(const arguments& args) {
   each.timeout = timeout;
   each.preload = preload_library();
   const std::optional<runner::shard> shard = shard_option(vm);
+  const std::uint64_t confirm_runs = confirm_option(vm);
   const report_outputs outputs = parse_report_outputs(vm, "gridlock-report");
 
   std::vector<runner::trial_spec> specs;
@@ -80,7 +83,7 @@ int exec_command(const arguments& args) {
     specs.push_back(std::move(spec));
   }
 
-  const nlohmann::json report = run_session("exec", specs, jobs, outputs, shard);
+  const nlohmann::json report = run_session("exec", specs, jobs, outputs, shard, confirm_runs);
   const std::vector<reports::verdict> verdicts = reports::verdicts(report);
   print_summary(std::cout, report, verdicts, outputs.paths());
   const bool clean = std::all_of(verdicts.begin(), verdicts.end(), [](const reports::verdict& v) { return v.matches(); });

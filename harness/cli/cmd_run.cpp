@@ -8,6 +8,7 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/confirmation.h"
 #include "cli/console.h"
 #include "cli/report_outputs.h"
 #include "cli/session.h"
@@ -49,6 +50,7 @@ int run_command(const arguments& args) {
   add_strategy_options(options, false);
   add_output_options(options);
   add_shard_option(options);
+  add_confirm_option(options);
   const po::variables_map vm = parse_arguments(args, options);
   if (vm.count("help")) {
     std::cout << options << "\nWithout a report option the reports go to gridlock-report/.\n";
@@ -64,6 +66,7 @@ int run_command(const arguments& args) {
   const auto jobs = static_cast<int>(vm.count("jobs") ? parse_count("--jobs", vm["jobs"].as<std::string>(), 1, max_jobs)
                                                       : static_cast<std::uint64_t>(tbb::info::default_concurrency()));
   const std::optional<runner::shard> shard = shard_option(vm);
+  const std::uint64_t confirm_runs = confirm_option(vm);
   runner::trial_spec each;
   apply_strategy_options(vm, each);
   each.timeout = timeout;
@@ -78,7 +81,7 @@ int run_command(const arguments& args) {
       specs.push_back(std::move(spec));
     }
 
-  const nlohmann::json report = run_session("run", specs, jobs, outputs, shard);
+  const nlohmann::json report = run_session("run", specs, jobs, outputs, shard, confirm_runs);
   const std::vector<reports::verdict> verdicts = reports::verdicts(report);
   print_summary(std::cout, report, verdicts, outputs.paths());
   const bool all_expected = std::all_of(verdicts.begin(), verdicts.end(), [](const reports::verdict& v) { return v.matches(); });

@@ -1,5 +1,6 @@
 #include "cli/session.h"
 
+#include "cli/confirmation.h"
 #include "cli/console.h"
 #include "reports/report.h"
 #include "runner/runner.h"
@@ -23,7 +24,8 @@ std::optional<runner::shard> shard_option(const po::variables_map& vm) {
 }
 
 nlohmann::json run_session(const std::string& command, const std::vector<runner::trial_spec>& specs, int jobs,
-                           const report_outputs& outputs, const std::optional<runner::shard>& shard) {
+                           const report_outputs& outputs, const std::optional<runner::shard>& shard,
+                           std::uint64_t confirm_runs) {
   const std::vector<runner::trial_spec> mine = shard ? runner::select_shard(specs, *shard) : specs;
   progress_display progress;
   const std::vector<runner::trial_result> results =
@@ -36,6 +38,7 @@ nlohmann::json run_session(const std::string& command, const std::vector<runner:
   for (const scenarios::scenario* s : scenarios::all())
     expected[std::string(s->name)] = s->expected == scenarios::verdict::finding ? "finding" : "clean";
   nlohmann::json report = reports::build_report(results, expected, {command, shard});
+  if (confirm_runs > 0) confirm_predictions(report, mine, confirm_runs, jobs);
   mark_known(report, outputs);
   write_reports(report, outputs);
   return report;

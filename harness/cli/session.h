@@ -22,9 +22,11 @@ void add_shard_option(po::options_description& options);
 std::optional<runner::shard> shard_option(const po::variables_map& vm);
 
 /// Runs `specs` (only the shard's share, if `shard` is given) at most `jobs` at a time; builds the
-/// report, recording `command` ("run", "exec", "reproduce") and the shard; marks known findings; writes
-/// it to `outputs` (report_outputs.h) and returns it.
+/// report, recording `command` ("run", "exec", "reproduce") and the shard; with `confirm_runs`, confirms
+/// its predicted cycles (confirmation.h); marks known findings; writes it to `outputs`
+/// (report_outputs.h) and returns it.
 nlohmann::json run_session(const std::string& command, const std::vector<runner::trial_spec>& specs, int jobs,
-                           const report_outputs& outputs, const std::optional<runner::shard>& shard = std::nullopt);
+                           const report_outputs& outputs, const std::optional<runner::shard>& shard = std::nullopt,
+                           std::uint64_t confirm_runs = 0);
 
 }  // namespace gridlock::cli

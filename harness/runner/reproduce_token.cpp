@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "steering.h"
+
 namespace gridlock::runner {
 namespace {
 
@@ -78,6 +80,7 @@ std::string make_token(const reproduce_request& request) {
             {"fingerprints", request.fingerprints}};
   if (spec.kind == trial_kind::program) j["argv"] = spec.argv;
   if (spec.strategy == "pct") j["pct_depth"] = spec.pct_depth;
+  if (!spec.confirm.empty()) j["confirm"] = spec.confirm;
   return std::string(prefix) + base64url_encode(j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
@@ -95,7 +98,7 @@ reproduce_request parse_token(std::string_view token) {
   if (kind != "scenario" && kind != "program") malformed("unknown kind '" + kind + "'");
   r.spec.kind = kind == "scenario" ? trial_kind::scenario : trial_kind::program;
   for (const auto& [key, value] : j.items())
-    if (key != "kind" && key != "name" && key != "seed" && key != "strategy" && key != "pct_depth" &&
+    if (key != "kind" && key != "name" && key != "seed" && key != "strategy" && key != "pct_depth" && key != "confirm" &&
         key != "timeout" && key != "fingerprints" && !(key == "argv" && r.spec.kind == trial_kind::program))
       malformed("unknown field '" + key + "'");
 
@@ -110,6 +113,11 @@ reproduce_request parse_token(std::string_view token) {
     if (!depth->is_number_unsigned() || depth->get<std::uint64_t>() < 1 || depth->get<std::uint64_t>() > max_pct_depth)
       malformed("'pct_depth' is not a whole number from 1 to " + std::to_string(max_pct_depth));
     r.spec.pct_depth = depth->get<unsigned>();
+  }
+  if (j.contains("confirm")) {
+    r.spec.confirm = string_field(j, "confirm");
+    steering::target target;
+    if (!steering::parse_target(r.spec.confirm, target)) malformed("'confirm' is not a confirmation target");
   }
   const json& timeout = field(j, "timeout");
   const double ms = timeout.is_number() ? timeout.get<double>() * 1000 : -1;

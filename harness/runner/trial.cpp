@@ -47,8 +47,9 @@ std::vector<std::string> command_line(const trial_spec& spec) {
 /// Ours, minus the variables the runner owns: a GRIDLOCK_JSON the user set would have every trial write
 /// the same file, and the runner relies on a deadlock ending the child with deadlock_exit_code.
 std::vector<std::string> child_environment(const trial_spec& spec) {
-  static constexpr std::array<std::string_view, 6> owned = {"GRIDLOCK_STREAM_FD=", "GRIDLOCK_SEED=", "GRIDLOCK_STRATEGY=",
-                                                            "GRIDLOCK_PCT_DEPTH=", "GRIDLOCK_JSON=", "GRIDLOCK_ON_DEADLOCK="};
+  static constexpr std::array<std::string_view, 7> owned = {"GRIDLOCK_STREAM_FD=", "GRIDLOCK_SEED=", "GRIDLOCK_STRATEGY=",
+                                                            "GRIDLOCK_PCT_DEPTH=", "GRIDLOCK_JSON=", "GRIDLOCK_ON_DEADLOCK=",
+                                                            "GRIDLOCK_CONFIRM="};
   std::vector<std::string> env;
   std::string preload = spec.preload;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -66,6 +67,7 @@ std::vector<std::string> child_environment(const trial_spec& spec) {
   env.push_back("GRIDLOCK_SEED=" + std::to_string(spec.seed));
   env.push_back("GRIDLOCK_STRATEGY=" + spec.strategy);
   env.push_back("GRIDLOCK_PCT_DEPTH=" + std::to_string(spec.pct_depth));
+  if (!spec.confirm.empty()) env.push_back("GRIDLOCK_CONFIRM=" + spec.confirm);
   env.push_back("GRIDLOCK_ON_DEADLOCK=exit");
   return env;
 }

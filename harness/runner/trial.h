@@ -32,6 +32,9 @@ struct trial_spec {
   std::string strategy = "none";  ///< the schedule-perturbation strategy (GRIDLOCK_STRATEGY)
   unsigned pct_depth = default_pct_depth;  ///< PCT's depth d (GRIDLOCK_PCT_DEPTH), 1..max_pct_depth
   std::string preload;            ///< programs: the interposer library to LD_PRELOAD, empty for none
+  /// A confirmation run (--confirm): the predicted cycle to steer toward, as GRIDLOCK_CONFIRM's text
+  /// (harness/src/steering.h); empty otherwise.
+  std::string confirm;
   std::chrono::milliseconds timeout{10'000};
 };
 

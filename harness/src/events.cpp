@@ -9,6 +9,7 @@
 #include "lock_order_detector.h"
 #include "misuse.h"
 #include "runtime_core.h"
+#include "steering.h"
 #include "wait_for_detector.h"
 
 namespace gridlock {
@@ -112,11 +113,13 @@ void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noex
       return;
     }
   }
-  add_held(self, *lock, mode, program_caller(__builtin_return_address(0)));
+  const std::uintptr_t caller = program_caller(__builtin_return_address(0));
+  add_held(self, *lock, mode, caller);
   if (mode == access::exclusive)
     lock->owner.store(&self, std::memory_order_release);
   else
     lock->readers.fetch_add(1, std::memory_order_acq_rel);
+  if (steering::on.load(std::memory_order_relaxed)) [[unlikely]] steering::after_acquire(caller);
 }
 
 void acquired(lock_record* lock, access mode) {
@@ -128,11 +131,13 @@ void acquired(lock_record* lock, access mode) {
     }
     lock_order::before_acquire(self, *lock, mode);
   }
-  add_held(self, *lock, mode, program_caller(__builtin_return_address(0)));
+  const std::uintptr_t caller = program_caller(__builtin_return_address(0));
+  add_held(self, *lock, mode, caller);
   if (mode == access::exclusive)
     lock->owner.store(&self, std::memory_order_release);
   else
     lock->readers.fetch_add(1, std::memory_order_acq_rel);
+  if (steering::on.load(std::memory_order_relaxed)) [[unlikely]] steering::after_acquire(caller);
 }
 
 bool before_unlock(lock_record* lock, access mode) noexcept {
