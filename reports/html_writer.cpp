@@ -185,6 +185,13 @@ struct page {
       html += std::string("<p class=\"muted\">") + (known ? "baseline: " : "baseline entry expired on " + esc(f["baseline"].value("expires", "")) + ": ") +
               esc(f["baseline"].value("reason", "")) + "</p>";
     reproduce_line(g.runs.front()->value("reproduce", ""));
+    if (f.value("confirmation", "") == "confirmed") {
+      html += "<p><span class=\"badge fails\">confirmed</span> a steered run deadlocked on this cycle; it replays with:</p>";
+      reproduce_line(f.value("confirmed_by", ""));
+    } else if (f.value("confirmation", "") == "unconfirmed") {
+      html += "<p class=\"muted\"><span class=\"badge expected\">unconfirmed</span> no steered run deadlocked on this "
+              "cycle (its paths may never overlap)</p>";
+    }
 
     if (const std::string svg = render_svg(graph_of(f)); !svg.empty()) html += "<div class=\"graphbox\">" + svg + "</div>";
 

@@ -396,6 +396,9 @@ TEST_F(CliTest, ConfirmSteersANarrowWindowCycleIntoADeadlockThatItsLineReplays) 
   EXPECT_EQ(found[0].value("confirmation", ""), "confirmed") << exec.out;
   const std::string line = found[0].value("confirmed_by", "");
   ASSERT_TRUE(line.starts_with("gridlock reproduce gl1:")) << line;
+  EXPECT_NE(exec.out.find("confirmed: a steered run deadlocked on this cycle; replay it with\n    " + line),
+            std::string::npos)
+      << exec.out;
   // The line replays the steered run: an actual deadlock, twice in a row.
   for (int i = 0; i < 2; ++i) {
     const outcome again = gridlock({"reproduce", line.substr(line.find("gl1:")), "--json", "again.json"});

@@ -75,6 +75,11 @@ std::string render_text(const json& f, int frames) {
       append_stack(out, w.value("stack", json::array()), "  ", frames);
     }
   }
+  // --confirm's verdict on a prediction (docs/detectors.md, "Confirming predictions").
+  if (f.value("confirmation", "") == "confirmed")
+    out += "  confirmed: a steered run deadlocked on this cycle; replay it with\n    " + f.value("confirmed_by", "") + "\n";
+  else if (f.value("confirmation", "") == "unconfirmed")
+    out += "  unconfirmed: no steered run deadlocked on this cycle (its paths may never overlap)\n";
   return out;
 }
 

@@ -1,5 +1,6 @@
 // A symbolized finding (finding_json.h) as text a person reads in a terminal: the message, then per
-// edge or thread its first frames outside Gridlock and the standard library.
+// edge or thread its first frames outside Gridlock and the standard library, then what --confirm made
+// of a prediction.
 #pragma once
 
 #include <nlohmann/json.hpp>
