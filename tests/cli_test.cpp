@@ -441,3 +441,27 @@ TEST_F(CliTest, ConfirmWithoutACountIsABadInvocation) {
     EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
   }
 }
+
+// ---- a GoogleTest binary under gridlock exec ----
+
+TEST_F(CliTest, ExecFindsTheLatentInversionInAGoogleTestBinaryThatPasses) {
+  const outcome exec =
+      gridlock({"exec", "--runs", "2", "--json", "r.json", "--", std_programs + "/std_gtest_inversion"});
+  EXPECT_EQ(exec.code, 1) << exec.err;
+  const json report = read_json("r.json");
+  for (const json& run : report.at("runs")) {
+    EXPECT_NE(run.value("stdout", "").find("[  PASSED  ] 2 tests."), std::string::npos) << "the tests themselves pass";
+    ASSERT_EQ(run.at("findings").size(), 1u) << exec.out;
+    const json& f = run.at("findings")[0];
+    EXPECT_EQ(f.value("kind", ""), "lock-order-cycle");
+    std::string functions;
+    for (const json& e : f.at("edges"))
+      for (const json& fr : e.at("acquire_stack")) functions += fr.value("function", "") + "\n";
+    EXPECT_NE(functions.find("cache::refresh"), std::string::npos) << functions;
+    EXPECT_NE(functions.find("cache::evict"), std::string::npos) << functions;
+  }
+  // The program's own arguments pass through: the test that takes one lock at a time is clean.
+  const outcome lookup = gridlock({"exec", "--runs", "2", "--json", "lookup.json", "--",
+                                   std_programs + "/std_gtest_inversion", "--gtest_filter=Cache.Lookup"});
+  EXPECT_EQ(lookup.code, 0) << lookup.out;
+}
