@@ -240,7 +240,14 @@ TEST(PreloadFindings, LockOrderInversionWithoutOverlap) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-order-cycle"}) << r.output;
   const json& f = r.findings[0];
-  for (const json& l : f.at("locks")) EXPECT_EQ(l.value("type", ""), "pthread_mutex_t");
+  std::set<std::string> symbols;
+  for (const json& l : f.at("locks")) {
+    EXPECT_EQ(l.value("type", ""), "pthread_mutex_t");
+    symbols.insert(l.value("symbol", ""));
+  }
+  // Global mutexes are named by their variables, in the locks and in the message.
+  EXPECT_EQ(symbols, (std::set<std::string>{"(anonymous namespace)::accounts", "(anonymous namespace)::audit_log"}));
+  EXPECT_NE(f.value("message", "").find("(anonymous namespace)::accounts -> "), std::string::npos) << f.value("message", "");
   const auto sites = user_sites(f, "acquire");
   EXPECT_SITE(sites, site("std_lock_order_inversion", "accounts_then_log"));
   EXPECT_SITE(sites, site("std_lock_order_inversion", "log_then_accounts"));

@@ -1,6 +1,7 @@
 #include "finding_json.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,22 @@ void symbolize_stack(json& stack, symbolizer& s) {
   stack = std::move(out);
 }
 
+/// The process under test wrote the message naming an unnamed lock "TYPE#ID"; the report names it by its
+/// variable instead. Whole labels only: "pthread_mutex_t#1" is not the start of "pthread_mutex_t#12".
+void rename_in_message(json& f, const std::string& label, const std::string& symbol) {
+  std::string message = f.value("message", "");
+  for (std::size_t at = message.find(label); at != std::string::npos; at = message.find(label, at)) {
+    const std::size_t end = at + label.size();
+    if (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) {
+      at = end;
+      continue;
+    }
+    message.replace(at, label.size(), symbol);
+    at += symbol.size();
+  }
+  f["message"] = message;
+}
+
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 // The identity of a stack for fingerprints: the first user frame's function (file base name if the
@@ -85,9 +102,16 @@ json encode_finding(const finding& f) {
   j["kind"] = std::string(to_string(f.kind));
   j["message"] = f.message;
   j["locks"] = json::array();
-  for (const lock_info& l : f.locks)
-    j["locks"].push_back({{"id", l.id}, {"name", l.name}, {"type", l.type}, {"address", hex(l.address)},
-                          {"created", encode_stack(l.created)}});
+  for (const lock_info& l : f.locks) {
+    json jl = {{"id", l.id}, {"name", l.name}, {"type", l.type}, {"address", hex(l.address)},
+               {"created", encode_stack(l.created)}};
+    // A lock in a module's data (a global, or a member of one) can be named by its variable later.
+    if (const code_location where = locate(l.address); !where.module.empty()) {
+      jl["module"] = where.module;
+      jl["offset"] = hex(where.offset);
+    }
+    j["locks"].push_back(std::move(jl));
+  }
   j["threads"] = json::array();
   for (const thread_info& t : f.threads) j["threads"].push_back({{"id", t.id}, {"tid", t.tid}, {"name", t.name}});
   j["edges"] = json::array();
@@ -109,7 +133,18 @@ json encode_finding(const finding& f) {
 
 void symbolize_finding(json& f, symbolizer& s) {
   symbolize_stack(f["stack"], s);
-  for (json& l : f["locks"]) symbolize_stack(l["created"], s);
+  for (json& l : f["locks"]) {
+    symbolize_stack(l["created"], s);
+    if (l.contains("module") && !l.contains("symbol")) {
+      code_location where;
+      where.module = l.value("module", "");
+      where.offset = std::stoull(l.value("offset", "0x0"), nullptr, 16);
+      if (std::string symbol = s.data_symbol(where); !symbol.empty()) l["symbol"] = std::move(symbol);
+    }
+    if (l.value("name", "").empty() && !l.value("symbol", "").empty())
+      rename_in_message(f, l.value("type", "lock") + "#" + std::to_string(l.value("id", std::uint64_t{0})),
+                        l.value("symbol", ""));
+  }
   for (json& e : f["edges"]) {
     symbolize_stack(e["held_stack"], s);
     symbolize_stack(e["acquire_stack"], s);

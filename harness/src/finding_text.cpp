@@ -22,7 +22,11 @@ void append_stack(std::string& out, const json& stack, const std::string& indent
 std::string lock_label(const json& f, std::uint64_t id) {
   for (const json& l : f.value("locks", json::array()))
     if (l.value("id", std::uint64_t{0}) == id)
-      return l.value("name", "").empty() ? l.value("type", "lock") + "#" + std::to_string(id) : l.value("name", "");
+    {
+      if (!l.value("name", "").empty()) return l.value("name", "");
+      if (!l.value("symbol", "").empty()) return l.value("symbol", "");  // the variable it lives in
+      return l.value("type", "lock") + "#" + std::to_string(id);
+    }
   return "#" + std::to_string(id);
 }
 

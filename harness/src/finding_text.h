@@ -11,7 +11,8 @@ namespace gridlock {
 
 /// Renders one finding; `frames` is how many user frames to show per stack.
 std::string render_text(const nlohmann::json& finding, int frames = 3);
-/// How a finding names one of its locks ("A", or "gridlock::mutex#3" when unnamed) and threads
+/// How a finding names one of its locks ("A"; when unnamed, the variable it lives in, "g_log_mu"; else
+/// "pthread_mutex_t#3") and threads
 /// ("thread 2 (worker)"), by the ids its edges and waits use.
 std::string lock_label(const nlohmann::json& finding, std::uint64_t id);
 std::string thread_label(const nlohmann::json& finding, std::uint32_t id);

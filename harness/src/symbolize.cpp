@@ -269,6 +269,22 @@ frame symbolizer::resolve(const code_location& loc) {
   return out;
 }
 
+std::string symbolizer::data_symbol(const code_location& loc) {
+  if (!impl_) impl_ = std::make_unique<impl>();  // after a move
+  Dwfl* dwfl = impl_->module(loc.module);
+  Dwfl_Module* mod = dwfl != nullptr ? dwfl_addrmodule(dwfl, loc.offset) : nullptr;
+  if (mod == nullptr) return {};
+  GElf_Off sym_offset = 0;
+  GElf_Sym sym;
+  const char* name = dwfl_module_addrinfo(mod, loc.offset, &sym_offset, &sym, nullptr, nullptr, nullptr);
+  // Only a variable, and only one the address lies inside (addrinfo also answers with the nearest
+  // symbol before an address that no symbol covers).
+  if (name == nullptr || GELF_ST_TYPE(sym.st_info) != STT_OBJECT || sym_offset >= sym.st_size) return {};
+  std::string out = demangle(name);
+  if (sym_offset != 0) out += "+" + std::to_string(sym_offset);
+  return out;
+}
+
 std::vector<frame> symbolizer::resolve_inlined(const code_location& loc) {
   frame outer = resolve(loc);
   std::vector<frame> chain;

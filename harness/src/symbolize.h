@@ -66,6 +66,10 @@ class symbolizer {
   /// (whose code contains `loc`) last, each with the source position inside it. One frame when
   /// nothing is inlined there.
   std::vector<frame> resolve_inlined(const code_location& loc);
+  /// The variable at `loc` (a data address, not a return address), demangled, with "+N" when `loc` is N
+  /// bytes into it: "g_cache_mu", "(anonymous namespace)::accounts+40". Empty for an address in no
+  /// variable the module's symbol table names (heap, stack, a stripped module).
+  std::string data_symbol(const code_location& loc);
 
  private:
   struct impl;
