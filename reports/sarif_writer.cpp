@@ -218,6 +218,10 @@ json sarif_writer::render(const json& report) const {
                    {"properties", {{"fingerprint", fingerprint}, {"hits", g.hits}, {"runs", g.runs.size()},
                                    {"reproduce", reproduce}}}};
     b.related(f, result);
+    if (f.contains("confirmation")) {  // --confirm: whether a steered run deadlocked on this cycle
+      result["properties"]["confirmation"] = f.value("confirmation", "");
+      if (f.contains("confirmed_by")) result["properties"]["confirmedBy"] = f.value("confirmed_by", "");
+    }
     if (f.value("known", false)) {
       result["baselineState"] = "unchanged";
       result["suppressions"] = {{{"kind", "external"}, {"status", "accepted"},
