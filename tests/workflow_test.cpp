@@ -80,10 +80,6 @@ std::string without_expressions(const std::string& script) {
   return std::regex_replace(script, std::regex(R"(\$\{\{[^}]*\}\})"), "1");
 }
 
-report_fixture::result shell(const std::string& command) {
-  return report_fixture::shell(command, fs::temp_directory_path() / ("workflow_test." + std::to_string(::getpid()) + ".out"));
-}
-
 /// Every scalar under a node, depth first.
 void scalars(const YAML::Node& node, std::vector<std::string>& out) {
   if (node.IsScalar()) out.push_back(node.as<std::string>());
@@ -111,10 +107,21 @@ struct step_ref {
 class WorkflowTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("workflow_test." + std::to_string(::getpid()) + "." + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
     workflow_ = YAML::LoadFile(workflow_path.string());
     ASSERT_TRUE(workflow_["jobs"].IsMap());
     for (const auto& job : workflow_["jobs"])
       for (const YAML::Node& step : job.second["steps"]) steps_.push_back({job.first.as<std::string>(), step});
+  }
+
+  void TearDown() override { fs::remove_all(dir_); }
+
+  /// Runs a shell command in the test's own directory.
+  report_fixture::result shell(const std::string& command) const {
+    return report_fixture::shell("cd " + quoted(dir_.string()) + " && " + command, dir_ / "output");
   }
 
   std::vector<step_ref> run_steps() const {
@@ -140,6 +147,7 @@ class WorkflowTest : public ::testing::Test {
     return found;
   }
 
+  fs::path dir_;
   YAML::Node workflow_;
   std::vector<step_ref> steps_;
 };
@@ -218,7 +226,7 @@ TEST_F(WorkflowTest, DoesWhatTheReadmeSays) {
 }
 
 TEST_F(WorkflowTest, EveryRunStepIsValidShellAndItsCommandsExist) {
-  const fs::path script_file = fs::temp_directory_path() / ("workflow_test." + std::to_string(::getpid()) + ".sh");
+  const fs::path script_file = dir_ / "step.sh";
   for (const step_ref& s : run_steps()) {
     const std::string script = without_expressions(s.step["run"].as<std::string>());
     report_fixture::spit(script_file, script);
@@ -236,7 +244,6 @@ TEST_F(WorkflowTest, EveryRunStepIsValidShellAndItsCommandsExist) {
       }
     }
   }
-  fs::remove(script_file);
 }
 
 TEST_F(WorkflowTest, GridlockSubcommandsAndOptionsExist) {
@@ -261,21 +268,18 @@ TEST_F(WorkflowTest, PrintsTheReproduceLineOfEachFailureOnly) {
   for (const step_ref& s : steps)
     if (s.step["name"] && s.step["name"].as<std::string>() == "Print each failure's reproduce line") printing = &s;
   ASSERT_NE(printing, nullptr);
-  const fs::path dir = fs::temp_directory_path() / ("workflow_test." + std::to_string(::getpid()) + ".reports");
-  fs::remove_all(dir);
-  fs::create_directories(dir / "scenario-report");
-  const auto in_dir = [&](const std::string& command) { return shell("cd " + quoted(dir.string()) + " && " + command); };
-  const auto print = [&] { return in_dir(printing->step["run"].as<std::string>()); };
+  fs::create_directories(dir_ / "scenario-report");
+  const auto print = [&] { return shell(printing->step["run"].as<std::string>()); };
 
   // The scenarios: a report whose failures are known (report_fixture.h): calm's unexpected deadlock and
   // crashy's crash; abba found what it expects, missed has no reproduce line.
-  spit(dir / "scenario-report/report.json", report_fixture::text_of(report_fixture::report()));
+  spit(dir_ / "scenario-report/report.json", report_fixture::text_of(report_fixture::report()));
   // The deadlock tests: a real lock-order inversion under gridlock exec.
   const report_fixture::result exec =
-      in_dir(quoted(GRIDLOCK_BIN) + " exec --runs 1 --out deadlock-report -- " +
-             quoted(std::string(GRIDLOCK_STD_PROGRAMS) + "/std_lock_order_inversion"));
+      shell(quoted(GRIDLOCK_BIN) + " exec --runs 1 --out deadlock-report -- " +
+            quoted(std::string(GRIDLOCK_STD_PROGRAMS) + "/std_lock_order_inversion"));
   ASSERT_EQ(exec.code, 1) << exec.output;
-  const json run = json::parse(slurp(dir / "deadlock-report/report.json"))["runs"][0];
+  const json run = json::parse(slurp(dir_ / "deadlock-report/report.json"))["runs"][0];
 
   const report_fixture::result printed = print();
   ASSERT_EQ(printed.code, 0) << printed.output;
@@ -285,14 +289,14 @@ TEST_F(WorkflowTest, PrintsTheReproduceLineOfEachFailureOnly) {
                                 run["reproduce"].get<std::string>() + "\n");
 
   // A finding the baseline knows is no failure.
-  const report_fixture::result baseline = in_dir("{ " + quoted(GRIDLOCK_BIN) + " baseline deadlock-report/report.json > known.json; }");
+  const report_fixture::result baseline =
+      shell("{ " + quoted(GRIDLOCK_BIN) + " baseline deadlock-report/report.json > known.json; }");
   ASSERT_EQ(baseline.code, 0) << baseline.output;
   const report_fixture::result merge =
-      in_dir(quoted(GRIDLOCK_BIN) + " merge deadlock-report/report.json --baseline known.json --out deadlock-report");
+      shell(quoted(GRIDLOCK_BIN) + " merge deadlock-report/report.json --baseline known.json --out deadlock-report");
   ASSERT_EQ(merge.code, 0) << merge.output;
   EXPECT_EQ(print().output, "::error title=calm seed 1 (finding)::gridlock reproduce gl1:calm-1\n"
                             "::error title=crashy seed 1 (crash)::gridlock reproduce gl1:crashy-1\n");
-  fs::remove_all(dir);
 }
 
 }  // namespace
