@@ -4,6 +4,13 @@
 // Each thread draws from its own xorshift64 stream, seeded from (seed, schedule key), exactly one draw
 // per sync point: a thread's n-th decision depends on nothing but the seed, its key, n, and how many
 // locks its own code holds there, however the OS interleaves the threads.
+//
+// Past its first `full_rate_steps` sync points a thread is perturbed less and less often (the chance
+// falls as 1/steps, to no less than 1/`min_rate_divisor` of the full one): a real program that locks a
+// million times pays for a bounded number of pauses per phase instead of one every other lock, and a
+// short scenario (a few dozen sync points) is perturbed at the full rate throughout.
+#include <algorithm>
+
 #include "injectors/strategy.h"
 
 namespace gridlock::inject {
@@ -16,6 +23,8 @@ constexpr std::uint32_t pause_share = 24576;          // 3/8
 constexpr std::uint32_t pause_share_holding = 40960;  // 5/8
 constexpr std::uint32_t min_pause_us = 10;
 constexpr std::uint32_t max_pause_us = 500;
+constexpr std::uint64_t full_rate_steps = 256;
+constexpr std::uint64_t min_rate_divisor = 256;
 
 class random_strategy final : public strategy {
  public:
@@ -26,8 +35,9 @@ class random_strategy final : public strategy {
     ++t.steps;
     const std::uint64_t r = xorshift(t.rng);
     const auto coin = static_cast<std::uint32_t>(r & 0xffff);
-    if (coin < yield_share) return {sync_action::yield, 0};
-    if (coin < yield_share + (locks_held != 0 ? pause_share_holding : pause_share)) {
+    const auto divisor = static_cast<std::uint32_t>(std::clamp<std::uint64_t>(t.steps / full_rate_steps, 1, min_rate_divisor));
+    if (coin < yield_share / divisor) return {sync_action::yield, 0};
+    if (coin < (yield_share + (locks_held != 0 ? pause_share_holding : pause_share)) / divisor) {
       const auto us = min_pause_us + static_cast<std::uint32_t>((r >> 32) % (max_pause_us - min_pause_us + 1));
       return {sync_action::pause, us * 1000};
     }
