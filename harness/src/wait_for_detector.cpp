@@ -256,9 +256,10 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
   self.wait_access.store(target.access, std::memory_order_relaxed);
   self.wait_timed.store(target.timed, std::memory_order_relaxed);
   stack_id where = 0;
-  if (target.kind == wait_kind::lock && target.lock != nullptr) {
-    // Contention is common: a lock wait reuses the stack of this thread's acquisitions of that lock
-    // from the same call, so only a new (lock, call) pair captures one.
+  if ((target.kind == wait_kind::lock || target.kind == wait_kind::condition) && target.lock != nullptr) {
+    // Contention and condition waits are common: a wait reuses the stack of this thread's earlier waits
+    // on (or acquisitions of) that object from the same call, so only a new (object, call) pair
+    // captures one. The ids of locks and condition variables come from one counter.
     where = self.site_stack(target.lock->id, caller);
   } else {
     where = capture_stack(2);
