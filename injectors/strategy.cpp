@@ -10,6 +10,7 @@ thread_slot* strategy::attach(std::uint64_t key, const void* handle, std::uint64
   if (i >= max_threads) return nullptr;
   thread_slot& t = slots_[i];
   t.key = key;
+  t.index = i;
   t.steps = 0;
   t.rng = mix(opts_.seed ^ mix(key)) | 1;  // xorshift state: never 0
   on_thread_start(t);
@@ -29,6 +30,7 @@ std::unique_ptr<strategy> make_strategy(std::string_view name, const options& o)
   if (name == "none") return make_none(o);
   if (name == "random") return make_random(o);
   if (name == "pct") return make_pct(o);
+  if (name == "controlled") return make_controlled(o);
   return nullptr;
 }
 

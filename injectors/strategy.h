@@ -1,11 +1,13 @@
 // The one small interface every schedule-perturbation strategy implements (one strategy per file:
-// none.cpp, random.cpp, pct.cpp). Modelled on Shuttle's Scheduler, shrunk to what a strategy can do
-// without owning the scheduler: the runtime (harness/src/sync_points.cpp) asks it, at each sync point
-// of each thread, what that thread should do, and carries it out.
+// none.cpp, random.cpp, pct.cpp, controlled.cpp). Modelled on Shuttle's Scheduler, shrunk to what a
+// strategy can do: the runtime (harness/src/sync_points.cpp) asks it, at each sync point of each thread,
+// what that thread should do, and carries it out; a strategy that serializes the run (controlled) is
+// also asked which runnable thread goes next (harness/src/turns.cpp hands the turn over).
 //
 // The contract that makes a schedule a value that replays: a strategy's decision for a thread is a
 // function of the seed, the thread's schedule key and that thread's sync-point counter, nothing else
-// (pct adds its process-wide step counter: docs/injectors.md). Strategies never sleep themselves, never
+// (pct adds its process-wide step counter: docs/injectors.md); controlled's choice is a function of the
+// seed and the choices before it, or the replayed schedule's. Strategies never sleep themselves, never
 // take a lock, and never change what the program does: only when.
 #pragma once
 
@@ -15,7 +17,10 @@
 #include <memory>
 #include <string_view>
 
+#include <span>
+
 #include "gridlock/strategy.h"
+#include "injectors/schedule.h"
 
 namespace gridlock::inject {
 
@@ -23,6 +28,7 @@ struct options {
   std::uint64_t seed = 1;
   unsigned pct_depth = default_pct_depth;          ///< d: d - 1 priority change points
   std::uint64_t pct_steps = default_pct_steps;     ///< k: the estimated sync points of one run
+  std::shared_ptr<const schedule> replay;          ///< controlled: the choices to make, in order
 };
 
 /// What the runtime does for a thread at a sync point.
@@ -35,6 +41,7 @@ struct action {
 /// while their strategy lives; only the thread itself writes `steps` and `rng`.
 struct thread_slot {
   std::uint64_t key = 0;            ///< the schedule key: stable across runs of the same program
+  std::uint32_t index = 0;          ///< its place in the order of attach(): a schedule's thread number
   std::uint64_t steps = 0;          ///< sync points this thread has passed
   std::uint64_t rng = 0;            ///< per-thread xorshift64 state, seeded from (seed, key)
   std::atomic<std::int64_t> priority{0};  ///< pct
@@ -85,6 +92,24 @@ class strategy {
   /// The priority recorded with a decision (pct); 0 otherwise.
   virtual std::int64_t recorded_priority(const thread_slot& t) const noexcept { return 0; }
 
+  /// Whether exactly one thread runs between sync points (controlled): then the runtime hands a turn
+  /// from thread to thread and asks choose() who has it next. The calls below are for such strategies
+  /// only, and the runtime serializes them.
+  virtual bool serializes() const noexcept { return false; }
+  /// Which of `candidates` (thread indexes, ascending) goes next; `why` is choice (at least two
+  /// candidates), or stalled when the turn is taken from a thread that stopped reaching sync points (at
+  /// least one: a stall is recorded even without a choice). Records the step.
+  virtual std::uint32_t choose(std::span<const std::uint32_t> candidates, schedule_step::kind why) noexcept {
+    return candidates.front();
+  }
+  /// A thread nobody known started has joined (its timing is not the schedule's): recorded.
+  virtual void joined(std::uint32_t index) noexcept {}
+  /// What was chosen so far; null for strategies that do not serialize.
+  virtual const schedule* recorded() const noexcept { return nullptr; }
+  /// The first step at which a replayed schedule and the run parted (a recorded choice was not among
+  /// the candidates), or -1 while they agree.
+  virtual std::int64_t diverged_at() const noexcept { return -1; }
+
  protected:
   virtual void on_thread_start(thread_slot& t) noexcept {}
 
@@ -101,13 +126,14 @@ class strategy {
   std::atomic<std::uint32_t> used_{0};
 };
 
-/// The strategy named `name` ("none", "random", "pct"), or null for an unknown name.
+/// The strategy named `name` (one of gridlock::strategy_names), or null for an unknown name.
 std::unique_ptr<strategy> make_strategy(std::string_view name, const options& o);
 
 // One factory per file.
 std::unique_ptr<strategy> make_none(const options& o);
 std::unique_ptr<strategy> make_random(const options& o);
 std::unique_ptr<strategy> make_pct(const options& o);
+std::unique_ptr<strategy> make_controlled(const options& o);
 
 /// splitmix64's finalizer: a well-spread 64-bit hash of x.
 constexpr std::uint64_t mix(std::uint64_t x) noexcept {

@@ -1,6 +1,12 @@
-// Schedule-perturbation strategies (injectors/, harness/src/sync_points.cpp, docs/injectors.md):
+// Schedule-perturbation strategies (injectors/, harness/src/sync_points.cpp, harness/src/turns.cpp,
+// docs/injectors.md):
 //  - determinism: the same seed and strategy give every thread the same decision sequence twice
-//    (decisions compared, never timing), and another seed does not;
+//    (decisions compared, never timing), and another seed does not; controlled gives the same schedule
+//    and the same interleaving twice;
+//  - record then replay: a controlled schedule replayed gives its interleaving again, and in child
+//    processes its finding, every time;
+//  - controlled's fallback: a thread blocked where Gridlock cannot see loses the turn, and the schedule
+//    says the replay is not exact;
 //  - pct's depth changes the schedule;
 //  - pct holds a lower-priority thread back only while a higher-priority one can run;
 //  - each strategy finds a rare scenario within a fixed budget of fixed seeds, run as child processes
@@ -16,23 +22,34 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "gridlock/channel.h"
+#include "gridlock/condition_variable.h"
 #include "gridlock/mutex.h"
+#include "gridlock/runtime.h"
 #include "gridlock/strategy.h"
 #include "gridlock/thread.h"
 #include "gridlock/wait_group.h"
+#include "injectors/schedule.h"
 #include "injectors/strategy.h"
 
 extern char** environ;
 
 namespace {
+
+// Findings made in this process are counted, never read: spare their symbolized text on stderr, which
+// takes seconds for a binary this size. (Set before the runtime first reports; children get their own.)
+[[maybe_unused]] const int quiet = ::setenv("GRIDLOCK_QUIET", "1", 0);
 
 using decision_log = std::map<std::uint64_t, std::vector<gridlock::sync_decision>>;
 
@@ -177,6 +194,153 @@ TEST_F(InjectorsTest, PctGivesTheSameDecisionsForTheSameSeed) {
   EXPECT_NE(first, record("pct", 8, sequential_workload, 3, 40));
 }
 
+/// Three gridlock::threads through a mutex, a wait group, an unbuffered channel and a condition variable;
+/// the order in which things happen under the mutex is the interleaving (compared, never timed).
+std::vector<int> interleaving_workload() {
+  gridlock::mutex m("m");
+  gridlock::condition_variable all_done("all-done");
+  gridlock::channel<int> results(0, "results");
+  gridlock::wait_group started("started");
+  std::vector<int> order;  // guarded by m
+  int done = 0;            // guarded by m
+  started.add(3);
+  std::vector<gridlock::thread> threads;
+  for (int w = 0; w < 3; ++w)
+    threads.push_back(gridlock::thread::named("worker-" + std::to_string(w), [&, w] {
+      started.done();
+      for (int r = 0; r < 4; ++r) {
+        std::lock_guard<gridlock::mutex> g(m);
+        order.push_back(10 * w + r);
+      }
+      results.send(w);
+      std::lock_guard<gridlock::mutex> g(m);
+      ++done;
+      all_done.notify_one();
+    }));
+  started.wait();
+  for (int i = 0; i < 3; ++i) {
+    const int w = *results.receive();
+    std::lock_guard<gridlock::mutex> g(m);
+    order.push_back(100 + w);
+  }
+  {
+    std::unique_lock<gridlock::mutex> lk(m);
+    all_done.wait(lk, [&] { return done == 3; });
+  }
+  for (gridlock::thread& t : threads) t.join();
+  return order;
+}
+
+struct controlled_run {
+  std::vector<int> order;
+  std::string schedule;
+};
+
+controlled_run run_controlled(std::uint64_t seed) {
+  EXPECT_TRUE(gridlock::set_strategy("controlled", seed));
+  controlled_run r{interleaving_workload(), gridlock::recorded_schedule()};
+  gridlock::set_strategy("none");
+  return r;
+}
+
+controlled_run replay(const std::string& schedule) {
+  gridlock::replay_schedule(schedule);
+  controlled_run r{interleaving_workload(), gridlock::recorded_schedule()};
+  gridlock::set_strategy("none");
+  return r;
+}
+
+TEST_F(InjectorsTest, ControlledGivesTheSameScheduleAndInterleavingForTheSameSeed) {
+  std::vector<std::vector<gridlock::inject::schedule_step>> steps;
+  for (std::uint64_t seed : {1, 2, 3}) {
+    SCOPED_TRACE(seed);
+    const controlled_run first = run_controlled(seed);
+    const controlled_run second = run_controlled(seed);
+    EXPECT_EQ(second.schedule, first.schedule);
+    EXPECT_EQ(second.order, first.order);
+    EXPECT_EQ(first.order.size(), 3u * 4u + 3u);
+    const gridlock::inject::schedule s = gridlock::inject::schedule::parse(first.schedule);
+    EXPECT_EQ(s.seed, seed);
+    EXPECT_TRUE(s.exact()) << first.schedule << ": every thread is a gridlock::thread, none blocks unseen";
+    EXPECT_GT(s.steps.size(), 10u) << first.schedule;
+    steps.push_back(s.steps);
+  }
+  EXPECT_NE(steps[0], steps[1]) << "another seed, other choices";
+  EXPECT_NE(steps[1], steps[2]);
+}
+
+TEST_F(InjectorsTest, AReplayedControlledScheduleGivesItsInterleavingAgain) {
+  for (std::uint64_t seed : {4, 5, 6}) {
+    SCOPED_TRACE(seed);
+    const controlled_run recorded = run_controlled(seed);
+    const controlled_run again = replay(recorded.schedule);
+    EXPECT_EQ(again.order, recorded.order);
+    EXPECT_EQ(again.schedule, recorded.schedule);
+    // The steps, not the seed, make the replay: the same steps under another seed replay the same.
+    gridlock::inject::schedule other = gridlock::inject::schedule::parse(recorded.schedule);
+    other.seed = seed + 1000;
+    EXPECT_EQ(replay(other.text()).order, recorded.order);
+  }
+  EXPECT_THROW(gridlock::replay_schedule("schedule-v9:seed=1:"), std::invalid_argument);
+  EXPECT_EQ(gridlock::current_strategy(), "none") << "a malformed schedule changes nothing";
+}
+
+TEST_F(InjectorsTest, ControlledPassesTheTurnOnFromAThreadBlockedWhereGridlockCannotSee) {
+  ASSERT_TRUE(gridlock::set_strategy("controlled", 1));
+  std::mutex foreign;  // a wait on it is invisible to Gridlock
+  gridlock::mutex g("g");
+  std::atomic<bool> in_body{false};
+  foreign.lock();
+  gridlock::thread t = gridlock::thread::named("blocks-unseen", [&] {
+    in_body.store(true);
+    foreign.lock();  // with the turn, while main, which holds it, waits for a turn
+    foreign.unlock();
+    std::lock_guard<gridlock::mutex> lk(g);
+  });
+  while (!in_body.load()) {  // sync points: the turn goes round until t has run
+    std::lock_guard<gridlock::mutex> lk(g);
+  }
+  foreign.unlock();
+  t.join();
+  const std::string text = gridlock::recorded_schedule();
+  const gridlock::inject::schedule s = gridlock::inject::schedule::parse(text);
+  EXPECT_FALSE(s.exact()) << text;
+  EXPECT_TRUE(std::any_of(s.steps.begin(), s.steps.end(), [](const gridlock::inject::schedule_step& step) {
+    return step.what == gridlock::inject::schedule_step::kind::stalled;
+  })) << text;
+  gridlock::set_strategy("none");
+}
+
+TEST_F(InjectorsTest, ControlledReportsAnActualDeadlock) {
+  const gridlock::deadlock_policy policy = gridlock::current_deadlock_policy();
+  gridlock::set_deadlock_policy(gridlock::deadlock_policy::throw_);
+  int deadlocks = 0;
+  for (std::uint64_t seed = 1; seed <= 12 && deadlocks == 0; ++seed) {
+    gridlock::reset_findings();
+    ASSERT_TRUE(gridlock::set_strategy("controlled", seed));
+    gridlock::mutex a("a"), b("b");
+    auto take = [](gridlock::mutex& first, gridlock::mutex& second) {
+      try {
+        std::lock_guard<gridlock::mutex> one(first);
+        std::lock_guard<gridlock::mutex> two(second);
+      } catch (const gridlock::finding_error&) {  // the one that closed the cycle backs off
+      }
+    };
+    gridlock::thread ab = gridlock::thread::named("a-then-b", [&] { take(a, b); });
+    gridlock::thread ba = gridlock::thread::named("b-then-a", [&] { take(b, a); });
+    ab.join();
+    ba.join();
+    gridlock::set_strategy("none");
+    const std::vector<gridlock::finding> found = gridlock::findings();
+    deadlocks += static_cast<int>(std::count_if(found.begin(), found.end(), [](const gridlock::finding& f) {
+      return f.kind == gridlock::finding_kind::deadlock;
+    }));
+  }
+  gridlock::set_deadlock_policy(policy);
+  gridlock::reset_findings();
+  EXPECT_GT(deadlocks, 0) << "no interleaving of 12 seeds put both threads between their two locks";
+}
+
 TEST_F(InjectorsTest, PctDepthChangesTheSchedule) {
   const decision_log d1 = record("pct", 11, sequential_workload, 1, 40);
   const decision_log d3 = record("pct", 11, sequential_workload, 3, 40);
@@ -252,9 +416,10 @@ struct child_result {
   std::string err;
 };
 
-/// Runs `gridlock __trial --scenario NAME --seed S` with the strategy's environment; kills it after
-/// `limit`.
+/// Runs `gridlock __trial --scenario NAME --seed S` with the strategy's environment and `more` of it;
+/// kills it after `limit`.
 child_result run_trial(const std::string& scenario, std::uint64_t seed, const std::string& strategy,
+                       const std::vector<std::string>& more = {},
                        std::chrono::milliseconds limit = std::chrono::seconds(5)) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e)
@@ -262,6 +427,7 @@ child_result run_trial(const std::string& scenario, std::uint64_t seed, const st
   env.push_back("GRIDLOCK_STRATEGY=" + strategy);
   env.push_back("GRIDLOCK_SEED=" + std::to_string(seed));
   env.push_back("GRIDLOCK_ON_DEADLOCK=exit");
+  env.insert(env.end(), more.begin(), more.end());
   std::vector<std::string> args = {GRIDLOCK_BIN, "__trial", "--scenario", scenario, "--seed", std::to_string(seed)};
   std::vector<char*> argv, envp;
   for (std::string& a : args) argv.push_back(a.data());
@@ -344,12 +510,65 @@ TEST(InjectorsFind, RandomFindsThePhaseDependentInversion) {
       << "no actual deadlock in 24 seeds";
 }
 
+TEST(InjectorsFind, ControlledFindsThePhaseDependentInversion) {
+  // Measured at 90% (docs/injectors.md); every thread is a gridlock::thread and none spins, so each
+  // seed's schedule is exact: the same seeds find it every time.
+  EXPECT_NE(first_find("phase-dependent-inversion", "deadlock", "controlled", seeds_1_to(24)), 0u)
+      << "no actual deadlock in 24 seeds";
+}
+
 TEST(InjectorsFind, PctFindsTheLostWakeup) {
   // Only seeds whose setup leaves the receiver fast: there only the interleaving decides.
   std::vector<std::uint64_t> fast;
   for (std::uint64_t s = 1; fast.size() < 24; ++s)
     if (first_pick(s, 3) == 0) fast.push_back(s);
   EXPECT_NE(first_find("lost-wakeup", "all-threads-blocked", "pct", fast), 0u) << "no lost wakeup in 24 seeds";
+}
+
+// ---- record, then replay: a controlled trial's schedule gives its finding back every time ----
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// The message of the first `kind` finding a child streamed to its stderr (GRIDLOCK_STREAM_FD=2: one JSON
+/// line per finding, unsymbolized, so a run costs milliseconds), or "". Threads are named, not numbered:
+/// the runtime numbers them as they register, before their first sync point, which the turn does not
+/// order.
+std::string streamed_message(const std::string& err, const std::string& kind) {
+  std::istringstream lines(err);
+  for (std::string line; std::getline(lines, line);) {
+    const nlohmann::json f = nlohmann::json::parse(line, nullptr, false);
+    if (f.is_object() && f.value("kind", "") == kind)
+      return std::regex_replace(f.value("message", ""), std::regex("thread [0-9]+ "), "thread ");
+  }
+  return "";
+}
+
+TEST(InjectorsReplay, AControlledScheduleReplaysItsFindingEveryTime) {
+  const std::string file = ::testing::TempDir() + "injectors_test.schedule." + std::to_string(::getpid());
+  const std::vector<std::string> record = {"GRIDLOCK_STREAM_FD=2", "GRIDLOCK_SCHEDULE_OUT=" + file};
+  std::uint64_t seed = 0;
+  std::string message;
+  while (message.empty() && seed < 12) {
+    const child_result r = run_trial("phase-dependent-inversion", ++seed, "controlled", record);
+    message = streamed_message(r.err, "deadlock");
+  }
+  ASSERT_FALSE(message.empty()) << "no seed of 12 found the deadlock to replay";
+  const std::string schedule = slurp(file);
+  ASSERT_TRUE(gridlock::inject::schedule::parse(schedule).exact()) << schedule;
+
+  std::vector<std::string> again = record;
+  again.push_back("GRIDLOCK_SCHEDULE=" + schedule);
+  for (int replay = 1; replay <= 20; ++replay) {
+    SCOPED_TRACE(replay);
+    const child_result r = run_trial("phase-dependent-inversion", seed, "controlled", again);
+    EXPECT_EQ(r.exit_code, 86) << r.err;
+    EXPECT_EQ(streamed_message(r.err, "deadlock"), message) << "the same threads, in the same waits";
+    EXPECT_EQ(slurp(file), schedule) << "the replay made the same choices";
+  }
+  ::unlink(file.c_str());
 }
 
 }  // namespace

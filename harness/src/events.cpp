@@ -10,6 +10,7 @@
 #include "misuse.h"
 #include "runtime_core.h"
 #include "steering.h"
+#include "sync_points.h"
 #include "wait_for_detector.h"
 
 namespace gridlock {
@@ -164,6 +165,7 @@ bool before_unlock(lock_record* lock, access mode) noexcept {
 void before_block(const wait_target& target) {
   wait_for::announce(*threads::self(), target, program_caller(__builtin_return_address(0)));
   check_block();
+  if (detail::sync_points_on.load(std::memory_order_relaxed)) sync_points::blocking_for_real();
 }
 
 void announce_block(const wait_target& target) noexcept {

@@ -1,7 +1,8 @@
 // Sync points: asks the active strategy what the calling thread should do and does it (nothing, a
-// yield, a short sleep, or pct's bounded hold-back). Runs only while a strategy other than `none` is
-// active: events::at_sync_point() checks detail::sync_points_on first. Never holds a runtime lock while
-// it delays a thread, and never changes what a primitive does, only when.
+// yield, a short sleep, pct's bounded hold-back, or controlled's turn: turns.h). Runs only while a
+// strategy other than `none` is active: events::at_sync_point() checks detail::sync_points_on first.
+// Never holds a runtime lock while it delays a thread, and never changes what a primitive does, only
+// when. Also the primitives' way to park in turns (gridlock/turns.h) and the strategy's configuration.
 #include "sync_points.h"
 
 #include <fcntl.h>
@@ -16,13 +17,18 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "gridlock/strategy.h"
+#include "gridlock/turns.h"
 #include "injectors/strategy.h"
 #include "internal_lock.h"
+#include "os_thread.h"
 #include "runtime_core.h"
+#include "turns.h"
+#include "wait_for_detector.h"
 
 namespace gridlock {
 
@@ -44,6 +50,7 @@ struct generation {
   std::map<std::uint64_t, std::vector<sync_decision>> logs;
   internal_lock starting_lock;
   std::map<std::uint64_t, inject::thread_slot*> starting;  // attached by their parents, not yet started
+  std::unique_ptr<gridlock::turns> turns;  // for a strategy that serializes the run (controlled)
 };
 
 std::atomic<generation*> g_current{nullptr};
@@ -58,35 +65,10 @@ struct local_state {
   std::uint64_t key = 0;
   std::uint64_t children = 0;     // gridlock::threads started by this thread in this generation
   std::uint64_t pending_key = 0;  // handed over by thread_begins_slow()
+  turns* parked = nullptr;        // park_prepare()'s turns, until park() or park_cancel()
+  inject::thread_slot* parked_slot = nullptr;
 };
 constinit thread_local local_state t_local;
-
-/// CPU time the thread with this OS thread id has used, in ns; -1 once it is gone. (The kernel's clock
-/// id for a thread, as pthread_getcpuclockid makes it, from the tid so a dead thread is no hazard.)
-std::int64_t thread_cpu_ns(std::int32_t tid) noexcept {
-  const auto clock = static_cast<clockid_t>((~tid << 3) | 6);  // MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)
-  timespec ts{};
-  if (clock_gettime(clock, &ts) != 0) return -1;
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-/// Whether the kernel has the thread with this OS thread id asleep (state S: a futex, a sleep, I/O):
-/// then it cannot run, whatever the runtime believes (a thread woken by a notify that is still waiting
-/// to get its mutex back inside the condition variable looks running to the runtime). False when it
-/// cannot tell.
-bool kernel_says_sleeping(std::int32_t tid) noexcept {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", static_cast<int>(tid));
-  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  char buf[512];
-  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
-  ::close(fd);
-  if (n <= 0) return false;
-  buf[n] = '\0';
-  const char* close_paren = std::strrchr(buf, ')');  // the name may hold spaces and parentheses
-  return close_paren != nullptr && close_paren[1] == ' ' && close_paren[2] == 'S';
-}
 
 /// What pct asks of the runtime: can that thread run now? Not if it is blocked in a wait the runtime
 /// knows of, or asleep in the kernel (unless it is itself held back, which sleeps). While `stalled` (no
@@ -115,9 +97,9 @@ class runtime_view final : public inject::thread_view {
       saw_held_back_ = true;
       return true;
     }
-    if (kernel_says_sleeping(r->tid)) return false;
+    if (os_thread::sleeping(r->tid)) return false;
     if (!stalled_) return true;
-    const std::int64_t cpu = thread_cpu_ns(r->tid);
+    const std::int64_t cpu = os_thread::cpu_ns(r->tid);
     if (cpu < 0) return false;
     for (std::size_t i = 0; i < samples_used_; ++i)
       if (samples_[i].slot == &t)
@@ -165,6 +147,8 @@ local_state& attach_here(generation& g) noexcept {
     me.slot = started;
   } else {
     me.slot = g.strategy->attach(me.key, rec, rec->id);
+    if (g.turns != nullptr && me.slot != nullptr)
+      g.turns->known(*me.slot, false, me.key >= sync_points::foreign_key_base);
   }
   me.log = nullptr;
   if (g.recording.load(std::memory_order_acquire)) {
@@ -226,11 +210,82 @@ std::uint64_t parse_number(const char* variable, std::uint64_t fallback, bool& o
   return v;
 }
 
+/// controlled's sync point: wake the released lock's waiters, then hand the turn on (turns.h).
+void take_turn(generation& g, inject::thread_slot& slot, sync_point where, const void* released) noexcept {
+  if (where == sync_point::thread_exit) {
+    g.turns->exit(slot, threads::self());  // its joiners wait on its record
+    return;
+  }
+  if (released != nullptr) g.turns->wake(released, true);
+  g.turns->at_sync_point(slot);
+}
+
+/// Makes a strategy the active one; the previous one's parked threads go on. False for an unknown name.
+bool install(std::string_view name, const inject::options& o, int schedule_fd) {
+  std::unique_ptr<inject::strategy> s = inject::make_strategy(name, o);
+  if (s == nullptr) return false;
+  auto* g = new generation;  // never freed: see generation
+  g->strategy = std::move(s);
+  g->name = std::string(name);
+  if (g->strategy->serializes()) g->turns = std::make_unique<gridlock::turns>(*g->strategy, schedule_fd);
+  g->recording.store(g_record.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  g_set_lock.lock();
+  generation* old = g_current.exchange(g, std::memory_order_acq_rel);
+  detail::sync_points_on.store(name != "none", std::memory_order_release);
+  g_set_lock.unlock();
+  if (old != nullptr && old->turns != nullptr) old->turns->release_all();
+  return true;
+}
+
+/// The strategy from the environment, or false after saying on stderr why not (sync_points.h).
+bool configure(const char* name) {
+  bool ok = true;
+  const std::uint64_t seed = parse_number("GRIDLOCK_SEED", 1, ok);
+  const std::uint64_t depth = parse_number("GRIDLOCK_PCT_DEPTH", default_pct_depth, ok);
+  const std::uint64_t steps = parse_number("GRIDLOCK_PCT_STEPS", default_pct_steps, ok);
+  if (!ok) return false;
+  if (depth == 0 || depth > max_pct_depth) {
+    std::fprintf(stderr, "GRIDLOCK_PCT_DEPTH=%llu is out of range (1..%u); schedule perturbation is off\n",
+                 static_cast<unsigned long long>(depth), max_pct_depth);
+    return false;
+  }
+  inject::options o;
+  o.seed = seed;
+  o.pct_depth = static_cast<unsigned>(depth);
+  o.pct_steps = steps != 0 ? steps : default_pct_steps;
+  if (const char* text = std::getenv("GRIDLOCK_SCHEDULE"); text != nullptr && *text != '\0') {
+    try {
+      o.replay = std::make_shared<const inject::schedule>(inject::schedule::parse(text));
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "GRIDLOCK_SCHEDULE: %s; schedule perturbation is off\n", e.what());
+      return false;
+    }
+    o.seed = o.replay->seed;
+  }
+  int schedule_fd = -1;
+  if (const char* path = std::getenv("GRIDLOCK_SCHEDULE_OUT"); path != nullptr && *path != '\0') {
+    schedule_fd = ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+    if (schedule_fd < 0) std::fprintf(stderr, "GRIDLOCK_SCHEDULE_OUT=%s cannot be written: %s\n", path, std::strerror(errno));
+  }
+  if (!install(name, o, schedule_fd)) {
+    std::string names;
+    for (std::string_view n : strategy_names) names += (names.empty() ? "" : ", ") + std::string(n);
+    std::fprintf(stderr, "GRIDLOCK_STRATEGY=%s is not a strategy (%s); schedule perturbation is off\n", name,
+                 names.c_str());
+    if (schedule_fd >= 0) ::close(schedule_fd);
+    return false;
+  }
+  return true;
+}
+
 [[maybe_unused]] const bool g_from_environment = sync_points::configure_from_environment();
+
+/// The turns a primitive parked in (park_prepare), or null: not in turns after all.
+turns* parked_turns() noexcept { return t_local.parked; }
 
 }  // namespace
 
-void detail::sync_point_slow(sync_point where) noexcept {
+void detail::sync_point_slow(sync_point where, const void* released) noexcept {
   generation* g = g_current.load(std::memory_order_acquire);
   if (g == nullptr) return;
   local_state& me = attach_here(*g);
@@ -245,6 +300,7 @@ void detail::sync_point_slow(sync_point where) noexcept {
     case sync_action::yield: sched_yield(); break;
     case sync_action::pause: sleep_for(std::chrono::nanoseconds(a.pause_ns)); break;
     case sync_action::defer: defer(*g, *me.slot); break;
+    case sync_action::turn: take_turn(*g, *me.slot, where, released); break;
   }
   if (where == sync_point::thread_exit) s.detach(*me.slot);
 }
@@ -264,6 +320,7 @@ std::uint64_t detail::next_child_key_slow() noexcept {
   // The child exists from now on as far as pct is concerned: a thread that is starting can run, and
   // a lower-priority thread must not take the few microseconds before its first sync point as a gap.
   if (inject::thread_slot* slot = g->strategy->attach(key, nullptr, 0)) {
+    if (g->turns != nullptr) g->turns->known(*slot, true, false);
     try {
       g->starting_lock.lock();
       g->starting.emplace(key, slot);
@@ -281,17 +338,19 @@ bool set_strategy(std::string_view name, std::uint64_t seed, unsigned pct_depth,
   o.seed = seed;
   o.pct_depth = pct_depth != 0 ? pct_depth : default_pct_depth;
   o.pct_steps = pct_steps != 0 ? pct_steps : default_pct_steps;
-  std::unique_ptr<inject::strategy> s = inject::make_strategy(name, o);
-  if (s == nullptr) return false;
-  auto* g = new generation;  // never freed: see generation
-  g->strategy = std::move(s);
-  g->name = std::string(name);
-  g->recording.store(g_record.load(std::memory_order_relaxed), std::memory_order_relaxed);
-  g_set_lock.lock();
-  g_current.store(g, std::memory_order_release);
-  detail::sync_points_on.store(name != "none", std::memory_order_release);
-  g_set_lock.unlock();
-  return true;
+  return install(name, o, -1);
+}
+
+void replay_schedule(std::string_view schedule) {
+  inject::options o;
+  o.replay = std::make_shared<const inject::schedule>(inject::schedule::parse(schedule));
+  o.seed = o.replay->seed;
+  install("controlled", o, -1);
+}
+
+std::string recorded_schedule() {
+  generation* g = g_current.load(std::memory_order_acquire);
+  return g != nullptr && g->turns != nullptr ? g->turns->schedule_text() : std::string();
 }
 
 std::string current_strategy() {
@@ -322,26 +381,75 @@ std::uint64_t schedule_key() noexcept {
 bool sync_points::configure_from_environment() noexcept {
   const char* name = std::getenv("GRIDLOCK_STRATEGY");
   if (name == nullptr || *name == '\0' || std::strcmp(name, "none") == 0) return false;
-  bool ok = true;
-  const std::uint64_t seed = parse_number("GRIDLOCK_SEED", 1, ok);
-  const std::uint64_t depth = parse_number("GRIDLOCK_PCT_DEPTH", default_pct_depth, ok);
-  const std::uint64_t steps = parse_number("GRIDLOCK_PCT_STEPS", default_pct_steps, ok);
-  if (!ok) return false;
-  if (depth == 0 || depth > max_pct_depth) {
-    std::fprintf(stderr, "GRIDLOCK_PCT_DEPTH=%llu is out of range (1..%u); schedule perturbation is off\n",
-                 static_cast<unsigned long long>(depth), max_pct_depth);
-    return false;
-  }
   try {
-    if (!set_strategy(name, seed, static_cast<unsigned>(depth), steps)) {
-      std::fprintf(stderr, "GRIDLOCK_STRATEGY=%s is not a strategy (none, random, pct); schedule perturbation is off\n",
-                   name);
-      return false;
-    }
+    return configure(name);
   } catch (...) {  // out of memory at startup
     return false;
   }
-  return true;
+}
+
+void sync_points::blocking_for_real() noexcept {
+  generation* g = g_current.load(std::memory_order_acquire);
+  if (g == nullptr || g->turns == nullptr) return;
+  if (local_state& me = attach_here(*g); me.slot != nullptr) g->turns->leave(*me.slot);
+}
+
+bool detail::under_control_slow() noexcept {
+  generation* g = g_current.load(std::memory_order_acquire);
+  return g != nullptr && g->turns != nullptr && attach_here(*g).slot != nullptr;
+}
+
+void detail::park_prepare(const void* key, bool timed) noexcept {
+  local_state& me = t_local;
+  me.parked = nullptr;
+  generation* g = g_current.load(std::memory_order_acquire);
+  if (g == nullptr || g->turns == nullptr || attach_here(*g).slot == nullptr) return;
+  me.parked = g->turns.get();
+  me.parked_slot = me.slot;
+  me.parked->prepare(*me.parked_slot, key, timed);
+}
+
+void detail::park_cancel() noexcept {
+  if (turns* t = parked_turns()) t->cancel(*t_local.parked_slot);
+  t_local.parked = nullptr;
+}
+
+void detail::park_check() {
+  turns* t = parked_turns();
+  if (t == nullptr) return;
+  thread_record& self = *threads::self();
+  try {
+    if (t->settled(*t_local.parked_slot))
+      wait_for::check_settled(self);
+    else
+      wait_for::check(self);
+  } catch (...) {
+    park_cancel();
+    wait_for::after_wake(self);
+    throw;
+  }
+}
+
+detail::park_result detail::park() {
+  turns* t = parked_turns();
+  t_local.parked = nullptr;
+  if (t == nullptr) return park_result::released;
+  switch (t->park(*t_local.parked_slot, *threads::self())) {
+    case turns::park_result::woken: return park_result::woken;
+    case turns::park_result::idle: return park_result::idle;
+    case turns::park_result::released: break;
+  }
+  return park_result::released;
+}
+
+bool detail::wake_slow(const void* key, bool all) noexcept {
+  generation* g = g_current.load(std::memory_order_acquire);
+  return g != nullptr && g->turns != nullptr && g->turns->wake(key, all);
+}
+
+bool detail::thread_ended(const thread_record* t) noexcept {
+  generation* g = g_current.load(std::memory_order_acquire);
+  return g == nullptr || g->turns == nullptr || g->turns->ended(t);
 }
 
 }  // namespace gridlock

@@ -29,9 +29,17 @@ inline constexpr std::chrono::microseconds max_defer_slice{200};
 inline constexpr std::uint64_t main_key = 1;
 inline constexpr std::uint64_t foreign_key_base = std::uint64_t{1} << 63;
 
+/// The calling thread is about to block in a real wait (events::before_block: the interposer's waits,
+/// a primitive's outside turns): under controlled it hands its turn on now rather than hold it asleep
+/// until the stall fallback takes it (turns.h).
+void blocking_for_real() noexcept;
+
 /// Chooses the strategy from GRIDLOCK_STRATEGY, GRIDLOCK_SEED, GRIDLOCK_PCT_DEPTH and
-/// GRIDLOCK_PCT_STEPS. Done once by a static initializer; an unknown name or a malformed number is
-/// reported on stderr and leaves `none` active. Returns whether a strategy other than none is active.
+/// GRIDLOCK_PCT_STEPS; for controlled, GRIDLOCK_SCHEDULE is a schedule to replay (its seed wins) and
+/// GRIDLOCK_SCHEDULE_OUT a file to write the schedule to, step by step as it is made, so that it
+/// survives a run that is killed. Done once by a static initializer; an unknown name, a malformed number
+/// or schedule is reported on stderr and leaves `none` active. Returns whether a strategy other than
+/// none is active.
 bool configure_from_environment() noexcept;
 
 }  // namespace gridlock::sync_points

@@ -25,5 +25,9 @@ void after_wake(thread_record& self) noexcept;
 void notified(const lock_record* object) noexcept;
 /// A thread has exited: the others may now all be blocked.
 void after_thread_exit();
+/// check() for a caller that guarantees no other thread changes a wait meanwhile (a strategy that runs
+/// one thread at a time: harness/src/turns.h): what it sees is settled, so it reports at once, without
+/// the confirming looks.
+void check_settled(thread_record& self);
 
 }  // namespace gridlock::wait_for

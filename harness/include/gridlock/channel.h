@@ -1,7 +1,8 @@
 // gridlock::channel<T>: a Go-style channel. Capacity 0 is unbuffered: send() returns once a receiver
 // has taken the value. receive() returns nullopt once the channel is closed and drained. A send on a
 // closed channel is reported (channel-closed-send) and the value dropped; a send or receive that can
-// never complete shows up as all-threads-blocked.
+// never complete shows up as all-threads-blocked. Under a strategy that runs one thread at a time
+// (gridlock/turns.h) a waiter parks in turns instead of sleeping on changed_.
 #pragma once
 
 #include <condition_variable>
@@ -12,6 +13,7 @@
 #include <optional>
 
 #include "gridlock/events.h"
+#include "gridlock/turns.h"
 
 namespace gridlock {
 
@@ -77,6 +79,14 @@ class channel {
       // Announced under our lock, so a signal after it counts as a wake; checked outside it. Every
       // wake that finds the channel still not ready announces the wait again.
       events::announce_block({wait_kind::channel, this, rec_, nullptr, access::exclusive, false});
+      if (detail::under_control()) {
+        detail::park_prepare(rec_, false);  // under our lock, too
+        g.unlock();
+        detail::park_check();
+        detail::park();
+        g.lock();
+        continue;
+      }
       g.unlock();
       events::check_block();
       g.lock();
@@ -88,7 +98,10 @@ class channel {
 
   void signal() {
     changed_.notify_all();
-    if (waiting_ > 0) events::notified(rec_);
+    if (waiting_ > 0) {
+      events::notified(rec_);
+      detail::wake(rec_, true);
+    }
   }
 
   bool closed_send(std::unique_lock<std::mutex>& g) {

@@ -7,6 +7,9 @@
 // apart from one that reached no sleeper: notified() runs under the inner mutex, and a waiter whose
 // announced wait a notify ended before it got to sleep announces it again (that notify was not for it),
 // so a lost wakeup still ends as all-threads-blocked.
+//
+// Under a strategy that runs one thread at a time (gridlock/turns.h) a waiter parks in turns instead:
+// a notify wakes the waiter(s) it chooses there, and ends exactly their waits.
 #pragma once
 
 #include <chrono>
@@ -26,22 +29,8 @@ class condition_variable {
   condition_variable(const condition_variable&) = delete;
   condition_variable& operator=(const condition_variable&) = delete;
 
-  void notify_one() noexcept {
-    events::at_sync_point(sync_point::notify);
-    detail::internally([&] {
-      std::lock_guard<std::mutex> g(*inner_);
-      impl_.notify_one();
-      events::notified(rec_);
-    });
-  }
-  void notify_all() noexcept {
-    events::at_sync_point(sync_point::notify);
-    detail::internally([&] {
-      std::lock_guard<std::mutex> g(*inner_);
-      impl_.notify_all();
-      events::notified(rec_);
-    });
-  }
+  void notify_one() noexcept { notify(false); }
+  void notify_all() noexcept { notify(true); }
 
   void wait(std::unique_lock<mutex>& lk) {
     wait_with(lk, false, [](std::unique_lock<std::mutex>& inner, std::condition_variable& cv) {
@@ -82,6 +71,16 @@ class condition_variable {
   lock_record* record() const noexcept { return rec_; }
 
  private:
+  void notify(bool all) noexcept {
+    events::at_sync_point(sync_point::notify);
+    if (detail::wake(rec_, all)) return;  // in turns: nobody sleeps on impl_
+    detail::internally([&] {
+      std::lock_guard<std::mutex> g(*inner_);
+      all ? impl_.notify_all() : impl_.notify_one();
+      events::notified(rec_);
+    });
+  }
+
   /// One wait: checks the mutex is held, hands it over to the real wait, takes it back.
   template <class RealWait>
   std::cv_status wait_with(std::unique_lock<mutex>& lk, bool timed, RealWait&& real_wait) {
@@ -94,6 +93,7 @@ class condition_variable {
     events::at_sync_point(sync_point::before_wait);
     events::before_unlock(m->record(), access::exclusive);
     const wait_target target{wait_kind::condition, this, rec_, nullptr, access::exclusive, timed};
+    if (detail::under_control()) return wait_in_turns(*m, target, real_wait);
     try {
       events::before_block(target);
     } catch (...) {
@@ -116,6 +116,45 @@ class condition_variable {
     events::before_lock(m->record(), access::exclusive, attempt::blocking);
     events::after_lock(m->record(), access::exclusive, attempt::blocking, true);
     return status;
+  }
+
+  /// wait_with() in turns: parked until a notify wakes this thread (a timed wait whose time comes, when no
+  /// other thread can run, waits out its deadline for real), then the mutex is taken back in turns too.
+  template <class RealWait>
+  std::cv_status wait_in_turns(mutex& m, const wait_target& target, RealWait& real_wait) {
+    events::announce_block(target);
+    detail::park_prepare(rec_, target.timed);
+    try {
+      detail::park_check();
+    } catch (...) {
+      events::acquired(m.record(), access::exclusive);  // the wait never happened: it is still ours
+      throw;
+    }
+    detail::internally([&] { m.impl_.unlock(); });
+    detail::wake(m.record(), true);  // the mutex is free: its parked waiters may take it
+    std::cv_status status = std::cv_status::no_timeout;
+    try {
+      if (detail::park() == detail::park_result::idle)
+        status = detail::internally([&] {
+          std::unique_lock<std::mutex> inner(*inner_);
+          return real_wait(inner, impl_);
+        });
+    } catch (...) {
+      take_back(m);
+      throw;
+    }
+    events::after_wake();
+    take_back(m);
+    return status;
+  }
+
+  /// The mutex again after a wait in turns: an acquisition like any other.
+  static void take_back(mutex& m) {
+    const auto try_op = [&] { return m.impl_.try_lock(); };
+    if (detail::internally(try_op))
+      events::acquired(m.record(), access::exclusive);
+    else
+      detail::acquire_contended(m.record(), &m, access::exclusive, try_op, [&] { m.impl_.lock(); });
   }
 
   std::shared_ptr<std::mutex> inner_ = std::make_shared<std::mutex>();  // guards sleeping and notifying

@@ -149,8 +149,8 @@ namespace detail {
 /// reads when no strategy is active: a relaxed load and a branch not taken.
 extern constinit std::atomic<bool> sync_points_on;
 /// The active strategy's decision for this thread at `where`, and its delay. Never holds a runtime lock
-/// while it delays.
-void sync_point_slow(sync_point where) noexcept;
+/// while it delays. `released`: at after_unlock, the lock's record (its parked waiters may go on).
+void sync_point_slow(sync_point where, const void* released = nullptr) noexcept;
 /// A gridlock::thread's body is about to run: `key` is its schedule key, given by its parent.
 void thread_begins_slow(std::uint64_t key) noexcept;
 /// The schedule key of the calling thread's next child (0 when no strategy is active).
@@ -158,9 +158,10 @@ std::uint64_t next_child_key_slow() noexcept;
 }  // namespace detail
 
 namespace events {
-/// A sync point: with no strategy active, one relaxed load and a branch not taken.
-inline void at_sync_point(sync_point where) noexcept {
-  if (detail::sync_points_on.load(std::memory_order_relaxed)) [[unlikely]] detail::sync_point_slow(where);
+/// A sync point: with no strategy active, one relaxed load and a branch not taken. A primitive's
+/// after_unlock passes the lock's record as `released`.
+inline void at_sync_point(sync_point where, const void* released = nullptr) noexcept {
+  if (detail::sync_points_on.load(std::memory_order_relaxed)) [[unlikely]] detail::sync_point_slow(where, released);
 }
 /// Called by a new gridlock::thread before its body, with the key its parent gave it
 /// (child_schedule_key()); a thread_start sync point.

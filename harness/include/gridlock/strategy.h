@@ -1,7 +1,9 @@
 // Schedule perturbation: which strategy delays threads at sync points (docs/injectors.md). A program
 // needs none of this: the strategy is chosen once at startup from GRIDLOCK_STRATEGY (none | random |
-// pct), GRIDLOCK_SEED, GRIDLOCK_PCT_DEPTH and GRIDLOCK_PCT_STEPS; the runner sets them for each trial.
-// Tests choose it in process with set_strategy() and read back what it decided.
+// pct | controlled), GRIDLOCK_SEED, GRIDLOCK_PCT_DEPTH, GRIDLOCK_PCT_STEPS and, for controlled,
+// GRIDLOCK_SCHEDULE (a schedule to replay) and GRIDLOCK_SCHEDULE_OUT (a file the schedule is written to
+// as it is made); the runner sets them for each trial. Tests choose it in process with set_strategy()
+// or replay_schedule() and read back what it decided.
 #pragma once
 
 #include <array>
@@ -21,6 +23,7 @@ enum class sync_action : std::uint8_t {
   yield,    ///< sched_yield() once
   pause,    ///< sleep for pause_ns
   defer,    ///< pct: wait (in short sleeps, up to a cap) while a higher-priority thread can run
+  turn,     ///< controlled: hand the turn to the thread chosen next, and wait for this thread's turn
 };
 
 /// One decision, as recorded when recording is on. Equal decisions compare equal: the determinism tests
@@ -34,7 +37,7 @@ struct sync_decision {
 };
 
 /// Every strategy's name, as GRIDLOCK_STRATEGY, set_strategy() and the command line take it.
-inline constexpr std::array<std::string_view, 3> strategy_names = {"none", "random", "pct"};
+inline constexpr std::array<std::string_view, 4> strategy_names = {"none", "random", "pct", "controlled"};
 /// Whether `name` is one of strategy_names.
 constexpr bool is_strategy(std::string_view name) noexcept {
   for (std::string_view s : strategy_names)
@@ -47,7 +50,7 @@ inline constexpr unsigned default_pct_depth = 3;
 inline constexpr unsigned max_pct_depth = 64;  ///< PCT's depth d is 1..max_pct_depth
 inline constexpr std::uint64_t default_pct_steps = 200;
 
-/// Makes `name` ("none", "random", "pct") the active strategy, seeded with `seed`; `pct_depth` is PCT's
+/// Makes `name` (one of strategy_names) the active strategy, seeded with `seed`; `pct_depth` is PCT's
 /// d (d - 1 priority change points), `pct_steps` its estimate k of the sync points a run makes (0 for
 /// the default). Returns false, changing nothing, for an unknown name. Every thread starts over: its
 /// sync-point counter from zero, its children's keys from its first child. Call it while no other
@@ -56,6 +59,14 @@ bool set_strategy(std::string_view name, std::uint64_t seed = 1, unsigned pct_de
                   std::uint64_t pct_steps = 0);
 /// The active strategy's name ("none" by default).
 std::string current_strategy();
+
+/// Makes `controlled` the active strategy, replaying `schedule` (its text form, injectors/schedule.h):
+/// its seed, then its choices in order. Throws std::invalid_argument, changing nothing, for a malformed
+/// schedule. Call it as set_strategy().
+void replay_schedule(std::string_view schedule);
+/// What the active controlled strategy has chosen since it was made active, as a schedule's text form
+/// ("" under any other strategy). Read it once the threads that made the choices are joined.
+std::string recorded_schedule();
 
 /// Starts (or stops) recording every decision; set_strategy() starts a new, empty record.
 void record_decisions(bool on) noexcept;

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "gridlock/events.h"
+#include "gridlock/turns.h"
 
 namespace gridlock {
 
@@ -46,7 +47,14 @@ class thread {
     target.kind = wait_kind::thread;
     target.object = this;
     target.thread = events::find_thread(impl_.native_handle());
-    events::before_block(target);
+    if (target.thread != nullptr && detail::under_control()) {
+      // In turns the joined thread runs only when it has the turn: wait parked for its last sync point,
+      // not in the real join (which then returns at once, or nearly).
+      events::announce_block(target);
+      detail::park_until(target.thread, false, [&] { return detail::thread_ended(target.thread); });
+    } else {
+      events::before_block(target);
+    }
     {
       internal_scope scope;
       impl_.join();

@@ -1,6 +1,7 @@
 // gridlock::wait_group: Go's sync.WaitGroup. add(n) before starting work, done() when a piece ends,
 // wait() until the count is zero. A count below zero is reported (wait-group-negative) and clamped;
-// a wait that can never end shows up as all-threads-blocked.
+// a wait that can never end shows up as all-threads-blocked. Under a strategy that runs one thread at a
+// time (gridlock/turns.h) a waiter parks in turns instead of sleeping on zero_.
 #pragma once
 
 #include <condition_variable>
@@ -35,7 +36,10 @@ class wait_group {
         reached_zero = true;
       }
     });
-    if (reached_zero) events::notified(rec_);
+    if (reached_zero) {
+      events::notified(rec_);
+      detail::wake(rec_, true);
+    }
     if (negative)
       events::report_misuse(finding_kind::wait_group_negative, rec_,
                             "wait group counter went below zero (more done() than add())");
@@ -52,6 +56,14 @@ class wait_group {
       // Announced under our lock, so an add() that reaches zero after it counts as a wake; every
       // wake that finds the count still above zero announces the wait again.
       events::announce_block({wait_kind::wait_group, this, rec_, nullptr, access::exclusive, false});
+      if (detail::under_control()) {
+        detail::park_prepare(rec_, false);  // under our lock, too
+        g.unlock();
+        detail::park_check();
+        detail::park();
+        g.lock();
+        continue;
+      }
       g.unlock();
       events::check_block();
       g.lock();
