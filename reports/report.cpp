@@ -19,6 +19,7 @@ json run_of(const runner::trial_result& r, const std::map<std::string, std::stri
               {"strategy", r.spec.strategy}};
   if (r.spec.kind == runner::trial_kind::program) run["argv"] = r.spec.argv;
   if (r.spec.strategy == "pct") run["pct_depth"] = r.spec.pct_depth;
+  if (!r.schedule.empty()) run["schedule"] = r.schedule;
   if (const auto it = expected.find(r.spec.name); it != expected.end() && r.spec.kind == runner::trial_kind::scenario)
     run["expected"] = it->second;
   run["outcome"] = runner::to_string(r.outcome);
@@ -27,6 +28,7 @@ json run_of(const runner::trial_result& r, const std::map<std::string, std::stri
   run["duration_ms"] = r.duration_ms;
 
   runner::reproduce_request again{r.spec, {}};
+  if (!r.schedule.empty()) again.spec.schedule = r.schedule;  // replays what this trial did
   json findings = json::array();
   for (json f : r.findings) {
     symbolize_finding(f, sym);

@@ -256,3 +256,54 @@ TEST(ReproduceTokenTest, RejectsUnknownStrategiesAndDepthsOutOfRange) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(RunnerTest, AControlledTrialKeepsTheScheduleItsChildWroteHoweverItEnded) {
+  // The child writes its schedule to GRIDLOCK_SCHEDULE_OUT step by step; a child killed meanwhile keeps
+  // what it wrote. A spec's schedule reaches the child as GRIDLOCK_SCHEDULE.
+  trial_spec spec = program("sh");
+  spec.strategy = "controlled";
+  spec.seed = 7;
+  spec.schedule = "schedule-v1:seed=7:.0.1";
+  spec.argv = {"sh", "-c",
+               "test \"$GRIDLOCK_SCHEDULE\" = schedule-v1:seed=7:.0.1 || exit 3; "
+               "printf 'schedule-v1:seed=7:' > \"$GRIDLOCK_SCHEDULE_OUT\"; printf '.0!1' >> \"$GRIDLOCK_SCHEDULE_OUT\"; kill -9 $$"};
+  const trial_result r = gridlock::runner::run_trial(spec);
+  EXPECT_EQ(r.outcome, outcome::crash) << r.stderr_tail;
+  EXPECT_EQ(r.schedule, "schedule-v1:seed=7:.0!1");
+
+  spec.strategy = "random";  // no schedule file for other strategies
+  spec.schedule.clear();
+  spec.argv = {"sh", "-c", "test -z \"$GRIDLOCK_SCHEDULE_OUT$GRIDLOCK_SCHEDULE\""};
+  const trial_result other = gridlock::runner::run_trial(spec);
+  EXPECT_EQ(other.outcome, outcome::clean);
+  EXPECT_EQ(other.schedule, "");
+}
+
+TEST(ReproduceTokenTest, CarriesAControlledTrialsSchedule) {
+  gridlock::runner::reproduce_request request{{}, {"0123456789abcdef"}};
+  request.spec.name = "abba";
+  request.spec.strategy = "controlled";
+  request.spec.seed = 5;
+  request.spec.schedule = "schedule-v1:seed=5:.0.1!1+2.0";
+  const auto back = gridlock::runner::parse_token(gridlock::runner::make_token(request));
+  EXPECT_EQ(back.spec.strategy, "controlled");
+  EXPECT_EQ(back.spec.schedule, request.spec.schedule);
+
+  const json good = {{"kind", "scenario"}, {"name", "abba"}, {"seed", 5}, {"strategy", "controlled"},
+                     {"schedule", request.spec.schedule}, {"timeout", 10}, {"fingerprints", json::array()}};
+  ASSERT_NO_THROW(gridlock::runner::parse_token("gl1:" + base64url(good.dump())));
+  for (const auto& [key, value] : std::vector<std::pair<std::string, json>>{
+           {"schedule", "schedule-v1:seed=6:.0"},  // another seed than the token's
+           {"schedule", "schedule-v2:seed=5:.0"},
+           {"schedule", "schedule-v1:seed=5:.x"},
+           {"schedule", 3},
+           {"strategy", "random"}}) {  // a schedule replays controlled only
+    json j = good;
+    j[key] = value;
+    EXPECT_THROW(gridlock::runner::parse_token("gl1:" + base64url(j.dump())), std::invalid_argument) << key << "=" << value;
+  }
+}
+
+}  // namespace

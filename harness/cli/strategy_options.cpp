@@ -21,6 +21,7 @@ void apply_strategy_options(const po::variables_map& vm, runner::trial_spec& spe
       throw usage_error("--strategy must be one of " + names + ", not '" + name + "'");
     }
     spec.strategy = name;
+    if (name != "controlled") spec.schedule.clear();  // a schedule replays the controlled strategy only
   }
   if (vm.count("pct-depth")) {
     if (spec.strategy != "pct") throw usage_error("--pct-depth applies only to --strategy pct");

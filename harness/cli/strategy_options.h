@@ -12,8 +12,9 @@ namespace gridlock::cli {
 /// Adds the options above; with `from_token` (reproduce) an option left out keeps the token's value.
 void add_strategy_options(po::options_description& options, bool from_token);
 
-/// Applies the options given to `spec` (those left out keep its values); usage_error for an unknown
-/// strategy, a depth out of range, or a depth for a strategy other than pct.
+/// Applies the options given to `spec` (those left out keep its values; a schedule goes with any other
+/// strategy than controlled); usage_error for an unknown strategy, a depth out of range, or a depth for
+/// a strategy other than pct.
 void apply_strategy_options(const po::variables_map& vm, runner::trial_spec& spec);
 
 }  // namespace gridlock::cli

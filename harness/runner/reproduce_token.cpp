@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "injectors/schedule.h"
 #include "steering.h"
 
 namespace gridlock::runner {
@@ -80,6 +81,7 @@ std::string make_token(const reproduce_request& request) {
             {"fingerprints", request.fingerprints}};
   if (spec.kind == trial_kind::program) j["argv"] = spec.argv;
   if (spec.strategy == "pct") j["pct_depth"] = spec.pct_depth;
+  if (!spec.schedule.empty()) j["schedule"] = spec.schedule;
   if (!spec.confirm.empty()) j["confirm"] = spec.confirm;
   return std::string(prefix) + base64url_encode(j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
@@ -98,8 +100,9 @@ reproduce_request parse_token(std::string_view token) {
   if (kind != "scenario" && kind != "program") malformed("unknown kind '" + kind + "'");
   r.spec.kind = kind == "scenario" ? trial_kind::scenario : trial_kind::program;
   for (const auto& [key, value] : j.items())
-    if (key != "kind" && key != "name" && key != "seed" && key != "strategy" && key != "pct_depth" && key != "confirm" &&
-        key != "timeout" && key != "fingerprints" && !(key == "argv" && r.spec.kind == trial_kind::program))
+    if (key != "kind" && key != "name" && key != "seed" && key != "strategy" && key != "pct_depth" &&
+        key != "schedule" && key != "confirm" && key != "timeout" && key != "fingerprints" &&
+        !(key == "argv" && r.spec.kind == trial_kind::program))
       malformed("unknown field '" + key + "'");
 
   r.spec.name = string_field(j, "name");
@@ -113,6 +116,17 @@ reproduce_request parse_token(std::string_view token) {
     if (!depth->is_number_unsigned() || depth->get<std::uint64_t>() < 1 || depth->get<std::uint64_t>() > max_pct_depth)
       malformed("'pct_depth' is not a whole number from 1 to " + std::to_string(max_pct_depth));
     r.spec.pct_depth = depth->get<unsigned>();
+  }
+  if (j.contains("schedule")) {
+    r.spec.schedule = string_field(j, "schedule");
+    if (r.spec.strategy != "controlled") malformed("a 'schedule' is for the controlled strategy only");
+    std::uint64_t schedule_seed = 0;
+    try {
+      schedule_seed = inject::schedule::parse(r.spec.schedule).seed;
+    } catch (const std::invalid_argument& e) {
+      malformed(std::string("'schedule': ") + e.what());
+    }
+    if (schedule_seed != r.spec.seed) malformed("the 'schedule' has another seed than the token");
   }
   if (j.contains("confirm")) {
     r.spec.confirm = string_field(j, "confirm");

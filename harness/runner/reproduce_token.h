@@ -1,5 +1,5 @@
 // The reproduce token: one trial (kind, name, seed, strategy, timeout; programs also argv; pct its
-// depth) and the fingerprints it found, as "gl1:" + base64url (no padding) of compact JSON. One shell
+// depth; controlled the schedule it made; a confirmation run its target) and the fingerprints it found, as "gl1:" + base64url (no padding) of compact JSON. One shell
 // word, so `gridlock reproduce TOKEN` re-runs exactly that trial and knows which findings to look for.
 // Fields added since the first tokens are optional, so older tokens still parse (with the defaults).
 #pragma once
@@ -22,7 +22,7 @@ std::string make_token(const reproduce_request& request);
 std::string reproduce_command(const reproduce_request& request);
 /// The inverse of make_token. Strict: throws std::invalid_argument with a one-line reason for a wrong
 /// prefix, bad base64url, bad JSON, a missing, unknown or mistyped field, an unknown strategy, a depth
-/// out of range.
+/// out of range, a malformed schedule or one that is not the controlled strategy's with the token's seed.
 reproduce_request parse_token(std::string_view token);
 
 }  // namespace gridlock::runner

@@ -9,9 +9,13 @@
 #include <array>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
+#include <fstream>
 #include <optional>
+#include <stdexcept>
 #include <system_error>
 
+#include "injectors/schedule.h"
 #include "runner/child_process.h"
 #include "runner/state_request.h"
 #include "runner/watchdog.h"
@@ -44,12 +48,49 @@ std::vector<std::string> command_line(const trial_spec& spec) {
   return {self_exe(), "__trial", "--scenario", spec.name, "--seed", std::to_string(spec.seed)};
 }
 
+/// Where a controlled trial's child writes its schedule as it makes it (GRIDLOCK_SCHEDULE_OUT): a file of
+/// the runner's own, read once the child has ended however it ended, then removed.
+class schedule_file {
+ public:
+  explicit schedule_file(const trial_spec& spec) {
+    if (spec.strategy != "controlled") return;
+    const char* dir = std::getenv("TMPDIR");
+    std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/gridlock-schedule-XXXXXX";
+    const int fd = ::mkstemp(path.data());
+    if (fd < 0) return;  // no schedule then: the trial runs all the same
+    ::close(fd);
+    path_ = std::move(path);
+  }
+  ~schedule_file() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  schedule_file(const schedule_file&) = delete;
+  schedule_file& operator=(const schedule_file&) = delete;
+
+  const std::string& path() const noexcept { return path_; }
+  /// What the child wrote, if it is a schedule (a child that never got to write one wrote nothing).
+  std::string read() const {
+    if (path_.empty()) return {};
+    std::ifstream in(path_, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    try {
+      return inject::schedule::parse(text).text();
+    } catch (const std::invalid_argument&) {
+      return {};
+    }
+  }
+
+ private:
+  std::string path_;
+};
+
 /// Ours, minus the variables the runner owns: a GRIDLOCK_JSON the user set would have every trial write
 /// the same file, and the runner relies on a deadlock ending the child with deadlock_exit_code.
-std::vector<std::string> child_environment(const trial_spec& spec) {
-  static constexpr std::array<std::string_view, 7> owned = {"GRIDLOCK_STREAM_FD=", "GRIDLOCK_SEED=", "GRIDLOCK_STRATEGY=",
-                                                            "GRIDLOCK_PCT_DEPTH=", "GRIDLOCK_JSON=", "GRIDLOCK_ON_DEADLOCK=",
-                                                            "GRIDLOCK_CONFIRM="};
+std::vector<std::string> child_environment(const trial_spec& spec, const schedule_file& schedule) {
+  static constexpr std::array<std::string_view, 9> owned = {
+      "GRIDLOCK_STREAM_FD=", "GRIDLOCK_SEED=",     "GRIDLOCK_STRATEGY=",     "GRIDLOCK_PCT_DEPTH=",
+      "GRIDLOCK_SCHEDULE=",  "GRIDLOCK_SCHEDULE_OUT=", "GRIDLOCK_JSON=",      "GRIDLOCK_ON_DEADLOCK=",
+      "GRIDLOCK_CONFIRM="};
   std::vector<std::string> env;
   std::string preload = spec.preload;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -67,6 +108,8 @@ std::vector<std::string> child_environment(const trial_spec& spec) {
   env.push_back("GRIDLOCK_SEED=" + std::to_string(spec.seed));
   env.push_back("GRIDLOCK_STRATEGY=" + spec.strategy);
   env.push_back("GRIDLOCK_PCT_DEPTH=" + std::to_string(spec.pct_depth));
+  if (!spec.schedule.empty()) env.push_back("GRIDLOCK_SCHEDULE=" + spec.schedule);
+  if (!schedule.path().empty()) env.push_back("GRIDLOCK_SCHEDULE_OUT=" + schedule.path());
   if (!spec.confirm.empty()) env.push_back("GRIDLOCK_CONFIRM=" + spec.confirm);
   env.push_back("GRIDLOCK_ON_DEADLOCK=exit");
   return env;
@@ -185,9 +228,10 @@ trial_result run_trial(const trial_spec& spec) {
   trial_result r;
   r.spec = spec;
   const steady_clock::time_point start = steady_clock::now();
+  const schedule_file schedule(spec);
   child_process child;
   try {
-    child = child_process::spawn(command_line(spec), child_environment(spec));
+    child = child_process::spawn(command_line(spec), child_environment(spec, schedule));
   } catch (const std::system_error& e) {
     r.outcome = outcome::failed;
     r.exit_code = 127;
@@ -224,6 +268,7 @@ trial_result run_trial(const trial_spec& spec) {
   if (timed_out) r.findings.push_back(timeout_finding(threads, state, spec.timeout));
   r.stdout_tail = std::move(io.out_tail);
   r.stderr_tail = std::move(io.err_tail);
+  r.schedule = schedule.read();
   return r;
 }
 

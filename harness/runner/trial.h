@@ -31,6 +31,7 @@ struct trial_spec {
   std::uint64_t seed = 1;
   std::string strategy = "none";  ///< the schedule-perturbation strategy (GRIDLOCK_STRATEGY)
   unsigned pct_depth = default_pct_depth;  ///< PCT's depth d (GRIDLOCK_PCT_DEPTH), 1..max_pct_depth
+  std::string schedule;           ///< controlled: a schedule to replay (GRIDLOCK_SCHEDULE), empty for none
   std::string preload;            ///< programs: the interposer library to LD_PRELOAD, empty for none
   /// A confirmation run (--confirm): the predicted cycle to steer toward, as GRIDLOCK_CONFIRM's text
   /// (harness/src/steering.h); empty otherwise.
@@ -56,6 +57,9 @@ struct trial_result {
   std::vector<nlohmann::json> findings;
   std::string stdout_tail;  ///< the last few KiB the child wrote to stdout
   std::string stderr_tail;  ///< and to stderr
+  /// controlled: the schedule the child made, as far as it got (it writes each step as it makes it, so
+  /// a crash or a kill keeps them); replaying it reruns the trial's interleaving. Empty otherwise.
+  std::string schedule;
 };
 
 /// Runs one trial to its end. Never throws for anything the child does; a program that cannot be
