@@ -3,14 +3,15 @@
 # costs on correct lock-heavy scenarios. docs/injectors.md records the numbers and explains the columns.
 #
 # Every run is one `gridlock __trial --scenario NAME --seed S` process (the runner's child command) with
-# GRIDLOCK_STRATEGY=none|random|pct and GRIDLOCK_SEED=S, run one at a time so runs do not perturb each
-# other. A run finds the scenario when it prints its target finding on stderr (a line starting
+# GRIDLOCK_STRATEGY=none|random|pct|controlled and GRIDLOCK_SEED=S, run one at a time so runs do not
+# perturb each other. A run finds the scenario when it prints its target finding on stderr (a line starting
 # "gridlock: KIND "): for the ABBA-style scenarios the target is the actual `deadlock` (exit code 86),
 # not the lock-order-cycle prediction every run makes.
 #
 # usage: bench/strategy_finds.sh [BUILD_DIR]        (default: build)
 #   SEEDS=n          seeds per scenario and strategy (default 40; the docs use 40)
-#   STRATEGIES=...   (default: "none random pct"); a pct variant may name its d and k: "pct:d=2:k=20"
+#   STRATEGIES=...   (default: "none random pct controlled"); a pct variant may name its d and k:
+#                    "pct:d=2:k=20"
 #   COST_SEEDS=n     seeds per cost measurement (default 20); COST_SEEDS=0 skips it
 #   TIMEOUT=sec      per run (default 20); a run that times out counts as not found and is reported
 #   GRIDLOCK_PCT_DEPTH / GRIDLOCK_PCT_STEPS pass through to the runs (pct's d and k)
@@ -19,7 +20,7 @@ set -euo pipefail
 build=${1:-build}
 gridlock="$build/bin/gridlock"
 seeds=${SEEDS:-40}
-strategies=${STRATEGIES:-"none random pct"}
+strategies=${STRATEGIES:-"none random pct controlled"}
 cost_seeds=${COST_SEEDS:-20}
 timeout_s=${TIMEOUT:-20}
 [[ -x "$gridlock" ]] || { echo "no $gridlock: build first (cmake ... && ninja -C $build)" >&2; exit 2; }

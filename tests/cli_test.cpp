@@ -488,3 +488,21 @@ TEST_F(CliTest, AControlledTrialsReproduceLineReplaysItsSchedule) {
     EXPECT_EQ(rerun.at("schedule"), original.at("schedule")) << "the same choices";
   }
 }
+
+TEST_F(CliTest, ExecUnderControlledPassesTheTurnOnAroundWaitsItCannotPark) {
+  // std_abba_deadlock spins until both threads hold a lock, sleeps, then blocks in the real
+  // pthread_mutex_lock: around each the turn must pass on (docs/injectors.md, the fallback), or the run
+  // would hang until its timeout. Each such hand-over is a '!' step: the schedule does not replay exactly.
+  const outcome r = gridlock({"exec", "--strategy", "controlled", "--runs", "2", "--timeout", "30", "--json", "report.json",
+                              "--", std_programs + "/std_abba_deadlock"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  for (const json& run : read_json("report.json").at("runs")) {
+    EXPECT_EQ(run.at("outcome"), "finding") << "ended by the detector, not by the timeout";
+    const json& found = run.at("findings");
+    EXPECT_TRUE(std::any_of(found.begin(), found.end(), [](const json& f) { return f.at("kind") == "deadlock"; }))
+        << run.dump(2);
+    const std::string schedule = run.value("schedule", "");
+    EXPECT_TRUE(schedule.starts_with("schedule-v1:")) << run.dump(2);
+    EXPECT_NE(schedule.find('!'), std::string::npos) << schedule;
+  }
+}
