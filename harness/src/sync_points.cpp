@@ -433,13 +433,7 @@ void detail::park_check() {
 detail::park_result detail::park() {
   turns* t = parked_turns();
   t_local.parked = nullptr;
-  if (t == nullptr) return park_result::released;
-  switch (t->park(*t_local.parked_slot, *threads::self())) {
-    case turns::park_result::woken: return park_result::woken;
-    case turns::park_result::idle: return park_result::idle;
-    case turns::park_result::released: break;
-  }
-  return park_result::released;
+  return t != nullptr ? t->park(*t_local.parked_slot, *threads::self()) : park_result::released;
 }
 
 bool detail::wake_slow(const void* key, bool all) noexcept {

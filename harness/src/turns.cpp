@@ -17,6 +17,7 @@ namespace {
 
 using steady_clock = std::chrono::steady_clock;
 using kind = inject::schedule_step::kind;
+using detail::park_result;
 
 /// Sleeps while `word` is 0, for at most `d`; false when the time ran out.
 bool sleep_on(std::atomic<std::uint32_t>& word, std::chrono::nanoseconds d) noexcept {
@@ -150,7 +151,7 @@ bool turns::settled(const inject::thread_slot& t) noexcept {
   return quiet;
 }
 
-turns::park_result turns::park(inject::thread_slot& t, thread_record& self) {
+park_result turns::park(inject::thread_slot& t, thread_record& self) {
   const std::uint32_t me = t.index;
   entry& e = entries_[me];
   lock_.lock();

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "gridlock/turns.h"
 #include "injectors/strategy.h"
 #include "internal_lock.h"
 
@@ -34,12 +35,6 @@ class turns {
   static constexpr std::chrono::milliseconds stall_wall{10};
   static constexpr std::chrono::milliseconds stall_cpu{2};
   static constexpr std::chrono::milliseconds stall_cap{1000};
-
-  enum class park_result : std::uint8_t {
-    woken,     ///< what the thread waited for happened (or may have: look again)
-    idle,      ///< a timed wait, and no other thread could run: its time passes
-    released,  ///< the strategy was replaced: wait for real
-  };
 
   /// `schedule_fd`: where each step is appended as it is made (-1: nowhere).
   turns(inject::strategy& strategy, int schedule_fd);
@@ -68,7 +63,7 @@ class turns {
   /// Hands the turn on and waits for it to come back. While no thread at all can run, the waiting
   /// threads run the wait-for check again (`self` is the caller's record), which may end the process or
   /// throw (the thread then has the turn).
-  park_result park(inject::thread_slot& t, thread_record& self);
+  detail::park_result park(inject::thread_slot& t, thread_record& self);
   /// `key` changed: the threads parked on it may go on (all of them, or one the strategy chooses). Ends
   /// the announced waits of those woken that are not lock waits, as events::notified() does. False once
   /// released: the caller wakes its waiters for real.
