@@ -107,6 +107,7 @@ void confirm_predictions(json& report, const std::vector<runner::trial_spec>& sp
     for (std::uint64_t k = 0; k < runs_per_cycle; ++k) {
       runner::trial_spec spec = specs[p.run];
       spec.seed += k;
+      spec.schedule.clear();  // a controlled trial's own schedule would replay the run that did not deadlock
       spec.confirm = steering::format_target({pause_us(k), p.held});
       steered.push_back(std::move(spec));
       steered_for.push_back(&p);
