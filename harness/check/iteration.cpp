@@ -15,6 +15,7 @@
 
 #include "gridlock/runtime.h"
 #include "gridlock/strategy.h"
+#include "runner/finding_stream.h"
 #include "runner/state_request.h"
 #include "runner/watchdog.h"
 #include "runtime_core.h"
@@ -32,8 +33,6 @@ constexpr const char* setup_error_key = "check_setup_error";
 constexpr std::chrono::milliseconds exit_tick{10};
 // Longer than a hung child needs to answer, short enough not to matter next to a timeout.
 constexpr std::chrono::milliseconds state_reply_wait{1000};
-// A stream line longer than this is no line the child wrote on purpose: drop it rather than grow.
-constexpr std::size_t max_line = 64u << 20;
 
 void write_line(int fd, const json& j) {
   const std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
@@ -136,57 +135,43 @@ class forked_child {
         stream_fd_ = -1;
         return;
       }
-      on_stream(buf, static_cast<std::size_t>(n));
+      stream_.feed(buf, static_cast<std::size_t>(n));
     }
   }
 
   /// Asks the child, which announced that it answers, for its own view of its threads (state_request.h).
   json ask_state() {
-    if (!state_signal_) return nullptr;
-    ::kill(pid_, *state_signal_);
+    if (!stream_.state_signal()) return nullptr;
+    ::kill(pid_, *stream_.state_signal());
     const steady_clock::time_point until = steady_clock::now() + state_reply_wait;
-    while (state_.is_null() && !ended() && steady_clock::now() < until) wait(until);
-    return state_;
+    while (stream_.state().is_null() && !ended() && steady_clock::now() < until) wait(until);
+    return stream_.state();
   }
 
-  std::vector<json> findings;
+  std::vector<json>& findings() noexcept { return stream_.findings; }
   std::string failure;
   bool setup_failed = false;
 
  private:
-  void on_stream(const char* data, std::size_t n) {
-    line_.append(data, n);
-    std::size_t start = 0;
-    for (std::size_t end; (end = line_.find('\n', start)) != std::string::npos; start = end + 1)
-      on_line(std::string_view(line_).substr(start, end - start));
-    line_.erase(0, start);
-    if (line_.size() > max_line) line_.clear();
-  }
-
-  void on_line(std::string_view line) {
-    json j = json::parse(line, nullptr, false);
-    if (!j.is_object()) return;  // cut short by a kill mid-write
-    if (const auto it = j.find(runner::state_announce_key); it != j.end() && it->is_number_integer()) {
-      state_signal_ = it->get<int>();
-    } else if (const auto reply = j.find(runner::state_reply_key); reply != j.end()) {
-      state_ = std::move(*reply);
-    } else if (const auto f = j.find(failure_key); f != j.end() && f->is_string()) {
+  /// The outcome lines a forked iteration writes besides findings (check.cpp).
+  bool on_outcome_line(const json& j) {
+    if (const auto f = j.find(failure_key); f != j.end() && f->is_string()) {
       failure = f->get<std::string>();
-    } else if (const auto e = j.find(setup_error_key); e != j.end() && e->is_string()) {
+      return true;
+    }
+    if (const auto e = j.find(setup_error_key); e != j.end() && e->is_string()) {
       failure = e->get<std::string>();
       setup_failed = true;
-    } else if (j.contains("kind")) {
-      findings.push_back(std::move(j));
+      return true;
     }
+    return false;
   }
 
   pid_t pid_;
   bool reaped_ = false;
   int pidfd_;
-  int stream_fd_;     // non-blocking read end; -1 once at end of file
-  std::string line_;  // the stream's incomplete last line
-  std::optional<int> state_signal_;
-  json state_;
+  int stream_fd_;  // non-blocking read end; -1 once at end of file
+  runner::finding_stream stream_{[this](const json& j) { return on_outcome_line(j); }};
 };
 
 check_outcome classify(const iteration_result& r, bool timed_out, bool setup_failed) {
@@ -251,7 +236,7 @@ iteration_result run_iteration(const std::function<void()>& body, const iteratio
   iteration_result r;
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-  r.findings = std::move(child.findings);
+  r.findings = std::move(child.findings());
   r.failure = std::move(child.failure);
   r.outcome = classify(r, timed_out, child.setup_failed);
   if (timed_out) r.findings.push_back(runner::timeout_finding(threads, state, timeout));

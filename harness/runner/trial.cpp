@@ -17,6 +17,7 @@
 
 #include "injectors/schedule.h"
 #include "runner/child_process.h"
+#include "runner/finding_stream.h"
 #include "runner/state_request.h"
 #include "runner/watchdog.h"
 
@@ -33,8 +34,6 @@ constexpr std::size_t tail_bytes = 4096;
 constexpr std::chrono::milliseconds state_reply_wait{1000};
 // How often to look for the child's end where the kernel gives no pidfd.
 constexpr std::chrono::milliseconds exit_tick{10};
-// A stream line longer than this is no line gridlock wrote: drop it rather than grow without bound.
-constexpr std::size_t max_line = 64u << 20;
 
 std::string self_exe() {
   char buf[PATH_MAX];
@@ -127,7 +126,7 @@ class child_output {
   explicit child_output(const child_process& child)
       : fds_{child.stream_fd(), child.stdout_fd(), child.stderr_fd()}, exit_fd_(child.exit_fd()) {}
 
-  std::vector<json> findings;
+  finding_stream stream;
   std::string out_tail;
   std::string err_tail;
 
@@ -150,11 +149,11 @@ class child_output {
 
   /// Asks a child that announced it answers for its own view of its threads (state_request.h).
   json ask_state(const child_process& child) {
-    if (!state_signal_) return nullptr;
-    ::kill(child.pid(), *state_signal_);
+    if (!stream.state_signal()) return nullptr;
+    ::kill(child.pid(), *stream.state_signal());
     const steady_clock::time_point until = steady_clock::now() + state_reply_wait;
-    while (state_.is_null() && !child.ended() && steady_clock::now() < until) wait(until);
-    return state_;
+    while (stream.state().is_null() && !child.ended() && steady_clock::now() < until) wait(until);
+    return stream.state();
   }
 
  private:
@@ -169,37 +168,13 @@ class child_output {
         return;
       }
       const auto size = static_cast<std::size_t>(n);
-      if (i == 0) on_stream(buf, size);
+      if (i == 0) stream.feed(buf, size);
       else keep_tail(i == 1 ? out_tail : err_tail, buf, size);
-    }
-  }
-
-  void on_stream(const char* data, std::size_t n) {
-    line_.append(data, n);
-    std::size_t start = 0;
-    for (std::size_t end; (end = line_.find('\n', start)) != std::string::npos; start = end + 1)
-      on_line(std::string_view(line_).substr(start, end - start));
-    line_.erase(0, start);
-    if (line_.size() > max_line) line_.clear();
-  }
-
-  void on_line(std::string_view line) {
-    json j = json::parse(line, nullptr, false);
-    if (!j.is_object()) return;  // cut short by a kill mid-write
-    if (const auto it = j.find(state_announce_key); it != j.end() && it->is_number_integer()) {
-      state_signal_ = it->get<int>();
-    } else if (const auto reply = j.find(state_reply_key); reply != j.end()) {
-      state_ = std::move(*reply);
-    } else if (j.contains("kind")) {
-      findings.push_back(std::move(j));
     }
   }
 
   std::array<int, 3> fds_;  // stream, stdout, stderr; -1 once at end of file
   int exit_fd_;
-  std::string line_;  // the stream's incomplete last line
-  std::optional<int> state_signal_;
-  json state_;
 };
 
 outcome classify(const trial_result& r, bool timed_out) {
@@ -263,7 +238,7 @@ trial_result run_trial(const trial_spec& spec) {
 
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-  r.findings = std::move(io.findings);
+  r.findings = std::move(io.stream.findings);
   r.outcome = classify(r, timed_out);
   if (timed_out) r.findings.push_back(timeout_finding(threads, state, spec.timeout));
   r.stdout_tail = std::move(io.out_tail);
