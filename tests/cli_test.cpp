@@ -54,6 +54,20 @@ class CliTest : public ::testing::Test {
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir_ / "stdout"), slurp(dir_ / "stderr")};
   }
 
+  /// Each invocation exits 2 with one line on stderr and runs nothing.
+  void expect_bad_invocations(const std::vector<std::vector<std::string>>& table) const {
+    for (const auto& args : table) {
+      std::string shown;
+      for (const std::string& a : args) shown += " '" + a + "'";
+      SCOPED_TRACE("gridlock" + shown);
+      const outcome bad = gridlock(args);
+      EXPECT_EQ(bad.code, 2);
+      EXPECT_TRUE(bad.err.starts_with("gridlock: error: ")) << bad.err;
+      EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+      EXPECT_EQ(bad.out, "") << "nothing ran";
+    }
+  }
+
   /// name -> expected verdict, from `gridlock list`.
   std::map<std::string, std::string> listed() const {
     const outcome list = gridlock({"list"});
@@ -226,16 +240,7 @@ TEST_F(CliTest, BadInvocationsExitTwoWithOneLine) {
       {"reproduce", "gl1:e30", "--json", "missing-dir/r.json"},
       {"__trial", "--scenario", "no-such-scenario", "--seed", "1"},
   };
-  for (const auto& args : table) {
-    std::string shown;
-    for (const std::string& a : args) shown += " '" + a + "'";
-    SCOPED_TRACE("gridlock" + shown);
-    const outcome bad = gridlock(args);
-    EXPECT_EQ(bad.code, 2);
-    EXPECT_TRUE(bad.err.starts_with("gridlock: error: ")) << bad.err;
-    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
-    EXPECT_EQ(bad.out, "") << "nothing ran";
-  }
+  expect_bad_invocations(table);
   EXPECT_FALSE(fs::exists(dir_ / "gridlock-report")) << "no report for a bad invocation";
 }
 
@@ -362,16 +367,7 @@ TEST_F(CliTest, BadStrategyOptionsExitTwoWithOneLine) {
       {"reproduce", token, "--strategy", "chaos"},
       {"reproduce", token, "--pct-depth", "4"},  // the token's strategy is none
   };
-  for (const auto& args : table) {
-    std::string shown;
-    for (const std::string& a : args) shown += " '" + a + "'";
-    SCOPED_TRACE("gridlock" + shown);
-    const outcome bad = gridlock(args);
-    EXPECT_EQ(bad.code, 2);
-    EXPECT_TRUE(bad.err.starts_with("gridlock: error: ")) << bad.err;
-    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
-    EXPECT_EQ(bad.out, "") << "nothing ran";
-  }
+  expect_bad_invocations(table);
 }
 
 // ---- confirming predictions (--confirm, harness/cli/confirmation.h) ----
@@ -434,12 +430,7 @@ TEST_F(CliTest, ConfirmMarksScenarioPredictionsAndChangesNoVerdict) {
 }
 
 TEST_F(CliTest, ConfirmWithoutACountIsABadInvocation) {
-  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {"run", "--confirm", "0"}, {"run", "--confirm", "many"}, {"exec", "--confirm", "-2", "--", "true"}}) {
-    const outcome bad = gridlock(args);
-    EXPECT_EQ(bad.code, 2) << args[1] << " " << args[2];
-    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
-  }
+  expect_bad_invocations({{"run", "--confirm", "0"}, {"run", "--confirm", "many"}, {"exec", "--confirm", "-2", "--", "true"}});
 }
 
 // ---- a GoogleTest binary under gridlock exec ----
