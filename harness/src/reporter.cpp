@@ -41,18 +41,6 @@ deadlock_policy policy_from_env() {
   return deadlock_policy::exit;
 }
 
-void write_all(int fd, const std::string& text) {
-  const char* p = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-}
-
 void write_json_file(reporter_state& s);
 
 reporter_state& state() {
@@ -192,5 +180,17 @@ std::string label(const thread_record& thread) {
 }
 
 const char* program_short_name() noexcept { return program_invocation_short_name; }
+
+void write_all(int fd, const std::string& text) noexcept {
+  const char* p = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a closed reader or a full disk: nothing better to do from inside the runtime
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
 
 }  // namespace gridlock

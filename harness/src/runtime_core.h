@@ -34,6 +34,10 @@ void report(finding f, const std::string& dedupe_key = {});
 /// GRIDLOCK_JSON. The in-process list is kept. Call while no other thread reports.
 void stream_findings_to(int fd) noexcept;
 
+/// Writes all of `text` to `fd` with write(2) (no stdio, no allocation), retrying short writes and
+/// EINTR; gives up silently on an error.
+void write_all(int fd, const std::string& text) noexcept;
+
 /// Mixes an integer into a well-spread 64-bit hash (splitmix64's finalizer).
 constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
   x += 0x9e3779b97f4a7c15ull;

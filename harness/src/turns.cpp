@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "os_thread.h"
+#include "runtime_core.h"
 #include "thread_record.h"
 #include "wait_for_detector.h"
 
@@ -28,18 +29,6 @@ bool sleep_on(std::atomic<std::uint32_t>& word, std::chrono::nanoseconds d) noex
 
 void wake_one(std::atomic<std::uint32_t>& word) noexcept {
   syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
-}
-
-void write_all(int fd, const std::string& text) noexcept {
-  const char* p = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
 }
 
 bool power_of_two(std::uint64_t n) noexcept { return n != 0 && (n & (n - 1)) == 0; }

@@ -75,25 +75,8 @@ class channel {
   void wait_until(std::unique_lock<std::mutex>& g, Ready ready) {
     if (ready()) return;
     ++waiting_;
-    do {
-      // Announced under our lock, so a signal after it counts as a wake; checked outside it. Every
-      // wake that finds the channel still not ready announces the wait again.
-      events::announce_block({wait_kind::channel, this, rec_, nullptr, access::exclusive, false});
-      if (detail::under_control()) {
-        detail::park_prepare(rec_, false);  // under our lock, too
-        g.unlock();
-        detail::park_check();
-        detail::park();
-        g.lock();
-        continue;
-      }
-      g.unlock();
-      events::check_block();
-      g.lock();
-      while (!ready() && events::block_pending()) changed_.wait(g);
-    } while (!ready());
+    detail::wait_announced(g, changed_, {wait_kind::channel, this, rec_, nullptr, access::exclusive, false}, ready);
     --waiting_;
-    events::after_wake();
   }
 
   void signal() {

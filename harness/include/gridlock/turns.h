@@ -5,7 +5,9 @@
 // none of this runs: under_control() and wake() are the sync-point load and a branch not taken.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 
 #include "gridlock/events.h"
 
@@ -61,6 +63,31 @@ park_result park_until(const void* key, bool timed, Ready&& ready) {
     park_check();
     if (const park_result r = park(); r != park_result::woken) return r;
   }
+}
+
+/// The wait of a primitive that keeps its state under its own mutex `g` and signals `cv` (channel, wait
+/// group) until `ready()`, which is false on entry. Announced under `g`, so a signal after it counts as
+/// a wake, and checked outside it; every wake that finds it still not ready announces it again. In
+/// turns it parks instead of sleeping on `cv`.
+template <class Ready>
+void wait_announced(std::unique_lock<std::mutex>& g, std::condition_variable& cv, const wait_target& target,
+                    Ready ready) {
+  do {
+    events::announce_block(target);
+    if (under_control()) {
+      park_prepare(target.lock, false);  // under our lock, too
+      g.unlock();
+      park_check();
+      park();
+      g.lock();
+      continue;
+    }
+    g.unlock();
+    events::check_block();
+    g.lock();
+    while (!ready() && events::block_pending()) cv.wait(g);
+  } while (!ready());
+  events::after_wake();
 }
 
 }  // namespace gridlock::detail

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "gridlock/lock_choreography.h"
+#include "gridlock/turns.h"
 
 namespace gridlock {
 
@@ -52,24 +53,8 @@ class wait_group {
     internal_scope scope;
     std::unique_lock<std::mutex> g(mu_);
     if (count_ == 0) return;
-    do {
-      // Announced under our lock, so an add() that reaches zero after it counts as a wake; every
-      // wake that finds the count still above zero announces the wait again.
-      events::announce_block({wait_kind::wait_group, this, rec_, nullptr, access::exclusive, false});
-      if (detail::under_control()) {
-        detail::park_prepare(rec_, false);  // under our lock, too
-        g.unlock();
-        detail::park_check();
-        detail::park();
-        g.lock();
-        continue;
-      }
-      g.unlock();
-      events::check_block();
-      g.lock();
-      while (count_ != 0 && events::block_pending()) zero_.wait(g);
-    } while (count_ != 0);
-    events::after_wake();
+    detail::wait_announced(g, zero_, {wait_kind::wait_group, this, rec_, nullptr, access::exclusive, false},
+                           [&] { return count_ == 0; });
   }
 
   lock_record* record() const noexcept { return rec_; }
