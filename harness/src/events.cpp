@@ -205,7 +205,13 @@ void thread_exiting() noexcept {
 
 thread_record* current_thread() noexcept { return threads::self(); }
 
-thread_record* find_thread(unsigned long pthread_handle) noexcept { return threads::find(pthread_handle); }
+thread_record* find_thread(unsigned long pthread_handle) noexcept {
+  // The caller is about to wait for that thread: register the caller first. Registering it later (a
+  // main thread whose first event is this join) could take the record of the very thread it joins,
+  // dead by then, and the wait would read as a join of itself: a false deadlock.
+  (void)threads::self();
+  return threads::find(pthread_handle);
+}
 
 bool holds(const lock_record* lock, access mode) noexcept {
   held_lock* h = threads::self()->find_held(lock);
