@@ -45,6 +45,7 @@ struct thread_record {
   std::atomic<const void*> wait_object{nullptr};
   std::atomic<lock_record*> wait_lock{nullptr};
   std::atomic<thread_record*> wait_thread{nullptr};
+  std::atomic<std::uint32_t> wait_thread_id{0};  // that record's id when announced: records are reused
   std::atomic<access> wait_access{access::exclusive};
   std::atomic<bool> wait_timed{false};
   std::atomic<stack_id> wait_stack{0};

@@ -27,6 +27,7 @@ struct wait_view {
   wait_kind what = wait_kind::none;
   lock_record* object = nullptr;     // the lock, condition variable, channel or wait group
   thread_record* joined = nullptr;
+  std::uint32_t joined_id = 0;  // the joined thread's id: its record may since serve another thread
   access mode = access::exclusive;
   bool timed = false;
   stack_id stack = 0;
@@ -40,6 +41,7 @@ bool read_wait(thread_record* t, wait_view& v) {
   v.what = t->wait_what.load(std::memory_order_relaxed);
   v.object = t->wait_lock.load(std::memory_order_relaxed);
   v.joined = t->wait_thread.load(std::memory_order_relaxed);
+  v.joined_id = t->wait_thread_id.load(std::memory_order_relaxed);
   v.mode = t->wait_access.load(std::memory_order_relaxed);
   v.timed = t->wait_timed.load(std::memory_order_relaxed);
   v.stack = t->wait_stack.load(std::memory_order_relaxed);
@@ -62,11 +64,16 @@ std::vector<thread_record*> holders(const lock_record* lock, access mode) {
 
 /// The threads a blocked thread waits for; empty when no single thread can release it (a condition
 /// variable, a channel) or when the wait is about to end (a free lock, a finished thread).
+/// Whether the joined thread is still running: its record alive, and still its (a record is reused once
+/// its thread is dead, and then stands for another thread).
+bool joined_running(const wait_view& v) {
+  return v.joined != nullptr && v.joined->alive.load(std::memory_order_acquire) && v.joined->id == v.joined_id;
+}
+
 std::vector<thread_record*> blockers(const wait_view& v) {
   if (v.timed) return {};
   if (v.what == wait_kind::lock && v.object != nullptr) return holders(v.object, v.mode);
-  if (v.what == wait_kind::thread && v.joined != nullptr && v.joined->alive.load(std::memory_order_acquire))
-    return {v.joined};
+  if (v.what == wait_kind::thread && joined_running(v)) return {v.joined};
   return {};
 }
 
@@ -74,7 +81,7 @@ std::vector<thread_record*> blockers(const wait_view& v) {
 bool may_end_by_itself(const wait_view& v) {
   if (v.timed) return true;
   if (v.what == wait_kind::lock) return v.object == nullptr || holders(v.object, v.mode).empty();
-  if (v.what == wait_kind::thread) return v.joined == nullptr || !v.joined->alive.load(std::memory_order_acquire);
+  if (v.what == wait_kind::thread) return !joined_running(v);
   return false;
 }
 
@@ -257,6 +264,7 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
   self.wait_object.store(target.object, std::memory_order_relaxed);
   self.wait_lock.store(target.lock, std::memory_order_relaxed);
   self.wait_thread.store(target.thread, std::memory_order_relaxed);
+  self.wait_thread_id.store(target.thread != nullptr ? target.thread->id : 0, std::memory_order_relaxed);
   self.wait_access.store(target.access, std::memory_order_relaxed);
   self.wait_timed.store(target.timed, std::memory_order_relaxed);
   stack_id where = 0;
