@@ -20,6 +20,15 @@ po::variables_map parse_arguments(const std::vector<std::string>& args, const po
   return vm;
 }
 
+po::variables_map parse_arguments_with_inputs(const std::vector<std::string>& args,
+                                              const po::options_description& options) {
+  po::options_description all;
+  all.add(options).add_options()("input", po::value<std::vector<std::string>>());
+  po::positional_options_description positional;
+  positional.add("input", -1);
+  return parse_arguments(args, all, positional);
+}
+
 std::uint64_t parse_count(const std::string& option, const std::string& text, std::uint64_t min, std::uint64_t max) {
   std::uint64_t value = 0;
   const char* end = text.data() + text.size();

@@ -23,6 +23,10 @@ struct usage_error : std::runtime_error {
 po::variables_map parse_arguments(const std::vector<std::string>& args, const po::options_description& options,
                                   const po::positional_options_description& positional = {});
 
+/// parse_arguments() for a command that takes any number of input files after its options: they are
+/// vm["input"] (a std::vector<std::string>, absent when none is given).
+po::variables_map parse_arguments_with_inputs(const std::vector<std::string>& args,
+                                              const po::options_description& options);
 /// A whole decimal number in [min, max]; `option` names it in the error.
 std::uint64_t parse_count(const std::string& option, const std::string& text, std::uint64_t min, std::uint64_t max);
 /// A number of seconds, fractions allowed, within runner::min_timeout and max_timeout.

@@ -17,11 +17,7 @@ int baseline_command(const arguments& args) {
       ("help,h", "show this help")
       ("reason", po::value<std::string>()->value_name("TEXT"), "every entry's reason (default: the finding's kind and message)")
       ("expires", po::value<std::string>()->value_name("YYYY-MM-DD"), "every entry expires after this day (UTC); default: never");
-  po::options_description all;
-  all.add(options).add_options()("input", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("input", -1);
-  const po::variables_map vm = parse_arguments(args, all, positional);
+  const po::variables_map vm = parse_arguments_with_inputs(args, options);
   if (vm.count("help")) {
     std::cout << options << "\nWrites the baseline to stdout: one entry per distinct finding of the reports.\n";
     return 0;

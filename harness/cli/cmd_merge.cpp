@@ -17,11 +17,7 @@ int merge_command(const arguments& args) {
   po::options_description options("usage: gridlock merge REPORT.json... [options]\n\noptions");
   options.add_options()("help,h", "show this help");
   add_output_options(options);
-  po::options_description all;
-  all.add(options).add_options()("input", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("input", -1);
-  const po::variables_map vm = parse_arguments(args, all, positional);
+  const po::variables_map vm = parse_arguments_with_inputs(args, options);
   if (vm.count("help")) {
     std::cout << options
               << "\nEach REPORT.json is a JSON report of gridlock run, exec or reproduce (report.json of --out).\n"

@@ -31,19 +31,21 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
   const bool held = mutex != nullptr &&
                     (events::holds(mutex, access::exclusive) ||
                      (threads::current != nullptr && mutex->owner.load(std::memory_order_relaxed) == threads::current));
-  if (!held) {
-    if (m->__data.__lock != 0 && m->__data.__owner == s.tid) {
-      // Locked by this thread where we could not see (or not tracked): still a wait.
-      try {
-        events::before_block(target);
-      } catch (...) {
-      }
-      ev.leave();
-      const int r = wait();
-      ev.enter();
-      events::after_wake();
-      return r;
+  // The real wait, announced to the wait-for detector.
+  const auto blocked_wait = [&] {
+    try {
+      events::before_block(target);
+    } catch (...) {
     }
+    ev.leave();
+    const int r = wait();
+    ev.enter();
+    events::after_wake();
+    return r;
+  };
+  if (!held) {
+    // Locked by this thread where we could not see (or not tracked): still a wait.
+    if (m->__data.__lock != 0 && m->__data.__owner == s.tid) return blocked_wait();
     if (cond != nullptr) {
       try {
         events::report_misuse(finding_kind::cv_wait_unlocked, cond,
@@ -56,14 +58,7 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
   }
 
   events::before_unlock(mutex, access::exclusive);
-  try {
-    events::before_block(target);
-  } catch (...) {
-  }
-  ev.leave();
-  const int r = wait();
-  ev.enter();
-  events::after_wake();
+  const int r = blocked_wait();
   try {
     events::before_lock(mutex, access::exclusive, attempt::blocking);
   } catch (...) {
