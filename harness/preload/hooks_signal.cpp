@@ -51,6 +51,16 @@ bool synchronous(int sig) noexcept {
   return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP || sig == SIGSYS;
 }
 
+/// Writes the program's own registration `a` into `out`, as sigaction() reports a previous action.
+void program_handler(const user_action& a, struct sigaction& out) noexcept {
+  out.sa_flags = a.flags.load(std::memory_order_relaxed);
+  out.sa_mask = a.mask;
+  if ((out.sa_flags & SA_SIGINFO) != 0)
+    out.sa_sigaction = reinterpret_cast<void (*)(int, siginfo_t*, void*)>(a.handler.load());
+  else
+    out.sa_handler = reinterpret_cast<void (*)(int)>(a.handler.load());
+}
+
 bool wrappable(int sig, const struct sigaction* act) noexcept {
   if (sig <= 0 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP || synchronous(sig)) return false;
   const void* h = (act->sa_flags & SA_SIGINFO) != 0 ? reinterpret_cast<void*>(act->sa_sigaction)
@@ -145,14 +155,7 @@ GRIDLOCK_HOOK int sigaction(int sig, const struct sigaction* act, struct sigacti
     r = real(sig, &installed, &previous);
     if (r == 0) {
       const bool was_wrapped = a.wrapped.load(std::memory_order_relaxed);
-      if (was_wrapped) {  // report the program's previous handler, not our wrapper
-        previous.sa_flags = a.flags.load(std::memory_order_relaxed);
-        previous.sa_mask = a.mask;
-        if ((previous.sa_flags & SA_SIGINFO) != 0)
-          previous.sa_sigaction = reinterpret_cast<void (*)(int, siginfo_t*, void*)>(a.handler.load());
-        else
-          previous.sa_handler = reinterpret_cast<void (*)(int)>(a.handler.load());
-      }
+      if (was_wrapped) program_handler(a, previous);  // the program's previous handler, not our wrapper
       a.flags.store(act->sa_flags, std::memory_order_relaxed);
       a.mask = act->sa_mask;
       a.handler.store((act->sa_flags & SA_SIGINFO) != 0 ? reinterpret_cast<void*>(act->sa_sigaction)
@@ -163,12 +166,7 @@ GRIDLOCK_HOOK int sigaction(int sig, const struct sigaction* act, struct sigacti
   } else {
     r = real(sig, act, &previous);
     if (r == 0 && a.wrapped.load(std::memory_order_relaxed)) {
-      previous.sa_flags = a.flags.load(std::memory_order_relaxed);
-      previous.sa_mask = a.mask;
-      if ((previous.sa_flags & SA_SIGINFO) != 0)
-        previous.sa_sigaction = reinterpret_cast<void (*)(int, siginfo_t*, void*)>(a.handler.load());
-      else
-        previous.sa_handler = reinterpret_cast<void (*)(int)>(a.handler.load());
+      program_handler(a, previous);
       if (act != nullptr) a.wrapped.store(false, std::memory_order_release);
     }
   }
