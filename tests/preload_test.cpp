@@ -435,6 +435,16 @@ TEST(PreloadRobust, EvictionUnderConcurrentUse) {
   EXPECT_NE(r.output.find("evicted"), std::string::npos) << r.output;
 }
 
+TEST(PreloadRobust, ReadHeldRecordSurvivesEviction) {
+  // Locks keep no reader count: eviction must find the read-held record in the reader's held set.
+  const run_result r = run("std_read_held_eviction", {"4096"}, with_env("GRIDLOCK_MAX_LOCKS=64"));
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(r.findings.empty()) << r.findings.dump(2);
+  EXPECT_NE(r.output.find("evicted"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("churned 4096"), std::string::npos) << r.output;
+}
+
 long peak_rss_kib(const std::string& output) {
   const auto at = output.find("peak_rss_kib ");
   return at == std::string::npos ? -1 : std::atol(output.c_str() + at + 13);

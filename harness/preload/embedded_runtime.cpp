@@ -24,11 +24,13 @@ void* __tls_get_addr(gridlock_tls_index*);
 }
 
 namespace gridlock::preload {
+
+bool g_embedded_runtime = false;
+
 namespace {
 
 constexpr char depth_symbol[] = "_ZN8gridlock6detail14internal_depthE";
 
-bool g_found = false;
 gridlock_tls_index g_index{};
 constinit thread_local int* t_app_depth [[gnu::tls_model("initial-exec")]] = nullptr;
 
@@ -84,13 +86,10 @@ void detect_embedded_runtime() noexcept {
   munmap(image, size);
   if (offset < 0) return;
   g_index = {module, static_cast<unsigned long>(offset)};
-  g_found = true;
+  g_embedded_runtime = true;
 }
 
-bool has_embedded_runtime() noexcept { return g_found; }
-
-bool app_scope_active() noexcept {
-  if (!g_found) return false;
+bool embedded_scope_active() noexcept {
   int* depth = t_app_depth;
   if (depth == nullptr) t_app_depth = depth = static_cast<int*>(__tls_get_addr(&g_index));
   return *depth > 0;

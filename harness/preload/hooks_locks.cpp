@@ -76,6 +76,19 @@ int try_once(lock_record* rec, access mode, TryOp&& try_op) {
   return r;
 }
 
+/// The usual unlock, of a lock this thread holds (a mutex, or with `rwlock` a reader-writer lock):
+/// found in the held set, so no table lookup and no pin (a held record is never freed). Returns false,
+/// having done nothing, when `object` is not held as that kind of lock; else `result` is the unlock's.
+template <class UnlockOp>
+bool unlock_held(const void* object, bool rwlock, int& result, UnlockOp&& unlock_op) {
+  const held_lock* held = held_entry(object);
+  if (held == nullptr) return false;
+  lock_record* rec = held->lock.load(std::memory_order_relaxed);
+  if ((rec->kind == lock_kind::shared) != rwlock) return false;
+  result = events::before_unlock(rec, held->mode.load(std::memory_order_relaxed)) ? unlock_op() : EPERM;
+  return true;
+}
+
 // ---- mutexes ----
 
 /// Whether the runtime counts `rec` as held exclusively by the calling thread: in its held set, or as
@@ -139,9 +152,9 @@ int mutex_unlock(pthread_mutex_t* m) {
   hook_scope h;
   thread_state& s = h.state();
   events_section ev(s);
+  if (int r; unlock_held(m, false, r, [&] { return real.mutex_unlock(m); })) return r;
   lock_record* rec = find(m, mutex_tag(m), s, 0);
   pin p(s, 0);
-  if (rec == nullptr) rec = held_by_address(m);  // held, but no longer in the table
   if (rec == nullptr) {
     // Never seen locked. If it is not locked at all this is an unlock of an unlocked mutex; otherwise
     // it was locked where we could not see (before initialization, inside an internal scope).
@@ -213,9 +226,9 @@ int rwlock_unlock(pthread_rwlock_t* rw) {
   hook_scope h;
   thread_state& s = h.state();
   events_section ev(s);
+  if (int r; unlock_held(rw, true, r, [&] { return real.rwlock_unlock(rw); })) return r;
   lock_record* rec = find(rw, object_tag::rwlock, s, 0);
   pin p(s, 0);
-  if (rec == nullptr) rec = held_by_address(rw);
   if (rec == nullptr) return real.rwlock_unlock(rw);  // never seen locked: nothing to check against
   access mode = access::shared;
   if (events::holds(rec, access::exclusive)) {

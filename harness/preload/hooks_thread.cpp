@@ -49,12 +49,12 @@ void exit_leave(void* p) {
   auto* state = static_cast<thread_state*>(p);
   state->busy.store(0, std::memory_order_release);
   after_events(*state);
-  --t_hook_depth;
+  --detail::internal_depth;
 }
 
 void exit_enter(void* p) {
   auto* state = static_cast<thread_state*>(p);
-  ++t_hook_depth;
+  ++detail::internal_depth;
   for (;;) {
     state->busy.store(1, std::memory_order_relaxed);
     light_fence();

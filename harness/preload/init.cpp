@@ -34,9 +34,9 @@ void separate_json_report() {
   // The main thread is registered now, between the guards that tell its exit (pthread_exit) from the
   // process's exit (return from main, exit()).
   {
-    ++t_hook_depth;
+    ++detail::internal_depth;
     register_with_exit_guards(self_state(), true);
-    --t_hook_depth;
+    --detail::internal_depth;
   }
   g_ready.store(true, std::memory_order_release);
 }

@@ -26,6 +26,7 @@
 
 #include "gridlock/events.h"
 #include "lock_record.h"
+#include "thread_record.h"
 
 namespace gridlock::preload {
 
@@ -94,23 +95,29 @@ struct thread_state {
   volatile std::uint64_t deferred_merged = 0;  // bit n: signal n+1, without its siginfo
 };
 
-/// Depth of hooks on this thread; non-zero means "pass straight through".
-extern constinit thread_local int t_hook_depth [[gnu::tls_model("initial-exec")]];
 extern constinit thread_local thread_state* t_state [[gnu::tls_model("initial-exec")]];
 
 /// True once init() has finished: before that every hook passes straight through.
 extern std::atomic<bool> g_ready;
 
-/// Whether the program links a Gridlock runtime of its own and the calling thread is inside one of
-/// its internal_scopes (embedded_runtime.cpp).
-bool app_scope_active() noexcept;
 /// Looks for a Gridlock runtime in the executable (its internal_depth TLS symbol). Once, from init().
 void detect_embedded_runtime() noexcept;
-/// Whether detect_embedded_runtime() found one.
-bool has_embedded_runtime() noexcept;
+/// Whether detect_embedded_runtime() found one (embedded_runtime.cpp). Set once, before g_ready.
+extern bool g_embedded_runtime;
+inline bool has_embedded_runtime() noexcept { return g_embedded_runtime; }
+/// The calling thread is inside one of the embedded runtime's internal_scopes (there is one).
+bool embedded_scope_active() noexcept;
+/// Whether the program links a Gridlock runtime of its own and the calling thread is inside one of
+/// its internal_scopes. Inline: every hook asks, and almost no program has one.
+inline bool app_scope_active() noexcept { return g_embedded_runtime && embedded_scope_active(); }
 
+/// Creates (or recycles) the calling thread's state (thread_state.cpp).
+thread_state* attach_state() noexcept;
 /// The calling thread's state, created (or recycled) on first use.
-thread_state& self_state() noexcept;
+inline thread_state& self_state() noexcept {
+  thread_state* s = t_state;
+  return s != nullptr ? *s : *attach_state();
+}
 /// The head of the list of every thread_state (live or recyclable).
 thread_state* first_state() noexcept;
 
@@ -128,23 +135,24 @@ inline void light_fence() noexcept {
 void heavy_fence() noexcept;
 
 /// Whether hooks must pass straight through to the real function.
+/// A hook counts as an internal_scope of the runtime linked into this library: inside either, pthread
+/// calls are the runtime's own (one thread-local to test on every hook, not two).
 inline bool bypass() noexcept {
-  return t_hook_depth != 0 || !g_ready.load(std::memory_order_relaxed) || internal_scope::active() ||
-         app_scope_active();
+  return internal_scope::active() || !g_ready.load(std::memory_order_relaxed) || app_scope_active();
 }
 
 /// Marks the thread as inside a hook for the scope's lifetime.
 class hook_scope {
  public:
   hook_scope() noexcept : state_(&enter()) {}
-  ~hook_scope() { --t_hook_depth; }
+  ~hook_scope() { --detail::internal_depth; }
   hook_scope(const hook_scope&) = delete;
   hook_scope& operator=(const hook_scope&) = delete;
   thread_state& state() const noexcept { return *state_; }
 
  private:
   static thread_state& enter() noexcept {
-    ++t_hook_depth;
+    ++detail::internal_depth;
     return self_state();
   }
   thread_state* state_;
@@ -253,9 +261,23 @@ inline void release(thread_state& s, int slot) noexcept {
 /// batched, once no hook pins it).
 void forget_address(const void* address, bool report_if_held) noexcept;
 
-/// A record this thread holds for `address` according to its held set (an entry that has left the
-/// table: destroyed or re-initialized while held), or null.
-lock_record* held_by_address(const void* address) noexcept;
+/// This thread's held-set entry for the lock at `address`, the latest if several, or null. A held
+/// record is never freed (eviction and destroy skip it), so unlocks start here and skip the table; it
+/// also finds an entry that has left the table (destroyed or re-initialized while held).
+inline held_lock* held_entry(const void* address) noexcept {
+  thread_record* self = threads::current;
+  if (self == nullptr) return nullptr;
+  for (std::uint32_t i = self->held_count.load(std::memory_order_relaxed); i-- > 0;) {
+    lock_record* r = self->held[i].lock.load(std::memory_order_relaxed);
+    if (r != nullptr && r->address == address) return &self->held[i];
+  }
+  return nullptr;
+}
+/// The record of held_entry(address), or null.
+inline lock_record* held_by_address(const void* address) noexcept {
+  const held_lock* h = held_entry(address);
+  return h != nullptr ? h->lock.load(std::memory_order_relaxed) : nullptr;
+}
 
 /// Unpins on scope exit.
 class pin {

@@ -52,6 +52,7 @@ static_assert(sizeof(slot) == 24 || sizeof(slot) == 32);
 struct table {
   slot* slots = nullptr;
   std::size_t mask = 0;
+  unsigned shift = 64;      // 64 - log2(capacity): the hash's top bits index the table
   std::size_t max_live = 0;
   std::size_t epoch_every = 1;
   // Under `mu`:
@@ -68,10 +69,10 @@ struct table {
 constinit table g_table;
 std::atomic<std::uint32_t> g_epoch{1};
 
-std::size_t slot_index(std::uintptr_t key) noexcept { return static_cast<std::size_t>(mix64(key)) & g_table.mask; }
-
-bool is_held(const lock_record* r) noexcept {
-  return r->owner.load(std::memory_order_acquire) != nullptr || r->readers.load(std::memory_order_acquire) > 0;
+/// Fibonacci hashing: one multiply (every hook looks up), and its top bits spread strided addresses
+/// (an array of mutexes) evenly.
+std::size_t slot_index(std::uintptr_t key) noexcept {
+  return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> g_table.shift);
 }
 
 void touch(slot& s) noexcept {
@@ -85,18 +86,24 @@ void say_once(bool& flag, const char* text) noexcept {
   if (!g_table.quiet) (void)!write(STDERR_FILENO, text, std::strlen(text));
 }
 
-/// Every record some hook currently pins, sorted. Call after heavy_fence().
-std::vector<lock_record*> pinned_records() {
+/// Every record some hook pins or some thread's held set has, sorted: one scan of the threads for a
+/// whole batch instead of one per record. Exact after heavy_fence() (a hook stores its held-set entry
+/// before it unpins, with release); a heuristic before.
+std::vector<lock_record*> in_use_records() {
   std::vector<lock_record*> out;
   for (thread_state* s = first_state(); s != nullptr; s = s->next)
     for (auto& h : s->hazard)
       if (lock_record* r = h.load(std::memory_order_acquire)) out.push_back(r);
+  for (thread_record* t = threads::first(); t != nullptr; t = t->next)
+    for (std::uint32_t i = t->held_count.load(std::memory_order_acquire); i-- > 0;)
+      if (lock_record* r = t->held[i].lock.load(std::memory_order_relaxed)) out.push_back(r);
   std::sort(out.begin(), out.end());
   return out;
 }
 
-bool pinned(const std::vector<lock_record*>& pins, lock_record* r) {
-  return std::binary_search(pins.begin(), pins.end(), r);
+/// Pinned or held: in `in_use` (from in_use_records()), or owned beyond a held set's bound.
+bool in_use(const std::vector<lock_record*>& in_use, const lock_record* r) {
+  return std::binary_search(in_use.begin(), in_use.end(), r) || r->owner.load(std::memory_order_acquire) != nullptr;
 }
 
 lock_kind kind_of(object_tag tag) noexcept {
@@ -117,7 +124,8 @@ const char* type_of(object_tag tag) noexcept {
 }
 
 /// Lock-free: the pinned record for `key` with `tag`, or null (absent, another tag, being removed).
-lock_record* lookup(std::uintptr_t key, object_tag tag, thread_state& s, int hz) noexcept {
+/// Inlined into acquire() and find(): it is most of every lock hook's table work.
+[[gnu::always_inline]] inline lock_record* lookup(std::uintptr_t key, object_tag tag, thread_state& s, int hz) noexcept {
   std::size_t i = slot_index(key);
   for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_table.mask) {
     slot& sl = g_table.slots[i];
@@ -155,11 +163,11 @@ slot* free_slot_locked(std::uintptr_t key) noexcept {
 }
 
 /// Frees the retired records nobody pins or holds (after the caller's heavy_fence()).
-void drain_retired_locked(const std::vector<lock_record*>& pins) {
+void drain_retired_locked(const std::vector<lock_record*>& used) {
   std::size_t kept = 0;
   for (std::size_t i = 0; i < g_table.retired_count; ++i) {
     lock_record* r = g_table.retired[i];
-    if (pinned(pins, r) || is_held(r))
+    if (in_use(used, r))
       g_table.retired[kept++] = r;
     else
       events::lock_destroyed(r);
@@ -172,7 +180,7 @@ void retire_locked(lock_record* r) {
   g_table.retired[g_table.retired_count++] = r;
   if (g_table.retired_count >= retired_batch) {
     heavy_fence();
-    drain_retired_locked(pinned_records());
+    drain_retired_locked(in_use_records());
   }
 }
 
@@ -187,12 +195,12 @@ struct victim {
 std::size_t evict_victims_locked(const std::vector<victim>& victims) {
   for (const victim& v : victims) g_table.slots[v.index].key.store(0, std::memory_order_relaxed);
   heavy_fence();
-  const std::vector<lock_record*> pins = pinned_records();
+  const std::vector<lock_record*> used = in_use_records();
   std::size_t freed = 0;
   for (const victim& v : victims) {
     slot& s = g_table.slots[v.index];
     lock_record* r = s.rec.load(std::memory_order_relaxed);
-    if (pinned(pins, r) || is_held(r)) {
+    if (in_use(used, r)) {
       s.key.store(v.key, std::memory_order_release);  // in use after all: put it back
       continue;
     }
@@ -201,7 +209,7 @@ std::size_t evict_victims_locked(const std::vector<victim>& victims) {
     ++freed;
     events::lock_destroyed(r);
   }
-  drain_retired_locked(pins);
+  drain_retired_locked(used);
   return freed;
 }
 
@@ -214,12 +222,13 @@ void evict_batch_locked() {
   const std::size_t target = std::max<std::size_t>(1, g_table.max_live / 8);
   const std::uint32_t now = g_epoch.load(std::memory_order_relaxed);
   const std::size_t capacity = g_table.mask + 1;
+  const std::vector<lock_record*> used = in_use_records();  // choosing only: evict_victims_locked re-checks
   std::size_t by_age[64] = {};
   for (std::size_t i = 0; i < capacity; ++i) {
     const slot& s = g_table.slots[i];
     if (s.key.load(std::memory_order_relaxed) == 0) continue;
     const lock_record* r = s.rec.load(std::memory_order_relaxed);
-    if (r != nullptr && !is_held(r)) ++by_age[age_of(s, now)];
+    if (r != nullptr && !in_use(used, r)) ++by_age[age_of(s, now)];
   }
   std::uint32_t threshold = 0;  // evict ages >= threshold: the oldest first, until the target
   std::size_t count = 0;
@@ -234,7 +243,7 @@ void evict_batch_locked() {
     const slot& s = g_table.slots[i];
     const std::uintptr_t k = s.key.load(std::memory_order_relaxed);
     const lock_record* r = s.rec.load(std::memory_order_relaxed);
-    if (k != 0 && r != nullptr && !is_held(r) && age_of(s, now) >= threshold) victims.push_back({i, k});
+    if (k != 0 && r != nullptr && !in_use(used, r) && age_of(s, now) >= threshold) victims.push_back({i, k});
   }
   evict_victims_locked(victims);
   g_epoch.fetch_add(1, std::memory_order_relaxed);
@@ -247,13 +256,14 @@ void evict_batch_locked() {
 /// recently used unheld, unpinned records of that window, oldest first, until one is freed.
 void evict_window_locked(std::uintptr_t key) {
   const std::uint32_t now = g_epoch.load(std::memory_order_relaxed);
+  const std::vector<lock_record*> used = in_use_records();  // choosing only: evict_victims_locked re-checks
   std::vector<std::pair<std::uint32_t, victim>> candidates;  // (age, victim)
   std::size_t i = slot_index(key);
   for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_table.mask) {
     const slot& s = g_table.slots[i];
     const std::uintptr_t k = s.key.load(std::memory_order_relaxed);
     const lock_record* r = s.rec.load(std::memory_order_relaxed);
-    if (k != 0 && r != nullptr && !is_held(r)) candidates.push_back({age_of(s, now), {i, k}});
+    if (k != 0 && r != nullptr && !in_use(used, r)) candidates.push_back({age_of(s, now), {i, k}});
   }
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -284,6 +294,7 @@ void lock_table_init() noexcept {
   }
   g_table.slots = static_cast<slot*>(p);  // zero pages are a valid empty table
   g_table.mask = capacity - 1;
+  g_table.shift = 64 - static_cast<unsigned>(__builtin_ctzll(capacity));
   g_table.max_live = max_live;
   g_table.epoch_every = std::max<std::size_t>(1, max_live / 16);
   g_table.quiet = std::getenv("GRIDLOCK_QUIET") != nullptr || std::getenv("GRIDLOCK_STREAM_FD") != nullptr;
@@ -297,10 +308,11 @@ lock_record* find(const void* address, object_tag tag, thread_state& s, int slot
   return lookup(reinterpret_cast<std::uintptr_t>(address), tag, s, slot);
 }
 
-lock_record* acquire(const void* address, object_tag tag, thread_state& s, int hz) noexcept {
-  const auto key = reinterpret_cast<std::uintptr_t>(address);
-  if (lock_record* r = lookup(key, tag, s, hz)) return r;
+namespace {
 
+/// acquire() for an address not in the table: out of line, so the lookup path stays small.
+[[gnu::noinline]] lock_record* insert(const void* address, object_tag tag, thread_state& s, int hz) noexcept {
+  const auto key = reinterpret_cast<std::uintptr_t>(address);
   // First sight (or a record being replaced): make the record before taking the table's lock, since
   // creating one captures a stack.
   lock_record* fresh = events::lock_created(address, kind_of(tag), type_of(tag), nullptr);
@@ -317,7 +329,7 @@ lock_record* acquire(const void* address, object_tag tag, thread_state& s, int h
       sl->key.store(0, std::memory_order_relaxed);
       sl->rec.store(nullptr, std::memory_order_relaxed);
       --g_table.live;
-      if (!is_held(stale)) {
+      if (!threads::held_by_any(stale)) {
         retire_locked(stale);
         stale = nullptr;
       }
@@ -349,6 +361,13 @@ lock_record* acquire(const void* address, object_tag tag, thread_state& s, int h
   return result;
 }
 
+}  // namespace
+
+lock_record* acquire(const void* address, object_tag tag, thread_state& s, int hz) noexcept {
+  if (lock_record* r = lookup(reinterpret_cast<std::uintptr_t>(address), tag, s, hz)) return r;
+  return insert(address, tag, s, hz);
+}
+
 void forget_address(const void* address, bool report_if_held) noexcept {
   const auto key = reinterpret_cast<std::uintptr_t>(address);
   lock_record* held = nullptr;
@@ -359,7 +378,7 @@ void forget_address(const void* address, bool report_if_held) noexcept {
     sl->rec.store(nullptr, std::memory_order_relaxed);
     --g_table.live;
     if (r != nullptr) {
-      if (is_held(r))
+      if (threads::held_by_any(r))
         held = r;  // destroyed while held: report below; the record stays (its holder may unlock it)
       else
         retire_locked(r);
@@ -367,17 +386,6 @@ void forget_address(const void* address, bool report_if_held) noexcept {
   }
   g_table.mu.unlock();
   if (held != nullptr && report_if_held) events::lock_destroyed(held);
-}
-
-lock_record* held_by_address(const void* address) noexcept {
-  thread_record* self = threads::current;
-  if (self == nullptr) return nullptr;
-  const std::uint32_t n = self->held_count.load(std::memory_order_relaxed);
-  for (std::uint32_t i = n; i-- > 0;) {
-    lock_record* r = self->held[i].lock.load(std::memory_order_relaxed);
-    if (r != nullptr && r->address == address) return r;
-  }
-  return nullptr;
 }
 
 }  // namespace gridlock::preload

@@ -14,7 +14,6 @@
 
 namespace gridlock::preload {
 
-constinit thread_local int t_hook_depth [[gnu::tls_model("initial-exec")]] = 0;
 constinit thread_local thread_state* t_state [[gnu::tls_model("initial-exec")]] = nullptr;
 std::atomic<bool> g_ready{false};
 std::atomic<int> g_fork_gate{0};
@@ -40,7 +39,9 @@ void release_state(void* p) {
   s->in_use.store(false, std::memory_order_release);
 }
 
-thread_state* attach() noexcept {
+}  // namespace
+
+thread_state* attach_state() noexcept {
   thread_state* s = nullptr;
   for (thread_state* p = g_first.load(std::memory_order_acquire); p != nullptr; p = p->next) {
     bool expected = false;
@@ -68,11 +69,13 @@ thread_state* attach() noexcept {
   return s;
 }
 
+namespace {
+
 void fork_prepare() {
   if (!g_ready.load(std::memory_order_acquire)) return;
   t_fork_prepared = true;
-  t_fork_nested = t_hook_depth != 0;  // fork() from a signal handler that interrupted a hook
-  ++t_hook_depth;
+  t_fork_nested = detail::internal_depth != 0;  // fork() from a signal handler that interrupted a hook
+  ++detail::internal_depth;
   g_fork_gate.fetch_add(1, std::memory_order_seq_cst);
   heavy_fence();
   const thread_state* me = t_state;
@@ -90,7 +93,7 @@ void fork_parent() {
   t_fork_prepared = false;
   if (!t_fork_nested) lock_table_unlock_after_fork(false);
   g_fork_gate.fetch_sub(1, std::memory_order_seq_cst);
-  --t_hook_depth;
+  --detail::internal_depth;
 }
 
 void fork_child() {
@@ -123,15 +126,10 @@ void fork_child() {
     self->tid = tid;
     self->is_main = true;  // the child's only thread is its main thread
   }
-  --t_hook_depth;
+  --detail::internal_depth;
 }
 
 }  // namespace
-
-thread_state& self_state() noexcept {
-  thread_state* s = t_state;
-  return s != nullptr ? *s : *attach();
-}
 
 thread_state* first_state() noexcept { return g_first.load(std::memory_order_acquire); }
 

@@ -24,7 +24,8 @@ std::uintptr_t program_caller(const void* own) noexcept {
   return detail::call_site != 0 ? detail::call_site : reinterpret_cast<std::uintptr_t>(own);
 }
 
-void add_held(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller) {
+// Inlined: both are on the uncontended path.
+[[gnu::always_inline]] inline void add_held(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller) {
   const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
   if (n == thread_record::max_held) {
     ++self.untracked;  // beyond the bound: still correct, just not in the graph
@@ -40,7 +41,7 @@ void add_held(thread_record& self, lock_record& lock, access mode, std::uintptr_
   if (mode == access::exclusive) self.gate_signature ^= lock.hash;
 }
 
-void remove_held(thread_record& self, held_lock* h) {
+[[gnu::always_inline]] inline void remove_held(thread_record& self, held_lock* h) {
   lock_record* lock = h->lock.load(std::memory_order_relaxed);
   if (h->mode.load(std::memory_order_relaxed) == access::exclusive) self.gate_signature ^= lock->hash;
   const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
@@ -54,6 +55,37 @@ void remove_held(thread_record& self, held_lock* h) {
   }
   self.held_count.store(n - 1, std::memory_order_release);
   last->lock.store(nullptr, std::memory_order_relaxed);
+}
+
+/// `self` holds `lock` now (in `mode`, from the call returning to `caller`): the held set, the owner,
+/// and steering's look at it.
+[[gnu::always_inline]] inline void take(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller) {
+  add_held(self, lock, mode, caller);
+  if (mode == access::exclusive) lock.owner.store(&self, std::memory_order_release);
+  if (steering::on.load(std::memory_order_relaxed)) [[unlikely]] steering::after_acquire(caller);
+}
+
+/// events::acquired() with locks already held: a re-entry only deepens its entry (returns false);
+/// else the lock-order graph hears of the new nesting. Out of line: the common case holds nothing.
+[[gnu::noinline]] bool first_hold(thread_record& self, lock_record& lock, access mode) {
+  if (held_lock* h = self.find_held(&lock)) {
+    ++h->depth;  // a recursive lock's re-entry, or a read lock taken again for reading
+    return false;
+  }
+  lock_order::before_acquire(self, lock, mode);
+  return true;
+}
+
+/// events::before_unlock() of a lock not in the held set (in that mode): a lock held beyond the held
+/// set's bound, released; else a misuse. Out of line: the cold path.
+[[gnu::noinline]] bool release_unheld(thread_record& self, lock_record& lock, access mode) noexcept {
+  if (self.untracked > 0 && lock.owner.load(std::memory_order_relaxed) == &self) {
+    --self.untracked;  // held beyond max_held: it was never in the held set
+    lock.owner.store(nullptr, std::memory_order_release);
+    return true;
+  }
+  misuse::unlock_not_owner(self, lock, mode);
+  return false;
 }
 
 }  // namespace
@@ -78,14 +110,11 @@ lock_record* lock_created(const void* address, lock_kind kind, const char* type_
 void lock_destroyed(lock_record* lock) noexcept {
   if (lock == nullptr) return;
   thread_record& self = *threads::self();
-  const bool held = lock->owner.load(std::memory_order_acquire) != nullptr ||
-                    lock->readers.load(std::memory_order_acquire) > 0;
-  if (held) misuse::destroy_locked(self, *lock);
+  if (threads::held_by_any(lock)) misuse::destroy_locked(self, *lock);
   lock_order::forget(*lock);
   while (held_lock* h = self.find_held(lock)) remove_held(self, h);
   // A record another thread still holds stays allocated: that thread will still unlock it.
-  if (lock->owner.load(std::memory_order_acquire) == nullptr && lock->readers.load(std::memory_order_acquire) == 0)
-    delete lock;
+  if (!threads::held_by_any(lock)) delete lock;
 }
 
 void before_lock(lock_record* lock, access mode, attempt how) {
@@ -114,51 +143,23 @@ void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noex
       return;
     }
   }
-  const std::uintptr_t caller = program_caller(__builtin_return_address(0));
-  add_held(self, *lock, mode, caller);
-  if (mode == access::exclusive)
-    lock->owner.store(&self, std::memory_order_release);
-  else
-    lock->readers.fetch_add(1, std::memory_order_acq_rel);
-  if (steering::on.load(std::memory_order_relaxed)) [[unlikely]] steering::after_acquire(caller);
+  take(self, *lock, mode, program_caller(__builtin_return_address(0)));
 }
 
 void acquired(lock_record* lock, access mode) {
   thread_record& self = *threads::self();
-  if (self.held_count.load(std::memory_order_relaxed) != 0) {
-    if (held_lock* h = self.find_held(lock)) {
-      ++h->depth;  // a recursive lock's re-entry, or a read lock taken again for reading
-      return;
-    }
-    lock_order::before_acquire(self, *lock, mode);
-  }
-  const std::uintptr_t caller = program_caller(__builtin_return_address(0));
-  add_held(self, *lock, mode, caller);
-  if (mode == access::exclusive)
-    lock->owner.store(&self, std::memory_order_release);
-  else
-    lock->readers.fetch_add(1, std::memory_order_acq_rel);
-  if (steering::on.load(std::memory_order_relaxed)) [[unlikely]] steering::after_acquire(caller);
+  if (self.held_count.load(std::memory_order_relaxed) != 0 && !first_hold(self, *lock, mode)) return;
+  take(self, *lock, mode, program_caller(__builtin_return_address(0)));
 }
 
 bool before_unlock(lock_record* lock, access mode) noexcept {
   thread_record& self = *threads::self();
   held_lock* h = self.find_held(lock);
-  if (h == nullptr || h->mode.load(std::memory_order_relaxed) != mode) {
-    if (self.untracked > 0 && lock->owner.load(std::memory_order_relaxed) == &self) {
-      --self.untracked;  // held beyond max_held: it was never in the held set
-      lock->owner.store(nullptr, std::memory_order_release);
-      return true;
-    }
-    misuse::unlock_not_owner(self, *lock, mode);
-    return false;
-  }
+  if (h == nullptr || h->mode.load(std::memory_order_relaxed) != mode) [[unlikely]]
+    return release_unheld(self, *lock, mode);
   if (--h->depth > 0) return true;
   remove_held(self, h);
-  if (mode == access::exclusive)
-    lock->owner.store(nullptr, std::memory_order_release);
-  else
-    lock->readers.fetch_sub(1, std::memory_order_acq_rel);
+  if (mode == access::exclusive) lock->owner.store(nullptr, std::memory_order_release);
   return true;
 }
 

@@ -71,7 +71,14 @@ struct thread_record {
   /// another line of the program gets that line's stack. (Where a non-inlined wrapper makes every call
   /// return to one place, as std::mutex::lock at -O0, the first stack through it stands for all.) The
   /// stack starts with the runtime's own frames: reports drop them (is_plumbing_frame).
-  stack_id site_stack(std::uint32_t lock_id, std::uintptr_t caller) noexcept;
+  /// Inline: every acquisition asks. One multiply; the top bits of the product mix both inputs.
+  stack_id site_stack(std::uint32_t lock_id, std::uintptr_t caller) noexcept {
+    const std::uint64_t h = (std::uint64_t{lock_id} ^ (std::uint64_t{caller} << 16)) * 0x9E3779B97F4A7C15ull;
+    acquire_site& site = acquire_sites[h >> (64 - acquire_sites_bits)];
+    if (site.lock_id != lock_id || site.caller != caller) [[unlikely]]
+      site = {lock_id, caller, capture_stack()};
+    return site.stack;
+  }
   /// The entry for `lock` in the held set, or null.
   held_lock* find_held(const lock_record* lock) noexcept {
     const std::uint32_t n = held_count.load(std::memory_order_relaxed);
@@ -98,6 +105,12 @@ thread_record* first() noexcept;
 thread_record* find(unsigned long handle) noexcept;
 /// Number of live threads the runtime knows.
 std::uint32_t live_count() noexcept;
+/// Whether some thread's held set has `lock` for reading. Locks keep no reader count (two atomic
+/// read-modify-writes per shared acquisition): the held sets are the truth. A scan of every thread: for
+/// slow paths only.
+bool read_held(const lock_record* lock) noexcept;
+/// Whether `lock` is held at all: an owner, or read_held(). Slow paths only.
+bool held_by_any(const lock_record* lock) noexcept;
 }  // namespace threads
 
 }  // namespace gridlock

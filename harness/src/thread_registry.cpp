@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "internal_lock.h"
+#include "lock_record.h"
 #include "runtime_core.h"
 #include "thread_record.h"
 
@@ -44,14 +45,6 @@ thread_record* take_record() {
 }
 
 }  // namespace
-
-stack_id thread_record::site_stack(std::uint32_t lock_id, std::uintptr_t caller) noexcept {
-  // One multiply: this is on the uncontended path. The top bits of the product mix both inputs.
-  const std::uint64_t h = (std::uint64_t{lock_id} ^ (std::uint64_t{caller} << 16)) * 0x9E3779B97F4A7C15ull;
-  acquire_site& site = acquire_sites[h >> (64 - acquire_sites_bits)];
-  if (site.lock_id != lock_id || site.caller != caller) site = {lock_id, caller, capture_stack(1)};
-  return site.stack;
-}
 
 thread_record* register_thread(const char* name) noexcept {
   internal_scope scope;
@@ -102,6 +95,21 @@ thread_record* find(unsigned long handle) noexcept {
 }
 
 std::uint32_t live_count() noexcept { return g_live.load(std::memory_order_relaxed); }
+
+bool read_held(const lock_record* lock) noexcept {
+  for (thread_record* t = first(); t != nullptr; t = t->next) {
+    for (std::uint32_t i = t->held_count.load(std::memory_order_acquire); i-- > 0;) {
+      const held_lock& h = t->held[i];
+      if (h.lock.load(std::memory_order_relaxed) == lock && h.mode.load(std::memory_order_relaxed) == access::shared)
+        return true;
+    }
+  }
+  return false;
+}
+
+bool held_by_any(const lock_record* lock) noexcept {
+  return lock->owner.load(std::memory_order_acquire) != nullptr || read_held(lock);
+}
 
 }  // namespace threads
 }  // namespace gridlock

@@ -53,7 +53,7 @@ bool read_wait(thread_record* t, wait_view& v) {
 std::vector<thread_record*> holders(const lock_record* lock, access mode) {
   std::vector<thread_record*> out;
   if (thread_record* owner = lock->owner.load(std::memory_order_acquire)) out.push_back(owner);
-  if (mode == access::exclusive && lock->readers.load(std::memory_order_acquire) > 0) {
+  if (mode == access::exclusive) {
     for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
       held_lock* h = t->find_held(lock);
       if (h != nullptr && h->mode.load(std::memory_order_relaxed) == access::shared) out.push_back(t);
