@@ -7,12 +7,38 @@ namespace {
 
 using nlohmann::json;
 
+/// Code from installed headers or system libraries (/usr/include, /usr/lib, /lib), or with no source
+/// line: a library the program uses, not the program's own source.
+bool is_library_frame(const json& fr) {
+  const std::string file = fr.value("file", "");
+  const std::string module = fr.value("module", "");
+  return file.empty() || file.rfind("/usr/", 0) == 0 || module.rfind("/lib/", 0) == 0 ||
+         module.rfind("/usr/lib/", 0) == 0;
+}
+
+/// The top `frames` frames past the runtime's own; when those are all library code (a lock taken inside
+/// a logging library, say), also the first frame of the program's own source, so the reader sees which
+/// of their lines led there.
 void append_stack(std::string& out, const json& stack, const std::string& indent, int frames) {
   int shown = 0;
+  bool program_shown = false;
+  int skipped = 0;
   for (const json& fr : stack) {
     if (is_plumbing_frame(fr)) continue;
-    if (shown++ == frames) break;
+    if (shown < frames) {
+      ++shown;
+      program_shown = program_shown || !is_library_frame(fr);
+      out += indent + "  at " + frame_text(fr) + "\n";
+      continue;
+    }
+    if (program_shown) break;
+    if (is_library_frame(fr)) {
+      ++skipped;
+      continue;
+    }
+    if (skipped > 0) out += indent + "  ... " + std::to_string(skipped) + " library frame(s)\n";
     out += indent + "  at " + frame_text(fr) + "\n";
+    break;
   }
   if (shown == 0) out += indent + "  (no user frames; build with -g and frame info for stacks)\n";
 }

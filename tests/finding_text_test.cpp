@@ -1,0 +1,72 @@
+// The text rendering of a finding (stderr and the console): which frames of each stack it shows.
+#include "finding_text.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+using nlohmann::json;
+
+json frame(const std::string& function, const std::string& file, int line, const std::string& module) {
+  return {{"function", function}, {"file", file}, {"line", line}, {"module", module}};
+}
+
+/// A lock taken inside a header-only library (three library frames deep) from the program's own code.
+json library_stack() {
+  return json::array({frame("gridlock::events::acquired", "/src/harness/src/events.cpp", 1, "/opt/lib/libgridlock_preload.so"),
+                      frame("pthread_mutex_lock", "/src/harness/preload/hooks_locks.cpp", 2, "/opt/lib/libgridlock_preload.so"),
+                      frame("std::mutex::lock()", "/usr/include/c++/12/bits/std_mutex.h", 100, "/home/u/app"),
+                      frame("lib::sink::log", "/usr/include/lib/sink.h", 28, "/home/u/app"),
+                      frame("lib::logger::write", "/usr/include/lib/logger.h", 186, "/home/u/app"),
+                      frame("lib::logger::info", "/usr/include/lib/logger.h", 158, "/home/u/app"),
+                      frame("app::audit_sink::forward", "/home/u/app/audit.cpp", 17, "/home/u/app"),
+                      frame("main", "/home/u/app/main.cpp", 30, "/home/u/app")});
+}
+
+json cycle_finding(const json& acquire_stack, const json& held_stack) {
+  return {{"kind", "lock-order-cycle"},
+          {"fingerprint", "0123456789abcdef"},
+          {"message", "potential deadlock"},
+          {"locks", json::array({{{"id", 1}, {"name", "A"}}, {{"id", 2}, {"name", "B"}}})},
+          {"threads", json::array({{{"id", 3}, {"name", "worker"}}})},
+          {"edges", json::array({{{"from", 1}, {"to", 2}, {"thread", 3}, {"acquire_stack", acquire_stack},
+                                  {"held_stack", held_stack}}})}};
+}
+
+TEST(FindingText, LibraryTopFramesAreFollowedByTheProgramsFirstFrame) {
+  const std::string text = gridlock::render_text(cycle_finding(library_stack(), library_stack()), 2);
+  const std::string expected =
+      "      at lib::sink::log (sink.h:28)\n"
+      "      at lib::logger::write (logger.h:186)\n"
+      "      ... 1 library frame(s)\n"
+      "      at app::audit_sink::forward (audit.cpp:17)\n";
+  EXPECT_NE(text.find("acquired B while holding A:\n" + expected), std::string::npos) << text;
+  EXPECT_NE(text.find("A was acquired:\n" + expected), std::string::npos) << text;
+  EXPECT_EQ(text.find("main.cpp"), std::string::npos) << text;  // one program frame is enough
+  EXPECT_EQ(text.find("std_mutex.h"), std::string::npos) << text;  // std:: and Gridlock frames are dropped
+}
+
+TEST(FindingText, ProgramFrameWithinTheTopFramesAddsNothing) {
+  json stack = library_stack();
+  stack.erase(stack.begin() + 4, stack.begin() + 6);  // the program's own frame is now the second shown
+  const std::string text = gridlock::render_text(cycle_finding(stack, stack), 2);
+  EXPECT_NE(text.find("      at lib::sink::log (sink.h:28)\n      at app::audit_sink::forward (audit.cpp:17)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("library frame"), std::string::npos) << text;
+  EXPECT_EQ(text.find("main.cpp"), std::string::npos) << text;
+}
+
+TEST(FindingText, AllLibraryStackShowsOnlyItsTopFrames) {
+  json stack = library_stack();
+  stack.erase(stack.begin() + 6, stack.end());  // no program frame at all
+  const std::string text = gridlock::render_text(cycle_finding(stack, stack), 2);
+  EXPECT_NE(text.find("      at lib::logger::write (logger.h:186)\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("logger.h:158"), std::string::npos) << text;
+  EXPECT_EQ(text.find("library frame"), std::string::npos) << text;
+}
+
+}  // namespace
