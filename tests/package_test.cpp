@@ -54,6 +54,18 @@ class PackageTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   fs::path prefix() const { return dir_ / "prefix"; }
+  /// Configures tests/consumer/ against the installed package and builds it; returns its build tree.
+  fs::path build_consumer() const {
+    const fs::path build = dir_ / "consumer-build";
+    const report_fixture::result configure =
+        sh(quoted(CMAKE_COMMAND) + " -S " + quoted((source_root / "tests/consumer").string()) + " -B " + quoted(build.string()) +
+           " -G " + quoted(CMAKE_GENERATOR) + " -DCMAKE_CXX_COMPILER=" + quoted(CMAKE_CXX_COMPILER) +
+           " -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH=" + quoted(prefix().string()));
+    EXPECT_EQ(configure.code, 0) << configure.output;
+    const report_fixture::result compile = sh(quoted(CMAKE_COMMAND) + " --build " + quoted(build.string()));
+    EXPECT_EQ(compile.code, 0) << compile.output;
+    return build;
+  }
 
   /// Runs a shell command with GRIDLOCK_PRELOAD unset, so that gridlock has to find the interposer itself.
   report_fixture::result sh(const std::string& command) const {
@@ -65,6 +77,7 @@ class PackageTest : public ::testing::Test {
 
 TEST_F(PackageTest, InstallsTheCliTheInterposerTheHeadersAndThePackage) {
   for (const char* file : {"bin/gridlock", "lib/libgridlock_preload.so", "lib/libgridlock.a", "lib/libgridlock_injectors.a",
+                           "lib/libgridlock_check.a", "lib/libgridlock_runner.a",
                            "include/gridlock/gridlock.h", "lib/cmake/Gridlock/GridlockConfig.cmake",
                            "lib/cmake/Gridlock/GridlockConfigVersion.cmake", "lib/cmake/Gridlock/GridlockTargets.cmake",
                            "lib/cmake/Gridlock/GridlockAddTest.cmake"})
@@ -94,14 +107,8 @@ TEST_F(PackageTest, InstalledExecFindsTheInstalledInterposer) {
 }
 
 TEST_F(PackageTest, ConsumerProjectsDeadlockTestsPassWhenCleanAndFailOnAFinding) {
-  const fs::path build = dir_ / "consumer-build";
-  const report_fixture::result configure =
-      sh(quoted(CMAKE_COMMAND) + " -S " + quoted((source_root / "tests/consumer").string()) + " -B " + quoted(build.string()) +
-         " -G " + quoted(CMAKE_GENERATOR) + " -DCMAKE_CXX_COMPILER=" + quoted(CMAKE_CXX_COMPILER) +
-         " -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH=" + quoted(prefix().string()));
-  ASSERT_EQ(configure.code, 0) << configure.output;
-  const report_fixture::result compile = sh(quoted(CMAKE_COMMAND) + " --build " + quoted(build.string()));
-  ASSERT_EQ(compile.code, 0) << compile.output;
+  const fs::path build = build_consumer();
+  ASSERT_FALSE(HasFailure());
 
   // What gridlock_add_test registered: the installed gridlock's exec, its options, the label, a timeout.
   const report_fixture::result listed = sh(quoted(CTEST_COMMAND) + " --test-dir " + quoted(build.string()) + " --show-only=json-v1");
@@ -109,7 +116,7 @@ TEST_F(PackageTest, ConsumerProjectsDeadlockTestsPassWhenCleanAndFailOnAFinding)
   std::map<std::string, json> tests;
   const json listing = json::parse(listed.output);
   for (const json& test : listing["tests"]) tests[test["name"]] = test;
-  ASSERT_EQ(tests.size(), 2u) << listed.output;
+  ASSERT_EQ(tests.size(), 4u) << listed.output;  // two gridlock_add_test tests, two gridlock::check ones
   const auto command_of = [&](const std::string& name) {
     const std::vector<std::string> command = tests[name]["command"];
     const auto dashes = std::find(command.begin(), command.end(), "--");
@@ -131,9 +138,9 @@ TEST_F(PackageTest, ConsumerProjectsDeadlockTestsPassWhenCleanAndFailOnAFinding)
   const auto [transfers_options, transfers_program] = command_of("transfers");
   EXPECT_TRUE(has(transfers_options, {"--strategy", "random"}));
   EXPECT_EQ(transfers_program.size(), 1u);
-  for (auto& [name, test] : tests) {
+  for (const char* name : {"audit_log", "transfers"}) {
     std::map<std::string, json> properties;
-    for (const json& p : test["properties"]) properties[p["name"]] = p["value"];
+    for (const json& p : tests[name]["properties"]) properties[p["name"]] = p["value"];
     EXPECT_EQ(properties["LABELS"], json::array({"deadlock"})) << name;
     EXPECT_GT(properties["TIMEOUT"].get<double>(), 60.0) << name;
   }
@@ -162,6 +169,31 @@ TEST_F(PackageTest, ConsumerProjectsDeadlockTestsPassWhenCleanAndFailOnAFinding)
     EXPECT_EQ(run["findings"][0]["kind"], "lock-order-cycle");
     EXPECT_TRUE(names_file(run["findings"][0], "audit_log.cpp")) << run["findings"][0].dump();
   }
+}
+
+TEST_F(PackageTest, ConsumerUnitTestsStressTheirBodiesWithGridlockCheck) {
+  const fs::path build = build_consumer();
+  ASSERT_FALSE(HasFailure());
+  const report_fixture::result ctest =
+      sh(quoted(CTEST_COMMAND) + " --test-dir " + quoted(build.string()) + " -L check --output-on-failure");
+  EXPECT_NE(ctest.code, 0) << ctest.output;
+  EXPECT_TRUE(std::regex_search(ctest.output, std::regex(R"(ledger\.in_order \.+ +Passed)"))) << ctest.output;
+  EXPECT_TRUE(std::regex_search(ctest.output, std::regex(R"(ledger\.inverted \.+\*+Failed)"))) << ctest.output;
+  EXPECT_NE(ctest.output.find("lock-order-cycle"), std::string::npos) << ctest.output;
+  EXPECT_NE(ctest.output.find("ledger_test.cpp:23"), std::string::npos) << "the inverted acquisition's line\n" << ctest.output;
+
+  // The replay line the failure printed runs that one iteration again, with the same finding.
+  std::smatch replay;
+  ASSERT_TRUE(std::regex_search(ctest.output, replay, std::regex(R"(GRIDLOCK_REPRODUCE=(v1:random:\d+) (\S+) (--gtest_filter=\S+))")))
+      << ctest.output;
+  EXPECT_EQ(fs::canonical(replay[2].str()), fs::canonical(build / "ledger_test"));
+  const report_fixture::result again =
+      sh("env GRIDLOCK_REPRODUCE=" + replay[1].str() + " " + quoted(replay[2].str()) + " " + replay[3].str());
+  EXPECT_NE(again.code, 0) << again.output;
+  EXPECT_NE(again.output.find("lock-order-cycle"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("the iteration GRIDLOCK_REPRODUCE names (strategy random, seed " + replay[1].str().substr(10) + ")"),
+            std::string::npos)
+      << again.output;
 }
 
 }  // namespace
