@@ -42,6 +42,7 @@ struct prediction {
   std::vector<steering::site> held;     // the held-side calls of its edges
   std::set<std::string> acquire_sites;  // where each edge's next lock is taken: where a deadlock waits
   std::string confirmed_by;
+  std::string deadlocked_in;  // a report run that deadlocked on it by chance: the fallback confirmation
 };
 
 /// Whether `deadlock` (a symbolized `deadlock` finding) is the predicted cycle: two or more threads,
@@ -92,18 +93,20 @@ void confirm_predictions(json& report, const std::vector<runner::trial_spec>& sp
       predictions.emplace(f.value("fingerprint", ""), std::move(p));
     }
 
-  // A run of the report may have deadlocked on the cycle already.
+  // A run of the report may have deadlocked on the cycle already. That confirms it, but its line
+  // replays only as reliably as the chance that made it: steered runs still go first, for a line that
+  // deadlocks again, and this one is kept for when none does.
   for (auto& [fingerprint, p] : predictions)
     for (const json& run : runs) {
       for (const json& f : run.at("findings"))
-        if (f.value("kind", "") == "deadlock" && is_the_cycle(f, p)) p.confirmed_by = run.value("reproduce", "");
-      if (!p.confirmed_by.empty()) break;
+        if (f.value("kind", "") == "deadlock" && is_the_cycle(f, p)) p.deadlocked_in = run.value("reproduce", "");
+      if (!p.deadlocked_in.empty()) break;
     }
 
   std::vector<runner::trial_spec> steered;
   std::vector<prediction*> steered_for;
   for (auto& [fingerprint, p] : predictions) {
-    if (!p.confirmed_by.empty() || p.held.empty()) continue;
+    if (p.held.empty()) continue;
     for (std::uint64_t k = 0; k < runs_per_cycle; ++k) {
       runner::trial_spec spec = specs[p.run];
       spec.seed += k;
@@ -127,6 +130,8 @@ void confirm_predictions(json& report, const std::vector<runner::trial_spec>& sp
       break;
     }
   }
+  for (auto& [fingerprint, p] : predictions)
+    if (p.confirmed_by.empty()) p.confirmed_by = p.deadlocked_in;
 
   for (json& run : runs)
     for (json& f : run.at("findings")) {
