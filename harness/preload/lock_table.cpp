@@ -96,7 +96,7 @@ std::vector<lock_record*> in_use_records() {
       if (lock_record* r = h.load(std::memory_order_acquire)) out.push_back(r);
   for (thread_record* t = threads::first(); t != nullptr; t = t->next)
     for (std::uint32_t i = t->held_count.load(std::memory_order_acquire); i-- > 0;)
-      if (lock_record* r = t->held[i].lock.load(std::memory_order_relaxed)) out.push_back(r);
+      if (lock_record* r = t->held[i].lock.load(std::memory_order_acquire)) out.push_back(r);  // see remove_held
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -47,8 +47,11 @@ std::uintptr_t program_caller(const void* own) noexcept {
   const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
   held_lock* last = &self.held[n - 1];
   // Locks are usually released in reverse order, so this is mostly a no-op; otherwise keep the order.
+  // Release stores, bottom-up: a scan by another thread (acquire loads, top-down: threads::held_by_any,
+  // an eviction) that sees an entry already moved sees the moves below it too, so no entry that stays
+  // held is ever missed.
   for (held_lock* p = h; p != last; ++p) {
-    p->lock.store(p[1].lock.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    p->lock.store(p[1].lock.load(std::memory_order_relaxed), std::memory_order_release);
     p->mode.store(p[1].mode.load(std::memory_order_relaxed), std::memory_order_relaxed);
     p->depth = p[1].depth;
     p->acquired_at = p[1].acquired_at;

@@ -21,7 +21,7 @@ struct lock_record {
   char name[48] = {};             // the user's name, truncated
   const void* address = nullptr;
   stack_id created_at = 0;
-  std::atomic<thread_record*> owner{nullptr};   // exclusive holder, or null (readers: threads::read_held)
+  std::atomic<thread_record*> owner{nullptr};   // exclusive holder, or null (readers: threads::held_by_any)
   std::atomic<bool> in_graph{false};            // has lock-order edges: destroy must remove them
 };
 

@@ -73,7 +73,7 @@ void unlock_not_owner(thread_record& self, lock_record& lock, access mode) {
   std::string what;
   if (owner != nullptr && owner != &self)
     what = "which is held by " + label(*owner);
-  else if (owner == &self || threads::read_held(&lock))
+  else if (threads::held_by_any(&lock))  // by itself in the other mode, or by readers
     what = std::string("which it does not hold ") + (mode == access::shared ? "for reading" : "for writing");
   else
     what = "which is not locked";

@@ -105,11 +105,10 @@ thread_record* first() noexcept;
 thread_record* find(unsigned long handle) noexcept;
 /// Number of live threads the runtime knows.
 std::uint32_t live_count() noexcept;
-/// Whether some thread's held set has `lock` for reading. Locks keep no reader count (two atomic
-/// read-modify-writes per shared acquisition): the held sets are the truth. A scan of every thread: for
-/// slow paths only.
-bool read_held(const lock_record* lock) noexcept;
-/// Whether `lock` is held at all: an owner, or read_held(). Slow paths only.
+/// Whether some thread holds `lock`: it has an owner, or is in some thread's held set. Locks keep no
+/// reader count (two atomic read-modify-writes per shared acquisition): the held sets are the truth. A
+/// scan of every thread, for slow paths only; it never misses an entry that stays held while it scans
+/// (see remove_held).
 bool held_by_any(const lock_record* lock) noexcept;
 }  // namespace threads
 

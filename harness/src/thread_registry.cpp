@@ -96,19 +96,12 @@ thread_record* find(unsigned long handle) noexcept {
 
 std::uint32_t live_count() noexcept { return g_live.load(std::memory_order_relaxed); }
 
-bool read_held(const lock_record* lock) noexcept {
-  for (thread_record* t = first(); t != nullptr; t = t->next) {
-    for (std::uint32_t i = t->held_count.load(std::memory_order_acquire); i-- > 0;) {
-      const held_lock& h = t->held[i];
-      if (h.lock.load(std::memory_order_relaxed) == lock && h.mode.load(std::memory_order_relaxed) == access::shared)
-        return true;
-    }
-  }
-  return false;
-}
-
 bool held_by_any(const lock_record* lock) noexcept {
-  return lock->owner.load(std::memory_order_acquire) != nullptr || read_held(lock);
+  if (lock->owner.load(std::memory_order_acquire) != nullptr) return true;
+  for (thread_record* t = first(); t != nullptr; t = t->next)
+    for (std::uint32_t i = t->held_count.load(std::memory_order_acquire); i-- > 0;)  // top-down: see remove_held
+      if (t->held[i].lock.load(std::memory_order_acquire) == lock) return true;
+  return false;
 }
 
 }  // namespace threads
