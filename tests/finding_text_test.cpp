@@ -69,4 +69,17 @@ TEST(FindingText, AllLibraryStackShowsOnlyItsTopFrames) {
   EXPECT_EQ(text.find("library frame"), std::string::npos) << text;
 }
 
+TEST(FindingText, UnnamedLocksAreToldApartByWhereTheyWereFirstSeen) {
+  json f = cycle_finding(library_stack(), library_stack());
+  f["locks"] = json::array({{{"id", 1}, {"type", "pthread_mutex_t"}, {"name", ""}, {"created", library_stack()}},
+                            {{"id", 2}, {"type", "pthread_mutex_t"}, {"name", "journal"}, {"created", library_stack()}},
+                            {{"id", 3}, {"type", "pthread_mutex_t"}, {"name", ""}, {"symbol", "g_registry_mu"}}});
+  const std::string text = gridlock::render_text(f, 2);
+  EXPECT_NE(text.find("  potential deadlock\n  pthread_mutex_t#1: first seen at app::audit_sink::forward (audit.cpp:17)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("journal: first seen"), std::string::npos) << "a named lock needs no place\n" << text;
+  EXPECT_EQ(text.find("g_registry_mu: first seen"), std::string::npos) << "nor one named by its variable\n" << text;
+}
+
 }  // namespace

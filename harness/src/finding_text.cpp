@@ -43,6 +43,29 @@ void append_stack(std::string& out, const json& stack, const std::string& indent
   if (shown == 0) out += indent + "  (no user frames; build with -g and frame info for stacks)\n";
 }
 
+/// The first frame of the program's own source in `stack`, else its first frame past the runtime's, else
+/// null.
+json first_program_frame(const json& stack) {
+  json first;
+  for (const json& fr : stack) {
+    if (is_plumbing_frame(fr)) continue;
+    if (!is_library_frame(fr)) return fr;
+    if (first.is_null()) first = fr;
+  }
+  return first;
+}
+
+/// One line per lock with neither a name nor a variable to call it by (a heap-allocated std::mutex):
+/// where it was first seen, so two "pthread_mutex_t#N" of one report can be told apart.
+void append_unnamed_locks(std::string& out, const json& f) {
+  for (const json& l : f.value("locks", json::array())) {
+    if (!l.value("name", "").empty() || !l.value("symbol", "").empty()) continue;
+    const json where = first_program_frame(l.value("created", json::array()));
+    if (where.is_null()) continue;
+    out += "  " + lock_label(f, l.value("id", std::uint64_t{0})) + ": first seen at " + frame_text(where) + "\n";
+  }
+}
+
 }  // namespace
 
 std::string lock_label(const json& f, std::uint64_t id) {
@@ -77,6 +100,7 @@ std::string frame_text(const json& fr) {
 std::string render_text(const json& f, int frames) {
   std::string out = "gridlock: " + f.value("kind", "") + " [" + f.value("fingerprint", "") + "]\n  " +
                     f.value("message", "") + "\n";
+  append_unnamed_locks(out, f);
   for (const json& e : f.value("edges", json::array())) {
     const std::string from = lock_label(f, e.value("from", std::uint64_t{0}));
     const std::string to = lock_label(f, e.value("to", std::uint64_t{0}));

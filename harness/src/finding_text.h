@@ -1,6 +1,7 @@
-// A symbolized finding (finding_json.h) as text a person reads in a terminal: the message, then per
-// edge or thread its first frames outside Gridlock and the standard library, then what --confirm made
-// of a prediction.
+// A symbolized finding (finding_json.h) as text a person reads in a terminal: the message, where each
+// lock without a name was first seen, then per edge or thread its first frames outside Gridlock and the
+// standard library (and the program's own first frame when those are all library code), then what
+// --confirm made of a prediction.
 #pragma once
 
 #include <nlohmann/json.hpp>
