@@ -27,10 +27,7 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
   pin p1(s, 1);
   const wait_target target{wait_kind::condition, c, cond, nullptr, access::exclusive, timed};
 
-  // Held for the runtime: in the held set, or as its owner beyond the held set's bound.
-  const bool held = mutex != nullptr &&
-                    (events::holds(mutex, access::exclusive) ||
-                     (threads::current != nullptr && mutex->owner.load(std::memory_order_relaxed) == threads::current));
+  const bool held = mutex != nullptr && runtime_owns(mutex);
   // The real wait, announced to the wait-for detector.
   const auto blocked_wait = [&] {
     try {

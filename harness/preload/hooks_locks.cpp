@@ -91,13 +91,6 @@ bool unlock_held(const void* object, bool rwlock, int& result, UnlockOp&& unlock
 
 // ---- mutexes ----
 
-/// Whether the runtime counts `rec` as held exclusively by the calling thread: in its held set, or as
-/// its owner beyond the held set's bound (the runtime's "untracked" locks).
-bool runtime_owns(const lock_record* rec) noexcept {
-  return events::holds(rec, access::exclusive) ||
-         (threads::current != nullptr && rec->owner.load(std::memory_order_relaxed) == threads::current);
-}
-
 /// An errorcheck mutex re-locked by its owner: the real call answers EDEADLK, a defined result.
 bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept {
   return (m->__data.__kind & 3) == PTHREAD_MUTEX_ERRORCHECK_NP && m->__data.__owner == s.tid;
@@ -231,7 +224,7 @@ int rwlock_unlock(pthread_rwlock_t* rw) {
   pin p(s, 0);
   if (rec == nullptr) return real.rwlock_unlock(rw);  // never seen locked: nothing to check against
   access mode = access::shared;
-  if (events::holds(rec, access::exclusive)) {
+  if (runtime_owns(rec)) {
     mode = access::exclusive;
   } else if (!events::holds(rec, access::shared)) {
     if (rwlock_self_writer(rw, s)) return real.rwlock_unlock(rw);  // taken where we could not see

@@ -273,6 +273,13 @@ inline held_lock* held_entry(const void* address) noexcept {
   }
   return nullptr;
 }
+/// Whether the runtime counts `rec` as held exclusively by the calling thread: in its held set, or as
+/// its owner beyond the held set's bound (the runtime's "untracked" locks, which an unlock must still
+/// release through events::before_unlock).
+inline bool runtime_owns(const lock_record* rec) noexcept {
+  return events::holds(rec, access::exclusive) ||
+         (threads::current != nullptr && rec->owner.load(std::memory_order_relaxed) == threads::current);
+}
 /// The record of held_entry(address), or null.
 inline lock_record* held_by_address(const void* address) noexcept {
   const held_lock* h = held_entry(address);
