@@ -70,12 +70,12 @@ std::uintptr_t program_caller(const void* own) noexcept {
 
 /// events::acquired() with locks already held: a re-entry only deepens its entry (returns false);
 /// else the lock-order graph hears of the new nesting. Out of line: the common case holds nothing.
-[[gnu::noinline]] bool first_hold(thread_record& self, lock_record& lock, access mode) {
+[[gnu::noinline]] bool first_hold(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller) {
   if (held_lock* h = self.find_held(&lock)) {
     ++h->depth;  // a recursive lock's re-entry, or a read lock taken again for reading
     return false;
   }
-  lock_order::before_acquire(self, lock, mode);
+  lock_order::before_acquire(self, lock, mode, caller);
   return true;
 }
 
@@ -134,7 +134,7 @@ void before_lock(lock_record* lock, access mode, attempt how) {
     return;
   }
   if (how == attempt::blocking && self.held_count.load(std::memory_order_relaxed) != 0)
-    lock_order::before_acquire(self, *lock, mode);
+    lock_order::before_acquire(self, *lock, mode, program_caller(__builtin_return_address(0)));
 }
 
 void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noexcept {
@@ -151,8 +151,9 @@ void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noex
 
 void acquired(lock_record* lock, access mode) {
   thread_record& self = *threads::self();
-  if (self.held_count.load(std::memory_order_relaxed) != 0 && !first_hold(self, *lock, mode)) return;
-  take(self, *lock, mode, program_caller(__builtin_return_address(0)));
+  const std::uintptr_t caller = program_caller(__builtin_return_address(0));
+  if (self.held_count.load(std::memory_order_relaxed) != 0 && !first_hold(self, *lock, mode, caller)) return;
+  take(self, *lock, mode, caller);
 }
 
 bool before_unlock(lock_record* lock, access mode) noexcept {

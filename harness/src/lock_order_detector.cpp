@@ -2,6 +2,7 @@
 // search. Everything here runs under one internal lock; findings are reported after it is released.
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -39,6 +40,10 @@ struct detector {
   std::unordered_map<std::uint32_t, lock_record*> nodes;
   std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> node_edges;  // keys touching a node
   std::set<std::vector<std::uint32_t>> reported;        // cycles, rotated to start at the smallest id
+  // The acquiring side's stack of new edges, by (the held lock's acquisition stack, the acquiring
+  // call): a thread that nests locks of a large set (shards, taken in address order) makes a new edge
+  // per pair along one code path, and a stack capture per edge would dominate its cost.
+  std::map<std::pair<stack_id, std::uintptr_t>, stack_id> acquire_stacks;
 };
 
 detector& the_detector() {
@@ -127,19 +132,36 @@ void find_cycles(detector& d, std::uint32_t from, std::uint32_t to, std::vector<
                         });
 }
 
+/// Where `self` takes a lock from `caller` while holding `held`: a stack captured once per (held
+/// lock's acquisition stack, call).
+stack_id acquire_stack(detector& d, const held_lock& held, std::uintptr_t caller) {
+  const std::pair<stack_id, std::uintptr_t> where{held.acquired_at, caller};
+  d.mu.lock();
+  const auto it = d.acquire_stacks.find(where);
+  const stack_id known_stack = it != d.acquire_stacks.end() ? it->second : 0;
+  d.mu.unlock();
+  if (known_stack != 0) return known_stack;
+  // Captured outside the detector's lock (other threads would spin on it meanwhile).
+  const stack_id here = capture_stack(3);
+  if (here != 0 && held.acquired_at != 0) {
+    d.mu.lock();
+    d.acquire_stacks.emplace(where, here);
+    d.mu.unlock();
+  }
+  return here;
+}
+
 }  // namespace
 
 bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key); }
 
 [[gnu::noinline]] void add_edge(thread_record& self, const held_lock& held, lock_record& lock, access mode,
-                                std::uint64_t key) {
+                                std::uint64_t key, std::uintptr_t caller) {
   detector& d = the_detector();
   lock_record* from = held.lock.load(std::memory_order_relaxed);
   const bool from_shared = held.mode.load(std::memory_order_relaxed) == access::shared;
   std::vector<std::uint32_t> gates = exclusive_gates(self, from);
-  // Captured outside the detector's lock (other threads would spin on it meanwhile). This is the slow
-  // path already: a context the key set has never seen.
-  const stack_id here = capture_stack(2);
+  const stack_id here = acquire_stack(d, held, caller);
 
   std::vector<finding> found;
   d.mu.lock();

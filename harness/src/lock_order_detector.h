@@ -36,13 +36,16 @@ inline std::uint64_t context_key(const thread_record& self, const held_lock& hel
   return (k ^ (k >> 29)) | 1;
 }
 
-/// Records a context the cache and key set do not know yet; may report cycles. Out of line: slow path.
-void add_edge(thread_record& self, const held_lock& held, lock_record& lock, access mode, std::uint64_t key);
+/// Records a context the cache and key set do not know yet; may report cycles. `caller` is the return
+/// address into the program of the call acquiring `lock`. Out of line: slow path.
+void add_edge(thread_record& self, const held_lock& held, lock_record& lock, access mode, std::uint64_t key,
+              std::uintptr_t caller);
 /// Whether the shared key set has seen `key`.
 bool known(std::uint64_t key) noexcept;
 
-/// Before a blocking acquisition of `lock` by `self`: one edge from every held lock.
-inline void before_acquire(thread_record& self, lock_record& lock, access mode) {
+/// Before a blocking acquisition of `lock` by `self`, from the call returning to `caller`: one edge from
+/// every held lock.
+inline void before_acquire(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller) {
   const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
   for (std::uint32_t i = 0; i < n; ++i) {
     const held_lock& held = self.held[i];
@@ -50,7 +53,7 @@ inline void before_acquire(thread_record& self, lock_record& lock, access mode) 
     const std::uint64_t key = context_key(self, held, lock, mode);
     std::uint64_t& cached = self.edge_cache[key & (thread_record::edge_cache_size - 1)];
     if (cached == key) continue;
-    if (!known(key)) add_edge(self, held, lock, mode, key);
+    if (!known(key)) add_edge(self, held, lock, mode, key, caller);
     cached = key;
   }
 }

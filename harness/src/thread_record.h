@@ -53,15 +53,17 @@ struct thread_record {
   std::uint64_t edge_cache[edge_cache_size] = {};  // lock-order keys known to the graph; 0 = empty
 
   // Large enough that a thread cycling through many locks (a sharded table, a pool of connections)
-  // keeps hitting it: a miss costs a stack capture.
-  static constexpr unsigned acquire_sites_bits = 10;
-  static constexpr std::uint32_t acquire_sites_size = 1u << acquire_sites_bits;
+  // keeps hitting it, and 4-way set-associative so that a few pairs sharing a set do not evict each
+  // other for ever: a miss costs a stack capture.
+  static constexpr unsigned acquire_site_ways = 4;
+  static constexpr unsigned acquire_set_bits = 8;
+  static constexpr std::uint32_t acquire_sites_size = acquire_site_ways << acquire_set_bits;
   struct acquire_site {
     std::uint32_t lock_id = 0;
     std::uintptr_t caller = 0;  // the return address into the program (see site_stack)
     stack_id stack = 0;
   };
-  acquire_site acquire_sites[acquire_sites_size] = {};  // by (lock, caller)
+  acquire_site acquire_sites[acquire_sites_size] = {};  // by (lock, caller); each set most recent first
 
   thread_record* next = nullptr;       // the registry's list; set once, before publication
 
@@ -74,11 +76,14 @@ struct thread_record {
   /// Inline: every acquisition asks. One multiply; the top bits of the product mix both inputs.
   stack_id site_stack(std::uint32_t lock_id, std::uintptr_t caller) noexcept {
     const std::uint64_t h = (std::uint64_t{lock_id} ^ (std::uint64_t{caller} << 16)) * 0x9E3779B97F4A7C15ull;
-    acquire_site& site = acquire_sites[h >> (64 - acquire_sites_bits)];
-    if (site.lock_id != lock_id || site.caller != caller) [[unlikely]]
-      site = {lock_id, caller, capture_stack()};
-    return site.stack;
+    acquire_site* set = &acquire_sites[(h >> (64 - acquire_set_bits)) * acquire_site_ways];
+    if (set->lock_id == lock_id && set->caller == caller) [[likely]]
+      return set->stack;
+    return site_stack_miss(set, lock_id, caller);
   }
+  /// site_stack() when the pair is not first in its set: found further in (moved to the front), or
+  /// captured into the front, the set's least recently used entry falling out. Out of line.
+  stack_id site_stack_miss(acquire_site* set, std::uint32_t lock_id, std::uintptr_t caller) noexcept;
   /// The entry for `lock` in the held set, or null.
   held_lock* find_held(const lock_record* lock) noexcept {
     const std::uint32_t n = held_count.load(std::memory_order_relaxed);

@@ -74,6 +74,18 @@ thread_record* register_thread(const char* name) noexcept {
   return r;
 }
 
+stack_id thread_record::site_stack_miss(acquire_site* set, std::uint32_t lock_id,
+                                       std::uintptr_t caller) noexcept {
+  unsigned way = 1;
+  while (way < acquire_site_ways && (set[way].lock_id != lock_id || set[way].caller != caller)) ++way;
+  const acquire_site found =
+      way < acquire_site_ways ? set[way] : acquire_site{lock_id, caller, capture_stack()};
+  if (way == acquire_site_ways) --way;  // a new pair takes the least recently used entry's place
+  std::copy_backward(set, set + way, set + way + 1);
+  set[0] = found;
+  return found.stack;
+}
+
 void unregister_thread(thread_record* r) noexcept {
   if (r == nullptr || !r->alive.load(std::memory_order_relaxed)) return;
   r->alive.store(false, std::memory_order_release);
