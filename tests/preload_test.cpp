@@ -266,6 +266,37 @@ TEST(PreloadFindings, HeldSideIsTheAcquisitionThatMadeTheEdge) {
   EXPECT_FALSE(contains(held, site("std_narrow_window_abba", "warm-a"))) << joined(held);
 }
 
+/// A heap mutex has no variable to name it: each lock of the cycle must still say where it was first
+/// used (its first acquisition), and each edge where it was taken. With `warm` other heap mutexes used
+/// first at the same lines, the thread's stack-capture budget is spent and the stacks are reused ones.
+void expect_heap_inversion_sites(long warm) {
+  const run_result r = run("std_heap_inversion", {std::to_string(warm)});
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-order-cycle"}) << r.output;
+  const json& f = r.findings[0];
+  ASSERT_EQ(f.at("locks").size(), 2u) << f.dump(2);
+  std::vector<std::string> created;
+  for (const json& l : f.at("locks")) {
+    EXPECT_EQ(l.value("symbol", ""), "") << l.dump();
+    const json fr = gridlock::first_user_frame(l.value("created", json::array()));
+    ASSERT_TRUE(fr.is_object()) << "no first-use stack: " << l.dump(2);
+    std::string file = fr.value("file", "");
+    created.push_back(file.substr(file.find_last_of('/') + 1) + ":" + std::to_string(fr.value("line", 0)));
+  }
+  // savings is first taken as `from`, checking as `to`; both in the first thread's transfer.
+  EXPECT_TRUE(contains(created, site("std_heap_inversion", "from"))) << joined(created);
+  EXPECT_TRUE(contains(created, site("std_heap_inversion", "to"))) << joined(created);
+  const auto acquire = user_sites(f, "acquire");
+  EXPECT_EQ(acquire, (std::vector<std::string>(2, site("std_heap_inversion", "to"))));
+  const auto held = user_sites(f, "held");
+  EXPECT_EQ(held, (std::vector<std::string>(2, site("std_heap_inversion", "from"))));
+}
+
+TEST(PreloadFindings, HeapMutexesNamedByWhereTheyWereFirstUsed) { expect_heap_inversion_sites(0); }
+
+TEST(PreloadFindings, StacksStayRightPastTheCaptureBudget) { expect_heap_inversion_sites(6000); }
+
 TEST(PreloadFindings, AbbaDeadlock) {
   const run_result r = run("std_abba_deadlock");
   ASSERT_FALSE(r.timed_out) << r.output;

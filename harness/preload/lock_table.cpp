@@ -313,9 +313,9 @@ namespace {
 /// acquire() for an address not in the table: out of line, so the lookup path stays small.
 [[gnu::noinline]] lock_record* insert(const void* address, object_tag tag, thread_state& s, int hz) noexcept {
   const auto key = reinterpret_cast<std::uintptr_t>(address);
-  // First sight (or a record being replaced): make the record before taking the table's lock, since
-  // creating one captures a stack.
-  lock_record* fresh = events::lock_created(address, kind_of(tag), type_of(tag), nullptr);
+  // First sight (or a record being replaced): make the record before taking the table's lock. Its
+  // creation stack is its first acquisition's or wait's.
+  lock_record* fresh = events::lock_created(address, kind_of(tag), type_of(tag), nullptr, true);
   lock_record* result = nullptr;
   lock_record* stale = nullptr;
   g_table.mu.lock();

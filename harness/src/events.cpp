@@ -37,6 +37,7 @@ std::uintptr_t program_caller(const void* own) noexcept {
   h.depth = 1;
   // The held side of the edges taken from here.
   h.acquired_at = self.site_stack(lock.id, caller);
+  note_first_use(lock, h.acquired_at);
   self.held_count.store(n + 1, std::memory_order_release);
   if (mode == access::exclusive) self.gate_signature ^= lock.hash;
 }
@@ -98,7 +99,8 @@ constinit thread_local std::uintptr_t detail::call_site [[gnu::tls_model("initia
 
 namespace events {
 
-lock_record* lock_created(const void* address, lock_kind kind, const char* type_name, const char* name) noexcept {
+lock_record* lock_created(const void* address, lock_kind kind, const char* type_name, const char* name,
+                          bool in_use) noexcept {
   auto* l = new lock_record;
   l->id = g_next_lock_id.fetch_add(1, std::memory_order_relaxed);
   l->hash = mix64(l->id);
@@ -106,7 +108,7 @@ lock_record* lock_created(const void* address, lock_kind kind, const char* type_
   l->type_name = type_name != nullptr ? type_name : "lock";
   if (name != nullptr) std::snprintf(l->name, sizeof l->name, "%s", name);
   l->address = address;
-  l->created_at = capture_stack(1);
+  if (!in_use) l->created_at.store(capture_stack(1), std::memory_order_relaxed);
   return l;
 }
 

@@ -20,9 +20,16 @@ struct lock_record {
   const char* type_name = "";     // static string
   char name[48] = {};             // the user's name, truncated
   const void* address = nullptr;
-  stack_id created_at = 0;
+  std::atomic<stack_id> created_at{0};           // or of first use (events::lock_created's in_use)
   std::atomic<thread_record*> owner{nullptr};   // exclusive holder, or null (readers: threads::held_by_any)
   std::atomic<bool> in_graph{false};            // has lock-order edges: destroy must remove them
 };
+
+/// A lock registered on first sight gets the stack of its first acquisition or wait as its creation
+/// stack. Inline: every acquisition asks; a load and a branch.
+inline void note_first_use(lock_record& lock, stack_id where) noexcept {
+  if (lock.created_at.load(std::memory_order_relaxed) == 0) [[unlikely]]
+    lock.created_at.store(where, std::memory_order_relaxed);
+}
 
 }  // namespace gridlock

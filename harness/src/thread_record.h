@@ -52,9 +52,9 @@ struct thread_record {
 
   std::uint64_t edge_cache[edge_cache_size] = {};  // lock-order keys known to the graph; 0 = empty
 
-  // Large enough that a thread cycling through many locks (a sharded table, a pool of connections)
-  // keeps hitting it, and 4-way set-associative so that a few pairs sharing a set do not evict each
-  // other for ever: a miss costs a stack capture.
+  // Acquisition stacks (site_stack). Level 1, by (lock, call): large enough that a thread cycling
+  // through many locks (a sharded table, a pool of connections) keeps hitting it, and 4-way
+  // set-associative so that a few pairs sharing a set do not evict each other for ever.
   static constexpr unsigned acquire_site_ways = 4;
   static constexpr unsigned acquire_set_bits = 8;
   static constexpr std::uint32_t acquire_sites_size = acquire_site_ways << acquire_set_bits;
@@ -64,6 +64,16 @@ struct thread_record {
     stack_id stack = 0;
   };
   acquire_site acquire_sites[acquire_sites_size] = {};  // by (lock, caller); each set most recent first
+  // Level 2, by call alone: the stack a new pair reuses once the capture budget is spent.
+  static constexpr unsigned call_site_bits = 8;
+  acquire_site call_sites[1u << call_site_bits] = {};  // lock_id unused
+  // The capture budget: a thread may capture `capture_allowance` stacks for new pairs, and one more
+  // per 2^capture_refill_bits lookups after that. A thread that cycles through more locks than level 1
+  // holds (objects with a mutex each) would otherwise capture on every acquisition.
+  static constexpr std::uint64_t capture_allowance = 1024;
+  static constexpr unsigned capture_refill_bits = 10;
+  std::uint64_t site_lookups = 0;
+  std::uint64_t site_captures = 0;
 
   thread_record* next = nullptr;       // the registry's list; set once, before publication
 
@@ -71,10 +81,13 @@ struct thread_record {
   /// The stack of this thread taking `lock_id` from the call at `caller`, captured the first time that
   /// pair is seen and reused after: the uncontended path captures nothing, and the same lock taken at
   /// another line of the program gets that line's stack. (Where a non-inlined wrapper makes every call
-  /// return to one place, as std::mutex::lock at -O0, the first stack through it stands for all.) The
-  /// stack starts with the runtime's own frames: reports drop them (is_plumbing_frame).
+  /// return to one place, as std::mutex::lock at -O0, the first stack through it stands for all.)
+  /// Past the capture budget a new pair gets the stack of an earlier acquisition from the same call:
+  /// the same line, perhaps reached another way. The stack starts with the runtime's own frames:
+  /// reports drop them (is_plumbing_frame).
   /// Inline: every acquisition asks. One multiply; the top bits of the product mix both inputs.
   stack_id site_stack(std::uint32_t lock_id, std::uintptr_t caller) noexcept {
+    ++site_lookups;
     const std::uint64_t h = (std::uint64_t{lock_id} ^ (std::uint64_t{caller} << 16)) * 0x9E3779B97F4A7C15ull;
     acquire_site* set = &acquire_sites[(h >> (64 - acquire_set_bits)) * acquire_site_ways];
     if (set->lock_id == lock_id && set->caller == caller) [[likely]]
@@ -82,7 +95,8 @@ struct thread_record {
     return site_stack_miss(set, lock_id, caller);
   }
   /// site_stack() when the pair is not first in its set: found further in (moved to the front), or
-  /// captured into the front, the set's least recently used entry falling out. Out of line.
+  /// captured (or taken from level 2) into the front, the set's least recently used entry falling out.
+  /// Out of line.
   stack_id site_stack_miss(acquire_site* set, std::uint32_t lock_id, std::uintptr_t caller) noexcept;
   /// The entry for `lock` in the held set, or null.
   held_lock* find_held(const lock_record* lock) noexcept {

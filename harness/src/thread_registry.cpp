@@ -57,6 +57,9 @@ thread_record* register_thread(const char* name) noexcept {
   r->untracked = 0;
   r->gate_signature = 0;
   std::fill(std::begin(r->acquire_sites), std::end(r->acquire_sites), thread_record::acquire_site{});
+  std::fill(std::begin(r->call_sites), std::end(r->call_sites), thread_record::acquire_site{});
+  r->site_lookups = 0;
+  r->site_captures = 0;
   r->wait_epoch.store(0, std::memory_order_relaxed);
   if (name != nullptr && *name != '\0') {
     std::snprintf(r->name, sizeof r->name, "%s", name);
@@ -78,9 +81,21 @@ stack_id thread_record::site_stack_miss(acquire_site* set, std::uint32_t lock_id
                                        std::uintptr_t caller) noexcept {
   unsigned way = 1;
   while (way < acquire_site_ways && (set[way].lock_id != lock_id || set[way].caller != caller)) ++way;
-  const acquire_site found =
-      way < acquire_site_ways ? set[way] : acquire_site{lock_id, caller, capture_stack()};
-  if (way == acquire_site_ways) --way;  // a new pair takes the least recently used entry's place
+  acquire_site found{lock_id, caller, 0};
+  if (way < acquire_site_ways) {
+    found = set[way];
+  } else {
+    --way;  // a new pair takes the least recently used entry's place
+    acquire_site& by_call = call_sites[(caller * 0x9E3779B97F4A7C15ull) >> (64 - call_site_bits)];
+    const bool in_budget = site_captures < capture_allowance + (site_lookups >> capture_refill_bits);
+    if (by_call.caller == caller && by_call.stack != 0 && !in_budget) {
+      found.stack = by_call.stack;
+    } else {
+      found.stack = capture_stack();
+      ++site_captures;
+      by_call = {0, caller, found.stack};
+    }
+  }
   std::copy_backward(set, set + way, set + way + 1);
   set[0] = found;
   return found.stack;

@@ -62,9 +62,11 @@ struct wait_target {
 namespace events {
 
 /// Registers a lock. `type_name` is a static string such as "gridlock::mutex"; `name` (may be null) is
-/// the user's name for it and is copied. Captures the creation stack. Never returns null.
-lock_record* lock_created(const void* address, lock_kind kind, const char* type_name,
-                          const char* name) noexcept;
+/// the user's name for it and is copied. Captures the creation stack, unless `in_use` says the lock is
+/// registered on first sight, as the interposer does: the stack of its first acquisition or wait then
+/// stands for it, and costs no capture of its own. Never returns null.
+lock_record* lock_created(const void* address, lock_kind kind, const char* type_name, const char* name,
+                          bool in_use = false) noexcept;
 /// Unregisters a lock: it leaves the lock-order graph, so a new lock at the same address starts clean.
 /// Reports destroy-locked if some thread still holds it.
 void lock_destroyed(lock_record* lock) noexcept;
