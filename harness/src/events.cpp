@@ -108,7 +108,8 @@ lock_record* lock_created(const void* address, lock_kind kind, const char* type_
   l->type_name = type_name != nullptr ? type_name : "lock";
   if (name != nullptr) std::snprintf(l->name, sizeof l->name, "%s", name);
   l->address = address;
-  if (!in_use) l->created_at.store(capture_stack(1), std::memory_order_relaxed);
+  // Past the thread's capture budget (a program making many locks), the first use's stack stands in.
+  if (!in_use && threads::self()->take_capture()) l->created_at.store(capture_stack(1), std::memory_order_relaxed);
   return l;
 }
 

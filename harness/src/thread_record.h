@@ -64,12 +64,12 @@ struct thread_record {
     stack_id stack = 0;
   };
   acquire_site acquire_sites[acquire_sites_size] = {};  // by (lock, caller); each set most recent first
-  // Level 2, by call alone: the stack a new pair reuses once the capture budget is spent.
-  static constexpr unsigned call_site_bits = 8;
-  acquire_site call_sites[1u << call_site_bits] = {};  // lock_id unused
-  // The capture budget: a thread may capture `capture_allowance` stacks for new pairs, and one more
-  // per 2^capture_refill_bits lookups after that. A thread that cycles through more locks than level 1
-  // holds (objects with a mutex each) would otherwise capture on every acquisition.
+  // Level 2, by call alone (lock_id 0): the stack a new pair reuses once the capture budget is spent.
+  static constexpr unsigned call_set_bits = 6;
+  acquire_site call_sites[acquire_site_ways << call_set_bits] = {};  // each set most recent first
+  // The capture budget: a thread may capture `capture_allowance` stacks for new pairs and new locks,
+  // and one more per 2^capture_refill_bits lookups after that. A thread that cycles through more locks
+  // than level 1 holds, or makes many (objects with a mutex each), would otherwise capture every time.
   static constexpr std::uint64_t capture_allowance = 1024;
   static constexpr unsigned capture_refill_bits = 10;
   std::uint64_t site_lookups = 0;
@@ -93,6 +93,12 @@ struct thread_record {
     if (set->lock_id == lock_id && set->caller == caller) [[likely]]
       return set->stack;
     return site_stack_miss(set, lock_id, caller);
+  }
+  /// Whether the capture budget allows one more capture now; counts it if so.
+  bool take_capture() noexcept {
+    if (site_captures >= capture_allowance + (site_lookups >> capture_refill_bits)) return false;
+    ++site_captures;
+    return true;
   }
   /// site_stack() when the pair is not first in its set: found further in (moved to the front), or
   /// captured (or taken from level 2) into the front, the set's least recently used entry falling out.

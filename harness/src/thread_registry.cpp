@@ -77,28 +77,34 @@ thread_record* register_thread(const char* name) noexcept {
   return r;
 }
 
-stack_id thread_record::site_stack_miss(acquire_site* set, std::uint32_t lock_id,
-                                       std::uintptr_t caller) noexcept {
-  unsigned way = 1;
-  while (way < acquire_site_ways && (set[way].lock_id != lock_id || set[way].caller != caller)) ++way;
-  acquire_site found{lock_id, caller, 0};
-  if (way < acquire_site_ways) {
-    found = set[way];
-  } else {
-    --way;  // a new pair takes the least recently used entry's place
-    acquire_site& by_call = call_sites[(caller * 0x9E3779B97F4A7C15ull) >> (64 - call_site_bits)];
-    const bool in_budget = site_captures < capture_allowance + (site_lookups >> capture_refill_bits);
-    if (by_call.caller == caller && by_call.stack != 0 && !in_budget) {
-      found.stack = by_call.stack;
-    } else {
-      found.stack = capture_stack();
-      ++site_captures;
-      by_call = {0, caller, found.stack};
-    }
-  }
+namespace {
+
+/// Moves the entry for (lock_id, caller) to the front of its set (kept most recent first), or, when
+/// the set has none, puts a new one with no stack there, the least recently used entry falling out.
+thread_record::acquire_site& to_front(thread_record::acquire_site* set, std::uint32_t lock_id,
+                                      std::uintptr_t caller) noexcept {
+  constexpr unsigned ways = thread_record::acquire_site_ways;
+  unsigned way = 0;
+  while (way < ways && (set[way].lock_id != lock_id || set[way].caller != caller)) ++way;
+  const thread_record::acquire_site found = way < ways ? set[way] : thread_record::acquire_site{lock_id, caller, 0};
+  if (way == ways) --way;
   std::copy_backward(set, set + way, set + way + 1);
   set[0] = found;
-  return found.stack;
+  return set[0];
+}
+
+}  // namespace
+
+stack_id thread_record::site_stack_miss(acquire_site* set, std::uint32_t lock_id,
+                                       std::uintptr_t caller) noexcept {
+  acquire_site& site = to_front(set, lock_id, caller);
+  if (site.stack != 0) return site.stack;
+  acquire_site& line =
+      to_front(&call_sites[((caller * 0x9E3779B97F4A7C15ull) >> (64 - call_set_bits)) * acquire_site_ways], 0, caller);
+  // A new call always captures (programs have few lines that lock); a known one only within budget.
+  if (line.stack == 0 || take_capture()) line.stack = capture_stack();
+  site.stack = line.stack;
+  return site.stack;
 }
 
 void unregister_thread(thread_record* r) noexcept {

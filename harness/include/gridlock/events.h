@@ -63,8 +63,9 @@ namespace events {
 
 /// Registers a lock. `type_name` is a static string such as "gridlock::mutex"; `name` (may be null) is
 /// the user's name for it and is copied. Captures the creation stack, unless `in_use` says the lock is
-/// registered on first sight, as the interposer does: the stack of its first acquisition or wait then
-/// stands for it, and costs no capture of its own. Never returns null.
+/// registered on first sight, as the interposer does, or the thread has spent its budget of captures
+/// (docs/detectors.md): the stack of its first acquisition or wait then stands for it. Never returns
+/// null.
 lock_record* lock_created(const void* address, lock_kind kind, const char* type_name, const char* name,
                           bool in_use = false) noexcept;
 /// Unregisters a lock: it leaves the lock-order graph, so a new lock at the same address starts clean.
