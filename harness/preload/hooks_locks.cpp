@@ -7,6 +7,7 @@
 // with an after_unlock one (docs/injectors.md), as in the gridlock:: primitives.
 #include <errno.h>
 
+#include "held_set.h"
 #include "interposer.h"
 #include "thread_record.h"
 
@@ -27,9 +28,10 @@ void guarded(F&& f) noexcept {
 
 bool took(int r) noexcept { return r == 0 || r == EOWNERDEAD; }
 
-/// The acquisition succeeded: the uncontended path.
+/// The acquisition succeeded: the uncontended path (events::acquired, inline).
 void on_acquired(lock_record* rec, access mode) noexcept {
-  guarded([&] { events::acquired(rec, mode); });
+  thread_record& self = *threads::self();
+  guarded([&] { held_set::acquired(self, *rec, mode, detail::call_site); });
 }
 
 /// A blocking acquisition whose first attempt found the lock taken.
@@ -78,14 +80,15 @@ int try_once(lock_record* rec, access mode, TryOp&& try_op) {
 
 /// The usual unlock, of a lock this thread holds (a mutex, or with `rwlock` a reader-writer lock):
 /// found in the held set, so no table lookup and no pin (a held record is never freed). Returns false,
-/// having done nothing, when `object` is not held as that kind of lock; else `result` is the unlock's.
+/// having done nothing, when `object` is not held as that kind of lock; else releases the entry and
+/// `result` is the real unlock's.
 template <class UnlockOp>
 bool unlock_held(const void* object, bool rwlock, int& result, UnlockOp&& unlock_op) {
-  const held_lock* held = held_entry(object);
+  held_lock* held = held_entry(object);
   if (held == nullptr) return false;
-  lock_record* rec = held->lock.load(std::memory_order_relaxed);
-  if ((rec->kind == lock_kind::shared) != rwlock) return false;
-  result = events::before_unlock(rec, held->mode.load(std::memory_order_relaxed)) ? unlock_op() : EPERM;
+  if ((held->lock.load(std::memory_order_relaxed)->kind == lock_kind::shared) != rwlock) return false;
+  held_set::release(*threads::current, held);  // events::before_unlock, inline: held in that mode
+  result = unlock_op();
   return true;
 }
 

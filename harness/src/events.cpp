@@ -6,10 +6,10 @@
 #include <cstring>
 
 #include "gridlock/events.h"
+#include "held_set.h"
 #include "lock_order_detector.h"
 #include "misuse.h"
 #include "runtime_core.h"
-#include "steering.h"
 #include "sync_points.h"
 #include "wait_for_detector.h"
 
@@ -22,62 +22,6 @@ std::atomic<std::uint32_t> g_next_lock_id{1};
 /// event's own (`own`: its __builtin_return_address(0); the primitives that call it are inline).
 std::uintptr_t program_caller(const void* own) noexcept {
   return detail::call_site != 0 ? detail::call_site : reinterpret_cast<std::uintptr_t>(own);
-}
-
-// Inlined: both are on the uncontended path.
-[[gnu::always_inline]] inline void add_held(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller) {
-  const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
-  if (n == thread_record::max_held) {
-    ++self.untracked;  // beyond the bound: still correct, just not in the graph
-    return;
-  }
-  held_lock& h = self.held[n];
-  h.lock.store(&lock, std::memory_order_relaxed);
-  h.mode.store(mode, std::memory_order_relaxed);
-  h.depth = 1;
-  // The held side of the edges taken from here.
-  h.acquired_at = self.site_stack(lock.id, caller);
-  note_first_use(lock, h.acquired_at);
-  self.held_count.store(n + 1, std::memory_order_release);
-  if (mode == access::exclusive) self.gate_signature ^= lock.hash;
-}
-
-[[gnu::always_inline]] inline void remove_held(thread_record& self, held_lock* h) {
-  lock_record* lock = h->lock.load(std::memory_order_relaxed);
-  if (h->mode.load(std::memory_order_relaxed) == access::exclusive) self.gate_signature ^= lock->hash;
-  const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
-  held_lock* last = &self.held[n - 1];
-  // Locks are usually released in reverse order, so this is mostly a no-op; otherwise keep the order.
-  // Release stores, bottom-up: a scan by another thread (acquire loads, top-down: threads::held_by_any,
-  // an eviction) that sees an entry already moved sees the moves below it too, so no entry that stays
-  // held is ever missed.
-  for (held_lock* p = h; p != last; ++p) {
-    p->lock.store(p[1].lock.load(std::memory_order_relaxed), std::memory_order_release);
-    p->mode.store(p[1].mode.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    p->depth = p[1].depth;
-    p->acquired_at = p[1].acquired_at;
-  }
-  self.held_count.store(n - 1, std::memory_order_release);
-  last->lock.store(nullptr, std::memory_order_relaxed);
-}
-
-/// `self` holds `lock` now (in `mode`, from the call returning to `caller`): the held set, the owner,
-/// and steering's look at it.
-[[gnu::always_inline]] inline void take(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller) {
-  add_held(self, lock, mode, caller);
-  if (mode == access::exclusive) lock.owner.store(&self, std::memory_order_release);
-  if (steering::on.load(std::memory_order_relaxed)) [[unlikely]] steering::after_acquire(caller);
-}
-
-/// events::acquired() with locks already held: a re-entry only deepens its entry (returns false);
-/// else the lock-order graph hears of the new nesting. Out of line: the common case holds nothing.
-[[gnu::noinline]] bool first_hold(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller) {
-  if (held_lock* h = self.find_held(&lock)) {
-    ++h->depth;  // a recursive lock's re-entry, or a read lock taken again for reading
-    return false;
-  }
-  lock_order::before_acquire(self, lock, mode, caller);
-  return true;
 }
 
 /// events::before_unlock() of a lock not in the held set (in that mode): a lock held beyond the held
@@ -93,6 +37,15 @@ std::uintptr_t program_caller(const void* own) noexcept {
 }
 
 }  // namespace
+
+bool held_set::first_hold(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller) {
+  if (held_lock* h = self.find_held(&lock)) {
+    ++h->depth;  // a recursive lock's re-entry, or a read lock taken again for reading
+    return false;
+  }
+  lock_order::before_acquire(self, lock, mode, caller);
+  return true;
+}
 
 constinit thread_local int detail::internal_depth [[gnu::tls_model("initial-exec")]] = 0;
 constinit thread_local std::uintptr_t detail::call_site [[gnu::tls_model("initial-exec")]] = 0;
@@ -118,7 +71,7 @@ void lock_destroyed(lock_record* lock) noexcept {
   thread_record& self = *threads::self();
   if (threads::held_by_any(lock)) misuse::destroy_locked(self, *lock);
   lock_order::forget(*lock);
-  while (held_lock* h = self.find_held(lock)) remove_held(self, h);
+  while (held_lock* h = self.find_held(lock)) held_set::remove(self, h);
   // A record another thread still holds stays allocated: that thread will still unlock it.
   if (!threads::held_by_any(lock)) delete lock;
 }
@@ -149,14 +102,11 @@ void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noex
       return;
     }
   }
-  take(self, *lock, mode, program_caller(__builtin_return_address(0)));
+  held_set::take(self, *lock, mode, program_caller(__builtin_return_address(0)));
 }
 
 void acquired(lock_record* lock, access mode) {
-  thread_record& self = *threads::self();
-  const std::uintptr_t caller = program_caller(__builtin_return_address(0));
-  if (self.held_count.load(std::memory_order_relaxed) != 0 && !first_hold(self, *lock, mode, caller)) return;
-  take(self, *lock, mode, caller);
+  held_set::acquired(*threads::self(), *lock, mode, program_caller(__builtin_return_address(0)));
 }
 
 bool before_unlock(lock_record* lock, access mode) noexcept {
@@ -164,9 +114,7 @@ bool before_unlock(lock_record* lock, access mode) noexcept {
   held_lock* h = self.find_held(lock);
   if (h == nullptr || h->mode.load(std::memory_order_relaxed) != mode) [[unlikely]]
     return release_unheld(self, *lock, mode);
-  if (--h->depth > 0) return true;
-  remove_held(self, h);
-  if (mode == access::exclusive) lock->owner.store(nullptr, std::memory_order_release);
+  held_set::release(self, h);
   return true;
 }
 
