@@ -1,10 +1,13 @@
 // The cost of detection on the lock/unlock path: gridlock's primitives against their std:: namesakes,
 // uncontended (the hot path: must allocate nothing and take no global lock), nested (8 locks held, so
-// every acquisition checks 7 known edges) and contended (2, 4, 8 threads on one lock).
+// every acquisition checks 7 known edges), contended (2, 4, 8 threads on one lock), cycling through
+// 16,384 locks (more than a thread's stack caches hold: objects with a mutex each) and making a new lock
+// per iteration (its creation).
 #include <benchmark/benchmark.h>
 
 #include <array>
 #include <mutex>
+#include <memory>
 #include <shared_mutex>
 
 #include "gridlock/gridlock.h"
@@ -40,6 +43,28 @@ void contended(benchmark::State& state) {
 }
 
 template <class Mutex>
+void many_locks(benchmark::State& state) {
+  constexpr std::size_t count = 16384;
+  static const auto locks = std::make_unique<Mutex[]>(count);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    Mutex& m = locks[i++ % count];
+    m.lock();
+    m.unlock();
+  }
+}
+
+template <class Mutex>
+void create_and_lock(benchmark::State& state) {
+  for (auto _ : state) {
+    auto m = std::make_unique<Mutex>();
+    m->lock();
+    m->unlock();
+    benchmark::DoNotOptimize(m.get());
+  }
+}
+
+template <class Mutex>
 void shared_uncontended(benchmark::State& state) {
   static Mutex m;
   for (auto _ : state) {
@@ -56,6 +81,10 @@ void BM_StdSharedMutexReadUncontended(benchmark::State& s) { shared_uncontended<
 void BM_GridlockSharedMutexReadUncontended(benchmark::State& s) { shared_uncontended<gridlock::shared_mutex>(s); }
 void BM_StdMutexNested8(benchmark::State& s) { nested8<std::mutex>(s); }
 void BM_GridlockMutexNested8(benchmark::State& s) { nested8<gridlock::mutex>(s); }
+void BM_StdMutexManyLocks(benchmark::State& s) { many_locks<std::mutex>(s); }
+void BM_GridlockMutexManyLocks(benchmark::State& s) { many_locks<gridlock::mutex>(s); }
+void BM_StdMutexCreateAndLock(benchmark::State& s) { create_and_lock<std::mutex>(s); }
+void BM_GridlockMutexCreateAndLock(benchmark::State& s) { create_and_lock<gridlock::mutex>(s); }
 void BM_StdMutexContended(benchmark::State& s) { contended<std::mutex>(s); }
 void BM_GridlockMutexContended(benchmark::State& s) { contended<gridlock::mutex>(s); }
 
@@ -69,5 +98,9 @@ BENCHMARK(BM_StdSharedMutexReadUncontended);
 BENCHMARK(BM_GridlockSharedMutexReadUncontended);
 BENCHMARK(BM_StdMutexNested8);
 BENCHMARK(BM_GridlockMutexNested8);
+BENCHMARK(BM_StdMutexManyLocks);
+BENCHMARK(BM_GridlockMutexManyLocks);
+BENCHMARK(BM_StdMutexCreateAndLock);
+BENCHMARK(BM_GridlockMutexCreateAndLock);
 BENCHMARK(BM_StdMutexContended)->Threads(2)->Threads(4)->Threads(8)->UseRealTime();
 BENCHMARK(BM_GridlockMutexContended)->Threads(2)->Threads(4)->Threads(8)->UseRealTime();
