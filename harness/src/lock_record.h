@@ -26,7 +26,7 @@ struct lock_record {
 };
 
 /// A lock registered on first sight gets the stack of its first acquisition or wait as its creation
-/// stack. Inline: every acquisition asks; a load and a branch.
+/// stack (thread_record::site_stack_miss: a lock's first pair is always new).
 inline void note_first_use(lock_record& lock, stack_id where) noexcept {
   if (lock.created_at.load(std::memory_order_relaxed) == 0) [[unlikely]]
     lock.created_at.store(where, std::memory_order_relaxed);

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "gridlock/events.h"
+#include "lock_record.h"
 #include "stack.h"
 
 namespace gridlock {
@@ -68,42 +69,43 @@ struct thread_record {
   static constexpr unsigned call_set_bits = 6;
   acquire_site call_sites[acquire_site_ways << call_set_bits] = {};  // each set most recent first
   // The capture budget: a thread may capture `capture_allowance` stacks for new pairs and new locks,
-  // and one more per 2^capture_refill_bits lookups after that. A thread that cycles through more locks
-  // than level 1 holds, or makes many (objects with a mutex each), would otherwise capture every time.
+  // and one more per 2^capture_refill_bits level-1 misses after that (so at most one per as many
+  // acquisitions, and no count on the hit path). A thread that cycles through more locks than level 1
+  // holds, or makes many (objects with a mutex each), would otherwise capture every time.
   static constexpr std::uint64_t capture_allowance = 1024;
   static constexpr unsigned capture_refill_bits = 10;
-  std::uint64_t site_lookups = 0;
+  std::uint64_t site_misses = 0;
   std::uint64_t site_captures = 0;
 
   thread_record* next = nullptr;       // the registry's list; set once, before publication
 
   bool blocked() const noexcept { return (wait_epoch.load(std::memory_order_acquire) & 1) != 0; }
-  /// The stack of this thread taking `lock_id` from the call at `caller`, captured the first time that
+  /// The stack of this thread taking `lock` from the call at `caller`, captured the first time that
   /// pair is seen and reused after: the uncontended path captures nothing, and the same lock taken at
   /// another line of the program gets that line's stack. (Where a non-inlined wrapper makes every call
   /// return to one place, as std::mutex::lock at -O0, the first stack through it stands for all.)
   /// Past the capture budget a new pair gets the stack of an earlier acquisition from the same call:
-  /// the same line, perhaps reached another way. The stack starts with the runtime's own frames:
+  /// the same line, perhaps reached another way. A lock's first pair also gives a lock registered on
+  /// first sight its creation stack (note_first_use). The stack starts with the runtime's own frames:
   /// reports drop them (is_plumbing_frame).
   /// Inline: every acquisition asks. One multiply; the top bits of the product mix both inputs.
-  stack_id site_stack(std::uint32_t lock_id, std::uintptr_t caller) noexcept {
-    ++site_lookups;
-    const std::uint64_t h = (std::uint64_t{lock_id} ^ (std::uint64_t{caller} << 16)) * 0x9E3779B97F4A7C15ull;
+  stack_id site_stack(lock_record& lock, std::uintptr_t caller) noexcept {
+    const std::uint64_t h = (std::uint64_t{lock.id} ^ (std::uint64_t{caller} << 16)) * 0x9E3779B97F4A7C15ull;
     acquire_site* set = &acquire_sites[(h >> (64 - acquire_set_bits)) * acquire_site_ways];
-    if (set->lock_id == lock_id && set->caller == caller) [[likely]]
+    if (set->lock_id == lock.id && set->caller == caller) [[likely]]
       return set->stack;
-    return site_stack_miss(set, lock_id, caller);
+    return site_stack_miss(set, lock, caller);
   }
   /// Whether the capture budget allows one more capture now; counts it if so.
   bool take_capture() noexcept {
-    if (site_captures >= capture_allowance + (site_lookups >> capture_refill_bits)) return false;
+    if (site_captures >= capture_allowance + (site_misses >> capture_refill_bits)) return false;
     ++site_captures;
     return true;
   }
   /// site_stack() when the pair is not first in its set: found further in (moved to the front), or
   /// captured (or taken from level 2) into the front, the set's least recently used entry falling out.
   /// Out of line.
-  stack_id site_stack_miss(acquire_site* set, std::uint32_t lock_id, std::uintptr_t caller) noexcept;
+  stack_id site_stack_miss(acquire_site* set, lock_record& lock, std::uintptr_t caller) noexcept;
   /// The entry for `lock` in the held set, or null.
   held_lock* find_held(const lock_record* lock) noexcept {
     const std::uint32_t n = held_count.load(std::memory_order_relaxed);

@@ -58,7 +58,7 @@ thread_record* register_thread(const char* name) noexcept {
   r->gate_signature = 0;
   std::fill(std::begin(r->acquire_sites), std::end(r->acquire_sites), thread_record::acquire_site{});
   std::fill(std::begin(r->call_sites), std::end(r->call_sites), thread_record::acquire_site{});
-  r->site_lookups = 0;
+  r->site_misses = 0;
   r->site_captures = 0;
   r->wait_epoch.store(0, std::memory_order_relaxed);
   if (name != nullptr && *name != '\0') {
@@ -95,15 +95,16 @@ thread_record::acquire_site& to_front(thread_record::acquire_site* set, std::uin
 
 }  // namespace
 
-stack_id thread_record::site_stack_miss(acquire_site* set, std::uint32_t lock_id,
-                                       std::uintptr_t caller) noexcept {
-  acquire_site& site = to_front(set, lock_id, caller);
+stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, std::uintptr_t caller) noexcept {
+  ++site_misses;
+  acquire_site& site = to_front(set, lock.id, caller);
   if (site.stack != 0) return site.stack;
   acquire_site& line =
       to_front(&call_sites[((caller * 0x9E3779B97F4A7C15ull) >> (64 - call_set_bits)) * acquire_site_ways], 0, caller);
   // A new call always captures (programs have few lines that lock); a known one only within budget.
   if (line.stack == 0 || take_capture()) line.stack = capture_stack();
   site.stack = line.stack;
+  note_first_use(lock, site.stack);  // a lock's first use is always a new pair: ids are never reused
   return site.stack;
 }
 

@@ -272,8 +272,7 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
     // Contention and condition waits are common: a wait reuses the stack of this thread's earlier waits
     // on (or acquisitions of) that object from the same call, so only a new (object, call) pair
     // captures one. The ids of locks and condition variables come from one counter.
-    where = self.site_stack(target.lock->id, caller);
-    note_first_use(*target.lock, where);
+    where = self.site_stack(*target.lock, caller);
   } else {
     where = capture_stack(2);
   }
