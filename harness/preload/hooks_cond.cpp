@@ -19,7 +19,6 @@ template <class Wait>
 int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
   hook_scope h;
   thread_state& s = h.state();
-  events_section ev(s);
   lock_record* mutex = find(m, mutex_tag(m), s, 0);
   pin p0(s, 0);
   if (mutex == nullptr) mutex = held_by_address(m);
@@ -34,9 +33,7 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
       events::before_block(target);
     } catch (...) {
     }
-    ev.leave();
     const int r = wait();
-    ev.enter();
     events::after_wake();
     return r;
   };
@@ -50,7 +47,6 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
       } catch (...) {
       }
     }
-    ev.leave();
     return wait();  // as the program asked
   }
 
@@ -69,7 +65,6 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
 void notified(pthread_cond_t* c) noexcept {
   hook_scope h;
   thread_state& s = h.state();
-  events_section ev(s);
   if (lock_record* cond = find(c, object_tag::cond, s, 0)) {
     pin p(s, 0);
     events::notified(cond);
@@ -80,7 +75,6 @@ template <class F>
 int forget_then(const void* object, F&& real_call) {
   if (!bypass()) {
     hook_scope h;
-    events_section ev(h.state());
     forget_address(object, false);
   }
   return real_call();

@@ -36,14 +36,12 @@ void on_acquired(lock_record* rec, access mode) noexcept {
 
 /// A blocking acquisition whose first attempt found the lock taken.
 template <class LockOp>
-int contended(lock_record* rec, const void* object, access mode, events_section& ev, LockOp&& lock_op) {
+int contended(lock_record* rec, const void* object, access mode, LockOp&& lock_op) {
   guarded([&] {
     events::before_lock(rec, mode, attempt::blocking);
     events::before_block({wait_kind::lock, object, rec, nullptr, mode, false});
   });
-  ev.leave();
   const int r = lock_op();
-  ev.enter();
   events::after_wake();
   events::after_lock(rec, mode, attempt::blocking, took(r));
   return r;
@@ -51,20 +49,15 @@ int contended(lock_record* rec, const void* object, access mode, events_section&
 
 /// A timed acquisition: may wait, never part of a deadlock.
 template <class TryOp, class TimedOp>
-int timed(lock_record* rec, const void* object, access mode, events_section& ev, TryOp&& try_op,
-          TimedOp&& timed_op) {
+int timed(lock_record* rec, const void* object, access mode, TryOp&& try_op, TimedOp&& timed_op) {
   guarded([&] { events::before_lock(rec, mode, attempt::timed); });
   int r = try_op();
   if (r == EBUSY) {
     guarded([&] { events::before_block({wait_kind::lock, object, rec, nullptr, mode, true}); });
-    ev.leave();
     r = timed_op();
-    ev.enter();
     events::after_wake();
   } else if (!took(r)) {
-    ev.leave();
     r = timed_op();  // an error the try reports differently: let the real call answer
-    ev.enter();
   }
   events::after_lock(rec, mode, attempt::timed, took(r));
   return r;
@@ -102,7 +95,6 @@ bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept
 int mutex_lock(pthread_mutex_t* m) {
   hook_scope h;
   thread_state& s = h.state();
-  events_section ev(s);
   const int first = real.mutex_trylock(m);
   if (took(first)) {
     if (lock_record* rec = acquire(m, mutex_tag(m), s, 0)) {
@@ -113,17 +105,13 @@ int mutex_lock(pthread_mutex_t* m) {
   }
   lock_record* rec = first == EBUSY && !errorcheck_relock(m, s) ? acquire(m, mutex_tag(m), s, 0) : nullptr;
   pin p(s, 0);
-  if (rec == nullptr) {
-    ev.leave();
-    return real.mutex_lock(m);
-  }
-  return contended(rec, m, access::exclusive, ev, [&] { return real.mutex_lock(m); });
+  if (rec == nullptr) return real.mutex_lock(m);
+  return contended(rec, m, access::exclusive, [&] { return real.mutex_lock(m); });
 }
 
 int mutex_trylock(pthread_mutex_t* m) {
   hook_scope h;
   thread_state& s = h.state();
-  events_section ev(s);
   lock_record* rec = acquire(m, mutex_tag(m), s, 0);
   pin p(s, 0);
   if (rec == nullptr) return real.mutex_trylock(m);
@@ -134,20 +122,15 @@ template <class TimedOp>
 int mutex_timed(pthread_mutex_t* m, TimedOp&& timed_op) {
   hook_scope h;
   thread_state& s = h.state();
-  events_section ev(s);
   lock_record* rec = errorcheck_relock(m, s) ? nullptr : acquire(m, mutex_tag(m), s, 0);
   pin p(s, 0);
-  if (rec == nullptr) {
-    ev.leave();
-    return timed_op();
-  }
-  return timed(rec, m, access::exclusive, ev, [&] { return real.mutex_trylock(m); }, timed_op);
+  if (rec == nullptr) return timed_op();
+  return timed(rec, m, access::exclusive, [&] { return real.mutex_trylock(m); }, timed_op);
 }
 
 int mutex_unlock(pthread_mutex_t* m) {
   hook_scope h;
   thread_state& s = h.state();
-  events_section ev(s);
   if (int r; unlock_held(m, false, r, [&] { return real.mutex_unlock(m); })) return r;
   lock_record* rec = find(m, mutex_tag(m), s, 0);
   pin p(s, 0);
@@ -175,7 +158,6 @@ template <class TryOp, class LockOp>
 int rwlock_lock(pthread_rwlock_t* rw, access mode, TryOp&& try_op, LockOp&& lock_op) {
   hook_scope h;
   thread_state& s = h.state();
-  events_section ev(s);
   const int first = try_op();
   if (first == 0) {
     if (lock_record* rec = acquire(rw, object_tag::rwlock, s, 0)) {
@@ -186,18 +168,14 @@ int rwlock_lock(pthread_rwlock_t* rw, access mode, TryOp&& try_op, LockOp&& lock
   }
   lock_record* rec = first == EBUSY && !rwlock_self_writer(rw, s) ? acquire(rw, object_tag::rwlock, s, 0) : nullptr;
   pin p(s, 0);
-  if (rec == nullptr) {
-    ev.leave();
-    return lock_op();
-  }
-  return contended(rec, rw, mode, ev, lock_op);
+  if (rec == nullptr) return lock_op();
+  return contended(rec, rw, mode, lock_op);
 }
 
 template <class TryOp>
 int rwlock_try(pthread_rwlock_t* rw, access mode, TryOp&& try_op) {
   hook_scope h;
   thread_state& s = h.state();
-  events_section ev(s);
   lock_record* rec = acquire(rw, object_tag::rwlock, s, 0);
   pin p(s, 0);
   if (rec == nullptr) return try_op();
@@ -208,20 +186,15 @@ template <class TryOp, class TimedOp>
 int rwlock_timed(pthread_rwlock_t* rw, access mode, TryOp&& try_op, TimedOp&& timed_op) {
   hook_scope h;
   thread_state& s = h.state();
-  events_section ev(s);
   lock_record* rec = rwlock_self_writer(rw, s) ? nullptr : acquire(rw, object_tag::rwlock, s, 0);
   pin p(s, 0);
-  if (rec == nullptr) {
-    ev.leave();
-    return timed_op();
-  }
-  return timed(rec, rw, mode, ev, try_op, timed_op);
+  if (rec == nullptr) return timed_op();
+  return timed(rec, rw, mode, try_op, timed_op);
 }
 
 int rwlock_unlock(pthread_rwlock_t* rw) {
   hook_scope h;
   thread_state& s = h.state();
-  events_section ev(s);
   if (int r; unlock_held(rw, true, r, [&] { return real.rwlock_unlock(rw); })) return r;
   lock_record* rec = find(rw, object_tag::rwlock, s, 0);
   pin p(s, 0);
@@ -241,7 +214,6 @@ template <class Destroy>
 int destroy(const void* object, Destroy&& real_destroy) {
   {
     hook_scope h;
-    events_section ev(h.state());
     forget_address(object, true);
   }
   return real_destroy();
@@ -254,7 +226,6 @@ int init(const void* object, Init&& real_init) {
     // A new object at this address: whatever record the address had (memory reused without a
     // destroy) is stale. The record itself is made on first use, which reads the kind from the object.
     hook_scope h;
-    events_section ev(h.state());
     forget_address(object, false);
   }
   return r;

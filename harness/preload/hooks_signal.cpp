@@ -1,12 +1,13 @@
-// sigaction/signal hooks: asynchronous signals are deferred while their thread is inside an
-// events_section, where it may hold one of the runtime's internal locks (the stack depot's, the
-// lock-order graph's, the thread registry's, the lock table's). A program's handler that takes a lock
-// could otherwise block there, while the thread holding that lock waits for the internal one: a hang
-// the program does not have without the interposer. (A handler that interrupts a hook outside an events
-// section runs at once; its own pthread calls pass straight through, see bypass().)
+// sigaction/signal hooks: asynchronous signals are deferred while their thread is inside a runtime
+// critical section (internal_lock.h), where it holds one of the runtime's internal locks (the stack
+// depot's, the lock-order graph's, the thread registry's, the lock table's) or is in glibc's unwinder.
+// A program's handler that takes a lock could otherwise block there, while the thread holding that
+// lock waits for the internal one: a hang the program does not have without the interposer. (A
+// handler that interrupts a hook outside a critical section runs at once; its own pthread calls pass
+// straight through, see bypass().)
 //
 // How: a handler the program installs for an asynchronous signal is registered with the kernel as a
-// wrapper (SA_SIGINFO). Outside an events_section the wrapper calls the program's handler at once, as
+// wrapper (SA_SIGINFO). Outside a critical section the wrapper calls the program's handler at once, as
 // the kernel would have. Inside one it records the siginfo and returns; when the section ends the
 // thread re-sends the signal to itself with rt_tgsigqueueinfo (same siginfo), so the program's handler
 // runs as a real signal delivery, with its own sa_mask and flags. Synchronous signals (SIGSEGV, SIGBUS,

@@ -34,7 +34,7 @@ struct start_block {
 // The thread-exit hook (thread_registry.cpp) is a thread_local destructor armed by thread_started.
 // Thread-local destructors run in reverse order of construction, so `enter` (constructed after it)
 // runs just before it and `leave` (constructed before it) just after: its runtime work is bracketed
-// like a hook's, and fork() waits for it.
+// like a hook's.
 //
 // Thread-local destructors also run when the *process* exits: exit() runs the calling thread's (main's,
 // usually) before the atexit handlers. That is no thread ending with its locks held, and the threads
@@ -45,24 +45,10 @@ constinit thread_local bool t_thread_ending [[gnu::tls_model("initial-exec")]] =
 
 // Registered explicitly, one at a time: thread_local objects of one translation unit are all
 // constructed (and their destructors registered) together, on first use of any of them.
-void exit_leave(void* p) {
-  auto* state = static_cast<thread_state*>(p);
-  state->busy.store(0, std::memory_order_release);
-  after_events(*state);
-  --detail::internal_depth;
-}
+void exit_leave(void*) { --detail::internal_depth; }
 
-void exit_enter(void* p) {
-  auto* state = static_cast<thread_state*>(p);
+void exit_enter(void*) {
   ++detail::internal_depth;
-  for (;;) {
-    state->busy.store(1, std::memory_order_relaxed);
-    light_fence();
-    if (g_fork_gate.load(std::memory_order_relaxed) == 0) break;
-    state->busy.store(0, std::memory_order_release);
-    after_events(*state);
-    wait_for_fork_gate(*state);
-  }
   if (!t_thread_ending) {
     if (thread_record* self = threads::current) unregister_thread(self);
   }
@@ -75,7 +61,7 @@ void* start_thunk(void* p) {
   const std::uint64_t key = block->schedule_key;
   {
     hook_scope h;
-    register_with_exit_guards(h.state(), false);
+    register_with_exit_guards(false);
   }
   block->started.store(1, std::memory_order_release);
   syscall(SYS_futex, &block->started, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
@@ -95,7 +81,6 @@ int join_common(pthread_t thread, bool timed, Join&& join) {
   if (pthread_equal(thread, pthread_self())) return join();  // EDEADLK, a defined result
   at_sync_point(sync_point::before_wait);
   hook_scope h;
-  events_section ev(h.state());
   wait_target target;
   target.kind = wait_kind::thread;
   target.object = reinterpret_cast<const void*>(thread);
@@ -105,25 +90,20 @@ int join_common(pthread_t thread, bool timed, Join&& join) {
     events::before_block(target);
   } catch (...) {
   }
-  ev.leave();
   const int r = join();
-  ev.enter();
   events::after_wake();
   return r;
 }
 
 }  // namespace
 
-void register_with_exit_guards(thread_state& s, bool main_thread) noexcept {
-  __cxa_thread_atexit_impl(exit_leave, &s, &__dso_handle);
-  {
-    events_section ev(s);
-    if (main_thread)
-      (void)events::current_thread();
-    else
-      (void)events::thread_started(nullptr);  // the name, if any, comes from pthread_getname_np
-  }
-  __cxa_thread_atexit_impl(exit_enter, &s, &__dso_handle);
+void register_with_exit_guards(bool main_thread) noexcept {
+  __cxa_thread_atexit_impl(exit_leave, nullptr, &__dso_handle);
+  if (main_thread)
+    (void)events::current_thread();
+  else
+    (void)events::thread_started(nullptr);  // the name, if any, comes from pthread_getname_np
+  __cxa_thread_atexit_impl(exit_enter, nullptr, &__dso_handle);
 }
 
 }  // namespace gridlock::preload

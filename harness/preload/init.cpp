@@ -34,9 +34,8 @@ void separate_json_report() {
   // The main thread is registered now, between the guards that tell its exit (pthread_exit) from the
   // process's exit (return from main, exit()).
   {
-    ++detail::internal_depth;
-    register_with_exit_guards(self_state(), true);
-    --detail::internal_depth;
+    hook_scope h;
+    register_with_exit_guards(true);
   }
   g_ready.store(true, std::memory_order_release);
 }

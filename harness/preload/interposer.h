@@ -7,12 +7,13 @@
 //      interrupted a hook, the unwinder called by capture_stack), inside a gridlock::internal_scope
 //      (this library's runtime, or the runtime of a program that links libgridlock.a itself).
 //   2. hook_scope: marks the thread as inside a hook for the whole call.
-//   3. events_section around every group of event calls (never around a real call that can block):
-//      fork() waits until no thread is inside one, so a forked child never inherits a runtime lock
-//      taken by a thread that does not exist in it; and an asynchronous signal that arrives inside one
-//      is deferred to its end, so a program's handler never runs (and perhaps blocks) while its thread
-//      holds one of the runtime's internal locks.
-//   4. lock_table::acquire() pins the record in one of the thread's two hazard slots for as long as
+//   3. nothing for fork() or signals on the way: those only matter while the runtime holds one of its
+//      internal locks (or is in glibc's unwinder), and internal_lock tells thread_state.cpp when that
+//      starts and ends (critical_observer). fork() waits until no other thread is in such a critical
+//      section, so a forked child never inherits a runtime lock taken by a thread that does not exist
+//      in it; an asynchronous signal that arrives inside one is deferred to its end, so a program's
+//      handler never runs (and perhaps blocks) while its thread holds one of the runtime's locks.
+//   3. lock_table::acquire() pins the record in one of the thread's two hazard slots for as long as
 //      the hook uses it (across the real blocking call too), so evicting or retiring a record can never
 //      free one that a hook is still using.
 #pragma once
@@ -84,11 +85,11 @@ struct thread_state {
   static constexpr int hazard_slots = 2;  // a condition wait pins its mutex and its condition variable
   static constexpr int max_deferred = 4;  // signals kept with their siginfo; more are merged by number
   std::atomic<lock_record*> hazard[hazard_slots] = {};
-  std::atomic<int> busy{0};               // inside an events_section
+  std::atomic<int> busy{0};               // depth of runtime critical sections (thread_state.cpp)
   std::atomic<bool> in_use{false};
   thread_state* next = nullptr;           // the registry's list; set before publication
   int tid = 0;                            // the OS thread id (refreshed in a forked child)
-  // Signals that arrived inside an events_section, re-sent when it ends (hooks_signal.cpp). Written
+  // Signals that arrived inside a critical section, re-sent when it ends (hooks_signal.cpp). Written
   // only by this thread (its signal handler), read by it after leaving the section.
   volatile int deferred_count = 0;
   siginfo_t deferred[max_deferred] = {};
@@ -158,47 +159,8 @@ class hook_scope {
   thread_state* state_;
 };
 
-/// Re-sends the signals deferred while the thread was inside an events_section (hooks_signal.cpp).
+/// Re-sends the signals deferred while the thread was inside a critical section (hooks_signal.cpp).
 void deliver_deferred_signals(thread_state& s) noexcept;
-inline void after_events(thread_state& s) noexcept {
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  if (s.deferred_count != 0 || s.deferred_merged != 0) deliver_deferred_signals(s);
-}
-
-/// fork()'s gate: non-zero while a fork is being prepared.
-extern std::atomic<int> g_fork_gate;
-void wait_for_fork_gate(thread_state& s) noexcept;
-
-/// Brackets event calls: fork() waits until no thread is inside one (and none enters meanwhile).
-class events_section {
- public:
-  explicit events_section(thread_state& s) noexcept : s_(s) { enter(); }
-  ~events_section() { leave(); }
-  events_section(const events_section&) = delete;
-  events_section& operator=(const events_section&) = delete;
-  /// Around a real call that may block: leave, then re-enter.
-  void leave() noexcept {
-    if (!inside_) return;
-    s_.busy.store(0, std::memory_order_release);
-    inside_ = false;
-    after_events(s_);
-  }
-  void enter() noexcept {
-    for (;;) {
-      s_.busy.store(1, std::memory_order_relaxed);
-      light_fence();
-      if (g_fork_gate.load(std::memory_order_relaxed) == 0) break;
-      s_.busy.store(0, std::memory_order_release);
-      after_events(s_);
-      wait_for_fork_gate(s_);
-    }
-    inside_ = true;
-  }
-
- private:
-  thread_state& s_;
-  bool inside_ = false;
-};
 
 /// Marks the pthread call a hook serves with its return address into the program (detail::call_site),
 /// so acquisition and wait stacks are told apart by the program's call, not the hook's. Construct it
@@ -214,8 +176,7 @@ class call_site_scope {
 };
 
 /// A sync point of the active strategy (docs/injectors.md) in a hook: inside a hook_scope, so the
-/// pthread calls its slow path makes go straight through, and outside any events_section, so a delay
-/// never holds back fork() or a deferred signal. With no strategy active, a relaxed load and a branch.
+/// pthread calls its slow path makes go straight through. With no strategy active, a relaxed load and a branch.
 inline void at_sync_point(sync_point where) noexcept {
   if (detail::sync_points_on.load(std::memory_order_relaxed)) [[unlikely]] {
     hook_scope h;
@@ -225,9 +186,10 @@ inline void at_sync_point(sync_point where) noexcept {
 
 /// Registers the calling thread with the runtime (thread_started, or current_thread for the main thread)
 /// between the two thread-local guards that bracket the runtime's thread-exit hook (hooks_thread.cpp).
-void register_with_exit_guards(thread_state& s, bool main_thread) noexcept;
+void register_with_exit_guards(bool main_thread) noexcept;
 
-/// Installs the pthread_atfork handlers (thread_state.cpp).
+/// Installs the pthread_atfork handlers and the critical-section observer their gate relies on
+/// (thread_state.cpp).
 void install_fork_handlers() noexcept;
 
 // ---------------------------------------------------------------------------------------------------

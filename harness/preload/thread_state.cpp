@@ -1,13 +1,15 @@
 // Per-thread state of the interposer, the asymmetric fences its hazard and busy protocols use, and
-// fork(): the prepare handler closes a gate and waits until no thread is inside an events_section, so
-// no runtime lock (stack depot, lock-order graph, thread registry, finding list, lock table) can be
-// held by a thread that will not exist in the child; the child handler then makes the runtime's view
-// match the child: every other thread is gone.
+// fork(): the prepare handler closes a gate and waits until no thread is inside a runtime critical
+// section (internal_lock.h: any runtime lock held, or glibc's unwinder running), so no runtime lock
+// (stack depot, lock-order graph, thread registry, finding list, lock table) can be held by a thread
+// that will not exist in the child; the child handler then makes the runtime's view match the child:
+// every other thread is gone. A critical section also defers asynchronous signals (hooks_signal.cpp).
 #include <linux/membarrier.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "internal_lock.h"
 #include "interposer.h"
 #include "runtime_core.h"
 #include "thread_record.h"
@@ -16,16 +18,55 @@ namespace gridlock::preload {
 
 constinit thread_local thread_state* t_state [[gnu::tls_model("initial-exec")]] = nullptr;
 std::atomic<bool> g_ready{false};
-std::atomic<int> g_fork_gate{0};
 bool g_have_membarrier = false;
 
 namespace {
+
+std::atomic<int> g_fork_gate{0};  // non-zero while a fork is being prepared
 
 std::atomic<thread_state*> g_first{nullptr};
 pthread_key_t g_release_key;
 bool g_key_ok = false;
 constinit thread_local bool t_fork_prepared = false;
 constinit thread_local bool t_fork_nested = false;
+
+void after_critical(thread_state& s) noexcept {
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  if (s.deferred_count != 0 || s.deferred_merged != 0) deliver_deferred_signals(s);
+}
+
+void wait_for_fork_gate() noexcept {
+  for (int spins = 0; g_fork_gate.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins > 64) sched_yield();
+  }
+}
+
+// The critical_observer. `busy` counts nested sections; only the outermost one meets the fork gate
+// (the thread preparing a fork passes: it takes the table's lock behind its own gate).
+void critical_enter() noexcept {
+  thread_state& s = self_state();
+  if (const int depth = s.busy.load(std::memory_order_relaxed); depth != 0) {
+    s.busy.store(depth + 1, std::memory_order_relaxed);
+    return;
+  }
+  for (;;) {
+    s.busy.store(1, std::memory_order_relaxed);
+    light_fence();
+    if (g_fork_gate.load(std::memory_order_relaxed) == 0 || t_fork_prepared) return;
+    s.busy.store(0, std::memory_order_release);
+    after_critical(s);
+    wait_for_fork_gate();
+  }
+}
+
+void critical_leave() noexcept {
+  thread_state& s = *t_state;  // set by critical_enter
+  const int depth = s.busy.load(std::memory_order_relaxed) - 1;
+  s.busy.store(depth, std::memory_order_release);
+  if (depth == 0) after_critical(s);
+}
+
+constexpr critical_observer g_observer{critical_enter, critical_leave};
 
 int current_tid() noexcept { return static_cast<int>(syscall(SYS_gettid)); }
 
@@ -34,7 +75,7 @@ int current_tid() noexcept { return static_cast<int>(syscall(SYS_gettid)); }
 void release_state(void* p) {
   auto* s = static_cast<thread_state*>(p);
   s->busy.store(0, std::memory_order_relaxed);
-  after_events(*s);
+  after_critical(*s);
   if (t_state == s) t_state = nullptr;
   s->in_use.store(false, std::memory_order_release);
 }
@@ -138,12 +179,6 @@ void heavy_fence() noexcept {
   std::atomic_thread_fence(std::memory_order_seq_cst);
 }
 
-void wait_for_fork_gate(thread_state&) noexcept {
-  for (int spins = 0; g_fork_gate.load(std::memory_order_acquire) != 0; ++spins) {
-    if (spins > 64) sched_yield();
-  }
-}
-
 void install_fork_handlers() noexcept {
   // membarrier: the heavy side of the fences. Without it the light side is a full fence.
   const long supported = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
@@ -151,6 +186,7 @@ void install_fork_handlers() noexcept {
       syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
     g_have_membarrier = true;
   g_key_ok = pthread_key_create(&g_release_key, release_state) == 0;
+  detail::critical_hooks = &g_observer;
   // Registered before the program's own handlers: our prepare runs last (after theirs took whatever
   // locks they take, through our hooks), our child handler first.
   pthread_atfork(fork_prepare, fork_parent, fork_child);

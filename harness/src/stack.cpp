@@ -1,6 +1,6 @@
 // The stack depot. Constraints, because this runs inside the LD_PRELOAD interposer:
-//  - no pthread/std mutexes (the interposer intercepts pthread_mutex_lock): one spin lock on an
-//    std::atomic_flag serializes capture_stack's lookup/insert, with pause-then-sched_yield backoff;
+//  - no pthread/std mutexes (the interposer intercepts pthread_mutex_lock): one internal_lock
+//    serializes capture_stack's lookup/insert;
 //  - no malloc: entries and frame arrays live in mmap'ed blocks that never move and are never freed,
 //    so stack_of() needs no lock once an id is published (a release store of the count of stacks);
 //  - constant-initialized state only, so the depot works before (and during) static initialization;
@@ -9,12 +9,13 @@
 #include "stack.h"
 
 #include <execinfo.h>
-#include <sched.h>
 #include <sys/mman.h>
 
 #include <atomic>
 #include <cstddef>
 #include <cstring>
+
+#include "internal_lock.h"
 
 namespace gridlock {
 namespace {
@@ -35,42 +36,13 @@ struct entry {
   std::uint32_t next;  // next id in the same bucket, 0 = end
 };
 
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__) || defined(__arm__)
-  asm volatile("yield" ::: "memory");
-#endif
-}
-
-class spin_lock {
- public:
-  constexpr spin_lock() noexcept = default;
-  void lock() noexcept {
-    unsigned spins = 0;
-    while (flag_.test_and_set(std::memory_order_acquire)) {
-      while (flag_.test(std::memory_order_relaxed)) {
-        if (++spins < 64) {
-          cpu_relax();
-        } else {
-          sched_yield();
-        }
-      }
-    }
-  }
-  void unlock() noexcept { flag_.clear(std::memory_order_release); }
-
- private:
-  std::atomic_flag flag_;  // clear (C++20 value-initializes it)
-};
-
 void* map_zeroed(std::size_t bytes) noexcept {
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? nullptr : p;
 }
 
 struct depot {
-  spin_lock lock;
+  internal_lock lock;
   // Written under `lock`; published by the release store to `count`.
   std::atomic<entry*> chunks[chunk_count] = {};
   std::atomic<std::uint32_t> count{0};  // ids 1..count are complete and readable without the lock
@@ -160,7 +132,11 @@ const backtrace_warm_up warm_up;
   if (in_capture) return 0;
   in_capture = true;
   void* raw[max_frames];
-  const int got = backtrace(raw, max_frames);
+  int got;
+  {
+    const critical_section unwinding;  // the unwinder takes locks of its own (libgcc's, the loader's)
+    got = backtrace(raw, max_frames);
+  }
   in_capture = false;
 
   // Drop this function's own frame (and, when backtrace is intercepted, e.g. by a sanitizer, the
