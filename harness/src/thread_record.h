@@ -64,10 +64,10 @@ struct thread_record {
     std::uintptr_t caller = 0;  // the return address into the program (see site_stack)
     stack_id stack = 0;
   };
-  acquire_site acquire_sites[acquire_sites_size] = {};  // by (lock, caller); each set most recent first
+  acquire_site acquire_sites[acquire_sites_size] = {};  // by (lock, caller); each set last used first
   // Level 2, by call alone (lock_id 0): the stack a new pair reuses once the capture budget is spent.
   static constexpr unsigned call_set_bits = 6;
-  acquire_site call_sites[acquire_site_ways << call_set_bits] = {};  // each set most recent first
+  acquire_site call_sites[acquire_site_ways << call_set_bits] = {};  // each set last used first
   // The capture budget: a thread may capture `capture_allowance` stacks for new pairs and new locks,
   // and one more per 2^capture_refill_bits level-1 misses after that (so at most one per as many
   // acquisitions, and no count on the hit path). A thread that cycles through more locks than level 1
@@ -102,9 +102,8 @@ struct thread_record {
     ++site_captures;
     return true;
   }
-  /// site_stack() when the pair is not first in its set: found further in (moved to the front), or
-  /// captured (or taken from level 2) into the front, the set's least recently used entry falling out.
-  /// Out of line.
+  /// site_stack() when the pair is not first in its set: found further in (swapped to the front), or
+  /// captured (or taken from level 2) into the front, the set's last entry falling out. Out of line.
   stack_id site_stack_miss(acquire_site* set, lock_record& lock, std::uintptr_t caller) noexcept;
   /// The entry for `lock` in the held set, or null.
   held_lock* find_held(const lock_record* lock) noexcept {

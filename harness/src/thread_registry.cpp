@@ -79,33 +79,39 @@ thread_record* register_thread(const char* name) noexcept {
 
 namespace {
 
-/// Moves the entry for (lock_id, caller) to the front of its set (kept most recent first), or, when
-/// the set has none, puts a new one with no stack there, the least recently used entry falling out.
-thread_record::acquire_site& to_front(thread_record::acquire_site* set, std::uint32_t lock_id,
-                                      std::uintptr_t caller) noexcept {
-  constexpr unsigned ways = thread_record::acquire_site_ways;
-  unsigned way = 0;
-  while (way < ways && (set[way].lock_id != lock_id || set[way].caller != caller)) ++way;
-  const thread_record::acquire_site found = way < ways ? set[way] : thread_record::acquire_site{lock_id, caller, 0};
-  if (way == ways) --way;
-  std::copy_backward(set, set + way, set + way + 1);
-  set[0] = found;
+using acquire_site = thread_record::acquire_site;
+constexpr unsigned ways = thread_record::acquire_site_ways;
+
+/// The entry for (lock_id, caller) in `set`, or null.
+acquire_site* find_way(acquire_site* set, std::uint32_t lock_id, std::uintptr_t caller) noexcept {
+  for (unsigned way = 0; way < ways; ++way)
+    if (set[way].lock_id == lock_id && set[way].caller == caller) return &set[way];
+  return nullptr;
+}
+
+/// Puts `entry` first in `set`; the last entry falls out.
+acquire_site& push_front(acquire_site* set, const acquire_site& entry) noexcept {
+  std::copy_backward(set, set + ways - 1, set + ways);
+  set[0] = entry;
   return set[0];
 }
 
 }  // namespace
 
 stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, std::uintptr_t caller) noexcept {
+  if (acquire_site* found = find_way(set, lock.id, caller)) {
+    std::swap(*found, set[0]);  // to the front, where the inline check looks: the pair is in use
+    return set[0].stack;
+  }
   ++site_misses;
-  acquire_site& site = to_front(set, lock.id, caller);
-  if (site.stack != 0) return site.stack;
-  acquire_site& line =
-      to_front(&call_sites[((caller * 0x9E3779B97F4A7C15ull) >> (64 - call_set_bits)) * acquire_site_ways], 0, caller);
+  acquire_site* lines = &call_sites[((caller * 0x9E3779B97F4A7C15ull) >> (64 - call_set_bits)) * ways];
+  acquire_site* line = find_way(lines, 0, caller);
+  if (line == nullptr) line = &push_front(lines, {0, caller, 0});
   // A new call always captures (programs have few lines that lock); a known one only within budget.
-  if (line.stack == 0 || take_capture()) line.stack = capture_stack();
-  site.stack = line.stack;
-  note_first_use(lock, site.stack);  // a lock's first use is always a new pair: ids are never reused
-  return site.stack;
+  if (line->stack == 0 || take_capture()) line->stack = capture_stack();
+  push_front(set, {lock.id, caller, line->stack});
+  note_first_use(lock, line->stack);  // a lock's first use is always a new pair: ids are never reused
+  return line->stack;
 }
 
 void unregister_thread(thread_record* r) noexcept {
