@@ -24,9 +24,6 @@ void* __tls_get_addr(gridlock_tls_index*);
 }
 
 namespace gridlock::preload {
-
-bool g_embedded_runtime = false;
-
 namespace {
 
 constexpr char depth_symbol[] = "_ZN8gridlock6detail14internal_depthE";
@@ -67,26 +64,26 @@ int first_object_tls_module(dl_phdr_info* info, std::size_t, void* out) {
 
 }  // namespace
 
-void detect_embedded_runtime() noexcept {
+bool detect_embedded_runtime() noexcept {
   std::size_t module = 0;
   dl_iterate_phdr(first_object_tls_module, &module);
-  if (module == 0) return;  // the executable has no TLS at all
+  if (module == 0) return false;  // the executable has no TLS at all
   const int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
+  if (fd < 0) return false;
   struct stat st {};
   if (fstat(fd, &st) != 0 || st.st_size <= 0) {
     close(fd);
-    return;
+    return false;
   }
   const auto size = static_cast<std::size_t>(st.st_size);
   void* image = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
-  if (image == MAP_FAILED) return;
+  if (image == MAP_FAILED) return false;
   const long offset = find_tls_symbol(static_cast<const unsigned char*>(image), size);
   munmap(image, size);
-  if (offset < 0) return;
+  if (offset < 0) return false;
   g_index = {module, static_cast<unsigned long>(offset)};
-  g_embedded_runtime = true;
+  return true;
 }
 
 bool embedded_scope_active() noexcept {

@@ -26,8 +26,8 @@ void separate_json_report() {
   if (!resolve_real()) return;
   lock_table_init();
   install_fork_handlers();
-  detect_embedded_runtime();
-  if (has_embedded_runtime()) separate_json_report();
+  const bool embedded = detect_embedded_runtime();
+  if (embedded) separate_json_report();
   // An exception cannot travel through pthread_mutex_lock and friends: `throw` is taken as `exit`.
   if (const char* p = std::getenv("GRIDLOCK_ON_DEADLOCK"); p != nullptr && std::strcmp(p, "throw") == 0)
     set_deadlock_policy(deadlock_policy::exit);
@@ -37,7 +37,7 @@ void separate_json_report() {
     hook_scope h;
     register_with_exit_guards(true);
   }
-  g_ready.store(true, std::memory_order_release);
+  g_mode.store(embedded ? hook_mode::observing_nested : hook_mode::observing, std::memory_order_release);
 }
 
 }  // namespace

@@ -98,19 +98,19 @@ struct thread_state {
 
 extern constinit thread_local thread_state* t_state [[gnu::tls_model("initial-exec")]];
 
-/// True once init() has finished: before that every hook passes straight through.
-extern std::atomic<bool> g_ready;
+/// What every hook does, in one byte, so that the common case is a single load: one flag per line
+/// was measurably slower (a second hot line per hook).
+enum class hook_mode : std::uint8_t {
+  starting,          // init() has not finished: pass straight through
+  observing,         // observe every call
+  observing_nested,  // the program links a runtime of its own: pass through inside its scopes
+};
+extern std::atomic<hook_mode> g_mode;
 
 /// Looks for a Gridlock runtime in the executable (its internal_depth TLS symbol). Once, from init().
-void detect_embedded_runtime() noexcept;
-/// Whether detect_embedded_runtime() found one (embedded_runtime.cpp). Set once, before g_ready.
-extern bool g_embedded_runtime;
-inline bool has_embedded_runtime() noexcept { return g_embedded_runtime; }
+bool detect_embedded_runtime() noexcept;
 /// The calling thread is inside one of the embedded runtime's internal_scopes (there is one).
 bool embedded_scope_active() noexcept;
-/// Whether the program links a Gridlock runtime of its own and the calling thread is inside one of
-/// its internal_scopes. Inline: every hook asks, and almost no program has one.
-inline bool app_scope_active() noexcept { return g_embedded_runtime && embedded_scope_active(); }
 
 /// Creates (or recycles) the calling thread's state (thread_state.cpp).
 thread_state* attach_state() noexcept;
@@ -139,7 +139,9 @@ void heavy_fence() noexcept;
 /// A hook counts as an internal_scope of the runtime linked into this library: inside either, pthread
 /// calls are the runtime's own (one thread-local to test on every hook, not two).
 inline bool bypass() noexcept {
-  return internal_scope::active() || !g_ready.load(std::memory_order_relaxed) || app_scope_active();
+  if (internal_scope::active()) return true;
+  const hook_mode mode = g_mode.load(std::memory_order_relaxed);
+  return mode != hook_mode::observing && (mode == hook_mode::starting || embedded_scope_active());
 }
 
 /// Marks the thread as inside a hook for the scope's lifetime.

@@ -17,7 +17,7 @@
 namespace gridlock::preload {
 
 constinit thread_local thread_state* t_state [[gnu::tls_model("initial-exec")]] = nullptr;
-std::atomic<bool> g_ready{false};
+std::atomic<hook_mode> g_mode{hook_mode::starting};
 bool g_have_membarrier = false;
 
 namespace {
@@ -113,7 +113,7 @@ thread_state* attach_state() noexcept {
 namespace {
 
 void fork_prepare() {
-  if (!g_ready.load(std::memory_order_acquire)) return;
+  if (g_mode.load(std::memory_order_acquire) == hook_mode::starting) return;
   t_fork_prepared = true;
   t_fork_nested = detail::internal_depth != 0;  // fork() from a signal handler that interrupted a hook
   ++detail::internal_depth;
