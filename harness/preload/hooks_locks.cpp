@@ -95,17 +95,15 @@ bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept
 int mutex_lock(pthread_mutex_t* m) {
   hook_scope h;
   thread_state& s = h.state();
+  // The record first, so the table lookup is not added to the time the program holds the lock.
+  lock_record* rec = acquire(m, mutex_tag(m), s, 0);
+  pin p(s, 0);
   const int first = real.mutex_trylock(m);
   if (took(first)) {
-    if (lock_record* rec = acquire(m, mutex_tag(m), s, 0)) {
-      pin p(s, 0);
-      on_acquired(rec, access::exclusive);
-    }
+    if (rec != nullptr) on_acquired(rec, access::exclusive);
     return first;
   }
-  lock_record* rec = first == EBUSY && !errorcheck_relock(m, s) ? acquire(m, mutex_tag(m), s, 0) : nullptr;
-  pin p(s, 0);
-  if (rec == nullptr) return real.mutex_lock(m);
+  if (rec == nullptr || first != EBUSY || errorcheck_relock(m, s)) return real.mutex_lock(m);
   return contended(rec, m, access::exclusive, [&] { return real.mutex_lock(m); });
 }
 
@@ -158,17 +156,14 @@ template <class TryOp, class LockOp>
 int rwlock_lock(pthread_rwlock_t* rw, access mode, TryOp&& try_op, LockOp&& lock_op) {
   hook_scope h;
   thread_state& s = h.state();
+  lock_record* rec = acquire(rw, object_tag::rwlock, s, 0);  // first: as in mutex_lock
+  pin p(s, 0);
   const int first = try_op();
   if (first == 0) {
-    if (lock_record* rec = acquire(rw, object_tag::rwlock, s, 0)) {
-      pin p(s, 0);
-      on_acquired(rec, mode);
-    }
+    if (rec != nullptr) on_acquired(rec, mode);
     return first;
   }
-  lock_record* rec = first == EBUSY && !rwlock_self_writer(rw, s) ? acquire(rw, object_tag::rwlock, s, 0) : nullptr;
-  pin p(s, 0);
-  if (rec == nullptr) return lock_op();
+  if (rec == nullptr || first != EBUSY || rwlock_self_writer(rw, s)) return lock_op();
   return contended(rec, rw, mode, lock_op);
 }
 
