@@ -27,19 +27,9 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
   const wait_target target{wait_kind::condition, c, cond, nullptr, access::exclusive, timed};
 
   const bool held = mutex != nullptr && runtime_owns(mutex);
-  // The real wait, announced to the wait-for detector.
-  const auto blocked_wait = [&] {
-    try {
-      events::before_block(target);
-    } catch (...) {
-    }
-    const int r = wait();
-    events::after_wake();
-    return r;
-  };
   if (!held) {
     // Locked by this thread where we could not see (or not tracked): still a wait.
-    if (m->__data.__lock != 0 && m->__data.__owner == s.tid) return blocked_wait();
+    if (m->__data.__lock != 0 && m->__data.__owner == s.tid) return announced_wait(target, wait);
     if (cond != nullptr) {
       try {
         events::report_misuse(finding_kind::cv_wait_unlocked, cond,
@@ -51,7 +41,7 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
   }
 
   events::before_unlock(mutex, access::exclusive);
-  const int r = blocked_wait();
+  const int r = announced_wait(target, wait);
   try {
     events::before_lock(mutex, access::exclusive, attempt::blocking);
   } catch (...) {

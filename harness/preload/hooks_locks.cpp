@@ -37,12 +37,8 @@ void on_acquired(lock_record* rec, access mode) noexcept {
 /// A blocking acquisition whose first attempt found the lock taken.
 template <class LockOp>
 int contended(lock_record* rec, const void* object, access mode, LockOp&& lock_op) {
-  guarded([&] {
-    events::before_lock(rec, mode, attempt::blocking);
-    events::before_block({wait_kind::lock, object, rec, nullptr, mode, false});
-  });
-  const int r = lock_op();
-  events::after_wake();
+  guarded([&] { events::before_lock(rec, mode, attempt::blocking); });
+  const int r = announced_wait({wait_kind::lock, object, rec, nullptr, mode, false}, lock_op);
   events::after_lock(rec, mode, attempt::blocking, took(r));
   return r;
 }
@@ -53,9 +49,7 @@ int timed(lock_record* rec, const void* object, access mode, TryOp&& try_op, Tim
   guarded([&] { events::before_lock(rec, mode, attempt::timed); });
   int r = try_op();
   if (r == EBUSY) {
-    guarded([&] { events::before_block({wait_kind::lock, object, rec, nullptr, mode, true}); });
-    r = timed_op();
-    events::after_wake();
+    r = announced_wait({wait_kind::lock, object, rec, nullptr, mode, true}, timed_op);
   } else if (!took(r)) {
     r = timed_op();  // an error the try reports differently: let the real call answer
   }

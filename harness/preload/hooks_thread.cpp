@@ -86,13 +86,7 @@ int join_common(pthread_t thread, bool timed, Join&& join) {
   target.object = reinterpret_cast<const void*>(thread);
   target.thread = events::find_thread(thread);
   target.timed = timed;
-  try {
-    events::before_block(target);
-  } catch (...) {
-  }
-  const int r = join();
-  events::after_wake();
-  return r;
+  return announced_wait(target, join);
 }
 
 }  // namespace

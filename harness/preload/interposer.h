@@ -186,6 +186,20 @@ inline void at_sync_point(sync_point where) noexcept {
   }
 }
 
+/// The real wait `wait` (for a lock, a condition variable, a thread), announced to the wait-for
+/// detector, and its end. A finding the announcement reports must not cross the program's C call: the
+/// policy under the interposer is never `throw`, and anything thrown anyway stops here.
+template <class Wait>
+int announced_wait(const wait_target& target, Wait&& wait) {
+  try {
+    events::before_block(target);
+  } catch (...) {
+  }
+  const int r = wait();
+  events::after_wake();
+  return r;
+}
+
 /// Registers the calling thread with the runtime (thread_started, or current_thread for the main thread)
 /// between the two thread-local guards that bracket the runtime's thread-exit hook (hooks_thread.cpp).
 void register_with_exit_guards(bool main_thread) noexcept;
