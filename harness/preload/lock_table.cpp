@@ -52,7 +52,7 @@ static_assert(sizeof(slot) == 24 || sizeof(slot) == 32);
 struct table {
   slot* slots = nullptr;
   std::size_t mask = 0;
-  unsigned shift = 64;      // 64 - log2(capacity): the hash's top bits index the table
+  unsigned bits = 0;        // log2(capacity)
   std::size_t max_live = 0;
   std::size_t epoch_every = 1;
   // Under `mu`:
@@ -69,11 +69,7 @@ struct table {
 constinit table g_table;
 std::atomic<std::uint32_t> g_epoch{1};
 
-/// Fibonacci hashing: one multiply (every hook looks up), and its top bits spread strided addresses
-/// (an array of mutexes) evenly.
-std::size_t slot_index(std::uintptr_t key) noexcept {
-  return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> g_table.shift);
-}
+std::size_t slot_index(std::uintptr_t key) noexcept { return fibonacci_index(key, g_table.bits); }
 
 void touch(slot& s) noexcept {
   const std::uint32_t e = g_epoch.load(std::memory_order_relaxed);
@@ -96,7 +92,7 @@ std::vector<lock_record*> in_use_records() {
       if (lock_record* r = h.load(std::memory_order_acquire)) out.push_back(r);
   for (thread_record* t = threads::first(); t != nullptr; t = t->next)
     for (std::uint32_t i = t->held_count.load(std::memory_order_acquire); i-- > 0;)
-      if (lock_record* r = t->held[i].lock.load(std::memory_order_acquire)) out.push_back(r);  // see remove_held
+      if (lock_record* r = t->held[i].lock.load(std::memory_order_acquire)) out.push_back(r);  // see held_set::remove
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -294,7 +290,7 @@ void lock_table_init() noexcept {
   }
   g_table.slots = static_cast<slot*>(p);  // zero pages are a valid empty table
   g_table.mask = capacity - 1;
-  g_table.shift = 64 - static_cast<unsigned>(__builtin_ctzll(capacity));
+  g_table.bits = static_cast<unsigned>(__builtin_ctzll(capacity));
   g_table.max_live = max_live;
   g_table.epoch_every = std::max<std::size_t>(1, max_live / 16);
   g_table.quiet = std::getenv("GRIDLOCK_QUIET") != nullptr || std::getenv("GRIDLOCK_STREAM_FD") != nullptr;

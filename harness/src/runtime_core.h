@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gridlock/finding.h"
+#include "hash.h"
 #include "lock_record.h"
 #include "thread_record.h"
 
@@ -38,12 +39,5 @@ void stream_findings_to(int fd) noexcept;
 /// EINTR; gives up silently on an error.
 void write_all(int fd, const std::string& text) noexcept;
 
-/// Mixes an integer into a well-spread 64-bit hash (splitmix64's finalizer).
-constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 }  // namespace gridlock

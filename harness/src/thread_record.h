@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "gridlock/events.h"
+#include "hash.h"
 #include "lock_record.h"
 #include "stack.h"
 
@@ -90,8 +91,8 @@ struct thread_record {
   /// reports drop them (is_plumbing_frame).
   /// Inline: every acquisition asks. One multiply; the top bits of the product mix both inputs.
   stack_id site_stack(lock_record& lock, std::uintptr_t caller) noexcept {
-    const std::uint64_t h = (std::uint64_t{lock.id} ^ (std::uint64_t{caller} << 16)) * 0x9E3779B97F4A7C15ull;
-    acquire_site* set = &acquire_sites[(h >> (64 - acquire_set_bits)) * acquire_site_ways];
+    acquire_site* set =
+        &acquire_sites[fibonacci_index(lock.id ^ (std::uint64_t{caller} << 16), acquire_set_bits) * acquire_site_ways];
     if (set->lock_id == lock.id && set->caller == caller) [[likely]]
       return set->stack;
     return site_stack_miss(set, lock, caller);
@@ -134,7 +135,7 @@ std::uint32_t live_count() noexcept;
 /// Whether some thread holds `lock`: it has an owner, or is in some thread's held set. Locks keep no
 /// reader count (two atomic read-modify-writes per shared acquisition): the held sets are the truth. A
 /// scan of every thread, for slow paths only; it never misses an entry that stays held while it scans
-/// (see remove_held).
+/// (see held_set::remove).
 bool held_by_any(const lock_record* lock) noexcept;
 }  // namespace threads
 

@@ -104,7 +104,7 @@ stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, st
     return set[0].stack;
   }
   ++site_misses;
-  acquire_site* lines = &call_sites[((caller * 0x9E3779B97F4A7C15ull) >> (64 - call_set_bits)) * ways];
+  acquire_site* lines = &call_sites[fibonacci_index(caller, call_set_bits) * ways];
   acquire_site* line = find_way(lines, 0, caller);
   if (line == nullptr) line = &push_front(lines, {0, caller, 0});
   // A new call always captures (programs have few lines that lock); a known one only within budget.
@@ -139,7 +139,7 @@ std::uint32_t live_count() noexcept { return g_live.load(std::memory_order_relax
 bool held_by_any(const lock_record* lock) noexcept {
   if (lock->owner.load(std::memory_order_acquire) != nullptr) return true;
   for (thread_record* t = first(); t != nullptr; t = t->next)
-    for (std::uint32_t i = t->held_count.load(std::memory_order_acquire); i-- > 0;)  // top-down: see remove_held
+    for (std::uint32_t i = t->held_count.load(std::memory_order_acquire); i-- > 0;)  // top-down: see held_set::remove
       if (t->held[i].lock.load(std::memory_order_acquire) == lock) return true;
   return false;
 }
