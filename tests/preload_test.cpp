@@ -266,6 +266,22 @@ TEST(PreloadFindings, HeldSideIsTheAcquisitionThatMadeTheEdge) {
   EXPECT_FALSE(contains(held, site("std_narrow_window_abba", "warm-a"))) << joined(held);
 }
 
+TEST(PreloadFindings, UnoptimizedBuildStacksNameEachLine) {
+  // At -O0 every std::mutex acquisition returns to one place in std::mutex::lock: the stacks must still
+  // tell the lines apart (by the frame-pointer chain above that call), not reuse the first one's.
+  const run_result r = run("std_debug_build_inversion");
+  ASSERT_FALSE(r.timed_out) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-order-cycle"}) << r.output;
+  const json& f = r.findings[0];
+  const auto held = user_sites(f, "held");
+  const auto acquired = user_sites(f, "acquire");
+  EXPECT_SITE(held, site("std_debug_build_inversion", "forward-a"));
+  EXPECT_SITE(held, site("std_debug_build_inversion", "backward-b"));
+  EXPECT_FALSE(contains(held, site("std_debug_build_inversion", "warm-a"))) << joined(held);
+  EXPECT_SITE(acquired, site("std_debug_build_inversion", "forward-b"));
+  EXPECT_SITE(acquired, site("std_debug_build_inversion", "backward-a"));
+}
+
 /// A heap mutex has no variable to name it: each lock of the cycle must still say where it was first
 /// used (its first acquisition), and each edge where it was taken. With `warm` other heap mutexes used
 /// first at the same lines, the thread's stack-capture budget is spent and the stacks are reused ones.

@@ -88,14 +88,14 @@ GRIDLOCK_HOOK int pthread_cond_destroy(pthread_cond_t* c) {
 
 GRIDLOCK_HOOK int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
   if (bypass()) return resolve_real() ? real.cond_wait(c, m) : 0;
-  const call_site_scope site(__builtin_return_address(0));
+  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
   at_sync_point(sync_point::before_wait);
   return cond_wait(c, m, false, [&] { return real.cond_wait(c, m); });
 }
 
 GRIDLOCK_HOOK int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.cond_timedwait(c, m, abstime) : 0;
-  const call_site_scope site(__builtin_return_address(0));
+  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
   at_sync_point(sync_point::before_wait);
   return cond_wait(c, m, true, [&] { return real.cond_timedwait(c, m, abstime); });
 }
@@ -103,7 +103,7 @@ GRIDLOCK_HOOK int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, 
 GRIDLOCK_HOOK int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
                                          const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.cond_clockwait(c, m, clock, abstime) : 0;
-  const call_site_scope site(__builtin_return_address(0));
+  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
   at_sync_point(sync_point::before_wait);
   return cond_wait(c, m, true, [&] { return real.cond_clockwait(c, m, clock, abstime); });
 }

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "call_site.h"
 #include "gridlock/events.h"
 #include "lock_record.h"
 #include "thread_record.h"
@@ -163,19 +164,6 @@ class hook_scope {
 
 /// Re-sends the signals deferred while the thread was inside a critical section (hooks_signal.cpp).
 void deliver_deferred_signals(thread_state& s) noexcept;
-
-/// Marks the pthread call a hook serves with its return address into the program (detail::call_site),
-/// so acquisition and wait stacks are told apart by the program's call, not the hook's. Construct it
-/// in the exported hook itself, with __builtin_return_address(0).
-class call_site_scope {
- public:
-  explicit call_site_scope(const void* return_address) noexcept {
-    detail::call_site = reinterpret_cast<std::uintptr_t>(return_address);
-  }
-  ~call_site_scope() { detail::call_site = 0; }
-  call_site_scope(const call_site_scope&) = delete;
-  call_site_scope& operator=(const call_site_scope&) = delete;
-};
 
 /// A sync point of the active strategy (docs/injectors.md) in a hook: inside a hook_scope, so the
 /// pthread calls its slow path makes go straight through. With no strategy active, a relaxed load and a branch.

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "gridlock/events.h"
+#include "call_site.h"
 #include "held_set.h"
 #include "lock_order_detector.h"
 #include "misuse.h"
@@ -18,10 +19,10 @@ namespace {
 
 std::atomic<std::uint32_t> g_next_lock_id{1};
 
-/// The return address into the program of the call being served: the interposer's hook's, else the
-/// event's own (`own`: its __builtin_return_address(0); the primitives that call it are inline).
-std::uintptr_t program_caller(const void* own) noexcept {
-  return detail::call_site != 0 ? detail::call_site : reinterpret_cast<std::uintptr_t>(own);
+/// wait_for::announce for the program's call at (`return_address`, `frame`) of the event.
+void announce(const wait_target& target, const void* return_address, const void* frame) noexcept {
+  const call_site_scope call(return_address, frame);
+  wait_for::announce(*threads::self(), target, detail::call_site);
 }
 
 /// events::before_unlock() of a lock not in the held set (in that mode): a lock held beyond the held
@@ -49,6 +50,7 @@ bool held_set::first_hold(thread_record& self, lock_record& lock, access mode, s
 
 constinit thread_local int detail::internal_depth [[gnu::tls_model("initial-exec")]] = 0;
 constinit thread_local std::uintptr_t detail::call_site [[gnu::tls_model("initial-exec")]] = 0;
+constinit thread_local std::uintptr_t detail::call_frame [[gnu::tls_model("initial-exec")]] = 0;
 
 namespace events {
 
@@ -89,8 +91,10 @@ void before_lock(lock_record* lock, access mode, attempt how) {
     }
     return;
   }
-  if (how == attempt::blocking && self.held_count.load(std::memory_order_relaxed) != 0)
-    lock_order::before_acquire(self, *lock, mode, program_caller(__builtin_return_address(0)));
+  if (how == attempt::blocking && self.held_count.load(std::memory_order_relaxed) != 0) {
+    const call_site_scope call(__builtin_return_address(0), __builtin_frame_address(0));
+    lock_order::before_acquire(self, *lock, mode, detail::call_site);
+  }
 }
 
 void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noexcept {
@@ -102,11 +106,13 @@ void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noex
       return;
     }
   }
-  held_set::take(self, *lock, mode, program_caller(__builtin_return_address(0)));
+  const call_site_scope call(__builtin_return_address(0), __builtin_frame_address(0));
+  held_set::take(self, *lock, mode, detail::call_site);
 }
 
 void acquired(lock_record* lock, access mode) {
-  held_set::acquired(*threads::self(), *lock, mode, program_caller(__builtin_return_address(0)));
+  const call_site_scope call(__builtin_return_address(0), __builtin_frame_address(0));
+  held_set::acquired(*threads::self(), *lock, mode, detail::call_site);
 }
 
 bool before_unlock(lock_record* lock, access mode) noexcept {
@@ -119,13 +125,13 @@ bool before_unlock(lock_record* lock, access mode) noexcept {
 }
 
 void before_block(const wait_target& target) {
-  wait_for::announce(*threads::self(), target, program_caller(__builtin_return_address(0)));
+  announce(target, __builtin_return_address(0), __builtin_frame_address(0));
   check_block();
   if (detail::sync_points_on.load(std::memory_order_relaxed)) sync_points::blocking_for_real();
 }
 
 void announce_block(const wait_target& target) noexcept {
-  wait_for::announce(*threads::self(), target, program_caller(__builtin_return_address(0)));
+  announce(target, __builtin_return_address(0), __builtin_frame_address(0));
 }
 
 void check_block() {

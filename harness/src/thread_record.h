@@ -61,10 +61,22 @@ struct thread_record {
   static constexpr unsigned acquire_set_bits = 8;
   static constexpr std::uint32_t acquire_sites_size = acquire_site_ways << acquire_set_bits;
   struct acquire_site {
+    // The return address into the program (see site_stack); with path_bit when depth > 0, so that the
+    // inline check never takes such an entry without comparing its path (site_stack_miss does).
+    std::uintptr_t caller = 0;
     std::uint32_t lock_id = 0;
-    std::uintptr_t caller = 0;  // the return address into the program (see site_stack)
     stack_id stack = 0;
+    std::uint32_t path = 0;     // call_path(depth) when the entry was made
+    std::uint8_t depth = 0;     // return addresses above the call that tell its paths apart (0: none)
   };
+  static constexpr std::uintptr_t path_bit = std::uintptr_t{1} << (sizeof(std::uintptr_t) * 8 - 1);
+  /// The deepest call_path: enough for unoptimized std::unique_lock -> std::mutex::lock -> gthread
+  /// wrappers to reach the program's own line.
+  static constexpr unsigned max_path_depth = 6;
+  // The thread's own stack, [stack_low, stack_high) (0, 0: unknown): frame_chain's bounds. A hook that
+  // runs elsewhere (a signal's alternate stack, a fiber's) walks no chain.
+  std::uintptr_t stack_low = 0;
+  std::uintptr_t stack_high = 0;
   acquire_site acquire_sites[acquire_sites_size] = {};  // by (lock, caller); each set last used first
   // Level 2, by call alone (lock_id 0): the stack a new pair reuses once the capture budget is spent.
   static constexpr unsigned call_set_bits = 6;
@@ -83,8 +95,9 @@ struct thread_record {
   bool blocked() const noexcept { return (wait_epoch.load(std::memory_order_acquire) & 1) != 0; }
   /// The stack of this thread taking `lock` from the call at `caller`, captured the first time that
   /// pair is seen and reused after: the uncontended path captures nothing, and the same lock taken at
-  /// another line of the program gets that line's stack. (Where a non-inlined wrapper makes every call
-  /// return to one place, as std::mutex::lock at -O0, the first stack through it stands for all.)
+  /// another line of the program gets that line's stack. Where a non-inlined wrapper makes every call
+  /// return to one place (std::mutex::lock at -O0) and the code keeps frame pointers, the pair also
+  /// includes the call's path (call_path), so each line through the wrapper still gets its own stack.
   /// Past the capture budget a new pair gets the stack of an earlier acquisition from the same call:
   /// the same line, perhaps reached another way. A lock's first pair also gives a lock registered on
   /// first sight its creation stack (note_first_use). The stack starts with the runtime's own frames:
@@ -97,6 +110,11 @@ struct thread_record {
       return set->stack;
     return site_stack_miss(set, lock, caller);
   }
+  /// A hash of the first `depth` return addresses of the frame-pointer chain at the current call
+  /// (detail::call_frame): which way the program reached a call site that itself is shared, such as the
+  /// one call to pthread_mutex_lock in an out-of-line std::mutex::lock. Only for calls whose code keeps
+  /// frame pointers (site_stack_miss learns which), on the out-of-line path.
+  std::uint32_t call_path(unsigned depth) const noexcept;
   /// Whether the capture budget allows one more capture now; counts it if so.
   bool take_capture() noexcept {
     if (site_captures >= capture_allowance + (site_misses >> capture_refill_bits)) return false;

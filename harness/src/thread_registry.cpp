@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
+#include <utility>
 #include <cstring>
 
+#include "frame_chain.h"
 #include "internal_lock.h"
 #include "lock_record.h"
 #include "runtime_core.h"
@@ -32,6 +34,18 @@ struct exit_hook {
 };
 thread_local exit_hook t_exit_hook;
 
+/// The calling thread's stack, [low, high), or (0, 0) if unknown.
+std::pair<std::uintptr_t, std::uintptr_t> own_stack() noexcept {
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return {0, 0};
+  void* low = nullptr;
+  std::size_t size = 0;
+  const bool ok = pthread_attr_getstack(&attr, &low, &size) == 0;
+  pthread_attr_destroy(&attr);
+  if (!ok) return {0, 0};
+  return {reinterpret_cast<std::uintptr_t>(low), reinterpret_cast<std::uintptr_t>(low) + size};
+}
+
 thread_record* take_record() {
   for (thread_record* r = g_first.load(std::memory_order_acquire); r != nullptr; r = r->next) {
     if (!r->alive.load(std::memory_order_relaxed) && r->held_count.load(std::memory_order_relaxed) == 0 &&
@@ -48,6 +62,7 @@ thread_record* take_record() {
 
 thread_record* register_thread(const char* name) noexcept {
   internal_scope scope;
+  const auto [stack_low, stack_high] = own_stack();  // before the lock: it may read /proc
   g_registry_lock.lock();
   thread_record* r = take_record();
   r->id = g_next_id.fetch_add(1, std::memory_order_relaxed);
@@ -60,6 +75,8 @@ thread_record* register_thread(const char* name) noexcept {
   std::fill(std::begin(r->call_sites), std::end(r->call_sites), thread_record::acquire_site{});
   r->site_misses = 0;
   r->site_captures = 0;
+  r->stack_low = stack_low;
+  r->stack_high = stack_high;
   r->wait_epoch.store(0, std::memory_order_relaxed);
   if (name != nullptr && *name != '\0') {
     std::snprintf(r->name, sizeof r->name, "%s", name);
@@ -82,11 +99,56 @@ namespace {
 using acquire_site = thread_record::acquire_site;
 constexpr unsigned ways = thread_record::acquire_site_ways;
 
-/// The entry for (lock_id, caller) in `set`, or null.
-acquire_site* find_way(acquire_site* set, std::uint32_t lock_id, std::uintptr_t caller) noexcept {
-  for (unsigned way = 0; way < ways; ++way)
-    if (set[way].lock_id == lock_id && set[way].caller == caller) return &set[way];
+/// The return addresses of the frame-pointer chain at the call a hook serves (none for the primitives'
+/// calls, which set no frame), at most `max`; returns how many.
+int chain_at_call(const thread_record& self, std::uintptr_t* out, int max) noexcept {
+  if (detail::call_site == 0) return 0;  // call_frame is stale then
+  // `out` is in the runtime's frames, below every frame of the program's. Everything from there to the
+  // top of the thread's stack is mapped; elsewhere (an alternate signal stack, a fiber's) the range up
+  // to the thread's stack could hold unmapped pages.
+  const auto here = reinterpret_cast<std::uintptr_t>(out);
+  if (here < self.stack_low || here >= self.stack_high) return 0;
+  return frame_chain(detail::call_frame, here, self.stack_high, out, max);
+}
+
+/// An entry for the call at `caller` on the path `path` at `depth` (see acquire_site::caller).
+acquire_site site_entry(std::uintptr_t caller, std::uint32_t lock_id, stack_id stack, std::uint32_t path,
+                        std::uint8_t depth) noexcept {
+  return {depth > 0 ? caller | thread_record::path_bit : caller, lock_id, stack, path, depth};
+}
+
+/// The entry for (lock_id, caller) in `set` whose path is the current call's, or null.
+/// Inline: every acquisition of a thread that cycles through more locks than level 1 holds asks twice.
+[[gnu::always_inline]] inline acquire_site* find_way(const thread_record& self, acquire_site* set,
+                                                     std::uint32_t lock_id, std::uintptr_t caller) noexcept {
+  for (unsigned way = 0; way < ways; ++way) {
+    acquire_site& e = set[way];
+    if (e.lock_id != lock_id) continue;
+    if (e.caller == caller) return &e;  // a call whose paths are not told apart
+    if (e.caller == (caller | thread_record::path_bit) && e.path == self.call_path(e.depth)) return &e;
+  }
   return nullptr;
+}
+
+/// Any entry for `caller` in `set`, whatever its path, or null.
+const acquire_site* any_way(const acquire_site* set, std::uintptr_t caller) noexcept {
+  for (unsigned way = 0; way < ways; ++way)
+    if ((set[way].caller & ~thread_record::path_bit) == caller) return &set[way];
+  return nullptr;
+}
+
+/// How many return addresses of the frame-pointer chain at the current call agree with `stack`, captured
+/// at that call, just past the call's own frame: the depth at which call_path tells the call's paths
+/// apart, 0 where the code keeps no frame pointers (the chain is then garbage and agrees with nothing).
+std::uint8_t chain_depth(const thread_record& self, stack_id stack, std::uintptr_t caller) {
+  const raw_stack frames = stack_of(stack);
+  const auto at = std::find(frames.begin(), frames.end(), caller);
+  if (at == frames.end()) return 0;
+  std::uintptr_t chain[thread_record::max_path_depth];
+  const int n = chain_at_call(self, chain, thread_record::max_path_depth);
+  std::uint8_t depth = 0;
+  while (depth < n && at + 1 + depth != frames.end() && at[1 + depth] == chain[depth]) ++depth;
+  return depth;
 }
 
 /// Puts `entry` first in `set`; the last entry falls out.
@@ -98,18 +160,39 @@ acquire_site& push_front(acquire_site* set, const acquire_site& entry) noexcept 
 
 }  // namespace
 
+std::uint32_t thread_record::call_path(unsigned depth) const noexcept {
+  std::uintptr_t chain[max_path_depth];
+  const int n = chain_at_call(*this, chain, static_cast<int>(depth));
+  std::uint64_t h = static_cast<std::uint64_t>(n);
+  for (int i = 0; i < n; ++i) h = mix64(h ^ chain[i]);
+  return static_cast<std::uint32_t>(h);
+}
+
 stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, std::uintptr_t caller) noexcept {
-  if (acquire_site* found = find_way(set, lock.id, caller)) {
+  if (acquire_site* found = find_way(*this, set, lock.id, caller)) {
     std::swap(*found, set[0]);  // to the front, where the inline check looks: the pair is in use
     return set[0].stack;
   }
   ++site_misses;
   acquire_site* lines = &call_sites[fibonacci_index(caller, call_set_bits) * ways];
-  acquire_site* line = find_way(lines, 0, caller);
-  if (line == nullptr) line = &push_front(lines, {0, caller, 0});
-  // A new call always captures (programs have few lines that lock); a known one only within budget.
-  if (line->stack == 0 || take_capture()) line->stack = capture_stack();
-  push_front(set, {lock.id, caller, line->stack});
+  acquire_site* line = find_way(*this, lines, 0, caller);
+  if (line == nullptr) {
+    if (const acquire_site* other = any_way(lines, caller)) {
+      // A known call reached another way: its own stack within budget, else the other way's.
+      const acquire_site known = *other;
+      const stack_id stack = take_capture() ? capture_stack() : known.stack;
+      line = &push_front(lines, site_entry(caller, 0, stack, call_path(known.depth), known.depth));
+    } else {
+      // A new call always captures (programs have few lines that lock), which also shows how far up
+      // its frame pointers can be trusted.
+      const stack_id stack = capture_stack();
+      const std::uint8_t depth = chain_depth(*this, stack, caller);
+      line = &push_front(lines, site_entry(caller, 0, stack, call_path(depth), depth));
+    }
+  } else if (take_capture()) {
+    line->stack = capture_stack();  // a new pair at a known call: its own stack, within budget
+  }
+  push_front(set, site_entry(caller, lock.id, line->stack, line->path, line->depth));
   note_first_use(lock, line->stack);  // a lock's first use is always a new pair: ids are never reused
   return line->stack;
 }

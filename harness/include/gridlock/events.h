@@ -131,6 +131,10 @@ extern constinit thread_local int internal_depth [[gnu::tls_model("initial-exec"
 /// events' own return address would point into the hook). 0 otherwise. The events key their reuse of
 /// acquisition stacks by it, so one lock taken at two lines of a program is reported at the right one.
 extern constinit thread_local std::uintptr_t call_site [[gnu::tls_model("initial-exec")]];
+/// While call_site is set: the frame pointer of the program's function that made that call. A candidate
+/// only (optimized code keeps no frame pointer): where unoptimized code wraps every lock in one
+/// out-of-line std::mutex::lock, the calls above it tell the program's lines apart (frame_chain.h).
+extern constinit thread_local std::uintptr_t call_frame [[gnu::tls_model("initial-exec")]];
 }  // namespace detail
 
 /// Where a primitive gives a schedule-perturbation strategy (injectors/, docs/injectors.md) the chance

@@ -1,0 +1,34 @@
+// The program's call an event serves, as the acquisition-stack cache keys it (thread_record::site_stack):
+// its return address into the program (detail::call_site) and the frame pointer of the function that
+// made it (detail::call_frame).
+#pragma once
+
+#include <cstdint>
+
+#include "gridlock/events.h"
+
+namespace gridlock {
+
+/// Marks the call being served for the scope's lifetime, unless an outer scope already does: an
+/// interposer hook marks the program's pthread call, and the events it then calls keep that. Construct
+/// it in the function whose caller is the call, with __builtin_return_address(0) and
+/// __builtin_frame_address(0): that function's frame (which makes it keep a frame pointer, so its
+/// caller's is saved at the frame's base).
+class call_site_scope {
+ public:
+  call_site_scope(const void* return_address, const void* frame) noexcept : marks_(detail::call_site == 0) {
+    if (!marks_) return;
+    detail::call_site = reinterpret_cast<std::uintptr_t>(return_address);
+    detail::call_frame = *static_cast<const std::uintptr_t*>(frame);
+  }
+  ~call_site_scope() {
+    if (marks_) detail::call_site = 0;  // call_frame counts only while call_site is set
+  }
+  call_site_scope(const call_site_scope&) = delete;
+  call_site_scope& operator=(const call_site_scope&) = delete;
+
+ private:
+  bool marks_;
+};
+
+}  // namespace gridlock
