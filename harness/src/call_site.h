@@ -9,17 +9,18 @@
 
 namespace gridlock {
 
-/// Marks the call being served for the scope's lifetime, unless an outer scope already does: an
-/// interposer hook marks the program's pthread call, and the events it then calls keep that. Construct
-/// it in the function whose caller is the call, with __builtin_return_address(0) and
-/// __builtin_frame_address(0): that function's frame (which makes it keep a frame pointer, so its
-/// caller's is saved at the frame's base).
+/// Marks the call being served for the scope's lifetime. Construct it in the function whose caller is
+/// the call, with __builtin_return_address(0) and __builtin_frame_address(0): that function's frame
+/// (which makes it keep a frame pointer, so its caller's is saved at the frame's base).
 class call_site_scope {
  public:
-  call_site_scope(const void* return_address, const void* frame) noexcept : marks_(detail::call_site == 0) {
-    if (!marks_) return;
-    detail::call_site = reinterpret_cast<std::uintptr_t>(return_address);
-    detail::call_frame = *static_cast<const std::uintptr_t*>(frame);
+  /// In an interposer hook: the program's pthread call (hooks never nest).
+  call_site_scope(const void* return_address, const void* frame) noexcept
+      : call_site_scope(true, return_address, frame) {}
+  /// In an event: its own call, unless a hook serving the program's call (which then calls the event)
+  /// has marked that one.
+  static call_site_scope unless_marked(const void* return_address, const void* frame) noexcept {
+    return call_site_scope(detail::call_site == 0, return_address, frame);
   }
   ~call_site_scope() {
     if (marks_) detail::call_site = 0;  // call_frame counts only while call_site is set
@@ -28,6 +29,11 @@ class call_site_scope {
   call_site_scope& operator=(const call_site_scope&) = delete;
 
  private:
+  call_site_scope(bool marks, const void* return_address, const void* frame) noexcept : marks_(marks) {
+    if (!marks_) return;
+    detail::call_site = reinterpret_cast<std::uintptr_t>(return_address);
+    detail::call_frame = *static_cast<const std::uintptr_t*>(frame);
+  }
   bool marks_;
 };
 

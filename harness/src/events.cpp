@@ -21,7 +21,7 @@ std::atomic<std::uint32_t> g_next_lock_id{1};
 
 /// wait_for::announce for the program's call at (`return_address`, `frame`) of the event.
 void announce(const wait_target& target, const void* return_address, const void* frame) noexcept {
-  const call_site_scope call(return_address, frame);
+  const auto call = call_site_scope::unless_marked(return_address, frame);
   wait_for::announce(*threads::self(), target, detail::call_site);
 }
 
@@ -92,7 +92,7 @@ void before_lock(lock_record* lock, access mode, attempt how) {
     return;
   }
   if (how == attempt::blocking && self.held_count.load(std::memory_order_relaxed) != 0) {
-    const call_site_scope call(__builtin_return_address(0), __builtin_frame_address(0));
+    const auto call = call_site_scope::unless_marked(__builtin_return_address(0), __builtin_frame_address(0));
     lock_order::before_acquire(self, *lock, mode, detail::call_site);
   }
 }
@@ -106,12 +106,12 @@ void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noex
       return;
     }
   }
-  const call_site_scope call(__builtin_return_address(0), __builtin_frame_address(0));
+  const auto call = call_site_scope::unless_marked(__builtin_return_address(0), __builtin_frame_address(0));
   held_set::take(self, *lock, mode, detail::call_site);
 }
 
 void acquired(lock_record* lock, access mode) {
-  const call_site_scope call(__builtin_return_address(0), __builtin_frame_address(0));
+  const auto call = call_site_scope::unless_marked(__builtin_return_address(0), __builtin_frame_address(0));
   held_set::acquired(*threads::self(), *lock, mode, detail::call_site);
 }
 
