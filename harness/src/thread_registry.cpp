@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
-#include <utility>
 #include <cstring>
+#include <utility>
 
 #include "frame_chain.h"
 #include "internal_lock.h"
@@ -99,10 +99,10 @@ namespace {
 using acquire_site = thread_record::acquire_site;
 constexpr unsigned ways = thread_record::acquire_site_ways;
 
-/// The return addresses of the frame-pointer chain at the call a hook serves (none for the primitives'
-/// calls, which set no frame), at most `max`; returns how many.
+/// The return addresses of the frame-pointer chain at the call being served (call_site_scope), at most
+/// `max`; returns how many.
 int chain_at_call(const thread_record& self, std::uintptr_t* out, int max) noexcept {
-  if (detail::call_site == 0) return 0;  // call_frame is stale then
+  if (detail::call_site == 0) return 0;  // no call is marked: call_frame is stale
   // `out` is in the runtime's frames, below every frame of the program's. Everything from there to the
   // top of the thread's stack is mapped; elsewhere (an alternate signal stack, a fiber's) the range up
   // to the thread's stack could hold unmapped pages.
