@@ -127,8 +127,9 @@ void report_misuse(finding_kind kind, lock_record* object, const char* message);
 namespace detail {
 /// Depth of internal_scope on this thread. Inline access: it is on every primitive's fast path.
 extern constinit thread_local int internal_depth [[gnu::tls_model("initial-exec")]];
-/// While an interposer hook serves a pthread call: that call's return address into the program (the
-/// events' own return address would point into the hook). 0 otherwise. The events key their reuse of
+/// While an event serves a call of the program: that call's return address into the program, marked
+/// by the interposer's hook for a pthread call (the events' own return address would point into the
+/// hook), else by the event itself (call_site.h). 0 otherwise. The events key their reuse of
 /// acquisition stacks by it, so one lock taken at two lines of a program is reported at the right one.
 extern constinit thread_local std::uintptr_t call_site [[gnu::tls_model("initial-exec")]];
 /// While call_site is set: the frame pointer of the program's function that made that call. A candidate
