@@ -5,13 +5,14 @@
 // that took the lock (the interposer's side: preload_test's UnoptimizedBuildStacksNameEachLine).
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "detector_test_support.h"
 #include "finding_json.h"
+#include "source_sites.h"
 
 // Outside namespace gridlock: reports take frames of gridlock:: functions for Gridlock's own.
 namespace {
@@ -39,29 +40,17 @@ namespace {
 
 class DebugBuildStacksTest : public DetectorTest {};
 
-/// The line of `// LINE:tag` in this file.
-int line_of(const std::string& tag) {
-  std::ifstream in(__FILE__);
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n)
-    if (line.find("// LINE:" + tag) != std::string::npos && line.find("line_of") == std::string::npos) return n;
-  ADD_FAILURE() << "no LINE:" << tag;
-  return -1;
+/// file:line of `// LINE:tag` in this file.
+std::string site(const std::string& tag) {
+  return "debug_build_stacks_test.cpp:" + std::to_string(line_of(__FILE__, tag));
 }
 
-/// The line of the first frame outside Gridlock and the standard library of each `which` stack
-/// ("held_stack" or "acquire_stack") of the finding's edges.
-std::vector<int> user_lines(const finding& f, const char* which) {
+/// The finding as the reports have it: encoded and symbolized.
+nlohmann::json reported(const finding& f) {
   nlohmann::json j = encode_finding(f);
   symbolizer s;
   symbolize_finding(j, s);
-  std::vector<int> lines;
-  for (const nlohmann::json& e : j.at("edges")) {
-    const nlohmann::json fr = first_user_frame(e.at(which));
-    lines.push_back(fr.is_object() ? fr.value("line", 0) : 0);
-  }
-  std::sort(lines.begin(), lines.end());
-  return lines;
+  return j;
 }
 
 TEST_F(DebugBuildStacksTest, EachEdgeNamesTheLinesThatMadeIt) {
@@ -72,12 +61,13 @@ TEST_F(DebugBuildStacksTest, EachEdgeNamesTheLinesThatMadeIt) {
   });
   const std::vector<finding> cycles = of_kind(finding_kind::lock_order_cycle);
   ASSERT_EQ(cycles.size(), 1u) << summary();
-  std::vector<int> held{line_of("forward-a"), line_of("backward-b")};
-  std::vector<int> acquired{line_of("forward-b"), line_of("backward-a")};
-  std::sort(held.begin(), held.end());
-  std::sort(acquired.begin(), acquired.end());
-  EXPECT_EQ(user_lines(cycles[0], "held_stack"), held);
-  EXPECT_EQ(user_lines(cycles[0], "acquire_stack"), acquired);
+  const nlohmann::json f = reported(cycles[0]);
+  const auto sites = [&](const char* which) {
+    const std::vector<std::string> v = user_sites(f, which);
+    return std::multiset<std::string>(v.begin(), v.end());
+  };
+  EXPECT_EQ(sites("held"), (std::multiset<std::string>{site("forward-a"), site("backward-b")}));
+  EXPECT_EQ(sites("acquire"), (std::multiset<std::string>{site("forward-b"), site("backward-a")}));
 }
 
 }  // namespace

@@ -25,10 +25,13 @@
 #include "gridlock/condition_variable.h"
 #include "gridlock/mutex.h"
 #include "gridlock/thread.h"
+#include "source_sites.h"
 
 namespace {
 
 using nlohmann::json;
+using gridlock::test::line_of;
+using gridlock::test::user_sites;
 
 const std::string preload_lib = GRIDLOCK_PRELOAD_LIB;
 const std::string programs_dir = GRIDLOCK_STD_PROGRAMS;
@@ -157,38 +160,9 @@ run_result run(const std::string& name, const std::vector<std::string>& args = {
   return run_path(programs_dir + "/" + name, args, opt);
 }
 
-/// The line of `// LINE:tag` in tests/programs/<program>.cpp.
-int line_of(const std::string& program, const std::string& tag) {
-  std::ifstream in(sources_dir + "/" + program + ".cpp");
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n)
-    if (line.find("// LINE:" + tag) != std::string::npos) return n;
-  ADD_FAILURE() << "no LINE:" << tag << " in " << program;
-  return -1;
-}
-
-/// file:line of the first user frame of every stack of `which` kind in a finding.
-std::vector<std::string> user_sites(const json& f, const std::string& which) {
-  std::vector<json> stacks;
-  if (which == "stack") stacks.push_back(f.at("stack"));
-  if (which == "acquire" || which == "held")
-    for (const json& e : f.at("edges")) stacks.push_back(e.at(which == "acquire" ? "acquire_stack" : "held_stack"));
-  if (which == "waits")
-    for (const json& w : f.at("waits")) stacks.push_back(w.at("stack"));
-  std::vector<std::string> sites;
-  for (const json& s : stacks) {
-    const json fr = gridlock::first_user_frame(s);
-    if (fr.is_object()) {
-      std::string file = fr.value("file", "");
-      file = file.substr(file.find_last_of('/') + 1);
-      sites.push_back(file + ":" + std::to_string(fr.value("line", 0)));
-    }
-  }
-  return sites;
-}
-
+/// file:line of `// LINE:tag` in tests/programs/<program>.cpp.
 std::string site(const std::string& program, const std::string& tag) {
-  return program + ".cpp:" + std::to_string(line_of(program, tag));
+  return program + ".cpp:" + std::to_string(line_of(sources_dir + "/" + program + ".cpp", tag));
 }
 
 bool contains(const std::vector<std::string>& v, const std::string& x) {
