@@ -366,6 +366,20 @@ TEST(PreloadFindings, LostWakeup) {
   EXPECT_SITE(user_sites(*f, "waits"), site("std_lost_wakeup", "wait"));
 }
 
+// A notify_one that wakes one waiter leaves the others waiting: notified, as far as the runtime saw,
+// but asleep in the condition variable still. They count as blocked, so the hang is named at once.
+TEST(PreloadFindings, NotifyOneAtShutdownLeavesTheOtherWorkersBlocked) {
+  const run_result r = run("std_notify_one_shutdown");
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
+  const json* f = first_of(r, "all-threads-blocked");
+  ASSERT_NE(f, nullptr) << r.output;
+  const std::vector<std::string> sites = user_sites(*f, "waits");
+  EXPECT_EQ(std::count(sites.begin(), sites.end(), site("std_notify_one_shutdown", "wait")), 2)
+      << "the two workers the notify did not wake: " << joined(sites);
+  EXPECT_SITE(sites, site("std_notify_one_shutdown", "join"));
+}
+
 TEST(PreloadFindings, RelockOfPlainMutex) {
   const run_result r = run("std_relock");
   ASSERT_FALSE(r.timed_out) << r.output;

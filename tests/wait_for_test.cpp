@@ -327,6 +327,62 @@ TEST_F(WaitForDeathTest, LostWakeupEndsTheProcessUnderTheDefaultPolicy) {
               ::testing::ExitedWithCode(gridlock::deadlock_exit_code), "gridlock: all-threads-blocked");
 }
 
+/// A pool shut down with notify_one where notify_all was needed: one worker wakes and leaves, two sleep
+/// on. The runtime saw a notify reach their condition variable, but they are still asleep in it: main's
+/// join of them is all-threads-blocked, not a hang.
+TEST_F(WaitForTest, NotifyOneAtShutdownLeavesTheOtherWorkersBlocked) {
+  gridlock::mutex m("M");
+  gridlock::condition_variable cv("CV");
+  bool stop = false;
+  std::atomic<int> woken{-1};
+  std::vector<gridlock::thread> workers;
+  for (int i = 0; i < 3; ++i)
+    workers.push_back(gridlock::thread::named("worker" + std::to_string(i), [&, i] {
+      std::unique_lock<gridlock::mutex> lk(m);
+      cv.wait(lk, [&] { return stop; });
+      woken = i;
+    }));
+  for (gridlock::thread& w : workers) EXPECT_TRUE(wait_until_blocked(w));
+  {
+    std::lock_guard<gridlock::mutex> g(m);
+    stop = true;
+  }
+  cv.notify_one();  // the bug
+  // Main joins the worker that left first, so that its next join is what completes the state.
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (woken.load() < 0 && std::chrono::steady_clock::now() < give_up) std::this_thread::sleep_for(1ms);
+  const int left = woken.load();
+  EXPECT_GE(left, 0) << "the notify woke nobody";
+  if (left >= 0) workers[left].join();
+  bool thrown = false;
+  try {
+    for (gridlock::thread& w : workers)
+      if (w.joinable()) w.join();
+  } catch (const finding_error& e) {
+    thrown = true;
+    EXPECT_EQ(e.which().kind, finding_kind::all_threads_blocked);
+  }
+  EXPECT_TRUE(thrown);
+  cv.notify_all();  // the fix, so the test can end
+  for (gridlock::thread& w : workers)
+    if (w.joinable()) w.join();
+
+  const std::vector<finding> all = findings();
+  ASSERT_EQ(all.size(), 1u) << summary(all);
+  const finding& f = all[0];
+  EXPECT_EQ(to_string(f.kind), "all-threads-blocked");
+  const std::vector<std::string> names = thread_names(f);
+  ASSERT_EQ(names.size(), 3u) << f.message;
+  EXPECT_EQ(names[0], "main");
+  for (std::size_t i = 1; i < names.size(); ++i) {
+    EXPECT_NE(names[i], "worker" + std::to_string(left)) << "it left: " << f.message;
+    const wait_info* w = wait_of(f, names[i]);
+    ASSERT_NE(w, nullptr);
+    EXPECT_NE(w->waits_for.find("condition variable CV"), std::string::npos) << w->waits_for;
+  }
+  EXPECT_NE(wait_of(f, "main")->waits_for.find("join"), std::string::npos);
+}
+
 /// A send on an unbuffered channel that nobody will ever receive from.
 TEST_F(WaitForTest, ChannelSendNobodyReceivesIsAllThreadsBlocked) {
   gridlock::channel<int> ch(0, "CH");

@@ -161,7 +161,8 @@ void fork_child() {
     if (r == self) continue;
     if (r->alive.load(std::memory_order_relaxed)) unregister_thread(r);
     const std::uint64_t e = r->wait_epoch.load(std::memory_order_relaxed);
-    if (e & 1) r->wait_epoch.store(e + 1, std::memory_order_release);
+    if (thread_record::wait_state(e) != thread_record::wait_running)
+      r->wait_epoch.store(thread_record::next_wait(e), std::memory_order_release);
   }
   if (self != nullptr) {
     self->tid = tid;

@@ -1,10 +1,12 @@
 #include "os_thread.h"
 
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace gridlock::os_thread {
@@ -18,18 +20,40 @@ std::int64_t cpu_ns(std::int32_t tid) noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-bool sleeping(std::int32_t tid) noexcept {
+namespace {
+
+/// /proc/self/task/<tid>/<file>, NUL-terminated in `buf`. False when it cannot be read.
+bool read_task_file(std::int32_t tid, const char* file, char* buf, std::size_t size) noexcept {
   char path[64];
-  std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", static_cast<int>(tid));
+  std::snprintf(path, sizeof path, "/proc/self/task/%d/%s", static_cast<int>(tid), file);
   const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  char buf[512];
-  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  const ssize_t n = ::read(fd, buf, size - 1);
   ::close(fd);
   if (n <= 0) return false;
   buf[n] = '\0';
+  return true;
+}
+
+}  // namespace
+
+bool sleeping(std::int32_t tid) noexcept {
+  char buf[512];
+  if (!read_task_file(tid, "stat", buf, sizeof buf)) return false;
   const char* close_paren = std::strrchr(buf, ')');  // the name may hold spaces and parentheses
   return close_paren != nullptr && close_paren[1] == ' ' && close_paren[2] == 'S';
+}
+
+bool asleep_on_futex(std::int32_t tid, std::uintptr_t low, std::uintptr_t high) noexcept {
+  // "<number> <arg1> ...", arguments in hex, while the thread is in a system call. A thread woken from
+  // it but not yet run still shows it, so the state is read too (after it: woken means state R).
+  char buf[256];
+  if (!read_task_file(tid, "syscall", buf, sizeof buf)) return false;
+  char* end = nullptr;
+  const long number = std::strtol(buf, &end, 10);
+  if (end == buf || number != SYS_futex) return false;
+  const std::uintptr_t word = std::strtoull(end, nullptr, 16);
+  return word >= low && word < high && sleeping(tid);
 }
 
 }  // namespace gridlock::os_thread

@@ -1,6 +1,7 @@
 // What the kernel says about another thread of this process, by its OS thread id: the schedule
 // strategies ask it whether a thread that makes no progress is asleep, preempted or spinning
-// (docs/injectors.md). Both answers are snapshots; both are safe for a thread that has already gone.
+// (docs/injectors.md), the wait-for detector whether a notified waiter still sleeps. The answers are
+// snapshots, and safe for a thread that has already gone.
 #pragma once
 
 #include <cstdint>
@@ -11,5 +12,8 @@ namespace gridlock::os_thread {
 std::int64_t cpu_ns(std::int32_t tid) noexcept;
 /// Whether the kernel has the thread asleep (state S: a futex, a sleep, I/O). False when it cannot tell.
 bool sleeping(std::int32_t tid) noexcept;
+/// Whether the thread is asleep in a futex wait on a word in [low, high). False when it cannot tell
+/// (no /proc/<pid>/task/<tid>/syscall).
+bool asleep_on_futex(std::int32_t tid, std::uintptr_t low, std::uintptr_t high) noexcept;
 
 }  // namespace gridlock::os_thread

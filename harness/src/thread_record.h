@@ -41,10 +41,19 @@ struct thread_record {
   std::uint32_t untracked = 0;         // locks held beyond max_held (not in the graph)
   std::uint64_t gate_signature = 0;    // XOR of hash of every lock held exclusively
 
-  // Wait publication: even epoch = running; the owner writes the fields, then makes the epoch odd.
+  // Wait publication, seqlock-style. wait_epoch counts the thread's waits (in steps of 4) and its low
+  // two bits say where the latest stands: wait_running (over, or none), wait_blocked (the owner wrote
+  // the fields, then set this), wait_notified (a notify ended it for the detectors, but the owner has
+  // not come back from it: it may still be asleep, if the notify woke another waiter or nobody).
+  static constexpr std::uint64_t wait_running = 0;
+  static constexpr std::uint64_t wait_blocked = 1;
+  static constexpr std::uint64_t wait_notified = 2;
+  static constexpr std::uint64_t wait_state(std::uint64_t epoch) noexcept { return epoch & 3; }
+  /// The epoch of the wait after `epoch`'s, in wait_running.
+  static constexpr std::uint64_t next_wait(std::uint64_t epoch) noexcept { return (epoch | 3) + 1; }
   std::atomic<std::uint64_t> wait_epoch{0};
   std::atomic<wait_kind> wait_what{wait_kind::none};
-  std::atomic<const void*> wait_object{nullptr};
+  std::atomic<const void*> wait_object{nullptr};  // a condition wait's: the pthread_cond_t it sleeps in
   std::atomic<lock_record*> wait_lock{nullptr};
   std::atomic<thread_record*> wait_thread{nullptr};
   std::atomic<std::uint32_t> wait_thread_id{0};  // that record's id when announced: records are reused
@@ -92,7 +101,7 @@ struct thread_record {
 
   thread_record* next = nullptr;       // the registry's list; set once, before publication
 
-  bool blocked() const noexcept { return (wait_epoch.load(std::memory_order_acquire) & 1) != 0; }
+  bool blocked() const noexcept { return wait_state(wait_epoch.load(std::memory_order_acquire)) == wait_blocked; }
   /// The stack of this thread taking `lock` from the call at `caller`, captured the first time that
   /// pair is seen and reused after: the uncontended path captures nothing, and the same lock taken at
   /// another line of the program gets that line's stack. Where a non-inlined wrapper makes every call

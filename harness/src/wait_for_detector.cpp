@@ -1,6 +1,7 @@
 #include "wait_for_detector.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <time.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "lock_record.h"
+#include "os_thread.h"
 #include "stack.h"
 #include "runtime_core.h"
 
@@ -31,13 +33,18 @@ struct wait_view {
   access mode = access::exclusive;
   bool timed = false;
   stack_id stack = 0;
+  const void* sleeps_on = nullptr;   // a condition wait's pthread_cond_t
+  bool notified = false;             // ended by a notify, for the detectors; the thread may sleep on
 };
 
+/// The wait `t` has published and not come back from: blocked in it, or notified (v.notified).
 bool read_wait(thread_record* t, wait_view& v) {
   const std::uint64_t e = t->wait_epoch.load(std::memory_order_acquire);
-  if ((e & 1) == 0) return false;
+  if (thread_record::wait_state(e) == thread_record::wait_running) return false;
   v.thread = t;
   v.epoch = e;
+  v.notified = thread_record::wait_state(e) == thread_record::wait_notified;
+  v.sleeps_on = t->wait_object.load(std::memory_order_relaxed);
   v.what = t->wait_what.load(std::memory_order_relaxed);
   v.object = t->wait_lock.load(std::memory_order_relaxed);
   v.joined = t->wait_thread.load(std::memory_order_relaxed);
@@ -47,6 +54,15 @@ bool read_wait(thread_record* t, wait_view& v) {
   v.stack = t->wait_stack.load(std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_acquire);
   return t->wait_epoch.load(std::memory_order_relaxed) == e;
+}
+
+/// Whether a notified condition wait still sleeps: the notify woke another waiter, or nobody (it came
+/// before the thread got to sleep). The kernel tells: asleep in a futex inside that pthread_cond_t.
+/// A waiter that was woken and now waits to retake its mutex sleeps on the mutex, not in here.
+bool still_asleep(const wait_view& v) {
+  if (v.what != wait_kind::condition || v.sleeps_on == nullptr) return false;
+  const auto cond = reinterpret_cast<std::uintptr_t>(v.sleeps_on);
+  return os_thread::asleep_on_futex(v.thread->tid, cond, cond + sizeof(pthread_cond_t));
 }
 
 /// Threads that hold `lock` in a way that blocks a waiter asking for `mode`.
@@ -189,7 +205,7 @@ std::vector<wait_view> find_cycle(thread_record& self, bool& dead_owner) {
     if (std::find(visited.begin(), visited.end(), next) != visited.end()) continue;
     visited.push_back(next);
     wait_view v;
-    if (!read_wait(next, v) || v.timed) continue;
+    if (!read_wait(next, v) || v.timed || v.notified) continue;
     path.push_back(v);
     pending.push_back(blockers(v));
   }
@@ -205,6 +221,9 @@ std::vector<wait_view> all_blocked() {
     if (!read_wait(t, v) || may_end_by_itself(v)) return {};
     waits.push_back(v);
   }
+  // The kernel last, and only now that no thread is known to run: notified waiters still asleep.
+  for (const wait_view& v : waits)
+    if (v.notified && !still_asleep(v)) return {};
   return waits;
 }
 
@@ -260,6 +279,11 @@ void check_all_blocked(std::size_t exiting) {
 }  // namespace
 
 void announce(thread_record& self, const wait_target& target, std::uintptr_t caller) noexcept {
+  // A new count first, so that a reader of the last wait's fields (a notified wait stays readable)
+  // cannot take this wait's for them. Only a blocked wait has other writers (notified()).
+  const std::uint64_t epoch = thread_record::next_wait(self.wait_epoch.load(std::memory_order_relaxed));
+  self.wait_epoch.store(epoch, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
   self.wait_what.store(target.kind, std::memory_order_relaxed);
   self.wait_object.store(target.object, std::memory_order_relaxed);
   self.wait_lock.store(target.lock, std::memory_order_relaxed);
@@ -277,7 +301,7 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
     where = capture_stack(2);
   }
   self.wait_stack.store(where, std::memory_order_relaxed);
-  self.wait_epoch.fetch_or(1, std::memory_order_release);
+  self.wait_epoch.store(epoch | thread_record::wait_blocked, std::memory_order_release);
 }
 
 void check(thread_record& self) {
@@ -302,20 +326,22 @@ void check(thread_record& self) {
 }
 
 void after_wake(thread_record& self) noexcept {
-  // A notifier may have ended this wait already (notified()): only an odd epoch is ours to end.
+  // Races only with notified(), which moves a blocked wait to notified.
   std::uint64_t e = self.wait_epoch.load(std::memory_order_relaxed);
-  while ((e & 1) && !self.wait_epoch.compare_exchange_weak(e, e + 1, std::memory_order_release)) {
+  while (thread_record::wait_state(e) != thread_record::wait_running &&
+         !self.wait_epoch.compare_exchange_weak(e, thread_record::next_wait(e), std::memory_order_release)) {
   }
 }
 
 void notified(const lock_record* object) noexcept {
   for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
     std::uint64_t e = t->wait_epoch.load(std::memory_order_acquire);
-    // Which waiter a notify_one wakes is unknown: every waiter counts as woken, which can only delay a
-    // report, never make a false one.
-    if ((e & 1) && t->wait_lock.load(std::memory_order_relaxed) == object &&
+    // Which waiter a notify_one wakes is unknown: every waiter counts as notified, and one that stays
+    // asleep is found again by still_asleep().
+    if (thread_record::wait_state(e) == thread_record::wait_blocked && t->wait_lock.load(std::memory_order_relaxed) == object &&
         t->wait_what.load(std::memory_order_relaxed) != wait_kind::lock)
-      t->wait_epoch.compare_exchange_strong(e, e + 1, std::memory_order_release);
+      t->wait_epoch.compare_exchange_strong(e, e - thread_record::wait_blocked + thread_record::wait_notified,
+                                            std::memory_order_release);
   }
 }
 

@@ -19,9 +19,10 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
 void check(thread_record& self);
 /// Self's wait is over.
 void after_wake(thread_record& self) noexcept;
-/// `object` was signalled: its waiters count as running until they wait again. Without this a
-/// notified waiter that cannot yet retake its mutex (the notifier holds it while it checks its own
-/// wait) would look blocked for good.
+/// `object` was signalled: its waiters count as running, unless the kernel has them still asleep in the
+/// condition variable (a notify_one that woke another waiter, or one that came before they slept).
+/// Without this a notified waiter that cannot yet retake its mutex (the notifier holds it while it
+/// checks its own wait) would look blocked for good.
 void notified(const lock_record* object) noexcept;
 /// A thread has exited: the others may now all be blocked.
 void after_thread_exit();

@@ -92,7 +92,7 @@ class condition_variable {
     }
     events::at_sync_point(sync_point::before_wait);
     events::before_unlock(m->record(), access::exclusive);
-    const wait_target target{wait_kind::condition, this, rec_, nullptr, access::exclusive, timed};
+    const wait_target target{wait_kind::condition, impl_.native_handle(), rec_, nullptr, access::exclusive, timed};
     if (detail::under_control()) return wait_in_turns(*m, target, real_wait);
     try {
       events::before_block(target);

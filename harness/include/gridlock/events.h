@@ -47,9 +47,11 @@ enum class wait_kind : std::uint8_t { none, lock, thread, condition, channel, wa
 struct lock_record;    // opaque: owned by the runtime
 struct thread_record;  // opaque: owned by the runtime
 
-/// One wait, as passed to before_block(). `object` is what is waited on; `lock` is its record (the
-/// lock, or the condition variable's, channel's or wait group's own record); `thread` is set for joins.
-/// `access` is the mode a lock wait asks for.
+/// One wait, as passed to before_block(). `object` is what is waited on: for a condition wait, the
+/// pthread_cond_t the thread really sleeps in (the detector looks for it in the thread's futex wait, to
+/// tell a waiter that a notify did not wake from one that is waking). `lock` is its record (the lock, or
+/// the condition variable's, channel's or wait group's own record); `thread` is set for joins. `access`
+/// is the mode a lock wait asks for.
 struct wait_target {
   wait_kind kind = wait_kind::none;
   const void* object = nullptr;
