@@ -378,6 +378,13 @@ TEST(PreloadFindings, NotifyOneAtShutdownLeavesTheOtherWorkersBlocked) {
   EXPECT_EQ(std::count(sites.begin(), sites.end(), site("std_notify_one_shutdown", "wait")), 2)
       << "the two workers the notify did not wake: " << joined(sites);
   EXPECT_SITE(sites, site("std_notify_one_shutdown", "join"));
+  // The condition variable is named by its variable, in each wait's text as in the message.
+  const std::string cv = "condition variable (anonymous namespace)::work_cv";
+  EXPECT_NE(f->value("message", "").find(cv), std::string::npos) << f->value("message", "");
+  int cv_waits = 0;
+  for (const json& w : f->at("waits"))
+    if (w.value("waits_for", "") == cv) ++cv_waits;
+  EXPECT_EQ(cv_waits, 2) << f->at("waits").dump();
 }
 
 TEST(PreloadFindings, RelockOfPlainMutex) {

@@ -53,20 +53,21 @@ void symbolize_stack(json& stack, symbolizer& s) {
   stack = std::move(out);
 }
 
-/// The process under test wrote the message naming an unnamed lock "TYPE#ID"; the report names it by its
-/// variable instead. Whole labels only: "pthread_mutex_t#1" is not the start of "pthread_mutex_t#12".
-void rename_in_message(json& f, const std::string& label, const std::string& symbol) {
-  std::string message = f.value("message", "");
-  for (std::size_t at = message.find(label); at != std::string::npos; at = message.find(label, at)) {
+/// The process under test wrote the message and each wait's text naming an unnamed lock "TYPE#ID"; the
+/// report names it by its variable instead. Whole labels only: "pthread_mutex_t#1" is not the start of
+/// "pthread_mutex_t#12".
+void rename_in_text(json& text, const std::string& label, const std::string& symbol) {
+  std::string s = text.is_string() ? text.get<std::string>() : std::string();
+  for (std::size_t at = s.find(label); at != std::string::npos; at = s.find(label, at)) {
     const std::size_t end = at + label.size();
-    if (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) {
+    if (end < s.size() && std::isdigit(static_cast<unsigned char>(s[end]))) {
       at = end;
       continue;
     }
-    message.replace(at, label.size(), symbol);
+    s.replace(at, label.size(), symbol);
     at += symbol.size();
   }
-  f["message"] = message;
+  text = s;
 }
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -141,9 +142,11 @@ void symbolize_finding(json& f, symbolizer& s) {
       where.offset = std::stoull(l.value("offset", "0x0"), nullptr, 16);
       if (std::string symbol = s.data_symbol(where); !symbol.empty()) l["symbol"] = std::move(symbol);
     }
-    if (l.value("name", "").empty() && !l.value("symbol", "").empty())
-      rename_in_message(f, l.value("type", "lock") + "#" + std::to_string(l.value("id", std::uint64_t{0})),
-                        l.value("symbol", ""));
+    if (l.value("name", "").empty() && !l.value("symbol", "").empty()) {
+      const std::string label = l.value("type", "lock") + "#" + std::to_string(l.value("id", std::uint64_t{0}));
+      rename_in_text(f["message"], label, l.value("symbol", ""));
+      for (json& w : f["waits"]) rename_in_text(w["waits_for"], label, l.value("symbol", ""));
+    }
   }
   for (json& e : f["edges"]) {
     symbolize_stack(e["held_stack"], s);
