@@ -293,6 +293,32 @@ TEST_F(CliTest, ExecEndsAnActualDeadlockAndReportsEveryThread) {
   EXPECT_TRUE(deadlock) << run.dump(2);
 }
 
+// A hang no detector can prove (a wait on a raw futex) ends at the timeout; the program's own runtime
+// (the interposer) still tells the watchdog what each thread holds and waits for, as a runner trial does.
+TEST_F(CliTest, ExecTimeoutSaysWhatEachThreadHoldsAndWaitsFor) {
+  const outcome r = gridlock({"exec", "--runs", "1", "--timeout", "1", "--json", "report.json", "--",
+                              std_programs + "/std_hang_holding_lock"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  const json run = read_json("report.json").at("runs").at(0);
+  ASSERT_EQ(run.at("outcome"), "timeout") << run.dump(2);
+  const std::vector<json> found = exec_findings(read_json("report.json"));
+  ASSERT_EQ(found.size(), 1u) << run.dump(2);
+  const json& f = found[0];
+  ASSERT_EQ(f.at("locks").size(), 1u) << f.dump(2);
+  const json& lock = f.at("locks")[0];
+  EXPECT_EQ(lock.value("symbol", ""), "(anonymous namespace)::table_mu") << lock.dump(2);
+  std::size_t holders = 0, waiters = 0;
+  for (const json& w : f.at("waits")) {
+    if (w.at("holds") == json::array({lock.at("id")})) ++holders;
+    if (w.value("waits_for", "").starts_with("lock (anonymous namespace)::table_mu held by thread ")) {
+      ++waiters;
+      EXPECT_EQ(w.value("lock", std::uint64_t{0}), lock.at("id").get<std::uint64_t>());
+    }
+  }
+  EXPECT_EQ(holders, 1u) << f.dump(2);
+  EXPECT_EQ(waiters, 1u) << f.dump(2);
+}
+
 TEST_F(CliTest, ExecOfACorrectProgramIsClean) {
   const outcome r = gridlock({"exec", "--runs", "3", "--json", "report.json", "--", std_programs + "/std_thread_pool"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;

@@ -16,7 +16,7 @@
 #include "gridlock/runtime.h"
 #include "gridlock/strategy.h"
 #include "runner/finding_stream.h"
-#include "runner/state_request.h"
+#include "state_request.h"
 #include "runner/watchdog.h"
 #include "runtime_core.h"
 
@@ -52,7 +52,7 @@ void write_line(int fd, const json& j) {
   // An actual deadlock ends the iteration at once, with its findings already on the stream.
   set_deadlock_policy(deadlock_policy::exit);
   ::setenv("GRIDLOCK_STREAM_FD", std::to_string(stream_fd).c_str(), 1);  // where answer_state_requests writes
-  runner::answer_state_requests();
+  answer_state_requests();
   int code = 1;
   if (!set_strategy(key.strategy, key.seed)) {
     write_line(stream_fd, {{setup_error_key, "unknown strategy '" + key.strategy + "'"}});

@@ -3,7 +3,7 @@
 // finding stream on GRIDLOCK_STREAM_FD.
 #include "cli/arguments.h"
 #include "cli/commands.h"
-#include "runner/state_request.h"
+#include "state_request.h"
 #include "scenario.h"
 
 namespace gridlock::cli {
@@ -18,7 +18,7 @@ int trial_command(const arguments& args) {
   const scenarios::scenario* s = scenarios::find(name);
   if (s == nullptr) throw usage_error("no scenario named '" + name + "'");
   scenarios::context context(parse_count("--seed", vm["seed"].as<std::string>(), 0, UINT64_MAX));
-  runner::answer_state_requests();
+  answer_state_requests();
   s->body(context);
   return 0;
 }

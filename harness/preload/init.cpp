@@ -6,6 +6,7 @@
 
 #include "gridlock/runtime.h"
 #include "interposer.h"
+#include "state_request.h"
 
 namespace gridlock::preload {
 namespace {
@@ -37,6 +38,10 @@ void separate_json_report() {
     hook_scope h;
     register_with_exit_guards(true);
   }
+  // Under gridlock exec, a run that times out reports what each thread holds and waits for, as a
+  // runner trial does. The highest real-time signal: programs use SIGUSR1/2 and the low real-time ones
+  // far more. (A runtime linked into the program answers for itself, if it does.)
+  if (!embedded) answer_state_requests(SIGRTMAX);
   g_mode.store(embedded ? hook_mode::observing_nested : hook_mode::observing, std::memory_order_release);
 }
 

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "runner/state_request.h"
+#include "state_request.h"
 
 namespace gridlock::runner {
 namespace {

@@ -18,7 +18,7 @@
 #include "injectors/schedule.h"
 #include "runner/child_process.h"
 #include "runner/finding_stream.h"
-#include "runner/state_request.h"
+#include "state_request.h"
 #include "runner/watchdog.h"
 
 extern char** environ;

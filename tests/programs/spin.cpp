@@ -7,7 +7,7 @@
 #include <semaphore>
 
 #include "gridlock/gridlock.h"
-#include "runner/state_request.h"
+#include "state_request.h"
 
 namespace {
 
@@ -22,7 +22,7 @@ volatile unsigned long spins = 0;
 }  // namespace
 
 int main() {
-  gridlock::runner::answer_state_requests();
+  gridlock::answer_state_requests();
   gridlock::mutex m("held-by-spinner");
   std::binary_semaphore holding(0);
   gridlock::thread spinner = gridlock::thread::named("spinner", [&] {

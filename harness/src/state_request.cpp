@@ -1,4 +1,4 @@
-#include "runner/state_request.h"
+#include "state_request.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -12,23 +12,10 @@
 #include "lock_record.h"
 #include "runtime_core.h"
 
-namespace gridlock::runner {
+namespace gridlock {
 namespace {
 
-// SIGUSR1: a scenario never uses it, and a program's own use of it would only cost the watchdog this
-// extra information, since the program is killed right after.
-constexpr int request_signal = SIGUSR1;
 int g_stream_fd = -1;
-
-void write_all(int fd, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    done += static_cast<std::size_t>(n);
-  }
-}
 
 std::string object_text(const lock_record* l) { return l != nullptr ? label(*l) : "?"; }
 
@@ -104,7 +91,7 @@ void on_request(int) {
 
 }  // namespace
 
-void answer_state_requests() {
+void answer_state_requests(int signal) {
   const char* fd = std::getenv("GRIDLOCK_STREAM_FD");
   if (fd == nullptr || g_stream_fd >= 0) return;
   g_stream_fd = std::atoi(fd);
@@ -112,8 +99,8 @@ void answer_state_requests() {
   action.sa_handler = on_request;
   action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
-  ::sigaction(request_signal, &action, nullptr);
-  write_all(g_stream_fd, nlohmann::json{{state_announce_key, request_signal}}.dump() + "\n");
+  ::sigaction(signal, &action, nullptr);
+  write_all(g_stream_fd, nlohmann::json{{state_announce_key, signal}}.dump() + "\n");
 }
 
-}  // namespace gridlock::runner
+}  // namespace gridlock
