@@ -56,16 +56,18 @@ finding known_threads() {
         w.holds.push_back(l->id);
         note_lock(l);
       }
-    if (t->blocked()) {
+    // A notified wait is shown too: a notify reached its condition variable, and yet the thread may
+    // sleep on in it (the notify woke another waiter).
+    const std::uint64_t state = thread_record::wait_state(t->wait_epoch.load(std::memory_order_acquire));
+    if (state != thread_record::wait_running) {
       const wait_kind what = t->wait_what.load(std::memory_order_relaxed);
       const lock_record* object = t->wait_lock.load(std::memory_order_relaxed);
       w.waits_for = wait_text(what, object, t->wait_thread.load(std::memory_order_relaxed),
                               t->wait_access.load(std::memory_order_relaxed));
       if (t->wait_timed.load(std::memory_order_relaxed)) w.waits_for += " (timed)";
-      if (what == wait_kind::lock && object != nullptr) {
-        w.lock = object->id;
-        note_lock(object);
-      }
+      if (state == thread_record::wait_notified) w.waits_for += " (notified)";
+      note_lock(object);  // condition variables, channels, wait groups too: reports name them by it
+      if (what == wait_kind::lock && object != nullptr) w.lock = object->id;
       w.stack = stack_of(t->wait_stack.load(std::memory_order_relaxed));
     }
     f.waits.push_back(std::move(w));

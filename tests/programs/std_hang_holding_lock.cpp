@@ -1,7 +1,10 @@
 // Hangs where Gridlock cannot see: a worker takes a std::mutex, then waits on a std::future whose
 // promise is never kept (libstdc++ waits on a raw futex, not a pthread call); main waits for the mutex.
 // Neither wait ends, and no detector can prove it: the run ends at its timeout, and the timeout finding
-// must still say what each thread holds and waits for.
+// must still say what each thread holds and waits for. Two idle helpers wait on a condition variable,
+// and a notify_one with nothing for them to do wakes one (which waits again); the other sleeps on,
+// notified.
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -9,19 +12,35 @@
 namespace {
 
 std::mutex table_mu;
+std::mutex idle_mu;
+std::condition_variable idle_cv;
+int idle = 0;
 
 }  // namespace
 
 int main() {
+  auto helper = [] {
+    std::unique_lock<std::mutex> lk(idle_mu);
+    ++idle;
+    idle_cv.wait(lk, [] { return false; });
+  };
+  std::thread helper1(helper), helper2(helper);
+  for (;;) {  // both helpers in their wait: each counted itself under idle_mu, which the wait releases
+    std::lock_guard<std::mutex> g(idle_mu);
+    if (idle == 2) break;
+  }
+  idle_cv.notify_one();
   std::promise<void> never_kept;
   std::future<void> reply = never_kept.get_future();
   std::promise<void> holding;
   std::thread worker([&] {
-    std::lock_guard<std::mutex> g(table_mu);  // LINE:worker_lock
+    std::lock_guard<std::mutex> g(table_mu);
     holding.set_value();
-    reply.wait();  // LINE:invisible_wait
+    reply.wait();
   });
   holding.get_future().wait();
-  { std::lock_guard<std::mutex> g(table_mu); }  // LINE:main_lock
+  { std::lock_guard<std::mutex> g(table_mu); }
   worker.join();
+  helper1.join();
+  helper2.join();
 }
