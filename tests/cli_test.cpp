@@ -308,20 +308,24 @@ TEST_F(CliTest, ExecTimeoutSaysWhatEachThreadHoldsAndWaitsFor) {
     return l.value("symbol", "") == "(anonymous namespace)::table_mu";
   });
   ASSERT_NE(lock, f.at("locks").end()) << f.dump(2);
-  std::size_t holders = 0, waiters = 0, notified = 0, rewaited = 0;
+  std::size_t holders = 0, waiters = 0, helpers = 0, notified = 0;
   for (const json& w : f.at("waits")) {
     if (w.at("holds") == json::array({lock->at("id")})) ++holders;
     if (w.value("waits_for", "").starts_with("lock (anonymous namespace)::table_mu held by thread ")) {
       ++waiters;
       EXPECT_EQ(w.value("lock", std::uint64_t{0}), lock->at("id").get<std::uint64_t>());
     }
-    if (w.value("waits_for", "") == "condition variable (anonymous namespace)::idle_cv (notified)") ++notified;
-    if (w.value("waits_for", "") == "condition variable (anonymous namespace)::idle_cv") ++rewaited;
+    if (w.value("waits_for", "").starts_with("condition variable (anonymous namespace)::idle_cv")) {
+      ++helpers;
+      if (w.value("waits_for", "").ends_with(" (notified)")) ++notified;
+    }
   }
   EXPECT_EQ(holders, 1u) << f.dump(2);
   EXPECT_EQ(waiters, 1u) << f.dump(2);
-  EXPECT_EQ(notified, 1u) << "the helper the notify did not wake: " << f.dump(2);
-  EXPECT_EQ(rewaited, 1u) << "the helper it woke, waiting again: " << f.dump(2);
+  EXPECT_EQ(helpers, 2u) << f.dump(2);
+  // The helper the notify did not wake. The one it woke may be marked too: it can wait again before
+  // the runtime hears of the notify, which comes after the real one.
+  EXPECT_GE(notified, 1u) << f.dump(2);
 }
 
 TEST_F(CliTest, ExecOfACorrectProgramIsClean) {
