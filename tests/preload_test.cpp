@@ -454,7 +454,8 @@ INSTANTIATE_TEST_SUITE_P(CorrectPrograms, PreloadSilent,
                                            "std_read_read_nesting", "std_cv_predicate", "std_thread_pool",
                                            "std_gtest_sample", "std_thousand_threads", "std_fork",
                                            "std_signal_handler", "std_timed_locks",
-                                           "std_pthread_defined_errors", "std_many_held"));
+                                           "std_pthread_defined_errors", "std_many_held",
+                                           "std_reused_mutex_memory"));
 
 TEST(PreloadRobust, LockHeavyProgramUnchanged) {
   for (int i = 0; i < 3; ++i) {

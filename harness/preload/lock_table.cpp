@@ -16,6 +16,13 @@
 // If nothing can be evicted (every candidate held or pinned), the new address is not tracked: its hooks
 // pass straight through, announced once on stderr.
 //
+// Reused memory: std::mutex never calls pthread_mutex_init or _destroy, so a new mutex in a freed one's
+// memory (the next object of that size) would keep the old one's record and join the two mutexes'
+// lock-order histories: a false cycle between unrelated objects. So a mutex's record leaves its id in
+// the mutex itself, in __list (used by glibc only for robust mutexes), which a new std::mutex's
+// constructor zeroes; a record whose mark is gone is stale, and replaced like one whose address now
+// holds another kind of object.
+//
 // Safe reclamation: a hook pins the record it uses in a hazard slot of its thread_state and re-checks
 // the slot afterwards. A remover clears the slot's key, runs heavy_fence() (membarrier), and then frees
 // only records no thread pins and nobody holds; the others are put back (eviction) or kept on the
@@ -110,6 +117,28 @@ lock_kind kind_of(object_tag tag) noexcept {
   }
 }
 
+/// glibc's robust, priority-inheritance, priority-protect and process-shared bits of __kind: such
+/// mutexes use __list, or live in memory other processes see, and get no mark.
+constexpr int unmarkable_kinds = 16 | 32 | 64 | 128;
+
+/// Where a plain mutex's record leaves its mark, or null for other objects.
+__pthread_internal_list** mark_of(std::uintptr_t key, object_tag tag) noexcept {
+  if (tag != object_tag::mutex && tag != object_tag::recursive_mutex) return nullptr;
+  auto* m = reinterpret_cast<pthread_mutex_t*>(key);
+  if ((m->__data.__kind & unmarkable_kinds) != 0) return nullptr;
+  return &m->__data.__list.__next;
+}
+
+__pthread_internal_list* mark_value(const lock_record& rec) noexcept {
+  return reinterpret_cast<__pthread_internal_list*>(std::uintptr_t{rec.id});
+}
+
+/// Whether the object at `key` is still the one `rec` was made for (see "Reused memory" above).
+bool still_marked(std::uintptr_t key, object_tag tag, const lock_record& rec) noexcept {
+  __pthread_internal_list** mark = mark_of(key, tag);
+  return mark == nullptr || __atomic_load_n(mark, __ATOMIC_RELAXED) == mark_value(rec);
+}
+
 const char* type_of(object_tag tag) noexcept {
   switch (tag) {
     case object_tag::recursive_mutex: return "pthread_mutex_t (recursive)";
@@ -130,7 +159,8 @@ const char* type_of(object_tag tag) noexcept {
     if (rec == nullptr || sl.tag.load(std::memory_order_relaxed) != tag) return nullptr;
     s.hazard[hz].store(rec, std::memory_order_relaxed);
     light_fence();
-    if (sl.key.load(std::memory_order_acquire) == key && sl.rec.load(std::memory_order_relaxed) == rec) {
+    if (sl.key.load(std::memory_order_acquire) == key && sl.rec.load(std::memory_order_relaxed) == rec &&
+        still_marked(key, tag, *rec)) {
       touch(sl);
       return rec;
     }
@@ -316,11 +346,12 @@ namespace {
   lock_record* stale = nullptr;
   g_table.mu.lock();
   slot* sl = scan_locked(key);
-  if (sl != nullptr && sl->tag.load(std::memory_order_relaxed) == tag) {
+  if (sl != nullptr && sl->tag.load(std::memory_order_relaxed) == tag &&
+      still_marked(key, tag, *sl->rec.load(std::memory_order_relaxed))) {
     result = sl->rec.load(std::memory_order_relaxed);  // another thread inserted it meanwhile
     touch(*sl);
   } else {
-    if (sl != nullptr) {  // the memory now holds another kind of object: the old record is stale
+    if (sl != nullptr) {  // the memory now holds another object (another kind, or a new mutex): stale
       stale = sl->rec.load(std::memory_order_relaxed);
       sl->key.store(0, std::memory_order_relaxed);
       sl->rec.store(nullptr, std::memory_order_relaxed);
@@ -337,6 +368,7 @@ namespace {
       free = free_slot_locked(key);
     }
     if (free != nullptr) {
+      if (__pthread_internal_list** mark = mark_of(key, tag)) __atomic_store_n(mark, mark_value(*fresh), __ATOMIC_RELAXED);
       free->rec.store(fresh, std::memory_order_relaxed);
       free->tag.store(tag, std::memory_order_relaxed);
       free->epoch.store(g_epoch.load(std::memory_order_relaxed), std::memory_order_relaxed);
