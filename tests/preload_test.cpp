@@ -379,8 +379,9 @@ TEST(PreloadFindings, NotifyOneAtShutdownLeavesTheOtherWorkersBlocked) {
       << "the two workers the notify did not wake: " << joined(sites);
   EXPECT_SITE(sites, site("std_notify_one_shutdown", "join"));
   // The condition variable is named by its variable, in each wait's text as in the message.
-  const std::string cv = "condition variable (anonymous namespace)::work_cv";
+  const std::string cv = "condition variable (anonymous namespace)::work_cv (notified, still asleep)";
   EXPECT_NE(f->value("message", "").find(cv), std::string::npos) << f->value("message", "");
+  EXPECT_NE(f->value("message", "").find("notify_one where notify_all was needed"), std::string::npos);
   int cv_waits = 0;
   for (const json& w : f->at("waits"))
     if (w.value("waits_for", "") == cv) ++cv_waits;

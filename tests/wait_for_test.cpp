@@ -378,9 +378,10 @@ TEST_F(WaitForTest, NotifyOneAtShutdownLeavesTheOtherWorkersBlocked) {
     EXPECT_NE(names[i], "worker" + std::to_string(left)) << "it left: " << f.message;
     const wait_info* w = wait_of(f, names[i]);
     ASSERT_NE(w, nullptr);
-    EXPECT_NE(w->waits_for.find("condition variable CV"), std::string::npos) << w->waits_for;
+    EXPECT_EQ(w->waits_for, "condition variable CV (notified, still asleep)");
   }
   EXPECT_NE(wait_of(f, "main")->waits_for.find("join"), std::string::npos);
+  EXPECT_NE(f.message.find("notify_one where notify_all was needed"), std::string::npos) << f.message;
 }
 
 /// A send on an unbuffered channel that nobody will ever receive from.

@@ -114,7 +114,8 @@ std::string describe_wait(const wait_view& v) {
     }
     case wait_kind::thread:
       return v.joined ? "join of " + label(*v.joined) : std::string("join of a thread");
-    case wait_kind::condition: return "condition variable " + object_label(v.object);
+    case wait_kind::condition:
+      return "condition variable " + object_label(v.object) + (v.notified ? " (notified, still asleep)" : "");
     case wait_kind::channel: return "channel " + object_label(v.object);
     case wait_kind::wait_group: return "wait group " + object_label(v.object);
     case wait_kind::none: break;
@@ -272,6 +273,9 @@ void check_all_blocked(std::size_t exiting) {
   std::string message = "all threads are blocked:";
   for (std::size_t i = 0; i < waits.size(); ++i)
     message += (i ? "; " : " ") + label(*waits[i].thread) + " waits for " + describe_wait(waits[i]);
+  // The usual cause of a hang with a notify in it.
+  if (std::any_of(waits.begin(), waits.end(), [](const wait_view& v) { return v.notified; }))
+    message += ". Waiters a notify reached are still asleep: often notify_one where notify_all was needed";
   report(make_finding(finding_kind::all_threads_blocked, waits, std::move(message)),
          dedupe_key("all", waits));
 }
