@@ -181,6 +181,16 @@ const json* first_of(const run_result& r, const std::string& kind) {
   return nullptr;
 }
 
+/// The first finding of `kind` of a run that the runtime had to end (exit code 86), or null, having
+/// recorded what went wrong.
+const json* ended_with(const run_result& r, const std::string& kind) {
+  EXPECT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
+  const json* f = first_of(r, kind);
+  EXPECT_NE(f, nullptr) << r.output;
+  return f;
+}
+
 #define EXPECT_SITE(sites, expected) \
   EXPECT_TRUE(contains(sites, expected)) << "expected " << (expected) << " among [" << joined(sites) << "]"
 
@@ -289,11 +299,9 @@ TEST(PreloadFindings, StacksStayRightPastTheCaptureBudget) { expect_heap_inversi
 
 TEST(PreloadFindings, AbbaDeadlock) {
   const run_result r = run("std_abba_deadlock");
-  ASSERT_FALSE(r.timed_out) << r.output;
-  EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
   EXPECT_EQ(r.output.find("not reached"), std::string::npos);
-  const json* f = first_of(r, "deadlock");
-  ASSERT_NE(f, nullptr) << r.output;
+  const json* f = ended_with(r, "deadlock");
+  ASSERT_NE(f, nullptr);
   const auto sites = user_sites(*f, "waits");
   EXPECT_SITE(sites, site("std_abba_deadlock", "a_then_b"));
   EXPECT_SITE(sites, site("std_abba_deadlock", "b_then_a"));
@@ -342,10 +350,8 @@ TEST(PreloadStrategies, RandomTurnsANarrowWindowIntoAnActualDeadlock) {
 
 TEST(PreloadFindings, JoinWhileHoldingTheLockTheThreadNeeds) {
   const run_result r = run("std_join_holding_lock");
-  ASSERT_FALSE(r.timed_out) << r.output;
-  EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
-  const json* f = first_of(r, "deadlock");
-  ASSERT_NE(f, nullptr) << r.output;
+  const json* f = ended_with(r, "deadlock");
+  ASSERT_NE(f, nullptr);
   const auto sites = user_sites(*f, "waits");
   EXPECT_SITE(sites, site("std_join_holding_lock", "join"));
   // The worker's wait has a stack only if it held something (the runtime skips the capture for a
@@ -359,10 +365,8 @@ TEST(PreloadFindings, JoinWhileHoldingTheLockTheThreadNeeds) {
 
 TEST(PreloadFindings, LostWakeup) {
   const run_result r = run("std_lost_wakeup");
-  ASSERT_FALSE(r.timed_out) << r.output;
-  EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
-  const json* f = first_of(r, "all-threads-blocked");
-  ASSERT_NE(f, nullptr) << r.output;
+  const json* f = ended_with(r, "all-threads-blocked");
+  ASSERT_NE(f, nullptr);
   EXPECT_SITE(user_sites(*f, "waits"), site("std_lost_wakeup", "wait"));
 }
 
@@ -370,10 +374,8 @@ TEST(PreloadFindings, LostWakeup) {
 // but asleep in the condition variable still. They count as blocked, so the hang is named at once.
 TEST(PreloadFindings, NotifyOneAtShutdownLeavesTheOtherWorkersBlocked) {
   const run_result r = run("std_notify_one_shutdown");
-  ASSERT_FALSE(r.timed_out) << r.output;
-  EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
-  const json* f = first_of(r, "all-threads-blocked");
-  ASSERT_NE(f, nullptr) << r.output;
+  const json* f = ended_with(r, "all-threads-blocked");
+  ASSERT_NE(f, nullptr);
   const std::vector<std::string> sites = user_sites(*f, "waits");
   EXPECT_EQ(std::count(sites.begin(), sites.end(), site("std_notify_one_shutdown", "wait")), 2)
       << "the two workers the notify did not wake: " << joined(sites);
