@@ -50,8 +50,8 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
   return r;
 }
 
-/// After the real signal: the waiters may be runnable now, before they get to run (events::notified).
-/// A condition variable nobody ever waited on has no record, and needs none.
+/// Right before the real signal, so that the waiter it wakes cannot wait again before it is marked
+/// (events::notified). A condition variable nobody ever waited on has no record, and needs none.
 void notified(pthread_cond_t* c) noexcept {
   hook_scope h;
   thread_state& s = h.state();
@@ -110,16 +110,18 @@ GRIDLOCK_HOOK int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, 
 
 GRIDLOCK_HOOK int pthread_cond_signal(pthread_cond_t* c) {
   if (!resolve_real()) return 0;
-  if (!bypass()) at_sync_point(sync_point::notify);
-  const int r = real.cond_signal(c);
-  if (!bypass()) notified(c);
-  return r;
+  if (!bypass()) {
+    at_sync_point(sync_point::notify);
+    notified(c);
+  }
+  return real.cond_signal(c);
 }
 
 GRIDLOCK_HOOK int pthread_cond_broadcast(pthread_cond_t* c) {
   if (!resolve_real()) return 0;
-  if (!bypass()) at_sync_point(sync_point::notify);
-  const int r = real.cond_broadcast(c);
-  if (!bypass()) notified(c);
-  return r;
+  if (!bypass()) {
+    at_sync_point(sync_point::notify);
+    notified(c);
+  }
+  return real.cond_broadcast(c);
 }

@@ -102,8 +102,10 @@ void check_block();
 bool block_pending() noexcept;
 /// The wait ended (woken, timed out or acquired).
 void after_wake() noexcept;
-/// `object` (a condition variable, channel or wait group record) was signalled: threads waiting on it
-/// may be runnable now, before they get to run and call after_wake(). Call after the real notify.
+/// `object` (a condition variable, channel or wait group record) is signalled: threads waiting on it
+/// may be runnable now, before they get to run and call after_wake(). Call right before or after the
+/// real notify: a waiter it marks that the notify does not wake is found again (asleep in its condition
+/// variable). Before it, a waiter the notify wakes cannot already wait again when it is marked.
 void notified(lock_record* object) noexcept;
 
 /// Called by a new thread before its body runs; `name` may be null. Returns its record.
