@@ -28,7 +28,7 @@ struct rule {
 
 // Every kind (docs/report-format.md), always all of them and in this order, so ruleIndex is stable and
 // code scanning can tell a rule that found nothing from one that does not exist.
-constexpr std::array<rule, 12> rules = {{
+constexpr std::array<rule, 13> rules = {{
     {"lock-order-cycle", "LockOrderCycle", "error", "Locks are taken in a cycle: a potential deadlock",
      "Threads acquire the same locks in different orders. Run at the same moment, each can hold one lock while "
      "waiting for the next, and none goes on. Gridlock predicts this from one run, whether or not the threads "
@@ -64,6 +64,10 @@ constexpr std::array<rule, 12> rules = {{
     {"cv-wait-unlocked", "CvWaitUnlocked", "warning", "A condition-variable wait without its mutex held",
      "Waiting on a condition variable requires holding its mutex; otherwise a notification can be lost.",
      "Hold the mutex (std::unique_lock) across the check of the condition and the wait."},
+    {"cv-different-mutex", "CvDifferentMutex", "warning", "A condition variable waited on with two mutexes at once",
+     "Threads wait on one condition variable with different mutexes: undefined behaviour, in which a notify can "
+     "wake a waiter whose state it did not change and miss the one it did.",
+     "Give each condition variable one mutex, the one that guards the state its waiters check."},
     {"wait-group-negative", "WaitGroupNegative", "warning", "A wait group's counter goes below zero",
      "done() was called more often than add().", "Call done() exactly once for each add()."},
     {"channel-closed-send", "ChannelClosedSend", "warning", "A send on a closed channel",

@@ -5,6 +5,8 @@
 // is the rule (an unlock by a non-owner).
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -243,6 +245,49 @@ TEST_F(MisuseTest, ConditionVariableWaitOnAMutexUnlockedBehindTheLocksBack) {
     lk.release();  // (M is already unlocked)
   });
   only_finding(finding_kind::cv_wait_unlocked, "CV", "waiter");
+}
+
+/// Two threads wait on one condition variable at once, each with its own mutex.
+TEST_F(MisuseTest, ConditionVariableWaitedOnWithTwoMutexesAtOnce) {
+  gridlock::mutex first_mu("M1");
+  gridlock::mutex second_mu("M2");
+  gridlock::condition_variable cv("CV");
+  std::atomic<bool> done{false};
+  auto waiter = [&](gridlock::mutex& m) {
+    std::unique_lock<gridlock::mutex> lk(m);
+    cv.wait(lk, [&] { return done.load(); });
+  };
+  gridlock::thread first = gridlock::thread::named("first", [&] { waiter(first_mu); });
+  EXPECT_TRUE(wait_until_blocked(first));
+  gridlock::thread second = gridlock::thread::named("second", [&] { waiter(second_mu); });
+  EXPECT_TRUE(wait_until_blocked(second));
+  {
+    std::scoped_lock both(first_mu, second_mu);
+    done = true;
+  }
+  cv.notify_all();
+  first.join();
+  second.join();
+
+  const finding f = only_finding(finding_kind::cv_different_mutex, "CV", "second");
+  EXPECT_EQ(to_string(f.kind), "cv-different-mutex");
+  EXPECT_NE(lock_named(f, "M2"), nullptr) << f.message;
+  EXPECT_EQ(thread_names(f), (std::vector<std::string>{"first", "second"}));
+  ASSERT_EQ(f.waits.size(), 2u);
+  EXPECT_EQ(f.waits[1].waits_for, "condition variable CV with another mutex");
+  EXPECT_FALSE(f.waits[1].stack.empty()) << "the other waiter's wait";
+}
+
+/// One condition variable used with one mutex, then (once nobody waits) with another: allowed.
+TEST_F(MisuseTest, ConditionVariableMayChangeMutexBetweenUses) {
+  gridlock::mutex first_mu("M1");
+  gridlock::mutex second_mu("M2");
+  gridlock::condition_variable cv("CV");
+  for (gridlock::mutex* m : {&first_mu, &second_mu}) {
+    std::unique_lock<gridlock::mutex> lk(*m);
+    cv.wait_for(lk, std::chrono::milliseconds(1));
+  }
+  EXPECT_TRUE(findings().empty()) << summary();
 }
 
 TEST_F(MisuseTest, WaitGroupDoneWithoutAdd) {

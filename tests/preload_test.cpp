@@ -390,6 +390,17 @@ TEST(PreloadFindings, NotifyOneAtShutdownLeavesTheOtherWorkersBlocked) {
   EXPECT_EQ(cv_waits, 2) << f->at("waits").dump();
 }
 
+TEST(PreloadFindings, ConditionVariableWaitedOnWithTwoMutexes) {
+  const run_result r = run("std_cv_different_mutex");
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;  // reported, and the program goes on
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"cv-different-mutex"}) << r.output;
+  const json& f = r.findings[0];
+  EXPECT_NE(f.value("message", "").find("(anonymous namespace)::changed"), std::string::npos) << f.dump(2);
+  EXPECT_SITE(user_sites(f, "stack"), site("std_cv_different_mutex", "wait"));
+  EXPECT_EQ(f.at("waits").size(), 2u) << f.dump(2);  // the flusher, and the reader waiting already
+}
+
 TEST(PreloadFindings, RelockOfPlainMutex) {
   const run_result r = run("std_relock");
   ASSERT_FALSE(r.timed_out) << r.output;

@@ -40,6 +40,10 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
     return wait();  // as the program asked
   }
 
+  try {
+    events::condition_wait_begins(cond, mutex);
+  } catch (...) {
+  }
   events::before_unlock(mutex, access::exclusive);
   const int r = announced_wait(target, wait);
   try {

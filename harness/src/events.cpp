@@ -180,6 +180,24 @@ bool holds(const lock_record* lock, access mode) noexcept {
   return h != nullptr && (mode == access::shared || h->mode.load(std::memory_order_relaxed) == access::exclusive);
 }
 
+void condition_wait_begins(lock_record* cond, lock_record* mutex) {
+  if (cond == nullptr || mutex == nullptr) return;
+  // One load when the mutex is the last wait's, as in a correct program. Otherwise it is a misuse only
+  // if a thread still waits (a condition variable may change mutex between uses).
+  const std::uint32_t last = cond->cond_mutex.load(std::memory_order_relaxed);
+  if (last == mutex->id) return;
+  cond->cond_mutex.store(mutex->id, std::memory_order_relaxed);
+  if (last == 0) return;
+  thread_record& self = *threads::self();
+  std::vector<thread_record*> others;
+  for (thread_record* t = threads::first(); t != nullptr; t = t->next)
+    if (t != &self && t->alive.load(std::memory_order_acquire) && t->blocked() &&
+        t->wait_what.load(std::memory_order_relaxed) == wait_kind::condition &&
+        t->wait_lock.load(std::memory_order_relaxed) == cond)
+      others.push_back(t);
+  if (!others.empty()) misuse::cv_different_mutex(self, *cond, *mutex, others);
+}
+
 void report_misuse(finding_kind kind, lock_record* object, const char* message) {
   misuse::on_object(*threads::self(), kind, object, message);
 }

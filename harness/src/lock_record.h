@@ -23,6 +23,7 @@ struct lock_record {
   std::atomic<stack_id> created_at{0};           // or of first use (events::lock_created's in_use)
   std::atomic<thread_record*> owner{nullptr};   // exclusive holder, or null (readers: threads::held_by_any)
   std::atomic<bool> in_graph{false};            // has lock-order edges: destroy must remove them
+  std::atomic<std::uint32_t> cond_mutex{0};     // a condition variable's: the id of its latest wait's mutex
 };
 
 /// A lock registered on first sight gets the stack of its first acquisition or wait as its creation

@@ -103,6 +103,28 @@ void destroy_locked(thread_record& self, lock_record& lock) {
   report(std::move(f));
 }
 
+void cv_different_mutex(thread_record& self, lock_record& cond, lock_record& mutex,
+                        const std::vector<thread_record*>& others) {
+  std::string who;
+  for (std::size_t i = 0; i < others.size(); ++i) who += (i ? ", " : "") + label(*others[i]);
+  finding f = make(finding_kind::cv_different_mutex, self, {&cond, &mutex},
+                   label(self) + " waits on condition variable " + label(cond) + " with " + label(mutex) +
+                       " while " + who + (others.size() == 1 ? " waits" : " wait") +
+                       " on it with another mutex: a notify may wake the wrong waiter, and miss the right one");
+  f.waits.front().lock = cond.id;
+  f.waits.front().waits_for = "condition variable " + label(cond) + " with " + label(mutex);
+  for (thread_record* t : others) {
+    f.threads.push_back(describe(*t));
+    wait_info w;
+    w.thread = t->id;
+    w.lock = cond.id;
+    w.waits_for = "condition variable " + label(cond) + " with another mutex";
+    w.stack = stack_of(t->wait_stack.load(std::memory_order_relaxed));
+    f.waits.push_back(std::move(w));
+  }
+  report(std::move(f));
+}
+
 void on_object(thread_record& self, finding_kind kind, lock_record* object, const char* message) {
   finding f = make(kind, self, {object},
                    label(self) + ": " + message + (object ? " (" + label(*object) + ")" : std::string()));

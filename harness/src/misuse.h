@@ -2,6 +2,8 @@
 // the rule is broken, before the thread would block or corrupt state (events.cpp decides when).
 #pragma once
 
+#include <vector>
+
 #include "gridlock/events.h"
 #include "lock_record.h"
 #include "thread_record.h"
@@ -18,6 +20,9 @@ void unlock_not_owner(thread_record& self, lock_record& lock, access mode);
 void held_at_exit(thread_record& self);
 /// A lock is destroyed while held.
 void destroy_locked(thread_record& self, lock_record& lock);
+/// `self` waits on `cond` with `mutex` while `others` wait on it with another mutex.
+void cv_different_mutex(thread_record& self, lock_record& cond, lock_record& mutex,
+                        const std::vector<thread_record*>& others);
 /// A misuse of a condition variable, wait group or channel, reported by the primitive itself.
 void on_object(thread_record& self, finding_kind kind, lock_record* object, const char* message);
 

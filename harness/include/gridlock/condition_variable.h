@@ -90,6 +90,7 @@ class condition_variable {
                             "condition variable wait without its mutex held");
       return std::cv_status::no_timeout;  // a spurious wakeup: callers must re-check anyway
     }
+    events::condition_wait_begins(rec_, m->record());
     events::at_sync_point(sync_point::before_wait);
     events::before_unlock(m->record(), access::exclusive);
     const wait_target target{wait_kind::condition, impl_.native_handle(), rec_, nullptr, access::exclusive, timed};

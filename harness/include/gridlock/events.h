@@ -121,6 +121,11 @@ thread_record* find_thread(unsigned long pthread_handle) noexcept;
 /// Whether the calling thread holds `lock` in `mode` (shared also matches an exclusive hold).
 bool holds(const lock_record* lock, access mode) noexcept;
 
+/// A wait on the condition variable `cond` with `mutex` (held by the caller) is about to start. Reports
+/// cv-different-mutex when another thread waits on it now with another mutex: undefined behaviour, in
+/// which a notify can wake a waiter whose state it did not change, and miss the one it did.
+void condition_wait_begins(lock_record* cond, lock_record* mutex);
+
 /// Reports a misuse that is not about a lock acquisition (cv-wait-unlocked, wait-group-negative,
 /// channel-closed-send) on `object`, a record from lock_created(): channels, wait groups and condition
 /// variables register there too, as never-locked objects, so reports can name them.

@@ -22,6 +22,7 @@ enum class finding_kind : std::uint8_t {
   lock_held_at_exit,
   destroy_locked,
   cv_wait_unlocked,
+  cv_different_mutex,
   wait_group_negative,
   channel_closed_send,
   timeout,
