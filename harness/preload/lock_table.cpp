@@ -139,6 +139,16 @@ bool still_marked(std::uintptr_t key, object_tag tag, const lock_record& rec) no
   return mark == nullptr || __atomic_load_n(mark, __ATOMIC_RELAXED) == mark_value(rec);
 }
 
+/// A new mutex where one lived that never took part in a lock-order edge: there is no history to keep
+/// apart, so it keeps the record (and its first use's stack) and only the mark is renewed, cheaply:
+/// objects made and dropped in a loop do this for every new one. False when the record has edges: it
+/// must be replaced.
+[[gnu::noinline, gnu::cold]] bool renew_mark(std::uintptr_t key, object_tag tag, const lock_record& rec) noexcept {
+  if (rec.in_graph.load(std::memory_order_acquire)) return false;
+  __atomic_store_n(mark_of(key, tag), mark_value(rec), __ATOMIC_RELAXED);
+  return true;
+}
+
 const char* type_of(object_tag tag) noexcept {
   switch (tag) {
     case object_tag::recursive_mutex: return "pthread_mutex_t (recursive)";
@@ -160,7 +170,7 @@ const char* type_of(object_tag tag) noexcept {
     s.hazard[hz].store(rec, std::memory_order_relaxed);
     light_fence();
     if (sl.key.load(std::memory_order_acquire) == key && sl.rec.load(std::memory_order_relaxed) == rec &&
-        still_marked(key, tag, *rec)) {
+        (still_marked(key, tag, *rec) || renew_mark(key, tag, *rec))) {
       touch(sl);
       return rec;
     }
