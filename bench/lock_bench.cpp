@@ -1,11 +1,13 @@
 // The cost of detection on the lock/unlock path: gridlock's primitives against their std:: namesakes,
 // uncontended (the hot path: must allocate nothing and take no global lock), nested (8 locks held, so
 // every acquisition checks 7 known edges), contended (2, 4, 8 threads on one lock), cycling through
-// 16,384 locks (more than a thread's stack caches hold: objects with a mutex each) and making a new lock
-// per iteration (its creation).
+// 16,384 locks (more than a thread's stack caches hold: objects with a mutex each), making a new lock
+// per iteration (its creation), and, for the interposer's lock table, random locks over 10,000 and
+// 200,000 std::mutexes (the second past its default bound of 65,536 live locks).
 #include <benchmark/benchmark.h>
 
 #include <array>
+#include <cstdint>
 #include <mutex>
 #include <memory>
 #include <shared_mutex>
@@ -55,6 +57,19 @@ void many_locks(benchmark::State& state) {
 }
 
 template <class Mutex>
+void random_locks(benchmark::State& state) {
+  static const auto locks = std::make_unique<Mutex[]>(200000);
+  const auto count = static_cast<std::uint32_t>(state.range(0));
+  std::uint32_t x = 1;
+  for (auto _ : state) {
+    x = x * 1664525u + 1013904223u;
+    Mutex& m = locks[x % count];
+    m.lock();
+    m.unlock();
+  }
+}
+
+template <class Mutex>
 void create_and_lock(benchmark::State& state) {
   for (auto _ : state) {
     auto m = std::make_unique<Mutex>();
@@ -83,6 +98,7 @@ void BM_StdMutexNested8(benchmark::State& s) { nested8<std::mutex>(s); }
 void BM_GridlockMutexNested8(benchmark::State& s) { nested8<gridlock::mutex>(s); }
 void BM_StdMutexManyLocks(benchmark::State& s) { many_locks<std::mutex>(s); }
 void BM_GridlockMutexManyLocks(benchmark::State& s) { many_locks<gridlock::mutex>(s); }
+void BM_StdMutexRandomLocks(benchmark::State& s) { random_locks<std::mutex>(s); }
 void BM_StdMutexCreateAndLock(benchmark::State& s) { create_and_lock<std::mutex>(s); }
 void BM_GridlockMutexCreateAndLock(benchmark::State& s) { create_and_lock<gridlock::mutex>(s); }
 void BM_StdMutexContended(benchmark::State& s) { contended<std::mutex>(s); }
@@ -100,6 +116,7 @@ BENCHMARK(BM_StdMutexNested8);
 BENCHMARK(BM_GridlockMutexNested8);
 BENCHMARK(BM_StdMutexManyLocks);
 BENCHMARK(BM_GridlockMutexManyLocks);
+BENCHMARK(BM_StdMutexRandomLocks)->Arg(10000)->Arg(200000);
 BENCHMARK(BM_StdMutexCreateAndLock);
 BENCHMARK(BM_GridlockMutexCreateAndLock);
 BENCHMARK(BM_StdMutexContended)->Threads(2)->Threads(4)->Threads(8)->UseRealTime();
