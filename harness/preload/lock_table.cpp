@@ -378,7 +378,8 @@ namespace {
       free = free_slot_locked(key);
     }
     if (free != nullptr) {
-      if (__pthread_internal_list** mark = mark_of(key, tag)) __atomic_store_n(mark, mark_value(*fresh), __ATOMIC_RELAXED);
+      if (__pthread_internal_list** mark = mark_of(key, tag))
+        __atomic_store_n(mark, mark_value(*fresh), __ATOMIC_RELAXED);
       free->rec.store(fresh, std::memory_order_relaxed);
       free->tag.store(tag, std::memory_order_relaxed);
       free->epoch.store(g_epoch.load(std::memory_order_relaxed), std::memory_order_relaxed);

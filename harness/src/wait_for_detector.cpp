@@ -342,7 +342,8 @@ void notified(const lock_record* object) noexcept {
     std::uint64_t e = t->wait_epoch.load(std::memory_order_acquire);
     // Which waiter a notify_one wakes is unknown: every waiter counts as notified, and one that stays
     // asleep is found again by still_asleep().
-    if (thread_record::wait_state(e) == thread_record::wait_blocked && t->wait_lock.load(std::memory_order_relaxed) == object &&
+    if (thread_record::wait_state(e) == thread_record::wait_blocked &&
+        t->wait_lock.load(std::memory_order_relaxed) == object &&
         t->wait_what.load(std::memory_order_relaxed) != wait_kind::lock)
       t->wait_epoch.compare_exchange_strong(e, e - thread_record::wait_blocked + thread_record::wait_notified,
                                             std::memory_order_release);
