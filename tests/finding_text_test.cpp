@@ -82,4 +82,30 @@ TEST(FindingText, UnnamedLocksAreToldApartByWhereTheyWereFirstSeen) {
   EXPECT_EQ(text.find("g_registry_mu: first seen"), std::string::npos) << "nor one named by its variable\n" << text;
 }
 
+/// A hang with many threads parked in one place: one entry for all of them, the others as they are.
+TEST(FindingText, ThreadsWaitingAlikeAreOneEntry) {
+  const json parked = json::array({frame("worker_loop", "/home/u/app/pool.cpp", 9, "/home/u/app")});
+  const json elsewhere = json::array({frame("main", "/home/u/app/main.cpp", 12, "/home/u/app")});
+  auto wait = [](std::uint32_t thread, const std::string& what, const json& holds, const json& stack) {
+    return json{{"thread", thread}, {"waits_for", what}, {"holds", holds}, {"stack", stack}};
+  };
+  const json f = {{"kind", "timeout"},
+                  {"fingerprint", "0123456789abcdef"},
+                  {"message", "timed out"},
+                  {"locks", json::array({{{"id", 1}, {"name", "M"}}})},
+                  {"threads", json::array({{{"id", 1}, {"name", "main"}}})},
+                  {"edges", json::array()},
+                  {"waits", json::array({wait(1, "lock M held by thread 4", json::array(), elsewhere),
+                                         wait(2, "the kernel (futex_do_wait)", json::array(), parked),
+                                         wait(3, "the kernel (futex_do_wait)", json::array(), parked),
+                                         wait(4, "the kernel (futex_do_wait)", json::array({1}), parked),
+                                         wait(5, "the kernel (futex_do_wait)", json::array(), parked)})}};
+  const std::string text = gridlock::render_text(f, 2);
+  EXPECT_NE(text.find("  thread 1 (main) waits for lock M held by thread 4:\n    at main (main.cpp:12)\n"
+                      "  3 threads (2-3, 5) wait for the kernel (futex_do_wait):\n    at worker_loop (pool.cpp:9)\n"
+                      "  thread 4 waits for the kernel (futex_do_wait), holding M:\n    at worker_loop (pool.cpp:9)\n"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace

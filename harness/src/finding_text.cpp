@@ -1,5 +1,8 @@
 #include "finding_text.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "finding_json.h"
 
 namespace gridlock {
@@ -66,6 +69,54 @@ void append_unnamed_locks(std::string& out, const json& f) {
   }
 }
 
+/// "2-4, 7": sorted thread ids, runs joined.
+std::string id_ranges(std::vector<std::uint32_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  std::string out;
+  for (std::size_t i = 0; i < ids.size();) {
+    std::size_t j = i;
+    while (j + 1 < ids.size() && ids[j + 1] == ids[j] + 1) ++j;
+    out += (out.empty() ? "" : ", ") + std::to_string(ids[i]) + (j > i ? "-" + std::to_string(ids[j]) : "");
+    i = j + 1;
+  }
+  return out;
+}
+
+/// Each thread's wait, holds and stack. Threads whose lines would be the same (a thousand workers
+/// parked in one place) are one entry, as Go groups goroutines, so a hang stays readable.
+void append_waits(std::string& out, const json& f, int frames) {
+  struct group {
+    std::string waits_for, holds, stack;
+    std::vector<std::uint32_t> threads;
+  };
+  std::vector<group> groups;
+  for (const json& w : f.value("waits", json::array())) {
+    group g;
+    g.waits_for = w.value("waits_for", "");
+    for (const json& id : w.value("holds", json::array()))
+      g.holds += (g.holds.empty() ? "" : ", ") + lock_label(f, id.get<std::uint64_t>());
+    append_stack(g.stack, w.value("stack", json::array()), "  ", frames);
+    const auto same = std::find_if(groups.begin(), groups.end(), [&](const group& o) {
+      return o.waits_for == g.waits_for && o.holds == g.holds && o.stack == g.stack;
+    });
+    const std::uint32_t thread = w.value("thread", 0u);
+    if (same != groups.end()) {
+      same->threads.push_back(thread);
+    } else {
+      g.threads.push_back(thread);
+      groups.push_back(std::move(g));
+    }
+  }
+  for (const group& g : groups) {
+    const bool one = g.threads.size() == 1;
+    out += "  " + (one ? thread_label(f, g.threads[0])
+                       : std::to_string(g.threads.size()) + " threads (" + id_ranges(g.threads) + ")");
+    if (!g.waits_for.empty()) out += (one ? " waits for " : " wait for ") + g.waits_for;
+    if (!g.holds.empty()) out += (one ? ", holding " : ", each holding ") + g.holds;
+    out += ":\n" + g.stack;
+  }
+}
+
 }  // namespace
 
 std::string lock_label(const json& f, std::uint64_t id) {
@@ -116,19 +167,7 @@ std::string render_text(const json& f, int frames) {
     out += "    " + from + " was acquired:\n";
     append_stack(out, e.value("held_stack", json::array()), "    ", frames);
   }
-  const bool cycle = f.value("kind", "") == "lock-order-cycle";
-  if (!cycle) {
-    for (const json& w : f.value("waits", json::array())) {
-      std::string holds;
-      for (const json& id : w.value("holds", json::array()))
-        holds += (holds.empty() ? "" : ", ") + lock_label(f, id.get<std::uint64_t>());
-      out += "  " + thread_label(f, w.value("thread", 0u));
-      if (!w.value("waits_for", "").empty()) out += " waits for " + w.value("waits_for", "");
-      if (!holds.empty()) out += ", holding " + holds;
-      out += ":\n";
-      append_stack(out, w.value("stack", json::array()), "  ", frames);
-    }
-  }
+  if (f.value("kind", "") != "lock-order-cycle") append_waits(out, f, frames);
   // --confirm's verdict on a prediction (docs/detectors.md, "Confirming predictions").
   if (f.value("confirmation", "") == "confirmed")
     out += "  confirmed: a steered run deadlocked on this cycle; replay it with\n    " + f.value("confirmed_by", "") + "\n";
