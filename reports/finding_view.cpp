@@ -53,14 +53,6 @@ std::optional<std::uint64_t> lock_id(const json& id) {
   return std::nullopt;
 }
 
-std::string lock_labels(const json& f, const json& ids) {
-  std::string labels;
-  if (ids.is_array())
-    for (const json& id : ids)
-      if (const auto lock = lock_id(id)) labels += (labels.empty() ? "" : ", ") + lock_label(f, *lock);
-  return labels;
-}
-
 std::vector<std::uint64_t> involved_locks(const json& f) {
   std::vector<std::uint64_t> ids;
   const auto add = [&](const json& id) {
@@ -127,20 +119,6 @@ std::string ending_text(const json& run) {
   }
   if (run.contains("exit_code")) return "exit code " + std::to_string(run["exit_code"].get<int>());
   return run.value("outcome", "");
-}
-
-std::string seed_ranges(std::vector<std::uint64_t> seeds) {
-  std::sort(seeds.begin(), seeds.end());
-  seeds.erase(std::unique(seeds.begin(), seeds.end()), seeds.end());
-  std::string out;
-  for (std::size_t i = 0; i < seeds.size();) {
-    std::size_t j = i;
-    while (j + 1 < seeds.size() && seeds[j + 1] == seeds[j] + 1) ++j;
-    out += (out.empty() ? "" : ",") + std::to_string(seeds[i]);
-    if (j > i) out += (j == i + 1 ? "," : "-") + std::to_string(seeds[j]);
-    i = j + 1;
-  }
-  return out;
 }
 
 }  // namespace gridlock::reports

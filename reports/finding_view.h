@@ -15,12 +15,11 @@ namespace gridlock::reports {
 
 /// A lock id (a whole number, not negative), or nullopt for anything else (a missing "lock").
 std::optional<std::uint64_t> lock_id(const nlohmann::json& id);
-/// The labels of the locks `ids` lists, joined with ", ".
-std::string lock_labels(const nlohmann::json& finding, const nlohmann::json& ids);
-
 /// Locks and threads are named as the console names them (finding_text.h).
 using gridlock::lock_label;
+using gridlock::lock_labels;
 using gridlock::thread_label;
+using gridlock::threads_label;
 /// Ids of the locks the finding involves: along its edges, then what its threads wait for and hold.
 std::vector<std::uint64_t> involved_locks(const nlohmann::json& finding);
 /// The kind and the locks: "lock-order-cycle on locks A, B".
@@ -43,7 +42,5 @@ std::string display_path(const std::string& file, const std::string& root);
 
 /// How a run ended, for people: "exit code 3", "signal 11 (SIGSEGV)".
 std::string ending_text(const nlohmann::json& run);
-/// Seeds as compact ranges: "1-5,8".
-std::string seed_ranges(std::vector<std::uint64_t> seeds);
 
 }  // namespace gridlock::reports

@@ -178,7 +178,7 @@ struct page {
     html += "</h3><p>" + esc(f.value("message", "")) + "</p>";
     std::string where;
     for (const std::string& name : names)
-      where += (where.empty() ? "" : "; ") + esc(name) + " (seeds " + esc(seed_ranges(seeds[name])) + ")";
+      where += (where.empty() ? "" : "; ") + esc(name) + " (seeds " + esc(number_ranges(seeds[name])) + ")";
     html += "<p class=\"muted\">hit " + std::to_string(g.hits) + " time(s) in " + std::to_string(g.runs.size()) + " of " +
             std::to_string(total_runs) + " runs: " + where + "</p>";
     if (f.contains("baseline") && f["baseline"].is_object())
@@ -214,12 +214,15 @@ struct page {
     const json& waits = f.contains("waits") && f["waits"].is_array() ? f["waits"] : json::array();
     if (!waits.empty()) {
       html += "<h4>Threads</h4><div class=\"edges\">";
-      for (const json& w : waits) {
+      for (const wait_group& g : group_waits(f)) {
+        const json& w = *g.wait;
+        const bool one = g.threads.size() == 1;
         const std::string holds = lock_labels(f, w.value("holds", json::array()));
-        html += "<div class=\"edgebox\"><p><b>" + esc(thread_label(f, w.value("thread", 0u))) + "</b> " +
-                (w.value("waits_for", "").empty() ? std::string("waits for nothing Gridlock can name")
-                                                  : "waits for <b>" + esc(w.value("waits_for", "")) + "</b>") +
-                (holds.empty() ? "" : ", holding <b>" + esc(holds) + "</b>");
+        html += "<div class=\"edgebox\"><p><b>" + esc(threads_label(f, g.threads)) + "</b> " +
+                (w.value("waits_for", "").empty()
+                     ? std::string(one ? "waits" : "wait") + " for nothing Gridlock can name"
+                     : std::string(one ? "waits" : "wait") + " for <b>" + esc(w.value("waits_for", "")) + "</b>") +
+                (holds.empty() ? "" : std::string(one ? ", holding" : ", each holding") + " <b>" + esc(holds) + "</b>");
         if (w.contains("state")) html += " <span class=\"muted\">(" + esc(w.value("state", "")) +
                                          (w.value("wchan", "").empty() ? "" : ", in " + esc(w.value("wchan", ""))) + ")</span>";
         html += "</p><div class=\"stacks\">";
@@ -326,7 +329,7 @@ struct page {
       html += "<tr><td><code>" + esc(v.name) + "</code></td><td>" + esc(v.kind) + "</td><td>" + esc(v.expected) + "</td><td>" +
               esc(v.actual) + (v.known ? " (known)" : "") + "</td><td><span class=\"bar\"><i style=\"width:" +
               std::to_string(percent) + "%\"></i></span>" + std::to_string(v.failed_runs) + " of " + std::to_string(v.runs) +
-              "</td><td>" + esc(seed_ranges(seeds)) + "</td><td class=\"" + (v.matches() ? "ok\">as expected" : "fail\">FAILS") +
+              "</td><td>" + esc(number_ranges(seeds)) + "</td><td class=\"" + (v.matches() ? "ok\">as expected" : "fail\">FAILS") +
               "</td></tr>";
     }
     html += "</table>\n<script>" + std::string(script) + "</script>\n</body>\n</html>\n";

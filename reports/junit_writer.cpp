@@ -57,7 +57,7 @@ void group_findings(const testcase& tc, std::vector<distinct>& fresh, std::vecto
 std::string seeds_of(const std::vector<const json*>& runs) {
   std::vector<std::uint64_t> seeds;
   for (const json* run : runs) seeds.push_back(run->value("seed", std::uint64_t{0}));
-  return seed_ranges(seeds);
+  return number_ranges(seeds);
 }
 
 std::string render_testcase(const testcase& tc, const std::string& source_root) {
@@ -180,7 +180,7 @@ std::string junit_writer::render(const json& report) const {
   std::string strategy;
   for (const std::string& s : strategies) strategy += (strategy.empty() ? "" : ",") + s;
   xml += property("gridlock.strategy", strategy);
-  xml += property("gridlock.seeds", seed_ranges(seeds));
+  xml += property("gridlock.seeds", number_ranges(seeds));
   if (report.contains("shard"))
     xml += property("gridlock.shard", std::to_string(report["shard"].value("index", 0)) + "/" + std::to_string(report["shard"].value("count", 0)));
   if (report.contains("baseline")) xml += property("gridlock.baseline", report["baseline"].value("file", ""));

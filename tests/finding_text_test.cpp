@@ -102,7 +102,7 @@ TEST(FindingText, ThreadsWaitingAlikeAreOneEntry) {
                                          wait(5, "the kernel (futex_do_wait)", json::array(), parked)})}};
   const std::string text = gridlock::render_text(f, 2);
   EXPECT_NE(text.find("  thread 1 (main) waits for lock M held by thread 4:\n    at main (main.cpp:12)\n"
-                      "  3 threads (2-3, 5) wait for the kernel (futex_do_wait):\n    at worker_loop (pool.cpp:9)\n"
+                      "  3 threads (2,3,5) wait for the kernel (futex_do_wait):\n    at worker_loop (pool.cpp:9)\n"
                       "  thread 4 waits for the kernel (futex_do_wait), holding M:\n    at worker_loop (pool.cpp:9)\n"),
             std::string::npos)
       << text;

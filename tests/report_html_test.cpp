@@ -150,6 +150,21 @@ TEST_F(ReportHtmlTest, EachDistinctFindingOnceWithHitsGraphStacksAndReproduce) {
   EXPECT_NE(html.find("failed: 3 of 5 verdict(s)"), std::string::npos);
 }
 
+TEST_F(ReportHtmlTest, ThreadsWaitingAlikeAreOneEntry) {
+  json r = report();
+  json& deadlock = r["runs"][2]["findings"][0];
+  ASSERT_EQ(deadlock.value("fingerprint", ""), deadlock_fingerprint);
+  json parked = deadlock["waits"][1];
+  for (std::uint32_t thread : {3u, 4u, 6u}) {
+    parked["thread"] = thread;
+    deadlock["waits"].push_back(parked);
+  }
+  const std::string html = render(r);
+  EXPECT_NE(html.find("<b>4 threads (2-4,6)</b> wait for <b>lock A&lt;int&gt; held by thread 1 (main)</b>"),
+            std::string::npos);
+  EXPECT_EQ(count(html, "lock A&lt;int&gt; held by thread 1 (main)</b>"), 1u) << "one entry for the four";
+}
+
 TEST_F(ReportHtmlTest, KnownFindingsAreMarkedAndComeLast) {
   json r = report();
   gridlock::reports::apply_baseline(

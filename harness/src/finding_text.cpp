@@ -69,51 +69,17 @@ void append_unnamed_locks(std::string& out, const json& f) {
   }
 }
 
-/// "2-4, 7": sorted thread ids, runs joined.
-std::string id_ranges(std::vector<std::uint32_t> ids) {
-  std::sort(ids.begin(), ids.end());
-  std::string out;
-  for (std::size_t i = 0; i < ids.size();) {
-    std::size_t j = i;
-    while (j + 1 < ids.size() && ids[j + 1] == ids[j] + 1) ++j;
-    out += (out.empty() ? "" : ", ") + std::to_string(ids[i]) + (j > i ? "-" + std::to_string(ids[j]) : "");
-    i = j + 1;
-  }
-  return out;
-}
-
-/// Each thread's wait, holds and stack. Threads whose lines would be the same (a thousand workers
-/// parked in one place) are one entry, as Go groups goroutines, so a hang stays readable.
+/// Each thread's wait, holds and stack; threads that wait alike (group_waits) as one entry.
 void append_waits(std::string& out, const json& f, int frames) {
-  struct group {
-    std::string waits_for, holds, stack;
-    std::vector<std::uint32_t> threads;
-  };
-  std::vector<group> groups;
-  for (const json& w : f.value("waits", json::array())) {
-    group g;
-    g.waits_for = w.value("waits_for", "");
-    for (const json& id : w.value("holds", json::array()))
-      g.holds += (g.holds.empty() ? "" : ", ") + lock_label(f, id.get<std::uint64_t>());
-    append_stack(g.stack, w.value("stack", json::array()), "  ", frames);
-    const auto same = std::find_if(groups.begin(), groups.end(), [&](const group& o) {
-      return o.waits_for == g.waits_for && o.holds == g.holds && o.stack == g.stack;
-    });
-    const std::uint32_t thread = w.value("thread", 0u);
-    if (same != groups.end()) {
-      same->threads.push_back(thread);
-    } else {
-      g.threads.push_back(thread);
-      groups.push_back(std::move(g));
-    }
-  }
-  for (const group& g : groups) {
+  for (const wait_group& g : group_waits(f)) {
+    const json& w = *g.wait;
     const bool one = g.threads.size() == 1;
-    out += "  " + (one ? thread_label(f, g.threads[0])
-                       : std::to_string(g.threads.size()) + " threads (" + id_ranges(g.threads) + ")");
-    if (!g.waits_for.empty()) out += (one ? " waits for " : " wait for ") + g.waits_for;
-    if (!g.holds.empty()) out += (one ? ", holding " : ", each holding ") + g.holds;
-    out += ":\n" + g.stack;
+    const std::string holds = lock_labels(f, w.value("holds", json::array()));
+    out += "  " + threads_label(f, g.threads);
+    if (!w.value("waits_for", "").empty()) out += (one ? " waits for " : " wait for ") + w.value("waits_for", "");
+    if (!holds.empty()) out += (one ? ", holding " : ", each holding ") + holds;
+    out += ":\n";
+    append_stack(out, w.value("stack", json::array()), "  ", frames);
   }
 }
 
@@ -128,6 +94,55 @@ std::string lock_label(const json& f, std::uint64_t id) {
       return l.value("type", "lock") + "#" + std::to_string(id);
     }
   return "#" + std::to_string(id);
+}
+
+std::string lock_labels(const json& f, const json& ids) {
+  std::string out;
+  if (!ids.is_array()) return out;
+  for (const json& id : ids)
+    if (id.is_number_integer() && id.get<std::int64_t>() >= 0)
+      out += (out.empty() ? "" : ", ") + lock_label(f, id.get<std::uint64_t>());
+  return out;
+}
+
+std::vector<wait_group> group_waits(const json& f) {
+  std::vector<wait_group> groups;
+  const auto waits = f.find("waits");  // by reference: the groups point into it
+  if (waits == f.end() || !waits->is_array()) return groups;
+  std::vector<std::string> keys;
+  for (const json& w : *waits) {
+    if (!w.is_object()) continue;
+    const std::string key = json{w.value("waits_for", ""), w.value("holds", json::array()), w.value("stack", json::array()),
+                                 w.value("state", ""), w.value("wchan", "")}.dump();
+    const auto same = std::find(keys.begin(), keys.end(), key);
+    if (same != keys.end()) {
+      groups[static_cast<std::size_t>(same - keys.begin())].threads.push_back(w.value("thread", 0u));
+    } else {
+      keys.push_back(key);
+      groups.push_back({&w, {w.value("thread", 0u)}});
+    }
+  }
+  return groups;
+}
+
+std::string threads_label(const json& f, const std::vector<std::uint32_t>& threads) {
+  if (threads.size() == 1) return thread_label(f, threads[0]);
+  return std::to_string(threads.size()) + " threads (" +
+         number_ranges(std::vector<std::uint64_t>(threads.begin(), threads.end())) + ")";
+}
+
+std::string number_ranges(std::vector<std::uint64_t> numbers) {
+  std::sort(numbers.begin(), numbers.end());
+  numbers.erase(std::unique(numbers.begin(), numbers.end()), numbers.end());
+  std::string out;
+  for (std::size_t i = 0; i < numbers.size();) {
+    std::size_t j = i;
+    while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1) ++j;
+    out += (out.empty() ? "" : ",") + std::to_string(numbers[i]);
+    if (j > i) out += (j == i + 1 ? "," : "-") + std::to_string(numbers[j]);
+    i = j + 1;
+  }
+  return out;
 }
 
 std::string thread_label(const json& f, std::uint32_t id) {

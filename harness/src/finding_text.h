@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace gridlock {
 
@@ -17,6 +18,21 @@ std::string render_text(const nlohmann::json& finding, int frames = 3);
 /// ("thread 2 (worker)"), by the ids its edges and waits use.
 std::string lock_label(const nlohmann::json& finding, std::uint64_t id);
 std::string thread_label(const nlohmann::json& finding, std::uint32_t id);
+/// The labels of the locks `ids` lists, joined with ", ".
+std::string lock_labels(const nlohmann::json& finding, const nlohmann::json& ids);
+
+/// Threads that wait alike (the same wait, holds, stack and kernel state): a hang with a thousand
+/// workers parked in one place reads as one entry, as Go groups goroutines. `wait` is the first one's.
+struct wait_group {
+  const nlohmann::json* wait;
+  std::vector<std::uint32_t> threads;
+};
+/// The finding's waits so grouped, in the order their first threads come; the groups point into it.
+std::vector<wait_group> group_waits(const nlohmann::json& finding);
+/// "thread 2 (worker)" for one thread; "1000 threads (2-1001)" for more.
+std::string threads_label(const nlohmann::json& finding, const std::vector<std::uint32_t>& threads);
+/// Whole numbers as compact ranges, sorted: "1-5,8,9".
+std::string number_ranges(std::vector<std::uint64_t> numbers);
 /// "function (file:line)" for one frame, file shortened to its base name.
 std::string frame_text(const nlohmann::json& frame);
 
