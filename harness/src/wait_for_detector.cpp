@@ -35,6 +35,7 @@ struct wait_view {
   stack_id stack = 0;
   const void* sleeps_on = nullptr;   // a condition wait's pthread_cond_t
   bool notified = false;             // ended by a notify, for the detectors; the thread may sleep on
+  bool asleep = false;               // notified, and found asleep in it still (still_asleep)
 };
 
 /// The wait `t` has published and not come back from: blocked in it, or notified (v.notified).
@@ -114,19 +115,23 @@ std::string describe_wait(const wait_view& v) {
     }
     case wait_kind::thread:
       return v.joined ? "join of " + label(*v.joined) : std::string("join of a thread");
-    case wait_kind::condition:
-      return "condition variable " + object_label(v.object) + (v.notified ? " (notified, still asleep)" : "");
+    case wait_kind::condition: {
+      std::string s = "condition variable " + object_label(v.object);
+      if (v.notified) s += v.asleep ? " (notified, still asleep)" : " (notified)";
+      return s;
+    }
     case wait_kind::channel: return "channel " + object_label(v.object);
     case wait_kind::wait_group: return "wait group " + object_label(v.object);
     case wait_kind::none: break;
   }
-  return "nothing";
+  return "";
 }
 
 wait_info to_wait_info(const wait_view& v) {
   wait_info w;
   w.thread = v.thread->id;
   w.waits_for = describe_wait(v);
+  if (v.timed) w.waits_for += " (timed)";
   if (v.object != nullptr) w.lock = v.object->id;
   const std::uint32_t n = v.thread->held_count.load(std::memory_order_acquire);
   for (std::uint32_t i = 0; i < n; ++i)
@@ -223,8 +228,8 @@ std::vector<wait_view> all_blocked() {
     waits.push_back(v);
   }
   // The kernel last, and only now that no thread is known to run: notified waiters still asleep.
-  for (const wait_view& v : waits)
-    if (v.notified && !still_asleep(v)) return {};
+  for (wait_view& v : waits)
+    if (v.notified && !(v.asleep = still_asleep(v))) return {};
   return waits;
 }
 
@@ -351,6 +356,17 @@ void notified(const lock_record* object) noexcept {
 }
 
 void after_thread_exit() { check_all_blocked(1); }
+
+finding every_thread(finding_kind kind) {
+  std::vector<wait_view> waits;
+  for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
+    if (!t->alive.load(std::memory_order_acquire)) continue;
+    wait_view v;
+    if (!read_wait(t, v)) v = wait_view{.thread = t};  // running: no wait, its holds still count
+    waits.push_back(v);
+  }
+  return make_finding(kind, waits, {});
+}
 
 void check_settled(thread_record& self) {
   t_settled = true;

@@ -26,6 +26,9 @@ void after_wake(thread_record& self) noexcept;
 void notified(const lock_record* object) noexcept;
 /// A thread has exited: the others may now all be blocked.
 void after_thread_exit();
+/// Every live thread with what it holds and waits for (waits_for empty when it waits for nothing), as
+/// a finding of `kind`: the watchdog's record of a hung process (state_request.h).
+finding every_thread(finding_kind kind);
 /// check() for a caller that guarantees no other thread changes a wait meanwhile (a strategy that runs
 /// one thread at a time: harness/src/turns.h): what it sees is settled, so it reports at once, without
 /// the confirming looks.
