@@ -31,25 +31,18 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
     // Locked by this thread where we could not see (or not tracked): still a wait.
     if (m->__data.__lock != 0 && m->__data.__owner == s.tid) return announced_wait(target, wait);
     if (cond != nullptr) {
-      try {
+      guarded([&] {
         events::report_misuse(finding_kind::cv_wait_unlocked, cond,
                               "condition variable wait without its mutex held");
-      } catch (...) {
-      }
+      });
     }
     return wait();  // as the program asked
   }
 
-  try {
-    events::condition_wait_begins(cond, mutex);
-  } catch (...) {
-  }
+  guarded([&] { events::condition_wait_begins(cond, mutex); });
   events::before_unlock(mutex, access::exclusive);
   const int r = announced_wait(target, wait);
-  try {
-    events::before_lock(mutex, access::exclusive, attempt::blocking);
-  } catch (...) {
-  }
+  guarded([&] { events::before_lock(mutex, access::exclusive, attempt::blocking); });
   events::after_lock(mutex, access::exclusive, attempt::blocking, true);
   return r;
 }

@@ -16,16 +16,6 @@
 namespace gridlock::preload {
 namespace {
 
-/// Event calls that may report a fatal finding. Under the interposer the policy is never `throw` (an
-/// exception cannot cross a C function), but a program's own handlers must not see one either.
-template <class F>
-void guarded(F&& f) noexcept {
-  try {
-    f();
-  } catch (...) {
-  }
-}
-
 bool took(int r) noexcept { return r == 0 || r == EOWNERDEAD; }
 
 /// The acquisition succeeded: the uncontended path (events::acquired, inline).

@@ -174,15 +174,23 @@ inline void at_sync_point(sync_point where) noexcept {
   }
 }
 
+/// Event calls that may report a finding. Under the interposer the policy is never `throw` (an
+/// exception cannot cross a C function), but a program's own handlers must not see one either, nor one
+/// from an allocation in the runtime.
+template <class F>
+void guarded(F&& f) noexcept {
+  try {
+    f();
+  } catch (...) {
+  }
+}
+
 /// The real wait `wait` (for a lock, a condition variable, a thread), announced to the wait-for
 /// detector, and its end. A finding the announcement reports must not cross the program's C call: the
 /// policy under the interposer is never `throw`, and anything thrown anyway stops here.
 template <class Wait>
 int announced_wait(const wait_target& target, Wait&& wait) {
-  try {
-    events::before_block(target);
-  } catch (...) {
-  }
+  guarded([&] { events::before_block(target); });
   const int r = wait();
   events::after_wake();
   return r;
