@@ -328,6 +328,23 @@ TEST_F(CliTest, ExecTimeoutSaysWhatEachThreadHoldsAndWaitsFor) {
   EXPECT_EQ(notified, 1u) << f.dump(2);
 }
 
+// A program may close the stream's descriptor, and get its number back for a file of its own: daemons
+// close every descriptor, Python's subprocess closes them in its children. Its findings still reach the
+// run, and never that file.
+TEST_F(CliTest, ExecFindingsReachTheRunWhenTheProgramClosedOrReusedTheStreamsDescriptor) {
+  const std::string data = (dir_ / "data").string();
+  for (const std::string& redirect : {std::string("3>&-"), "3>" + quoted(data)}) {
+    SCOPED_TRACE(redirect);
+    const outcome r = gridlock({"exec", "--runs", "1", "--json", "report.json", "--", "sh", "-c",
+                                "exec " + redirect + "; exec " + quoted(std_programs + "/std_lock_order_inversion")});
+    EXPECT_EQ(r.code, 1) << r.out << r.err;
+    const std::vector<json> found = exec_findings(read_json("report.json"));
+    ASSERT_EQ(found.size(), 1u) << r.out;
+    EXPECT_EQ(found[0].at("kind"), "lock-order-cycle");
+  }
+  EXPECT_EQ(slurp(data), "");
+}
+
 TEST_F(CliTest, ExecOfACorrectProgramIsClean) {
   const outcome r = gridlock({"exec", "--runs", "3", "--json", "report.json", "--", std_programs + "/std_thread_pool"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;

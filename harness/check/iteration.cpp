@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -18,6 +17,7 @@
 #include "runner/finding_stream.h"
 #include "state_request.h"
 #include "runner/watchdog.h"
+#include "runner_stream.h"
 #include "runtime_core.h"
 
 namespace gridlock {
@@ -34,14 +34,9 @@ constexpr std::chrono::milliseconds exit_tick{10};
 // Longer than a hung child needs to answer, short enough not to matter next to a timeout.
 constexpr std::chrono::milliseconds state_reply_wait{1000};
 
-void write_line(int fd, const json& j) {
-  const std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  for (std::size_t done = 0; done < text.size();) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    done += static_cast<std::size_t>(n);
-  }
+/// One line to the parent, on the stream run_child handed to the runtime.
+void write_line(const json& j) {
+  runner_stream::write_line(j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
 /// The child's whole life: the body under the strategy, findings to `stream_fd`, then _exit.
@@ -51,21 +46,20 @@ void write_line(int fd, const json& j) {
   stream_findings_to(stream_fd);
   // An actual deadlock ends the iteration at once, with its findings already on the stream.
   set_deadlock_policy(deadlock_policy::exit);
-  ::setenv("GRIDLOCK_STREAM_FD", std::to_string(stream_fd).c_str(), 1);  // where answer_state_requests writes
   answer_state_requests();
   int code = 1;
   if (!set_strategy(key.strategy, key.seed)) {
-    write_line(stream_fd, {{setup_error_key, "unknown strategy '" + key.strategy + "'"}});
+    write_line({{setup_error_key, "unknown strategy '" + key.strategy + "'"}});
   } else {
     try {
       body();
       code = 0;
     } catch (const iteration_failure& e) {
-      write_line(stream_fd, {{failure_key, e.what()}});
+      write_line({{failure_key, e.what()}});
     } catch (const std::exception& e) {
-      write_line(stream_fd, {{failure_key, std::string("the body threw: ") + e.what()}});
+      write_line({{failure_key, std::string("the body threw: ") + e.what()}});
     } catch (...) {
-      write_line(stream_fd, {{failure_key, "the body threw an exception not derived from std::exception"}});
+      write_line({{failure_key, "the body threw an exception not derived from std::exception"}});
     }
   }
   std::fflush(nullptr);

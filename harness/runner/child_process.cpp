@@ -3,16 +3,20 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 #include <system_error>
 #include <utility>
 
 namespace gridlock::runner {
 namespace {
+
+constexpr int child_stream_fd = 3;
 
 void close_fd(int& fd) noexcept {
   if (fd >= 0) ::close(fd);
@@ -50,6 +54,15 @@ struct spawn_setup {
   }
 };
 
+/// The variables that tell the child's runtime which descriptor is its stream, and which pipe that must
+/// be for a line to go there (a program may reuse the number).
+std::vector<std::string> stream_variables(const write_end& stream) {
+  struct stat st {};
+  if (::fstat(stream.fd, &st) != 0) throw std::system_error(errno, std::generic_category(), "fstat");
+  return {"GRIDLOCK_STREAM_FD=" + std::to_string(child_stream_fd),
+          "GRIDLOCK_STREAM_ID=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino)};
+}
+
 std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   std::vector<char*> out;
   for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
@@ -82,7 +95,9 @@ child_process child_process::spawn(const std::vector<std::string>& argv, const s
   posix_spawnattr_setsigmask(&setup.attr, &none);
   posix_spawnattr_setsigdefault(&setup.attr, &all);
 
-  std::vector<char*> args = c_strings(argv), envp = c_strings(env);
+  std::vector<std::string> full_env = env;
+  for (std::string& v : stream_variables(stream)) full_env.push_back(std::move(v));
+  std::vector<char*> args = c_strings(argv), envp = c_strings(full_env);
   const int rc = ::posix_spawnp(&child.pid_, args[0], &setup.actions, &setup.attr, args.data(), envp.data());
   if (rc != 0) {
     child.pid_ = -1;

@@ -10,12 +10,10 @@
 
 namespace gridlock::runner {
 
-/// The descriptor number the finding stream has in the child (its GRIDLOCK_STREAM_FD).
-inline constexpr int child_stream_fd = 3;
-
 class child_process {
  public:
-  /// Starts argv[0] (searched on PATH when it has no '/') with exactly `env`, stdin on /dev/null.
+  /// Starts argv[0] (searched on PATH when it has no '/') with `env` and the finding stream's pipe named
+  /// in GRIDLOCK_STREAM_FD (descriptor 3) and GRIDLOCK_STREAM_ID (runner_stream.h); stdin on /dev/null.
   /// Throws std::system_error if it cannot be started (no such file, not executable, ...).
   static child_process spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env);
 

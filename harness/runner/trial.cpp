@@ -47,49 +47,55 @@ std::vector<std::string> command_line(const trial_spec& spec) {
   return {self_exe(), "__trial", "--scenario", spec.name, "--seed", std::to_string(spec.seed)};
 }
 
-/// Where a controlled trial's child writes its schedule as it makes it (GRIDLOCK_SCHEDULE_OUT): a file of
-/// the runner's own, read once the child has ended however it ended, then removed.
-class schedule_file {
+/// A file of the runner's own that the child may write (its path goes in the child's environment): read
+/// once the child has ended however it ended, then removed. Empty path when not wanted or not made.
+class child_file {
  public:
-  explicit schedule_file(const trial_spec& spec) {
-    if (spec.strategy != "controlled") return;
+  explicit child_file(bool wanted = true) {
+    if (!wanted) return;
     const char* dir = std::getenv("TMPDIR");
-    std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/gridlock-schedule-XXXXXX";
+    std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/gridlock-trial-XXXXXX";
     const int fd = ::mkstemp(path.data());
-    if (fd < 0) return;  // no schedule then: the trial runs all the same
+    if (fd < 0) return;  // the trial runs all the same, without what the file was for
     ::close(fd);
     path_ = std::move(path);
   }
-  ~schedule_file() {
+  ~child_file() {
     if (!path_.empty()) ::unlink(path_.c_str());
   }
-  schedule_file(const schedule_file&) = delete;
-  schedule_file& operator=(const schedule_file&) = delete;
+  child_file(const child_file&) = delete;
+  child_file& operator=(const child_file&) = delete;
 
   const std::string& path() const noexcept { return path_; }
-  /// What the child wrote, if it is a schedule (a child that never got to write one wrote nothing).
   std::string read() const {
     if (path_.empty()) return {};
     std::ifstream in(path_, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    try {
-      return inject::schedule::parse(text).text();
-    } catch (const std::invalid_argument&) {
-      return {};
-    }
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
 
  private:
   std::string path_;
 };
 
+/// What the child wrote to its schedule file, if it is a schedule (a child that never got to write one
+/// wrote nothing).
+std::string schedule_text(const child_file& file) {
+  try {
+    return inject::schedule::parse(file.read()).text();
+  } catch (const std::invalid_argument&) {
+    return {};
+  }
+}
+
 /// Ours, minus the variables the runner owns: a GRIDLOCK_JSON the user set would have every trial write
 /// the same file, and the runner relies on a deadlock ending the child with deadlock_exit_code.
-std::vector<std::string> child_environment(const trial_spec& spec, const schedule_file& schedule) {
-  static constexpr std::array<std::string_view, 9> owned = {
-      "GRIDLOCK_STREAM_FD=", "GRIDLOCK_SEED=",     "GRIDLOCK_STRATEGY=",     "GRIDLOCK_PCT_DEPTH=",
-      "GRIDLOCK_SCHEDULE=",  "GRIDLOCK_SCHEDULE_OUT=", "GRIDLOCK_JSON=",      "GRIDLOCK_ON_DEADLOCK=",
-      "GRIDLOCK_CONFIRM="};
+/// `schedule`: where a controlled trial writes its schedule as it makes it. `spill`: where a process of the
+/// trial whose stream descriptor is no longer the runner's pipe writes its stream lines (runner_stream.h).
+std::vector<std::string> child_environment(const trial_spec& spec, const child_file& schedule, const child_file& spill) {
+  static constexpr std::array<std::string_view, 11> owned = {
+      "GRIDLOCK_STREAM_FD=",   "GRIDLOCK_STREAM_ID=", "GRIDLOCK_STREAM_FILE=",  "GRIDLOCK_SEED=",
+      "GRIDLOCK_STRATEGY=",    "GRIDLOCK_PCT_DEPTH=", "GRIDLOCK_SCHEDULE=",     "GRIDLOCK_SCHEDULE_OUT=",
+      "GRIDLOCK_JSON=",        "GRIDLOCK_ON_DEADLOCK=", "GRIDLOCK_CONFIRM="};
   std::vector<std::string> env;
   std::string preload = spec.preload;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -103,7 +109,7 @@ std::vector<std::string> child_environment(const trial_spec& spec, const schedul
       env.emplace_back(entry);
   }
   if (!preload.empty()) env.push_back("LD_PRELOAD=" + preload);
-  env.push_back("GRIDLOCK_STREAM_FD=" + std::to_string(child_stream_fd));
+  if (!spill.path().empty()) env.push_back("GRIDLOCK_STREAM_FILE=" + spill.path());
   env.push_back("GRIDLOCK_SEED=" + std::to_string(spec.seed));
   env.push_back("GRIDLOCK_STRATEGY=" + spec.strategy);
   env.push_back("GRIDLOCK_PCT_DEPTH=" + std::to_string(spec.pct_depth));
@@ -203,10 +209,11 @@ trial_result run_trial(const trial_spec& spec) {
   trial_result r;
   r.spec = spec;
   const steady_clock::time_point start = steady_clock::now();
-  const schedule_file schedule(spec);
+  const child_file schedule(spec.strategy == "controlled");
+  const child_file spill;
   child_process child;
   try {
-    child = child_process::spawn(command_line(spec), child_environment(spec, schedule));
+    child = child_process::spawn(command_line(spec), child_environment(spec, schedule, spill));
   } catch (const std::system_error& e) {
     r.outcome = outcome::failed;
     r.exit_code = 127;
@@ -235,15 +242,19 @@ trial_result run_trial(const trial_spec& spec) {
   const int status = child.reap();
   r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - start).count();
   io.drain();
+  finding_stream spilled;  // after the pipe's lines, and apart: the pipe may end mid-line
+  const std::string spilled_text = spill.read();
+  spilled.feed(spilled_text.data(), spilled_text.size());
 
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
   r.findings = std::move(io.stream.findings);
+  for (json& f : spilled.findings) r.findings.push_back(std::move(f));
   r.outcome = classify(r, timed_out);
   if (timed_out) r.findings.push_back(timeout_finding(threads, state, spec.timeout));
   r.stdout_tail = std::move(io.out_tail);
   r.stderr_tail = std::move(io.err_tail);
-  r.schedule = schedule.read();
+  r.schedule = schedule_text(schedule);
   return r;
 }
 

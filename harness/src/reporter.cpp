@@ -1,5 +1,5 @@
-// Where findings go: the in-process list (tests read it), the runner's stream (one JSON line per finding
-// on GRIDLOCK_STREAM_FD, written before anything else can go wrong), stderr (text, when not run as a
+// Where findings go: the in-process list (tests read it), the runner's stream (one JSON line per finding,
+// written before anything else can go wrong; runner_stream.h), stderr (text, when not run as a
 // trial), and GRIDLOCK_JSON at exit. Then the deadlock policy for fatal kinds.
 #include <errno.h>
 #include <unistd.h>
@@ -16,6 +16,7 @@
 #include "internal_lock.h"
 #include "lock_order_detector.h"
 #include "report_file.h"
+#include "runner_stream.h"
 #include "runtime_core.h"
 
 namespace gridlock {
@@ -28,7 +29,6 @@ struct reporter_state {
   symbolizer sym;                              // keeps modules open across findings; under write_mu
   std::set<std::string> keys;
   internal_lock write_mu;  // one finding's output at a time
-  int stream_fd = -1;
   bool quiet = false;
   const char* json_path = nullptr;
   std::atomic<deadlock_policy> policy{deadlock_policy::exit};
@@ -46,8 +46,7 @@ void write_json_file(reporter_state& s);
 reporter_state& state() {
   static reporter_state* s = [] {
     auto* st = new reporter_state;  // never destroyed: findings may come during static destruction
-    if (const char* fd = std::getenv("GRIDLOCK_STREAM_FD")) st->stream_fd = std::atoi(fd);
-    st->quiet = st->stream_fd >= 0 || std::getenv("GRIDLOCK_QUIET") != nullptr;
+    st->quiet = runner_stream::enabled() || std::getenv("GRIDLOCK_QUIET") != nullptr;
     st->json_path = std::getenv("GRIDLOCK_JSON");
     st->policy.store(policy_from_env());
     if (st->json_path != nullptr)
@@ -121,7 +120,7 @@ void reset_findings() {
 void stream_findings_to(int fd) noexcept {
   reporter_state& s = state();
   s.write_mu.lock();
-  s.stream_fd = fd;
+  runner_stream::use(fd);
   s.quiet = true;
   s.json_path = nullptr;  // the parent's file: a policy exit here must not overwrite it
   s.write_mu.unlock();
@@ -138,7 +137,7 @@ void report(finding f, const std::string& dedupe_key) {
   if (!fresh) return;
 
   s.write_mu.lock();
-  if (s.stream_fd >= 0) write_all(s.stream_fd, encode_finding(f).dump() + "\n");
+  if (runner_stream::enabled()) runner_stream::write_line(encode_finding(f).dump() + "\n");
   if (!s.quiet) write_all(STDERR_FILENO, render_text(symbolized_at(s, index)));
   s.write_mu.unlock();
 

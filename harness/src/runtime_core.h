@@ -31,7 +31,7 @@ thread_info describe(const thread_record& thread);
 void report(finding f, const std::string& dedupe_key = {});
 
 /// For a forked child whose parent reports its findings (gridlock::check): from now on each finding goes
-/// to `fd` as one JSON line, as to the runner's GRIDLOCK_STREAM_FD, and no longer to stderr or
+/// to `fd` as one JSON line, as to the runner's stream (runner_stream.h), and no longer to stderr or
 /// GRIDLOCK_JSON. The in-process list is kept. Call while no other thread reports.
 void stream_findings_to(int fd) noexcept;
 

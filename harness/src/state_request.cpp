@@ -4,17 +4,17 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <string>
 
 #include "finding_json.h"
+#include "runner_stream.h"
 #include "runtime_core.h"
 #include "wait_for_detector.h"
 
 namespace gridlock {
 namespace {
 
-int g_stream_fd = -1;
+bool g_answering = false;
 
 // Not async-signal-safe: it allocates and symbol-locates. It runs only in a process that is hung and
 // about to be killed, and the watchdog waits for the answer only briefly, so the worst case (the
@@ -25,7 +25,7 @@ void on_request(int) {
   try {
     internal_scope scope;
     const nlohmann::json reply = {{state_reply_key, encode_finding(wait_for::every_thread(finding_kind::timeout))}};
-    write_all(g_stream_fd, reply.dump() + "\n");
+    runner_stream::write_line(reply.dump() + "\n");
   } catch (...) {
   }
   errno = saved_errno;
@@ -34,15 +34,15 @@ void on_request(int) {
 }  // namespace
 
 void answer_state_requests(int signal) {
-  const char* fd = std::getenv("GRIDLOCK_STREAM_FD");
-  if (fd == nullptr || g_stream_fd >= 0) return;
-  g_stream_fd = std::atoi(fd);
+  // The runner asks only a process whose answer it hears at once.
+  if (!runner_stream::live() || g_answering) return;
+  g_answering = true;
   struct sigaction action {};
   action.sa_handler = on_request;
   action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
   ::sigaction(signal, &action, nullptr);
-  write_all(g_stream_fd, nlohmann::json{{state_announce_key, signal}}.dump() + "\n");
+  runner_stream::write_line(nlohmann::json{{state_announce_key, signal}}.dump() + "\n");
 }
 
 }  // namespace gridlock
