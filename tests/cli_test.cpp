@@ -361,6 +361,20 @@ TEST_F(CliTest, ExecRejectsBadInputWithExitTwo) {
   }
 }
 
+// LD_PRELOAD never reaches a statically linked program, and the loader skips an interposer of another
+// machine: every run would read clean. Such a program is named as bad input before anything runs.
+TEST_F(CliTest, ExecRefusesAProgramTheInterposerCannotReach) {
+  const fs::path foreign = dir_ / "foreign_machine";
+  fs::copy_file(std_programs + "/std_lock_order_inversion", foreign);
+  std::fstream elf(foreign, std::ios::in | std::ios::out | std::ios::binary);
+  elf.seekp(18);  // e_machine
+  elf.put(static_cast<char>(183)).put(0);  // EM_AARCH64, little-endian
+  elf.close();
+  expect_bad_invocations({{"exec", "--", std_programs + "/std_lock_order_inversion_static"}, {"exec", "--", foreign}});
+  EXPECT_NE(gridlock({"exec", "--", std_programs + "/std_lock_order_inversion_static"}).err.find("statically linked"),
+            std::string::npos);
+}
+
 namespace {
 
 /// The token of a report's reproduce line.

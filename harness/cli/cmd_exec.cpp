@@ -14,6 +14,7 @@
 #include "cli/confirmation.h"
 #include "cli/console.h"
 #include "cli/preload_library.h"
+#include "cli/preload_reach.h"
 #include "cli/report_outputs.h"
 #include "cli/session.h"
 #include "cli/strategy_options.h"
@@ -24,14 +25,16 @@ namespace {
 constexpr std::uint64_t max_runs = 1'000'000;
 constexpr std::uint64_t max_jobs = 1024;
 
-/// Whether `program` can be started as execvp would: a path with a '/', or found on PATH.
-bool executable(const std::string& program) {
-  if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0;
+/// The file execvp would start for `program` (a path with a '/', or found on PATH); empty if none.
+std::string executable(const std::string& program) {
+  if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0 ? program : "";
   const char* path = std::getenv("PATH");
   std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');)
-    if (::access(((dir.empty() ? "." : dir) + "/" + program).c_str(), X_OK) == 0) return true;
-  return false;
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return {};
 }
 
 }  // namespace
@@ -58,7 +61,11 @@ int exec_command(const arguments& args) {
     return 0;
   }
   if (program.empty()) throw usage_error("no program given: gridlock exec [options] -- PROGRAM [ARGS...]");
-  if (!executable(program.front())) throw usage_error("'" + program.front() + "' is not an executable program");
+  const std::string file = executable(program.front());
+  if (file.empty()) throw usage_error("'" + program.front() + "' is not an executable program");
+  const std::string preload = preload_library();
+  if (const std::string why = why_preload_cannot_reach(file, preload); !why.empty())
+    throw usage_error("'" + program.front() + "' " + why);
 
   const std::uint64_t runs = parse_count("--runs", vm["runs"].as<std::string>(), 1, max_runs);
   const std::uint64_t first_seed = parse_count("--seed", vm["seed"].as<std::string>(), 0, UINT64_MAX - (runs - 1));
@@ -71,7 +78,7 @@ int exec_command(const arguments& args) {
   each.name = program.front();
   each.argv = program;
   each.timeout = timeout;
-  each.preload = preload_library();
+  each.preload = preload;
   const std::optional<runner::shard> shard = shard_option(vm);
   const std::uint64_t confirm_runs = confirm_option(vm);
   const report_outputs outputs = parse_report_outputs(vm, "gridlock-report");

@@ -1,0 +1,68 @@
+#include "cli/preload_reach.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <optional>
+
+namespace gridlock::cli {
+namespace {
+
+struct elf_facts {
+  int elf_class = ELFCLASSNONE;
+  GElf_Half machine = EM_NONE;
+  bool interpreter = false;  // a PT_INTERP: the dynamic loader starts it
+  bool soname = false;       // a DT_SONAME: a shared object (the loader itself has no PT_INTERP)
+};
+
+/// What the file says of itself, or nothing when it is not ELF (or not readable).
+std::optional<elf_facts> read_elf(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  elf_version(EV_CURRENT);
+  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  std::optional<elf_facts> facts;
+  GElf_Ehdr header;
+  if (elf != nullptr && elf_kind(elf) == ELF_K_ELF && gelf_getehdr(elf, &header) != nullptr) {
+    facts.emplace();
+    facts->elf_class = gelf_getclass(elf);
+    facts->machine = header.e_machine;
+    std::size_t segments = 0;
+    elf_getphdrnum(elf, &segments);
+    for (std::size_t i = 0; i < segments; ++i) {
+      GElf_Phdr segment;
+      if (gelf_getphdr(elf, static_cast<int>(i), &segment) != nullptr && segment.p_type == PT_INTERP)
+        facts->interpreter = true;
+    }
+    for (Elf_Scn* section = elf_nextscn(elf, nullptr); section != nullptr; section = elf_nextscn(elf, section)) {
+      GElf_Shdr sh;
+      if (gelf_getshdr(section, &sh) == nullptr || sh.sh_type != SHT_DYNAMIC || sh.sh_entsize == 0) continue;
+      Elf_Data* data = elf_getdata(section, nullptr);
+      for (std::size_t j = 0; data != nullptr && j < sh.sh_size / sh.sh_entsize; ++j) {
+        GElf_Dyn entry;
+        if (gelf_getdyn(data, static_cast<int>(j), &entry) != nullptr && entry.d_tag == DT_SONAME) facts->soname = true;
+      }
+    }
+  }
+  if (elf != nullptr) elf_end(elf);
+  ::close(fd);
+  return facts;
+}
+
+}  // namespace
+
+std::string why_preload_cannot_reach(const std::string& program, const std::string& library) {
+  const std::optional<elf_facts> p = read_elf(program);
+  const std::optional<elf_facts> lib = read_elf(library);
+  if (!p || !lib) return {};
+  if (p->elf_class != lib->elf_class || p->machine != lib->machine)
+    return std::string("is built for another ") + (p->elf_class != lib->elf_class ? "word size" : "machine") +
+           " than the interposer: the loader would skip it, so nothing would be checked";
+  if (!p->interpreter && !p->soname)
+    return "is statically linked: LD_PRELOAD cannot reach it, so nothing would be checked (link it dynamically)";
+  return {};
+}
+
+}  // namespace gridlock::cli
