@@ -22,6 +22,8 @@
 #include <signal.h>
 #include <time.h>
 
+#include <cxxabi.h>
+
 #include <atomic>
 #include <cstdint>
 
@@ -33,7 +35,8 @@
 namespace gridlock::preload {
 
 // ---------------------------------------------------------------------------------------------------
-// The real functions, resolved once with dlsym(RTLD_NEXT) (real.cpp).
+// The real functions, resolved once with dlsym(RTLD_NEXT) (real.cpp): libc's, and libstdc++'s guards of
+// function-local statics.
 
 struct real_functions {
   int (*mutex_init)(pthread_mutex_t*, const pthread_mutexattr_t*);
@@ -70,6 +73,10 @@ struct real_functions {
   int (*timedjoin_np)(pthread_t, void**, const timespec*);
   int (*detach)(pthread_t);
   void (*exit)(void*);
+
+  int (*guard_acquire)(__cxxabiv1::__guard*);
+  void (*guard_release)(__cxxabiv1::__guard*);
+  void (*guard_abort)(__cxxabiv1::__guard*);
 };
 
 extern real_functions real;
@@ -209,7 +216,7 @@ void install_fork_handlers() noexcept;
 
 /// What a table entry stands for. An address seen with another tag (memory reused for another kind of
 /// object) gets a fresh record.
-enum class object_tag : std::uint8_t { none = 0, mutex, recursive_mutex, rwlock, cond };
+enum class object_tag : std::uint8_t { none = 0, mutex, recursive_mutex, rwlock, cond, static_init };
 
 /// Reads the kind a pthread_mutex_t was initialized with (glibc: __data.__kind & 3).
 inline object_tag mutex_tag(const pthread_mutex_t* m) noexcept {

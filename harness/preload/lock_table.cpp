@@ -154,6 +154,7 @@ const char* type_of(object_tag tag) noexcept {
     case object_tag::recursive_mutex: return "pthread_mutex_t (recursive)";
     case object_tag::rwlock: return "pthread_rwlock_t";
     case object_tag::cond: return "pthread_cond_t";
+    case object_tag::static_init: return "static initialization";
     default: return "pthread_mutex_t";
   }
 }
