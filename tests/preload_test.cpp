@@ -420,6 +420,23 @@ TEST(PreloadFindings, StaticInitializationWaitingForALockItsWaiterHolds) {
   EXPECT_SITE(sites, site("std_static_init_deadlock", "first_use"));
 }
 
+// std::call_once (pthread_once) likewise: the thread running the function holds the flag.
+TEST(PreloadFindings, CallOnceWaitingForALockItsWaiterHolds) {
+  const run_result r = run("std_call_once_deadlock");
+  EXPECT_EQ(r.output.find("no deadlock"), std::string::npos);
+  const json* f = ended_with(r, "deadlock");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(f->at("waits").size(), 2u) << f->dump(2);
+  const auto flag = std::find_if(f->at("locks").begin(), f->at("locks").end(), [](const json& l) {
+    return l.value("symbol", "") == "(anonymous namespace)::plugins_loaded";
+  });
+  ASSERT_NE(flag, f->at("locks").end()) << f->dump(2);
+  EXPECT_EQ(flag->value("type", ""), "pthread_once_t");
+  const auto sites = user_sites(*f, "waits");
+  EXPECT_SITE(sites, site("std_call_once_deadlock", "function_locks"));
+  EXPECT_SITE(sites, site("std_call_once_deadlock", "call_once"));
+}
+
 TEST(PreloadFindings, RelockOfPlainMutex) {
   const run_result r = run("std_relock");
   ASSERT_FALSE(r.timed_out) << r.output;
@@ -488,7 +505,7 @@ INSTANTIATE_TEST_SUITE_P(CorrectPrograms, PreloadSilent,
                                            "std_gtest_sample", "std_thousand_threads", "std_fork",
                                            "std_signal_handler", "std_timed_locks",
                                            "std_pthread_defined_errors", "std_many_held",
-                                           "std_reused_mutex_memory", "std_static_locals"));
+                                           "std_reused_mutex_memory", "std_one_time_init"));
 
 TEST(PreloadRobust, LockHeavyProgramUnchanged) {
   for (int i = 0; i < 3; ++i) {

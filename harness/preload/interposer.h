@@ -74,6 +74,7 @@ struct real_functions {
   int (*detach)(pthread_t);
   void (*exit)(void*);
 
+  int (*once)(pthread_once_t*, void (*)());
   int (*guard_acquire)(__cxxabiv1::__guard*);
   void (*guard_release)(__cxxabiv1::__guard*);
   void (*guard_abort)(__cxxabiv1::__guard*);
@@ -216,7 +217,7 @@ void install_fork_handlers() noexcept;
 
 /// What a table entry stands for. An address seen with another tag (memory reused for another kind of
 /// object) gets a fresh record.
-enum class object_tag : std::uint8_t { none = 0, mutex, recursive_mutex, rwlock, cond, static_init };
+enum class object_tag : std::uint8_t { none = 0, mutex, recursive_mutex, rwlock, cond, static_init, once };
 
 /// Reads the kind a pthread_mutex_t was initialized with (glibc: __data.__kind & 3).
 inline object_tag mutex_tag(const pthread_mutex_t* m) noexcept {

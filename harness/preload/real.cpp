@@ -64,6 +64,7 @@ void load_all() {
   load(real.detach, "pthread_detach");
   load(real.exit, "pthread_exit");
 
+  load(real.once, "pthread_once");
   load(real.guard_acquire, "__cxa_guard_acquire");
   load(real.guard_release, "__cxa_guard_release");
   load(real.guard_abort, "__cxa_guard_abort");
@@ -72,7 +73,7 @@ void load_all() {
   // program that calls them links against a libc that has them.
   if (real.mutex_lock == nullptr || real.mutex_trylock == nullptr || real.mutex_unlock == nullptr ||
       real.cond_wait == nullptr || real.create == nullptr || real.join == nullptr || real.exit == nullptr ||
-      real.guard_acquire == nullptr || real.guard_release == nullptr || real.guard_abort == nullptr) {
+      real.once == nullptr || real.guard_acquire == nullptr || real.guard_release == nullptr || real.guard_abort == nullptr) {
     static const char msg[] = "gridlock: libgridlock_preload.so cannot find the real pthread or guard functions\n";
     (void)!fwrite(msg, 1, sizeof msg - 1, stderr);
     std::abort();

@@ -1,9 +1,11 @@
-// Correct: eight threads first touch a function-local static at once. Its initializer takes a lock
-// and touches another static whose initializer takes another; afterwards every thread uses the
-// statics under a lock of its own. The initializations nest in one order and no thread holds a lock
-// the initializers need while it waits for them: nothing to report.
+// Correct: eight threads reach one-time initializations at once. A function-local static whose
+// initializer takes a lock and touches another static (whose initializer takes another), and a
+// std::call_once whose function takes a lock and throws the first time (call_once then lets the next
+// caller run it again). The initializations nest in one order and no thread holds a lock they need
+// while it waits for them; afterwards every thread uses them under a lock of its own. Nothing to report.
 #include <cstdio>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,6 +43,22 @@ const config& the_config() {
   return c;
 }
 
+std::once_flag tables_built;
+int build_attempts = 0;
+
+void build_tables() {
+  std::lock_guard<std::mutex> g(load_mu);
+  if (++build_attempts == 1) throw std::runtime_error("first attempt fails");
+}
+
+void ensure_tables() {
+  try {
+    std::call_once(tables_built, build_tables);
+  } catch (const std::runtime_error&) {
+    std::call_once(tables_built, build_tables);
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -49,11 +67,13 @@ int main() {
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&] {
       const config& c = the_config();
+      ensure_tables();
       for (int i = 0; i < 1000; ++i) {
         std::lock_guard<std::mutex> g(table_mu);
+        ensure_tables();
         total += c.limit + static_cast<long>(the_config().name.size());
       }
     });
   for (std::thread& t : threads) t.join();
-  std::printf("%ld\n", total);
+  std::printf("%ld %d\n", total, build_attempts);
 }
