@@ -437,6 +437,23 @@ TEST(PreloadFindings, CallOnceWaitingForALockItsWaiterHolds) {
   EXPECT_SITE(sites, site("std_call_once_deadlock", "call_once"));
 }
 
+TEST(PreloadFindings, InitializerReachingItsOwnInitialization) {
+  struct mode {
+    std::vector<std::string> args;
+    std::string type, line;
+  };
+  for (const mode& m : {mode{{}, "pthread_once_t", "call_once"}, mode{{"static"}, "static initialization", "first_use"}}) {
+    SCOPED_TRACE(m.type);
+    const run_result r = run("std_reentrant_initialization", m.args);
+    EXPECT_EQ(r.output.find("not reached"), std::string::npos);
+    const json* f = ended_with(r, "recursive-lock");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(f->at("locks").size(), 1u) << f->dump(2);
+    EXPECT_EQ(f->at("locks")[0].value("type", ""), m.type);
+    EXPECT_SITE(user_sites(*f, "waits"), site("std_reentrant_initialization", m.line));
+  }
+}
+
 TEST(PreloadFindings, RelockOfPlainMutex) {
   const run_result r = run("std_relock");
   ASSERT_FALSE(r.timed_out) << r.output;
