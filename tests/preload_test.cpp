@@ -402,55 +402,38 @@ TEST(PreloadFindings, ConditionVariableWaitedOnWithTwoMutexes) {
   EXPECT_EQ(f.at("waits").size(), 2u) << f.dump(2);  // the flusher, and the reader waiting already
 }
 
-// A function-local static's initialization is a lock held by the thread running the initializer: a
-// thread that holds the lock the initializer needs and touches the static meanwhile closes a cycle.
-TEST(PreloadFindings, StaticInitializationWaitingForALockItsWaiterHolds) {
-  const run_result r = run("std_static_init_deadlock");
-  EXPECT_EQ(r.output.find("no deadlock"), std::string::npos);
-  const json* f = ended_with(r, "deadlock");
-  ASSERT_NE(f, nullptr);
-  ASSERT_EQ(f->at("waits").size(), 2u) << f->dump(2);
-  const auto guard = std::find_if(f->at("locks").begin(), f->at("locks").end(), [](const json& l) {
-    return l.value("symbol", "") == "guard variable for (anonymous namespace)::the_registry()::r";
-  });
-  ASSERT_NE(guard, f->at("locks").end()) << f->dump(2);
-  EXPECT_EQ(guard->value("type", ""), "static initialization");
-  const auto sites = user_sites(*f, "waits");
-  EXPECT_SITE(sites, site("std_static_init_deadlock", "initializer_locks"));
-  EXPECT_SITE(sites, site("std_static_init_deadlock", "first_use"));
-}
-
-// std::call_once (pthread_once) likewise: the thread running the function holds the flag.
-TEST(PreloadFindings, CallOnceWaitingForALockItsWaiterHolds) {
-  const run_result r = run("std_call_once_deadlock");
-  EXPECT_EQ(r.output.find("no deadlock"), std::string::npos);
-  const json* f = ended_with(r, "deadlock");
-  ASSERT_NE(f, nullptr);
-  ASSERT_EQ(f->at("waits").size(), 2u) << f->dump(2);
-  const auto flag = std::find_if(f->at("locks").begin(), f->at("locks").end(), [](const json& l) {
-    return l.value("symbol", "") == "(anonymous namespace)::plugins_loaded";
-  });
-  ASSERT_NE(flag, f->at("locks").end()) << f->dump(2);
-  EXPECT_EQ(flag->value("type", ""), "pthread_once_t");
-  const auto sites = user_sites(*f, "waits");
-  EXPECT_SITE(sites, site("std_call_once_deadlock", "function_locks"));
-  EXPECT_SITE(sites, site("std_call_once_deadlock", "call_once"));
-}
-
-TEST(PreloadFindings, InitializerReachingItsOwnInitialization) {
-  struct mode {
+// A one-time initialization (a function-local static's, a std::call_once's) is a lock held by the
+// thread running its function: a thread that holds the lock the function needs and reaches the
+// initialization meanwhile closes a cycle, and a function that reaches its own initialization re-locks.
+TEST(PreloadFindings, OneTimeInitializationDeadlocks) {
+  struct row {
+    std::string program;
     std::vector<std::string> args;
-    std::string type, line;
+    std::string kind, symbol, type;
+    std::vector<std::string> lines;
   };
-  for (const mode& m : {mode{{}, "pthread_once_t", "call_once"}, mode{{"static"}, "static initialization", "first_use"}}) {
-    SCOPED_TRACE(m.type);
-    const run_result r = run("std_reentrant_initialization", m.args);
+  const std::string guard = "guard variable for (anonymous namespace)::";
+  for (const row& c : {
+           row{"std_initialization_deadlock", {}, "deadlock", "(anonymous namespace)::registry_loaded",
+               "pthread_once_t", {"initializer_locks", "call_once"}},
+           row{"std_initialization_deadlock", {"static"}, "deadlock", guard + "the_registry()::r",
+               "static initialization", {"initializer_locks", "first_use"}},
+           row{"std_reentrant_initialization", {}, "recursive-lock", "(anonymous namespace)::setup_done",
+               "pthread_once_t", {"call_once"}},
+           row{"std_reentrant_initialization", {"static"}, "recursive-lock", guard + "the_service()::s",
+               "static initialization", {"first_use"}}}) {
+    SCOPED_TRACE(c.program + (c.args.empty() ? "" : " " + c.args[0]));
+    const run_result r = run(c.program, c.args);
     EXPECT_EQ(r.output.find("not reached"), std::string::npos);
-    const json* f = ended_with(r, "recursive-lock");
+    const json* f = ended_with(r, c.kind);
     ASSERT_NE(f, nullptr);
-    ASSERT_EQ(f->at("locks").size(), 1u) << f->dump(2);
-    EXPECT_EQ(f->at("locks")[0].value("type", ""), m.type);
-    EXPECT_SITE(user_sites(*f, "waits"), site("std_reentrant_initialization", m.line));
+    const auto lock = std::find_if(f->at("locks").begin(), f->at("locks").end(),
+                                   [&](const json& l) { return l.value("symbol", "") == c.symbol; });
+    ASSERT_NE(lock, f->at("locks").end()) << f->dump(2);
+    EXPECT_EQ(lock->value("type", ""), c.type);
+    EXPECT_EQ(f->at("waits").size(), c.lines.size()) << f->dump(2);
+    const auto sites = user_sites(*f, "waits");
+    for (const std::string& line : c.lines) EXPECT_SITE(sites, site(c.program, line));
   }
 }
 
