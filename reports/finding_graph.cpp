@@ -21,6 +21,7 @@ using nlohmann::json;
 constexpr std::size_t label_chars = 34;   // longer labels are cut, the whole text is in the tooltip
 constexpr std::size_t detail_chars = 36;  // the same for an edge label's second line
 constexpr double char_width = 7.5;        // at 13px, near enough for sans-serif
+constexpr double node_char_width = 8.2;   // the same, bold (node labels)
 constexpr double node_height = 30;
 
 std::string cut(const std::string& text, std::size_t max = label_chars) {
@@ -52,9 +53,31 @@ struct point {
   double x = 0, y = 0;
 };
 
-/// The node's half-size: a box around its label.
+std::string without_anonymous_namespaces(std::string name) {
+  for (std::size_t at; (at = name.find("(anonymous namespace)::")) != std::string::npos;) name.erase(at, 23);
+  return name;
+}
+
+/// The text in a node's box (its whole label is the tooltip). A lock's name keeps its end, the most
+/// particular part: no "(anonymous namespace)::", a static's initialization (its guard variable) as
+/// "static NAME", and a name still too long cut at the front, at a "::" where it can.
+std::string node_text(const finding_graph::node& n) {
+  if (n.thread) return cut(n.label);
+  static const std::string guard = "guard variable for ";
+  std::string name = without_anonymous_namespaces(n.label);
+  if (name.starts_with(guard)) name = "static " + name.substr(guard.size());
+  if (name.size() <= label_chars) return name;
+  std::size_t start = name.size() - (label_chars - 1);
+  // Whole trailing components where there are any, else not mid-character.
+  if (const std::size_t colons = name.find("::", start); colons != std::string::npos && colons + 2 < name.size())
+    start = colons + 2;
+  while (start < name.size() && (static_cast<unsigned char>(name[start]) & 0xC0) == 0x80) ++start;
+  return "\xE2\x80\xA6" + name.substr(start);  // …
+}
+
+/// The node's half-size: a box around its text.
 point half_size(const finding_graph::node& n) {
-  return {std::max(36.0, static_cast<double>(cut(n.label).size()) * char_width / 2 + 14), node_height / 2};
+  return {std::max(36.0, static_cast<double>(node_text(n).size()) * node_char_width / 2 + 14), node_height / 2};
 }
 
 /// Where a ray from the centre `c` towards `toward` leaves a box of half-size `h`.
@@ -67,8 +90,7 @@ point box_exit(point c, point toward, point h) {
 }  // namespace
 
 std::string short_function(const std::string& function) {
-  std::string fn = function;
-  for (std::size_t at; (at = fn.find("(anonymous namespace)::")) != std::string::npos;) fn.erase(at, 23);
+  std::string fn = without_anonymous_namespaces(function);
   // A leading return type ("void ns::f<...>(...)"): a space before any of < ( :
   if (const std::size_t space = fn.find(' '); space != std::string::npos && space < fn.find_first_of("<(:"))
     fn.erase(0, space + 1);
@@ -290,7 +312,7 @@ std::string render_svg(const finding_graph& g) {
                  xml_escape(g.nodes[i].label) + "</title><rect x=\"" + fixed(at[i].x - h.x) + "\" y=\"" +
                  fixed(at[i].y - h.y) + "\" width=\"" + fixed(2 * h.x) + "\" height=\"" + fixed(2 * h.y) + "\" rx=\"" +
                  (g.nodes[i].thread ? "15" : "5") + "\"/><text x=\"" + fixed(at[i].x) + "\" y=\"" + fixed(at[i].y + 4) +
-                 "\">" + xml_escape(cut(g.nodes[i].label)) + "</text></g>\n";
+                 "\">" + xml_escape(node_text(g.nodes[i])) + "</text></g>\n";
   }
   const double pad = 12;
   const double w = max_x - min_x + 2 * pad, h = max_y - min_y + 2 * pad;

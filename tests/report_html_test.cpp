@@ -165,6 +165,20 @@ TEST_F(ReportHtmlTest, ThreadsWaitingAlikeAreOneEntry) {
   EXPECT_EQ(count(html, "lock A&lt;int&gt; held by thread 1 (main)</b>"), 1u) << "one entry for the four";
 }
 
+// A graph node shows the particular end of a lock's name: no "(anonymous namespace)::", a static's
+// initialization (its guard variable) as "static NAME"; the whole name is its tooltip.
+TEST_F(ReportHtmlTest, GraphNodesShowTheEndOfLongLockNames) {
+  json r = report();
+  json& cycle = r["runs"][0]["findings"][0];
+  ASSERT_EQ(cycle.value("fingerprint", ""), cycle_fingerprint);
+  cycle["locks"][0]["name"] = "guard variable for (anonymous namespace)::the_registry()::r";
+  cycle["locks"][1]["name"] = "(anonymous namespace)::plugins::registry::table_of_loaded_modules_mu";
+  const std::string html = render(r);
+  EXPECT_NE(html.find("<title>guard variable for (anonymous namespace)::the_registry()::r</title>"), std::string::npos);
+  EXPECT_NE(html.find(">static the_registry()::r</text>"), std::string::npos);
+  EXPECT_NE(html.find(">\xE2\x80\xA6table_of_loaded_modules_mu</text>"), std::string::npos);
+}
+
 TEST_F(ReportHtmlTest, KnownFindingsAreMarkedAndComeLast) {
   json r = report();
   gridlock::reports::apply_baseline(
