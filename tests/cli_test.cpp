@@ -345,6 +345,28 @@ TEST_F(CliTest, ExecFindingsReachTheRunWhenTheProgramClosedOrReusedTheStreamsDes
   EXPECT_EQ(slurp(data), "");
 }
 
+// A program run through a wrapper (a shell, a test driver) that hangs: the timeout shows the threads of
+// every process the run started, not only the wrapper's.
+TEST_F(CliTest, ExecTimeoutShowsTheThreadsOfWhatTheWrapperStarted) {
+  const outcome r = gridlock({"exec", "--runs", "1", "--timeout", "1", "--json", "report.json", "--", "sh", "-c",
+                              quoted(std_programs + "/std_hang_holding_lock") + "; echo ended"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  const json run = read_json("report.json").at("runs").at(0);
+  ASSERT_EQ(run.at("outcome"), "timeout") << run.dump(2);
+  const std::vector<json> found = exec_findings(read_json("report.json"));
+  ASSERT_EQ(found.size(), 1u);
+  const json& f = found[0];
+  EXPECT_NE(f.value("message", "").find(" in 2 processes"), std::string::npos) << f.value("message", "");
+  std::size_t program_threads = 0;
+  for (const json& t : f.at("threads"))
+    program_threads += t.value("name", "").find(" (pid ") != std::string::npos;
+  EXPECT_EQ(program_threads, 4u) << f.at("threads").dump(2);  // main, the lock holder, two helpers
+  bool program_stack = false;
+  for (const json& w : f.at("waits"))
+    for (const json& fr : w.at("stack")) program_stack |= fr.value("file", "").ends_with("std_hang_holding_lock.cpp");
+  EXPECT_TRUE(program_stack) << f.dump(2);
+}
+
 TEST_F(CliTest, ExecOfACorrectProgramIsClean) {
   const outcome r = gridlock({"exec", "--runs", "3", "--json", "report.json", "--", std_programs + "/std_thread_pool"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;

@@ -147,22 +147,50 @@ std::string duration_text(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
 
-}  // namespace
+/// `leader`, then the other processes whose process group it leads, by id (/proc/PID/stat's fifth
+/// field; the command name before it may hold spaces and parentheses, so read from its last ')').
+std::vector<pid_t> group_members(pid_t leader) {
+  std::vector<pid_t> others;
+  if (DIR* dir = ::opendir("/proc")) {
+    while (const dirent* e = ::readdir(dir)) {
+      const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+      if (pid <= 0 || pid == leader) continue;
+      const std::string stat = first_line("/proc/" + std::to_string(pid) + "/stat");
+      std::istringstream rest(stat.substr(std::min(stat.size(), stat.rfind(')') + 1)));
+      std::string state;
+      pid_t parent = 0, group = 0;
+      if (rest >> state >> parent >> group && group == leader) others.push_back(pid);
+    }
+    ::closedir(dir);
+  }
+  std::sort(others.begin(), others.end());
+  others.insert(others.begin(), leader);
+  return others;
+}
 
-std::vector<thread_snapshot> snapshot_threads(pid_t pid) {
-  std::vector<thread_snapshot> threads;
+/// Every thread of one process, main thread first.
+void snapshot_process(pid_t pid, std::vector<thread_snapshot>& out) {
+  const std::size_t first = out.size();
   // States first: once ptrace stops a thread, /proc shows it as stopped.
   for (pid_t tid : task_ids(pid))
-    threads.push_back({tid, first_line(task_file(pid, tid, "comm")), state_of(pid, tid), wchan_of(pid, tid), json::array()});
+    out.push_back({pid, tid, first_line(task_file(pid, tid, "comm")), state_of(pid, tid), wchan_of(pid, tid), json::array()});
   dwfl_ptr dwfl = report_modules(pid);
   std::map<pid_t, json> stacks = ptrace_stacks(dwfl.get(), pid);
-  for (thread_snapshot& t : threads) {
+  for (std::size_t i = first; i < out.size(); ++i) {
+    thread_snapshot& t = out[i];
     if (auto it = stacks.find(t.tid); it != stacks.end()) {
       t.stack = std::move(it->second);
     } else if (auto pc = syscall_return(pid, t.tid)) {
       t.stack.push_back(frame_at(dwfl.get(), *pc));
     }
   }
+}
+
+}  // namespace
+
+std::vector<thread_snapshot> snapshot_threads(pid_t leader) {
+  std::vector<thread_snapshot> threads;
+  for (pid_t pid : group_members(leader)) snapshot_process(pid, threads);
   return threads;
 }
 
@@ -191,6 +219,7 @@ json timeout_finding(const std::vector<thread_snapshot>& threads, const json& st
     const bool is_known = it != known.end();
     json thread = is_known ? it->second.first : json{{"id", next_id++}, {"tid", s.tid}, {"name", ""}};
     if (thread.value("name", "").empty()) thread["name"] = s.name;
+    if (s.pid != threads.front().pid) thread["name"] = thread.value("name", "") + " (pid " + std::to_string(s.pid) + ")";
     json wait = is_known && it->second.second.is_object() ? it->second.second : json{{"waits_for", ""}, {"holds", json::array()}};
     wait["thread"] = thread["id"];
     if (wait.value("waits_for", "").empty() && !s.wchan.empty()) wait["waits_for"] = "the kernel (" + s.wchan + ")";
@@ -202,8 +231,12 @@ json timeout_finding(const std::vector<thread_snapshot>& threads, const json& st
     f["threads"].push_back(std::move(thread));
     f["waits"].push_back(std::move(wait));
   }
+  std::vector<pid_t> processes;
+  for (const thread_snapshot& s : threads)
+    if (std::find(processes.begin(), processes.end(), s.pid) == processes.end()) processes.push_back(s.pid);
   f["message"] = "timed out after " + duration_text(timeout) + " with " + std::to_string(threads.size()) +
-                 " thread(s), " + std::to_string(running) + " running";
+                 " thread(s)" + (processes.size() > 1 ? " in " + std::to_string(processes.size()) + " processes" : "") +
+                 ", " + std::to_string(running) + " running";
   f["stack"] = f["waits"].empty() ? json::array() : f["waits"][0]["stack"];
   return f;
 }

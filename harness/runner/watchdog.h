@@ -15,6 +15,7 @@
 namespace gridlock::runner {
 
 struct thread_snapshot {
+  pid_t pid = 0;         ///< its process
   pid_t tid = 0;
   std::string name;      ///< /proc/<pid>/task/<tid>/comm
   std::string state;     ///< as /proc shows it: "S (sleeping)", "R (running)", ...
@@ -22,12 +23,15 @@ struct thread_snapshot {
   nlohmann::json stack;  ///< frames {address, module, offset} as encode_finding writes them, innermost first
 };
 
-/// Every thread of `pid`, main thread first. `pid` must be a child of the calling thread's process
-/// (ptrace allows a parent to trace its child); the threads run on once this returns.
-std::vector<thread_snapshot> snapshot_threads(pid_t pid);
+/// Every thread of `leader` and of the other processes in its process group (what it started: a
+/// wrapper's program, a test driver's tests), each process's main thread first, `leader`'s process
+/// first. `leader` must be a child of the calling process (ptrace allows tracing descendants); the
+/// threads run on once this returns.
+std::vector<thread_snapshot> snapshot_threads(pid_t leader);
 
 /// The "timeout" finding (encoded, not yet symbolized) for these threads. `state` is the child's
-/// thread_state reply (state_request.h), or null when it gave none.
+/// thread_state reply (state_request.h), or null when it gave none. A thread of a process other than
+/// the first one's is named with its process id.
 nlohmann::json timeout_finding(const std::vector<thread_snapshot>& threads, const nlohmann::json& state,
                                std::chrono::milliseconds timeout);
 
