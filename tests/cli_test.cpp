@@ -375,7 +375,8 @@ TEST_F(CliTest, ExecOfACorrectProgramIsClean) {
 
 TEST_F(CliTest, ExecRejectsBadInputWithExitTwo) {
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {"exec"}, {"exec", "--"}, {"exec", "--", "/nonexistent/program"}, {"exec", "--runs", "0", "--", "true"},
+           {"exec"}, {"exec", "--"}, {"exec", "--", "/nonexistent/program"}, {"exec", "--", dir_.string()},
+           {"exec", "--runs", "0", "--", "true"},
            {"exec", "--bogus", "--", "true"}}) {
     const outcome r = gridlock(args);
     EXPECT_EQ(r.code, 2) << args.size();

@@ -1,6 +1,7 @@
 // gridlock exec: an unmodified program, run N times under the LD_PRELOAD interposer, each run a trial of
 // its own (child process, hard timeout, watchdog, findings streamed out). Exit code 0 when every run is
 // clean, 1 when any run has findings, timed out, crashed or exited non-zero, 2 for bad input.
+#include <sys/stat.h>
 #include <tbb/info.h>
 #include <unistd.h>
 
@@ -25,14 +26,20 @@ namespace {
 constexpr std::uint64_t max_runs = 1'000'000;
 constexpr std::uint64_t max_jobs = 1024;
 
+/// A file we may execute (a directory's x bit only lets one search it).
+bool runnable(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
 /// The file execvp would start for `program` (a path with a '/', or found on PATH); empty if none.
 std::string executable(const std::string& program) {
-  if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0 ? program : "";
+  if (program.find('/') != std::string::npos) return runnable(program) ? program : "";
   const char* path = std::getenv("PATH");
   std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
   for (std::string dir; std::getline(dirs, dir, ':');) {
     const std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (runnable(candidate)) return candidate;
   }
   return {};
 }
