@@ -586,3 +586,16 @@ TEST_F(CliTest, ExecUnderControlledPassesTheTurnOnAroundWaitsItCannotPark) {
     EXPECT_NE(schedule.find('!'), std::string::npos) << schedule;
   }
 }
+
+// A reproduce line whose program is gone (deleted, or a relative path run from elsewhere) is bad input:
+// run, it would fail at once and read "not reproduced", as if the problem were fixed.
+TEST_F(CliTest, ReproduceOfAProgramThatIsGoneIsBadInput) {
+  fs::copy_file(std_programs + "/std_lock_order_inversion", dir_ / "prog");
+  const outcome r = gridlock({"exec", "--runs", "1", "--json", "report.json", "--", "./prog"});
+  ASSERT_EQ(r.code, 1) << r.err;
+  const std::string token = token_of(read_json("report.json").at("runs").at(0));
+  ASSERT_TRUE(token.starts_with("gl1:")) << token;
+  fs::remove(dir_ / "prog");
+  expect_bad_invocations({{"reproduce", token}});
+  EXPECT_NE(gridlock({"reproduce", token}).err.find("'./prog' is not an executable program"), std::string::npos);
+}

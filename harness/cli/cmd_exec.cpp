@@ -1,21 +1,17 @@
 // gridlock exec: an unmodified program, run N times under the LD_PRELOAD interposer, each run a trial of
 // its own (child process, hard timeout, watchdog, findings streamed out). Exit code 0 when every run is
 // clean, 1 when any run has findings, timed out, crashed or exited non-zero, 2 for bad input.
-#include <sys/stat.h>
 #include <tbb/info.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <iostream>
-#include <sstream>
 
 #include "cli/arguments.h"
+#include "cli/checkable_program.h"
 #include "cli/commands.h"
 #include "cli/confirmation.h"
 #include "cli/console.h"
 #include "cli/preload_library.h"
-#include "cli/preload_reach.h"
 #include "cli/report_outputs.h"
 #include "cli/session.h"
 #include "cli/strategy_options.h"
@@ -25,24 +21,6 @@ namespace {
 
 constexpr std::uint64_t max_runs = 1'000'000;
 constexpr std::uint64_t max_jobs = 1024;
-
-/// A file we may execute (a directory's x bit only lets one search it).
-bool runnable(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
-}
-
-/// The file execvp would start for `program` (a path with a '/', or found on PATH); empty if none.
-std::string executable(const std::string& program) {
-  if (program.find('/') != std::string::npos) return runnable(program) ? program : "";
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
-    if (runnable(candidate)) return candidate;
-  }
-  return {};
-}
 
 }  // namespace
 
@@ -68,11 +46,8 @@ int exec_command(const arguments& args) {
     return 0;
   }
   if (program.empty()) throw usage_error("no program given: gridlock exec [options] -- PROGRAM [ARGS...]");
-  const std::string file = executable(program.front());
-  if (file.empty()) throw usage_error("'" + program.front() + "' is not an executable program");
   const std::string preload = preload_library();
-  if (const std::string why = why_preload_cannot_reach(file, preload); !why.empty())
-    throw usage_error("'" + program.front() + "' " + why);
+  require_checkable_program(program.front(), preload);
 
   const std::uint64_t runs = parse_count("--runs", vm["runs"].as<std::string>(), 1, max_runs);
   const std::uint64_t first_seed = parse_count("--seed", vm["seed"].as<std::string>(), 0, UINT64_MAX - (runs - 1));

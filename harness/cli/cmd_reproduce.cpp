@@ -1,11 +1,13 @@
 // gridlock reproduce TOKEN: re-runs exactly the trial a report's reproduce line names (reproduce_token.h)
 // and says whether what it found comes back. Exit code 1 when it does (a finding with one of the
 // token's fingerprints, or the trial times out again; for a token without fingerprints, a crash or
-// failure: the run does not end clean), 0 when it does not, 2 for a malformed token.
+// failure: the run does not end clean), 0 when it does not, 2 for a malformed token or one whose program
+// cannot be run and checked (checkable_program.h).
 #include <algorithm>
 #include <iostream>
 
 #include "cli/arguments.h"
+#include "cli/checkable_program.h"
 #include "cli/commands.h"
 #include "cli/preload_library.h"
 #include "cli/console.h"
@@ -56,7 +58,11 @@ int reproduce_command(const arguments& args) {
   if (request.spec.kind == runner::trial_kind::scenario && scenarios::find(request.spec.name) == nullptr)
     throw usage_error("the token names no built-in scenario '" + request.spec.name + "'");
   apply_strategy_options(vm, request.spec);
-  if (request.spec.kind == runner::trial_kind::program) request.spec.preload = preload_library();
+  if (request.spec.kind == runner::trial_kind::program) {
+    request.spec.preload = preload_library();
+    // A program that is gone (or a relative path from another directory) would fail and read "not reproduced".
+    require_checkable_program(request.spec.argv.at(0), request.spec.preload);
+  }
   const report_outputs outputs = parse_report_outputs(vm, "");
 
   const json report = run_session("reproduce", {request.spec}, 1, outputs);

@@ -1,11 +1,16 @@
-#include "cli/preload_reach.h"
+#include "cli/checkable_program.h"
 
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <optional>
+#include <sstream>
+
+#include "cli/arguments.h"
 
 namespace gridlock::cli {
 namespace {
@@ -51,9 +56,8 @@ std::optional<elf_facts> read_elf(const std::string& path) {
   return facts;
 }
 
-}  // namespace
-
-std::string why_preload_cannot_reach(const std::string& program, const std::string& library) {
+/// Why the interposer at `library` cannot be loaded into the program at `program`, or empty.
+std::string why_unreachable(const std::string& program, const std::string& library) {
   const std::optional<elf_facts> p = read_elf(program);
   const std::optional<elf_facts> lib = read_elf(library);
   if (!p || !lib) return {};
@@ -63,6 +67,32 @@ std::string why_preload_cannot_reach(const std::string& program, const std::stri
   if (!p->interpreter && !p->soname)
     return "is statically linked: LD_PRELOAD cannot reach it, so nothing would be checked (link it dynamically)";
   return {};
+}
+
+/// A file we may execute (a directory's x bit only lets one search it).
+bool runnable(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+/// The file execvp would start for `program` (a path with a '/', or found on PATH); empty if none.
+std::string executable(const std::string& program) {
+  if (program.find('/') != std::string::npos) return runnable(program) ? program : "";
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
+    if (runnable(candidate)) return candidate;
+  }
+  return {};
+}
+
+}  // namespace
+
+void require_checkable_program(const std::string& program, const std::string& library) {
+  const std::string file = executable(program);
+  if (file.empty()) throw usage_error("'" + program + "' is not an executable program");
+  if (const std::string why = why_unreachable(file, library); !why.empty()) throw usage_error("'" + program + "' " + why);
 }
 
 }  // namespace gridlock::cli
