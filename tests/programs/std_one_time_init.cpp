@@ -1,7 +1,7 @@
 // Correct: eight threads reach one-time initializations at once. A function-local static whose
-// initializer takes a lock and touches another static (whose initializer takes another), and a
-// std::call_once whose function takes a lock and throws the first time (call_once then lets the next
-// caller run it again). The initializations nest in one order and no thread holds a lock they need
+// initializer takes a lock and touches another static (whose initializer takes another), and a static
+// and a std::call_once whose initializers take a lock and throw the first time (the next caller then
+// runs them again). The initializations nest in one order and no thread holds a lock they need
 // while it waits for them; afterwards every thread uses them under a lock of its own. Nothing to report.
 #include <cstdio>
 #include <mutex>
@@ -43,6 +43,28 @@ const config& the_config() {
   return c;
 }
 
+// Throws on its first construction: the static stays uninitialized and the next use tries again.
+int index_attempts = 0;
+struct index {
+  index() {
+    std::lock_guard<std::mutex> g(load_mu);
+    if (++index_attempts == 1) throw std::runtime_error("first attempt fails");
+  }
+};
+
+const index& the_index() {
+  static const index i;
+  return i;
+}
+
+void ensure_index() {
+  try {
+    the_index();
+  } catch (const std::runtime_error&) {
+    the_index();
+  }
+}
+
 std::once_flag tables_built;
 int build_attempts = 0;
 
@@ -68,6 +90,7 @@ int main() {
     threads.emplace_back([&] {
       const config& c = the_config();
       ensure_tables();
+      ensure_index();
       for (int i = 0; i < 1000; ++i) {
         std::lock_guard<std::mutex> g(table_mu);
         ensure_tables();
@@ -75,5 +98,5 @@ int main() {
       }
     });
   for (std::thread& t : threads) t.join();
-  std::printf("%ld %d\n", total, build_attempts);
+  std::printf("%ld %d %d\n", total, build_attempts, index_attempts);
 }
