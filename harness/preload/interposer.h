@@ -25,6 +25,7 @@
 #include <cxxabi.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #include "call_site.h"
@@ -36,7 +37,7 @@ namespace gridlock::preload {
 
 // ---------------------------------------------------------------------------------------------------
 // The real functions, resolved once with dlsym(RTLD_NEXT) (real.cpp): libc's, and libstdc++'s guards of
-// function-local statics.
+// function-local statics and std::future waits.
 
 struct real_functions {
   int (*mutex_init)(pthread_mutex_t*, const pthread_mutexattr_t*);
@@ -76,9 +77,21 @@ struct real_functions {
 
   int (*once)(pthread_once_t*, void (*)());
   int (*guard_acquire)(__cxxabiv1::__guard*);
+  // std::__atomic_futex_unsigned_base, where a std::future waits for its result and is told of it.
+  bool (*future_wait_until)(void*, unsigned*, unsigned, bool, std::chrono::seconds, std::chrono::nanoseconds);
+  bool (*future_wait_until_steady)(void*, unsigned*, unsigned, bool, std::chrono::seconds, std::chrono::nanoseconds);
+  void (*future_notify_all)(unsigned*);
   void (*guard_release)(__cxxabiv1::__guard*);
   void (*guard_abort)(__cxxabiv1::__guard*);
 };
+
+// The mangled names of libstdc++'s std::__atomic_futex_unsigned_base members (GLIBCXX_3.4.21, _steady
+// 3.4.29): string literals, for both dlsym and the hooks' asm labels.
+#define GRIDLOCK_FUTURE_WAIT_UNTIL \
+  "_ZNSt28__atomic_futex_unsigned_base19_M_futex_wait_untilEPjjbNSt6chrono8durationIlSt5ratioILl1ELl1EEEENS2_IlS3_ILl1ELl1000000000EEEE"
+#define GRIDLOCK_FUTURE_WAIT_UNTIL_STEADY \
+  "_ZNSt28__atomic_futex_unsigned_base26_M_futex_wait_until_steadyEPjjbNSt6chrono8durationIlSt5ratioILl1ELl1EEEENS2_IlS3_ILl1ELl1000000000EEEE"
+#define GRIDLOCK_FUTURE_NOTIFY_ALL "_ZNSt28__atomic_futex_unsigned_base19_M_futex_notify_allEPj"
 
 extern real_functions real;
 
@@ -217,7 +230,7 @@ void install_fork_handlers() noexcept;
 
 /// What a table entry stands for. An address seen with another tag (memory reused for another kind of
 /// object) gets a fresh record.
-enum class object_tag : std::uint8_t { none = 0, mutex, recursive_mutex, rwlock, cond, static_init, once };
+enum class object_tag : std::uint8_t { none = 0, mutex, recursive_mutex, rwlock, cond, static_init, once, future };
 
 /// Reads the kind a pthread_mutex_t was initialized with (glibc: __data.__kind & 3).
 inline object_tag mutex_tag(const pthread_mutex_t* m) noexcept {

@@ -156,6 +156,7 @@ const char* type_of(object_tag tag) noexcept {
     case object_tag::cond: return "pthread_cond_t";
     case object_tag::static_init: return "static initialization";
     case object_tag::once: return "pthread_once_t";
+    case object_tag::future: return "std::future";
     default: return "pthread_mutex_t";
   }
 }

@@ -68,6 +68,9 @@ void load_all() {
   load(real.guard_acquire, "__cxa_guard_acquire");
   load(real.guard_release, "__cxa_guard_release");
   load(real.guard_abort, "__cxa_guard_abort");
+  load(real.future_wait_until, GRIDLOCK_FUTURE_WAIT_UNTIL);
+  load(real.future_wait_until_steady, GRIDLOCK_FUTURE_WAIT_UNTIL_STEADY);
+  load(real.future_notify_all, GRIDLOCK_FUTURE_NOTIFY_ALL);
 
   // Everything a std:: program reaches must exist; the clock variants are newer (glibc 2.30) and a
   // program that calls them links against a libc that has them.

@@ -33,9 +33,10 @@ struct wait_view {
   access mode = access::exclusive;
   bool timed = false;
   stack_id stack = 0;
-  const void* sleeps_on = nullptr;   // a condition wait's pthread_cond_t
+  const void* sleeps_on = nullptr;   // a condition wait's pthread_cond_t, a future wait's state word
+  std::uint32_t word = 0;            // a future wait: the state word's value while no result
   bool notified = false;             // ended by a notify, for the detectors; the thread may sleep on
-  bool asleep = false;               // notified, and found asleep in it still (still_asleep)
+  bool asleep = false;               // found asleep in it by the kernel (asleep_in_wait)
 };
 
 /// The wait `t` has published and not come back from: blocked in it, or notified (v.notified).
@@ -53,17 +54,26 @@ bool read_wait(thread_record* t, wait_view& v) {
   v.mode = t->wait_access.load(std::memory_order_relaxed);
   v.timed = t->wait_timed.load(std::memory_order_relaxed);
   v.stack = t->wait_stack.load(std::memory_order_relaxed);
+  v.word = t->wait_word.load(std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_acquire);
   return t->wait_epoch.load(std::memory_order_relaxed) == e;
 }
 
-/// Whether a notified condition wait still sleeps: the notify woke another waiter, or nobody (it came
-/// before the thread got to sleep). The kernel tells: asleep in a futex inside that pthread_cond_t.
-/// A waiter that was woken and now waits to retake its mutex sleeps on the mutex, not in here.
-bool still_asleep(const wait_view& v) {
-  if (v.what != wait_kind::condition || v.sleeps_on == nullptr) return false;
-  const auto cond = reinterpret_cast<std::uintptr_t>(v.sleeps_on);
-  return os_thread::asleep_on_futex(v.thread->tid, cond, cond + sizeof(pthread_cond_t));
+/// Whether the thread is surely asleep in this wait, not just announced. The kernel tells for another
+/// thread: in a futex inside the pthread_cond_t of a condition wait, on the state word of a future wait.
+/// A notified condition waiter still asleep was not woken by the notify (it woke another, or came before
+/// the thread slept); one that was woken and now retakes its mutex sleeps on the mutex, not in here. A
+/// future waiter is announced just before its real wait, which returns at once if the result came first.
+/// The calling thread itself is not asleep yet (it checks before it sleeps): its future wait will sleep
+/// while the word still has the value it waits on.
+bool asleep_in_wait(const wait_view& v) {
+  if (v.sleeps_on == nullptr) return false;
+  const auto at = reinterpret_cast<std::uintptr_t>(v.sleeps_on);
+  if (v.what == wait_kind::condition) return os_thread::asleep_on_futex(v.thread->tid, at, at + sizeof(pthread_cond_t));
+  if (v.what != wait_kind::future) return false;
+  if (v.thread == threads::current)
+    return __atomic_load_n(static_cast<const std::uint32_t*>(v.sleeps_on), __ATOMIC_ACQUIRE) == v.word;
+  return os_thread::asleep_on_futex(v.thread->tid, at, at + sizeof(std::uint32_t));
 }
 
 /// Threads that hold `lock` in a way that blocks a waiter asking for `mode`.
@@ -122,6 +132,7 @@ std::string describe_wait(const wait_view& v) {
     }
     case wait_kind::channel: return "channel " + object_label(v.object);
     case wait_kind::wait_group: return "wait group " + object_label(v.object);
+    case wait_kind::future: return "the result of " + object_label(v.object);
     case wait_kind::none: break;
   }
   return "";
@@ -227,9 +238,10 @@ std::vector<wait_view> all_blocked() {
     if (!read_wait(t, v) || may_end_by_itself(v)) return {};
     waits.push_back(v);
   }
-  // The kernel last, and only now that no thread is known to run: notified waiters still asleep.
+  // The kernel last, and only now that no thread is known to run: notified waiters still asleep, and
+  // future waiters asleep at all.
   for (wait_view& v : waits)
-    if (v.notified && !(v.asleep = still_asleep(v))) return {};
+    if ((v.notified || v.what == wait_kind::future) && !(v.asleep = asleep_in_wait(v))) return {};
   return waits;
 }
 
@@ -300,11 +312,13 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
   self.wait_thread_id.store(target.thread != nullptr ? target.thread->id : 0, std::memory_order_relaxed);
   self.wait_access.store(target.access, std::memory_order_relaxed);
   self.wait_timed.store(target.timed, std::memory_order_relaxed);
+  self.wait_word.store(target.word, std::memory_order_relaxed);
   stack_id where = 0;
-  if ((target.kind == wait_kind::lock || target.kind == wait_kind::condition) && target.lock != nullptr) {
-    // Contention and condition waits are common: a wait reuses the stack of this thread's earlier waits
-    // on (or acquisitions of) that object from the same call, so only a new (object, call) pair
-    // captures one. The ids of locks and condition variables come from one counter.
+  if ((target.kind == wait_kind::lock || target.kind == wait_kind::condition || target.kind == wait_kind::future) &&
+      target.lock != nullptr) {
+    // Contention, condition and future waits are common: a wait reuses the stack of this thread's
+    // earlier waits on (or acquisitions of) that object from the same call, so only a new (object,
+    // call) pair captures one. The ids of all these objects come from one counter.
     where = self.site_stack(*target.lock, caller);
   } else {
     where = capture_stack(2);
@@ -346,7 +360,7 @@ void notified(const lock_record* object) noexcept {
   for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
     std::uint64_t e = t->wait_epoch.load(std::memory_order_acquire);
     // Which waiter a notify_one wakes is unknown: every waiter counts as notified, and one that stays
-    // asleep is found again by still_asleep().
+    // asleep is found again by asleep_in_wait().
     if (thread_record::wait_state(e) == thread_record::wait_blocked &&
         t->wait_lock.load(std::memory_order_relaxed) == object &&
         t->wait_what.load(std::memory_order_relaxed) != wait_kind::lock)

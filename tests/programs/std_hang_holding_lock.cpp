@@ -1,9 +1,10 @@
-// Hangs where Gridlock cannot see: a worker takes a std::mutex, then waits on a std::future whose
-// promise is never kept (libstdc++ waits on a raw futex, not a pthread call); main waits for the mutex.
-// Neither wait ends, and no detector can prove it: the run ends at its timeout, and the timeout finding
-// must still say what each thread holds and waits for. Two idle helpers wait on a condition variable,
-// and a notify_one with nothing for them to do wakes one (which waits again); the other sleeps on,
-// notified.
+// Hangs where Gridlock cannot see: a worker takes a std::mutex, then waits on a POSIX semaphore that is
+// never posted (sem_wait sleeps on a raw futex, not a pthread call); main waits for the mutex. Neither
+// wait ends, and no detector can prove it: the run ends at its timeout, and the timeout finding must
+// still say what each thread holds and waits for. Two idle helpers wait on a condition variable, and a
+// notify_one with nothing for them to do wakes one (which waits again); the other sleeps on, notified.
+#include <semaphore.h>
+
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -30,13 +31,13 @@ int main() {
     if (idle == 2) break;
   }
   idle_cv.notify_one();
-  std::promise<void> never_kept;
-  std::future<void> reply = never_kept.get_future();
+  sem_t never_posted;
+  sem_init(&never_posted, 0, 0);
   std::promise<void> holding;
   std::thread worker([&] {
     std::lock_guard<std::mutex> g(table_mu);
     holding.set_value();
-    reply.wait();
+    sem_wait(&never_posted);
   });
   holding.get_future().wait();
   { std::lock_guard<std::mutex> g(table_mu); }

@@ -41,8 +41,9 @@ enum class access : std::uint8_t { exclusive, shared };
 /// How an acquisition is attempted. A try-lock adds no lock-order edge: it cannot block.
 enum class attempt : std::uint8_t { blocking, try_once, timed };
 
-/// What a blocked thread is waiting for.
-enum class wait_kind : std::uint8_t { none, lock, thread, condition, channel, wait_group };
+/// What a blocked thread is waiting for. `future`: a std::future's result (under the interposer), which,
+/// like a condition variable's notify, no single thread is known to owe.
+enum class wait_kind : std::uint8_t { none, lock, thread, condition, channel, wait_group, future };
 
 struct lock_record;    // opaque: owned by the runtime
 struct thread_record;  // opaque: owned by the runtime
@@ -51,7 +52,8 @@ struct thread_record;  // opaque: owned by the runtime
 /// pthread_cond_t the thread really sleeps in (the detector looks for it in the thread's futex wait, to
 /// tell a waiter that a notify did not wake from one that is waking). `lock` is its record (the lock, or
 /// the condition variable's, channel's or wait group's own record); `thread` is set for joins. `access`
-/// is the mode a lock wait asks for.
+/// is the mode a lock wait asks for. `word`, for a future wait: the value of the unsigned word at
+/// `object` while the result has not come (the futex value the wait sleeps on).
 struct wait_target {
   wait_kind kind = wait_kind::none;
   const void* object = nullptr;
@@ -59,6 +61,7 @@ struct wait_target {
   thread_record* thread = nullptr;
   gridlock::access access = gridlock::access::exclusive;
   bool timed = false;
+  std::uint32_t word = 0;
 };
 
 namespace events {

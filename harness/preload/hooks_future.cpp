@@ -1,0 +1,80 @@
+// Hooks of libstdc++'s std::future waits: std::__atomic_futex_unsigned_base::_M_futex_wait_until(_steady),
+// where future::get/wait (and shared_future, packaged_task, async) sleep for a result, and
+// _M_futex_notify_all, where a promise that stored one wakes them. Both are called through the PLT from
+// the program's inlined <future> code. An untimed wait is a wait the runtime sees, of kind future: no
+// single thread is known to owe the result, so like a condition wait it takes part in the
+// all-threads-blocked rule, and a notify marks its waiters as no longer blocked. So a thread that holds a
+// lock while it waits for a result whose producer needs that lock is named at once, not at the timeout.
+// Other waits on that machinery (std::counting_semaphore, atomic::wait) are inline system calls: unseen.
+#include "interposer.h"
+
+#define GRIDLOCK_HOOK extern "C" __attribute__((visibility("default")))
+
+namespace gridlock::preload {
+namespace {
+
+using wait_until_fn = bool (*)(void*, unsigned*, unsigned, bool, std::chrono::seconds, std::chrono::nanoseconds);
+
+bool future_wait(wait_until_fn real_wait, void* self, unsigned* addr, unsigned val, bool has_timeout,
+                 std::chrono::seconds s, std::chrono::nanoseconds ns) {
+  hook_scope h;
+  thread_state& state = h.state();
+  lock_record* rec = acquire(addr, object_tag::future, state, 0);
+  pin p(state, 0);
+  if (rec == nullptr) return real_wait(self, addr, val, has_timeout, s, ns);
+  return announced_wait({wait_kind::future, addr, rec, nullptr, access::exclusive, has_timeout, val},
+                        [&] { return real_wait(self, addr, val, has_timeout, s, ns); });
+}
+
+/// Before the real wake, as for a condition variable's notify: a waiter it wakes cannot wait again first.
+void future_notified(unsigned* addr) noexcept {
+  hook_scope h;
+  thread_state& state = h.state();
+  if (lock_record* rec = find(addr, object_tag::future, state, 0)) {
+    pin p(state, 0);
+    events::notified(rec);
+  }
+}
+
+}  // namespace
+}  // namespace gridlock::preload
+
+using namespace gridlock;
+using namespace gridlock::preload;
+
+// Free functions under the members' mangled names: the member's `this` is the first argument, and a
+// std::chrono::duration is passed as its count is. Before initialization (and while dlsym re-enters on
+// this thread, when nothing is resolved) they pass through; a wait that cannot pass says it woke, and
+// its caller looks at the value again.
+GRIDLOCK_HOOK bool future_wait_until_hook(void* self, unsigned* addr, unsigned val, bool has_timeout,
+                                          std::chrono::seconds s, std::chrono::nanoseconds ns) __asm__(GRIDLOCK_FUTURE_WAIT_UNTIL);
+GRIDLOCK_HOOK bool future_wait_until_steady_hook(void* self, unsigned* addr, unsigned val, bool has_timeout,
+                                                 std::chrono::seconds s, std::chrono::nanoseconds ns)
+    __asm__(GRIDLOCK_FUTURE_WAIT_UNTIL_STEADY);
+GRIDLOCK_HOOK void future_notify_all_hook(unsigned* addr) __asm__(GRIDLOCK_FUTURE_NOTIFY_ALL);
+
+bool future_wait_until_hook(void* self, unsigned* addr, unsigned val, bool has_timeout, std::chrono::seconds s,
+                            std::chrono::nanoseconds ns) {
+  if (bypass()) return resolve_real() ? real.future_wait_until(self, addr, val, has_timeout, s, ns) : true;
+  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  at_sync_point(sync_point::before_wait);
+  return future_wait(real.future_wait_until, self, addr, val, has_timeout, s, ns);
+}
+
+bool future_wait_until_steady_hook(void* self, unsigned* addr, unsigned val, bool has_timeout, std::chrono::seconds s,
+                                   std::chrono::nanoseconds ns) {
+  if (bypass()) return resolve_real() ? real.future_wait_until_steady(self, addr, val, has_timeout, s, ns) : true;
+  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  at_sync_point(sync_point::before_wait);
+  return future_wait(real.future_wait_until_steady, self, addr, val, has_timeout, s, ns);
+}
+
+void future_notify_all_hook(unsigned* addr) {
+  if (bypass()) {
+    if (resolve_real()) real.future_notify_all(addr);
+    return;
+  }
+  at_sync_point(sync_point::notify);
+  future_notified(addr);
+  real.future_notify_all(addr);
+}
