@@ -47,16 +47,6 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
   return r;
 }
 
-/// Right before the real signal, so that the waiter it wakes cannot wait again before it is marked
-/// (events::notified). A condition variable nobody ever waited on has no record, and needs none.
-void notified(pthread_cond_t* c) noexcept {
-  hook_scope h;
-  thread_state& s = h.state();
-  if (lock_record* cond = find(c, object_tag::cond, s, 0)) {
-    pin p(s, 0);
-    events::notified(cond);
-  }
-}
 
 template <class F>
 int forget_then(const void* object, F&& real_call) {
@@ -109,7 +99,7 @@ GRIDLOCK_HOOK int pthread_cond_signal(pthread_cond_t* c) {
   if (!resolve_real()) return 0;
   if (!bypass()) {
     at_sync_point(sync_point::notify);
-    notified(c);
+    notify_waiters(c, object_tag::cond);
   }
   return real.cond_signal(c);
 }
@@ -118,7 +108,7 @@ GRIDLOCK_HOOK int pthread_cond_broadcast(pthread_cond_t* c) {
   if (!resolve_real()) return 0;
   if (!bypass()) {
     at_sync_point(sync_point::notify);
-    notified(c);
+    notify_waiters(c, object_tag::cond);
   }
   return real.cond_broadcast(c);
 }

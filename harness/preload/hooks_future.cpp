@@ -15,25 +15,20 @@ namespace {
 
 using wait_until_fn = bool (*)(void*, unsigned*, unsigned, bool, std::chrono::seconds, std::chrono::nanoseconds);
 
-bool future_wait(wait_until_fn real_wait, void* self, unsigned* addr, unsigned val, bool has_timeout,
-                 std::chrono::seconds s, std::chrono::nanoseconds ns) {
+/// Both wait hooks: `real_wait` is the member of `real` the hook stands for; `caller` and `frame` are
+/// the hook's own return and frame addresses (the program's call).
+bool future_wait(wait_until_fn real_functions::*real_wait, const void* caller, const void* frame, void* self,
+                 unsigned* addr, unsigned val, bool has_timeout, std::chrono::seconds s, std::chrono::nanoseconds ns) {
+  if (bypass()) return resolve_real() ? (real.*real_wait)(self, addr, val, has_timeout, s, ns) : true;
+  const call_site_scope site(caller, frame);
+  at_sync_point(sync_point::before_wait);
   hook_scope h;
   thread_state& state = h.state();
   lock_record* rec = acquire(addr, object_tag::future, state, 0);
   pin p(state, 0);
-  if (rec == nullptr) return real_wait(self, addr, val, has_timeout, s, ns);
-  return announced_wait({wait_kind::future, addr, rec, nullptr, access::exclusive, has_timeout, val},
-                        [&] { return real_wait(self, addr, val, has_timeout, s, ns); });
-}
-
-/// Before the real wake, as for a condition variable's notify: a waiter it wakes cannot wait again first.
-void future_notified(unsigned* addr) noexcept {
-  hook_scope h;
-  thread_state& state = h.state();
-  if (lock_record* rec = find(addr, object_tag::future, state, 0)) {
-    pin p(state, 0);
-    events::notified(rec);
-  }
+  const auto wait = [&] { return (real.*real_wait)(self, addr, val, has_timeout, s, ns); };
+  if (rec == nullptr) return wait();
+  return announced_wait({wait_kind::future, addr, rec, nullptr, access::exclusive, has_timeout, val}, wait);
 }
 
 }  // namespace
@@ -55,18 +50,14 @@ GRIDLOCK_HOOK void future_notify_all_hook(unsigned* addr) __asm__(GRIDLOCK_FUTUR
 
 bool future_wait_until_hook(void* self, unsigned* addr, unsigned val, bool has_timeout, std::chrono::seconds s,
                             std::chrono::nanoseconds ns) {
-  if (bypass()) return resolve_real() ? real.future_wait_until(self, addr, val, has_timeout, s, ns) : true;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
-  at_sync_point(sync_point::before_wait);
-  return future_wait(real.future_wait_until, self, addr, val, has_timeout, s, ns);
+  return future_wait(&real_functions::future_wait_until, __builtin_return_address(0), __builtin_frame_address(0),
+                     self, addr, val, has_timeout, s, ns);
 }
 
 bool future_wait_until_steady_hook(void* self, unsigned* addr, unsigned val, bool has_timeout, std::chrono::seconds s,
                                    std::chrono::nanoseconds ns) {
-  if (bypass()) return resolve_real() ? real.future_wait_until_steady(self, addr, val, has_timeout, s, ns) : true;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
-  at_sync_point(sync_point::before_wait);
-  return future_wait(real.future_wait_until_steady, self, addr, val, has_timeout, s, ns);
+  return future_wait(&real_functions::future_wait_until_steady, __builtin_return_address(0),
+                     __builtin_frame_address(0), self, addr, val, has_timeout, s, ns);
 }
 
 void future_notify_all_hook(unsigned* addr) {
@@ -75,6 +66,6 @@ void future_notify_all_hook(unsigned* addr) {
     return;
   }
   at_sync_point(sync_point::notify);
-  future_notified(addr);
+  notify_waiters(addr, object_tag::future);
   real.future_notify_all(addr);
 }

@@ -294,4 +294,16 @@ class pin {
   int slot_;
 };
 
+/// The waiters on `object` may run now: right before the real notify, so that a waiter it wakes cannot
+/// wait again before it is marked (events::notified). An object nobody ever waited on has no record,
+/// and needs none.
+inline void notify_waiters(const void* object, object_tag tag) noexcept {
+  hook_scope h;
+  thread_state& s = h.state();
+  if (lock_record* rec = find(object, tag, s, 0)) {
+    pin p(s, 0);
+    events::notified(rec);
+  }
+}
+
 }  // namespace gridlock::preload
