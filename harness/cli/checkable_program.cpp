@@ -92,7 +92,8 @@ std::string executable(const std::string& program) {
 void require_checkable_program(const std::string& program, const std::string& library) {
   const std::string file = executable(program);
   if (file.empty()) throw usage_error("'" + program + "' is not an executable program");
-  if (const std::string why = why_unreachable(file, library); !why.empty()) throw usage_error("'" + program + "' " + why);
+  if (const std::string why = why_unreachable(file, library); !why.empty())
+    throw usage_error("'" + program + "' " + why);
 }
 
 }  // namespace gridlock::cli

@@ -42,7 +42,8 @@ using namespace gridlock::preload;
 // this thread, when nothing is resolved) they pass through; a wait that cannot pass says it woke, and
 // its caller looks at the value again.
 GRIDLOCK_HOOK bool future_wait_until_hook(void* self, unsigned* addr, unsigned val, bool has_timeout,
-                                          std::chrono::seconds s, std::chrono::nanoseconds ns) __asm__(GRIDLOCK_FUTURE_WAIT_UNTIL);
+                                          std::chrono::seconds s, std::chrono::nanoseconds ns)
+    __asm__(GRIDLOCK_FUTURE_WAIT_UNTIL);
 GRIDLOCK_HOOK bool future_wait_until_steady_hook(void* self, unsigned* addr, unsigned val, bool has_timeout,
                                                  std::chrono::seconds s, std::chrono::nanoseconds ns)
     __asm__(GRIDLOCK_FUTURE_WAIT_UNTIL_STEADY);

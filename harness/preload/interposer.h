@@ -77,12 +77,13 @@ struct real_functions {
 
   int (*once)(pthread_once_t*, void (*)());
   int (*guard_acquire)(__cxxabiv1::__guard*);
+  void (*guard_release)(__cxxabiv1::__guard*);
+  void (*guard_abort)(__cxxabiv1::__guard*);
+
   // std::__atomic_futex_unsigned_base, where a std::future waits for its result and is told of it.
   bool (*future_wait_until)(void*, unsigned*, unsigned, bool, std::chrono::seconds, std::chrono::nanoseconds);
   bool (*future_wait_until_steady)(void*, unsigned*, unsigned, bool, std::chrono::seconds, std::chrono::nanoseconds);
   void (*future_notify_all)(unsigned*);
-  void (*guard_release)(__cxxabiv1::__guard*);
-  void (*guard_abort)(__cxxabiv1::__guard*);
 };
 
 // The mangled names of libstdc++'s std::__atomic_futex_unsigned_base members (GLIBCXX_3.4.21, _steady

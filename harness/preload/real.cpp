@@ -76,7 +76,8 @@ void load_all() {
   // program that calls them links against a libc that has them.
   if (real.mutex_lock == nullptr || real.mutex_trylock == nullptr || real.mutex_unlock == nullptr ||
       real.cond_wait == nullptr || real.create == nullptr || real.join == nullptr || real.exit == nullptr ||
-      real.once == nullptr || real.guard_acquire == nullptr || real.guard_release == nullptr || real.guard_abort == nullptr) {
+      real.once == nullptr || real.guard_acquire == nullptr || real.guard_release == nullptr ||
+      real.guard_abort == nullptr) {
     static const char msg[] = "gridlock: libgridlock_preload.so cannot find the real pthread or guard functions\n";
     (void)!fwrite(msg, 1, sizeof msg - 1, stderr);
     std::abort();

@@ -91,7 +91,8 @@ std::string schedule_text(const child_file& file) {
 /// the same file, and the runner relies on a deadlock ending the child with deadlock_exit_code.
 /// `schedule`: where a controlled trial writes its schedule as it makes it. `spill`: where a process of the
 /// trial whose stream descriptor is no longer the runner's pipe writes its stream lines (runner_stream.h).
-std::vector<std::string> child_environment(const trial_spec& spec, const child_file& schedule, const child_file& spill) {
+std::vector<std::string> child_environment(const trial_spec& spec, const child_file& schedule,
+                                           const child_file& spill) {
   static constexpr std::array<std::string_view, 11> owned = {
       "GRIDLOCK_STREAM_FD=",   "GRIDLOCK_STREAM_ID=", "GRIDLOCK_STREAM_FILE=",  "GRIDLOCK_SEED=",
       "GRIDLOCK_STRATEGY=",    "GRIDLOCK_PCT_DEPTH=", "GRIDLOCK_SCHEDULE=",     "GRIDLOCK_SCHEDULE_OUT=",

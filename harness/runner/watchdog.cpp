@@ -173,7 +173,8 @@ void snapshot_process(pid_t pid, std::vector<thread_snapshot>& out) {
   const std::size_t first = out.size();
   // States first: once ptrace stops a thread, /proc shows it as stopped.
   for (pid_t tid : task_ids(pid))
-    out.push_back({pid, tid, first_line(task_file(pid, tid, "comm")), state_of(pid, tid), wchan_of(pid, tid), json::array()});
+    out.push_back({pid, tid, first_line(task_file(pid, tid, "comm")), state_of(pid, tid), wchan_of(pid, tid),
+                   json::array()});
   dwfl_ptr dwfl = report_modules(pid);
   std::map<pid_t, json> stacks = ptrace_stacks(dwfl.get(), pid);
   for (std::size_t i = first; i < out.size(); ++i) {
@@ -219,7 +220,8 @@ json timeout_finding(const std::vector<thread_snapshot>& threads, const json& st
     const bool is_known = it != known.end();
     json thread = is_known ? it->second.first : json{{"id", next_id++}, {"tid", s.tid}, {"name", ""}};
     if (thread.value("name", "").empty()) thread["name"] = s.name;
-    if (s.pid != threads.front().pid) thread["name"] = thread.value("name", "") + " (pid " + std::to_string(s.pid) + ")";
+    if (s.pid != threads.front().pid)
+      thread["name"] = thread.value("name", "") + " (pid " + std::to_string(s.pid) + ")";
     json wait = is_known && it->second.second.is_object() ? it->second.second : json{{"waits_for", ""}, {"holds", json::array()}};
     wait["thread"] = thread["id"];
     if (wait.value("waits_for", "").empty() && !s.wchan.empty()) wait["waits_for"] = "the kernel (" + s.wchan + ")";

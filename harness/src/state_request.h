@@ -13,9 +13,10 @@ inline constexpr const char* state_announce_key = "answers_state_requests";
 inline constexpr const char* state_reply_key = "thread_state";
 
 /// Child side: installs the handler for `signal` and announces it on the stream. Call once, before the
-/// code under test starts threads. A no-op unless the process has a live runner stream (runner_stream.h). SIGUSR1 suits scenarios and
-/// gridlock::check bodies, which never use it; a program's own handler for the signal would take the
-/// request instead (costing only this answer: the program is killed right after).
+/// code under test starts threads. A no-op unless the process has a live runner stream (runner_stream.h).
+/// SIGUSR1 suits scenarios and gridlock::check bodies, which never use it; a program's own handler for
+/// the signal would take the request instead (costing only this answer: the program is killed right
+/// after).
 void answer_state_requests(int signal = SIGUSR1);
 
 }  // namespace gridlock

@@ -36,7 +36,7 @@ struct wait_view {
   const void* sleeps_on = nullptr;   // a condition wait's pthread_cond_t, a future wait's state word
   std::uint32_t word = 0;            // a future wait: the state word's value while no result
   bool notified = false;             // ended by a notify, for the detectors; the thread may sleep on
-  bool asleep = false;               // found asleep in it by the kernel (asleep_in_wait)
+  bool asleep = false;               // surely asleep in it (asleep_in_wait)
 };
 
 /// The wait `t` has published and not come back from: blocked in it, or notified (v.notified).
@@ -69,7 +69,8 @@ bool read_wait(thread_record* t, wait_view& v) {
 bool asleep_in_wait(const wait_view& v) {
   if (v.sleeps_on == nullptr) return false;
   const auto at = reinterpret_cast<std::uintptr_t>(v.sleeps_on);
-  if (v.what == wait_kind::condition) return os_thread::asleep_on_futex(v.thread->tid, at, at + sizeof(pthread_cond_t));
+  if (v.what == wait_kind::condition)
+    return os_thread::asleep_on_futex(v.thread->tid, at, at + sizeof(pthread_cond_t));
   if (v.what != wait_kind::future) return false;
   if (v.thread == threads::current)
     return __atomic_load_n(static_cast<const std::uint32_t*>(v.sleeps_on), __ATOMIC_ACQUIRE) == v.word;
