@@ -460,6 +460,20 @@ TEST(PreloadFindings, FutureWaitedForWhileHoldingTheLockItsProducerNeeds) {
   EXPECT_SITE(sites, site("std_future_holding_lock", "worker_locks"));
 }
 
+// A future waiter is announced before it is asleep in its real wait, and under `controlled` the turn
+// handoff between the two is long: the thread that blocks last may look before the waiter sleeps. The
+// all-blocked rule confirms over its pauses and asks the kernel only then (4 of 30 runs timed out before).
+TEST(PreloadStrategies, ControlledStillNamesAResultNobodyCanDeliver) {
+  for (int seed = 1; seed <= 10; ++seed) {
+    run_options opt;
+    opt.env = {"GRIDLOCK_STRATEGY=controlled", "GRIDLOCK_SEED=" + std::to_string(seed)};
+    opt.timeout_s = 5;
+    const run_result r = run("std_future_holding_lock", {}, opt);
+    ASSERT_FALSE(r.timed_out) << "seed " << seed << ": " << r.output;
+    EXPECT_NE(ended_with(r, "all-threads-blocked"), nullptr) << "seed " << seed;
+  }
+}
+
 TEST(PreloadFindings, RelockOfPlainMutex) {
   const run_result r = run("std_relock");
   ASSERT_FALSE(r.timed_out) << r.output;

@@ -231,7 +231,9 @@ std::vector<wait_view> find_cycle(thread_record& self, bool& dead_owner) {
 }
 
 /// Every live known thread's wait, if all are blocked for good and the process has no other thread.
-std::vector<wait_view> all_blocked() {
+/// `settled`: the waits have held still over the confirmation pauses, so a future waiter must be asleep
+/// in it by now; before that it may still be on its way from the announcement to its real wait.
+std::vector<wait_view> all_blocked(bool settled) {
   std::vector<wait_view> waits;
   for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
     if (!t->alive.load(std::memory_order_acquire)) continue;
@@ -240,9 +242,9 @@ std::vector<wait_view> all_blocked() {
     waits.push_back(v);
   }
   // The kernel last, and only now that no thread is known to run: notified waiters still asleep, and
-  // future waiters asleep at all.
+  // (once settled) future waiters asleep at all.
   for (wait_view& v : waits)
-    if ((v.notified || v.what == wait_kind::future) && !(v.asleep = asleep_in_wait(v))) return {};
+    if ((v.notified || (settled && v.what == wait_kind::future)) && !(v.asleep = asleep_in_wait(v))) return {};
   return waits;
 }
 
@@ -283,10 +285,10 @@ std::vector<wait_view> sorted(std::vector<wait_view> waits) {
 
 /// `exiting`: threads that are leaving but still listed by the OS (the caller of after_thread_exit).
 void check_all_blocked(std::size_t exiting) {
-  std::vector<wait_view> waits = all_blocked();
+  std::vector<wait_view> waits = all_blocked(false);
   if (waits.empty() || !confirmed(waits)) return;
   // The OS count last: a thread that was exiting during the first look has gone by now.
-  if (all_blocked().size() != waits.size() || waits.size() + exiting != os_thread_count()) return;
+  if (all_blocked(true).size() != waits.size() || waits.size() + exiting != os_thread_count()) return;
   waits = sorted(std::move(waits));
   std::string message = "all threads are blocked:";
   for (std::size_t i = 0; i < waits.size(); ++i)
