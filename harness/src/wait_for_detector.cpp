@@ -231,8 +231,10 @@ std::vector<wait_view> find_cycle(thread_record& self, bool& dead_owner) {
 }
 
 /// Every live known thread's wait, if all are blocked for good and the process has no other thread.
-/// `settled`: the waits have held still over the confirmation pauses, so a future waiter must be asleep
-/// in it by now; before that it may still be on its way from the announcement to its real wait.
+/// `settled`: the waits have held still over the confirmation pauses, so another thread's future wait
+/// must be asleep by now; before that it may still be on its way from the announcement to its real
+/// wait. The calling thread's own future wait is checked at once (its word, exactly and cheaply): one
+/// whose result came first must not cost the confirmation pauses.
 std::vector<wait_view> all_blocked(bool settled) {
   std::vector<wait_view> waits;
   for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
@@ -242,9 +244,11 @@ std::vector<wait_view> all_blocked(bool settled) {
     waits.push_back(v);
   }
   // The kernel last, and only now that no thread is known to run: notified waiters still asleep, and
-  // (once settled) future waiters asleep at all.
-  for (wait_view& v : waits)
-    if ((v.notified || (settled && v.what == wait_kind::future)) && !(v.asleep = asleep_in_wait(v))) return {};
+  // future waiters asleep at all (another thread's once settled).
+  for (wait_view& v : waits) {
+    const bool future = v.what == wait_kind::future && (settled || v.thread == threads::current);
+    if ((v.notified || future) && !(v.asleep = asleep_in_wait(v))) return {};
+  }
   return waits;
 }
 
