@@ -3,14 +3,21 @@
 // every acquisition checks 7 known edges), contended (2, 4, 8 threads on one lock), cycling through
 // 16,384 locks (more than a thread's stack caches hold: objects with a mutex each), making a new lock
 // per iteration (its creation), and, for the interposer's lock table, random locks over 10,000 and
-// 200,000 std::mutexes (the second past its default bound of 65,536 live locks).
+// 200,000 std::mutexes (the second past its default bound of 65,536 live locks). For the interposer's
+// other hooks: std::call_once on a flag already done (what a lazily initialized getter pays on every
+// call), and a std::promise round trip through a worker (a blocking future wait, its notify, and the
+// call_once inside set_value).
 #include <benchmark/benchmark.h>
 
 #include <array>
+#include <condition_variable>
 #include <cstdint>
+#include <future>
 #include <mutex>
 #include <memory>
 #include <shared_mutex>
+#include <thread>
+#include <utility>
 
 #include "gridlock/gridlock.h"
 
@@ -88,6 +95,51 @@ void shared_uncontended(benchmark::State& state) {
   }
 }
 
+void BM_StdCallOnceDone(benchmark::State& state) {
+  static std::once_flag flag;
+  static int value = 0;
+  for (auto _ : state) {
+    std::call_once(flag, [] { value = 42; });
+    benchmark::DoNotOptimize(value);
+  }
+}
+
+/// Each iteration hands a promise to a long-lived worker and waits for its value.
+void BM_StdFutureRoundTrip(benchmark::State& state) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::promise<int>* job = nullptr;
+  bool stop = false;
+  std::thread worker([&] {
+    for (;;) {
+      std::promise<int>* p;
+      {
+        std::unique_lock<std::mutex> lk(mu);
+        cv.wait(lk, [&] { return job != nullptr || stop; });
+        if (stop) return;
+        p = std::exchange(job, nullptr);
+      }
+      p->set_value(1);
+    }
+  });
+  for (auto _ : state) {
+    std::promise<int> p;
+    std::future<int> f = p.get_future();
+    {
+      std::lock_guard<std::mutex> g(mu);
+      job = &p;
+    }
+    cv.notify_one();
+    benchmark::DoNotOptimize(f.get());
+  }
+  {
+    std::lock_guard<std::mutex> g(mu);
+    stop = true;
+  }
+  cv.notify_one();
+  worker.join();
+}
+
 void BM_StdMutexUncontended(benchmark::State& s) { uncontended<std::mutex>(s); }
 void BM_GridlockMutexUncontended(benchmark::State& s) { uncontended<gridlock::mutex>(s); }
 void BM_StdRecursiveMutexUncontended(benchmark::State& s) { uncontended<std::recursive_mutex>(s); }
@@ -106,6 +158,8 @@ void BM_GridlockMutexContended(benchmark::State& s) { contended<gridlock::mutex>
 
 }  // namespace
 
+BENCHMARK(BM_StdCallOnceDone);
+BENCHMARK(BM_StdFutureRoundTrip)->UseRealTime();
 BENCHMARK(BM_StdMutexUncontended);
 BENCHMARK(BM_GridlockMutexUncontended);
 BENCHMARK(BM_StdRecursiveMutexUncontended);
