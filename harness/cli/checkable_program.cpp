@@ -22,6 +22,29 @@ struct elf_facts {
   bool soname = false;       // a DT_SONAME: a shared object (the loader itself has no PT_INTERP)
 };
 
+bool has_segment(Elf* elf, GElf_Word type) {
+  std::size_t segments = 0;
+  if (elf_getphdrnum(elf, &segments) != 0) return false;
+  for (std::size_t i = 0; i < segments; ++i) {
+    GElf_Phdr segment;
+    if (gelf_getphdr(elf, static_cast<int>(i), &segment) != nullptr && segment.p_type == type) return true;
+  }
+  return false;
+}
+
+bool has_dynamic_tag(Elf* elf, GElf_Sxword tag) {
+  for (Elf_Scn* section = elf_nextscn(elf, nullptr); section != nullptr; section = elf_nextscn(elf, section)) {
+    GElf_Shdr sh;
+    if (gelf_getshdr(section, &sh) == nullptr || sh.sh_type != SHT_DYNAMIC || sh.sh_entsize == 0) continue;
+    Elf_Data* data = elf_getdata(section, nullptr);
+    for (std::size_t j = 0; data != nullptr && j < sh.sh_size / sh.sh_entsize; ++j) {
+      GElf_Dyn entry;
+      if (gelf_getdyn(data, static_cast<int>(j), &entry) != nullptr && entry.d_tag == tag) return true;
+    }
+  }
+  return false;
+}
+
 /// What the file says of itself, or nothing when it is not ELF (or not readable).
 std::optional<elf_facts> read_elf(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -30,27 +53,8 @@ std::optional<elf_facts> read_elf(const std::string& path) {
   Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
   std::optional<elf_facts> facts;
   GElf_Ehdr header;
-  if (elf != nullptr && elf_kind(elf) == ELF_K_ELF && gelf_getehdr(elf, &header) != nullptr) {
-    facts.emplace();
-    facts->elf_class = gelf_getclass(elf);
-    facts->machine = header.e_machine;
-    std::size_t segments = 0;
-    elf_getphdrnum(elf, &segments);
-    for (std::size_t i = 0; i < segments; ++i) {
-      GElf_Phdr segment;
-      if (gelf_getphdr(elf, static_cast<int>(i), &segment) != nullptr && segment.p_type == PT_INTERP)
-        facts->interpreter = true;
-    }
-    for (Elf_Scn* section = elf_nextscn(elf, nullptr); section != nullptr; section = elf_nextscn(elf, section)) {
-      GElf_Shdr sh;
-      if (gelf_getshdr(section, &sh) == nullptr || sh.sh_type != SHT_DYNAMIC || sh.sh_entsize == 0) continue;
-      Elf_Data* data = elf_getdata(section, nullptr);
-      for (std::size_t j = 0; data != nullptr && j < sh.sh_size / sh.sh_entsize; ++j) {
-        GElf_Dyn entry;
-        if (gelf_getdyn(data, static_cast<int>(j), &entry) != nullptr && entry.d_tag == DT_SONAME) facts->soname = true;
-      }
-    }
-  }
+  if (elf != nullptr && elf_kind(elf) == ELF_K_ELF && gelf_getehdr(elf, &header) != nullptr)
+    facts = elf_facts{gelf_getclass(elf), header.e_machine, has_segment(elf, PT_INTERP), has_dynamic_tag(elf, DT_SONAME)};
   if (elf != nullptr) elf_end(elf);
   ::close(fd);
   return facts;
