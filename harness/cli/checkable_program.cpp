@@ -54,7 +54,8 @@ std::optional<elf_facts> read_elf(const std::string& path) {
   std::optional<elf_facts> facts;
   GElf_Ehdr header;
   if (elf != nullptr && elf_kind(elf) == ELF_K_ELF && gelf_getehdr(elf, &header) != nullptr)
-    facts = elf_facts{gelf_getclass(elf), header.e_machine, has_segment(elf, PT_INTERP), has_dynamic_tag(elf, DT_SONAME)};
+    facts = elf_facts{gelf_getclass(elf), header.e_machine, has_segment(elf, PT_INTERP),
+                      has_dynamic_tag(elf, DT_SONAME)};
   if (elf != nullptr) elf_end(elf);
   ::close(fd);
   return facts;
