@@ -25,13 +25,10 @@ int guard_acquire(__cxxabiv1::__guard* g) {
   lock_record* rec = acquire(g, object_tag::static_init, s, 0);
   pin p(s, 0);
   if (rec == nullptr) return real.guard_acquire(g);
-  guarded([&] { events::before_lock(rec, access::exclusive, attempt::blocking); });
   // Announced whether or not another thread runs the initializer: if none does, the real call returns
-  // at once and the wait never lasts long enough to be confirmed.
-  const int r = announced_wait({wait_kind::lock, g, rec, nullptr, access::exclusive, false},
-                               [&] { return real.guard_acquire(g); });
-  events::after_lock(rec, access::exclusive, attempt::blocking, r != 0);  // 1: this thread initializes
-  return r;
+  // at once and the wait never lasts long enough to be confirmed. 1: this thread initializes.
+  return blocking_acquire(rec, g, access::exclusive, [&] { return real.guard_acquire(g); },
+                          [](int r) { return r != 0; });
 }
 
 /// The initializer ended (`finish` marks the static done, or not after an exception): released before

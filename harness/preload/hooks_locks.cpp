@@ -24,14 +24,6 @@ void on_acquired(lock_record* rec, access mode) noexcept {
   guarded([&] { held_set::acquired(self, *rec, mode, detail::call_site); });
 }
 
-/// A blocking acquisition whose first attempt found the lock taken.
-template <class LockOp>
-int contended(lock_record* rec, const void* object, access mode, LockOp&& lock_op) {
-  guarded([&] { events::before_lock(rec, mode, attempt::blocking); });
-  const int r = announced_wait({wait_kind::lock, object, rec, nullptr, mode, false}, lock_op);
-  events::after_lock(rec, mode, attempt::blocking, took(r));
-  return r;
-}
 
 /// A timed acquisition: may wait, never part of a deadlock.
 template <class TryOp, class TimedOp>
@@ -88,7 +80,7 @@ int mutex_lock(pthread_mutex_t* m) {
     return first;
   }
   if (rec == nullptr || first != EBUSY || errorcheck_relock(m, s)) return real.mutex_lock(m);
-  return contended(rec, m, access::exclusive, [&] { return real.mutex_lock(m); });
+  return blocking_acquire(rec, m, access::exclusive, [&] { return real.mutex_lock(m); }, took);
 }
 
 int mutex_trylock(pthread_mutex_t* m) {
@@ -148,7 +140,7 @@ int rwlock_lock(pthread_rwlock_t* rw, access mode, TryOp&& try_op, LockOp&& lock
     return first;
   }
   if (rec == nullptr || first != EBUSY || rwlock_self_writer(rw, s)) return lock_op();
-  return contended(rec, rw, mode, lock_op);
+  return blocking_acquire(rec, rw, mode, lock_op, took);
 }
 
 template <class TryOp>

@@ -218,6 +218,16 @@ int announced_wait(const wait_target& target, Wait&& wait) {
   return r;
 }
 
+/// A blocking acquisition of `rec` (the object at `object`) by `lock_op`, the real call, announced as a
+/// lock wait: before_lock, the wait, after_lock with whether `took(result)`.
+template <class LockOp, class Took>
+int blocking_acquire(lock_record* rec, const void* object, access mode, LockOp&& lock_op, Took&& took) {
+  guarded([&] { events::before_lock(rec, mode, attempt::blocking); });
+  const int r = announced_wait({wait_kind::lock, object, rec, nullptr, mode, false}, lock_op);
+  events::after_lock(rec, mode, attempt::blocking, took(r));
+  return r;
+}
+
 /// Registers the calling thread with the runtime (thread_started, or current_thread for the main thread)
 /// between the two thread-local guards that bracket the runtime's thread-exit hook (hooks_thread.cpp).
 void register_with_exit_guards(bool main_thread) noexcept;
