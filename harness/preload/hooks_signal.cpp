@@ -48,6 +48,13 @@ struct user_action {
 user_action g_actions[NSIG];
 internal_lock g_mu;  // serializes sigaction() calls
 
+/// A Gridlock runtime's own sigaction() (state_request.cpp, inside an internal_scope): its handler is
+/// not the program's, and never wrapped.
+bool runtime_call() noexcept {
+  return internal_scope::active() ||
+         (g_mode.load(std::memory_order_relaxed) == hook_mode::observing_nested && embedded_scope_active());
+}
+
 bool synchronous(int sig) noexcept {
   return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP || sig == SIGSYS;
 }
@@ -144,7 +151,7 @@ GRIDLOCK_HOOK int sigaction(int sig, const struct sigaction* act, struct sigacti
     errno = ENOSYS;
     return -1;
   }
-  if (sig <= 0 || sig >= NSIG) return real(sig, act, old);
+  if (sig <= 0 || sig >= NSIG || runtime_call()) return real(sig, act, old);
   g_mu.lock();
   user_action& a = g_actions[sig];
   struct sigaction previous {};

@@ -4,12 +4,11 @@
 // A thread's end (return from the routine or pthread_exit, whose unwinding runs the body's destructors
 // first) is seen by that thread-exit hook, which reports lock-held-at-exit. Joins are waits of kind
 // thread on events::find_thread(handle); timed and try joins are timed waits.
-#include <linux/futex.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "futex.h"
 #include "interposer.h"
 #include "runtime_core.h"
 #include "thread_record.h"
@@ -64,7 +63,7 @@ void* start_thunk(void* p) {
     register_with_exit_guards(false);
   }
   block->started.store(1, std::memory_order_release);
-  syscall(SYS_futex, &block->started, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  detail::futex(&block->started, FUTEX_WAKE, 1);
   // `block` lives on the creator's stack and is gone from here on.
   {
     hook_scope h;
@@ -118,7 +117,7 @@ GRIDLOCK_HOOK int pthread_create(pthread_t* thread, const pthread_attr_t* attr, 
   }
   if (r != 0) return r;
   while (block.started.load(std::memory_order_acquire) == 0)
-    syscall(SYS_futex, &block.started, FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+    detail::futex(&block.started, FUTEX_WAIT, 0);
   return 0;
 }
 

@@ -1,27 +1,17 @@
 // futex_lock's waiting paths: sleep in the kernel until an unlock wakes us (or the deadline passes).
 #include "gridlock/futex_lock.h"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <climits>
 
+#include "futex.h"
+
 namespace gridlock::detail {
-namespace {
-
-long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value, const timespec* timeout,
-           std::uint32_t mask) {
-  return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(word), op | FUTEX_PRIVATE_FLAG, value, timeout,
-                 nullptr, mask);
-}
-
-}  // namespace
 
 void futex_lock::lock_slow() noexcept {
   // Mark the lock contended (2) so the unlocker knows to wake someone; sleep while it stays taken.
-  while (state_.exchange(2, std::memory_order_acquire) != 0) futex(&state_, FUTEX_WAIT, 2, nullptr, 0);
+  while (state_.exchange(2, std::memory_order_acquire) != 0) futex(&state_, FUTEX_WAIT, 2);
 }
 
 bool futex_lock::lock_slow_until(std::chrono::steady_clock::time_point deadline) noexcept {
@@ -38,6 +28,6 @@ bool futex_lock::lock_slow_until(std::chrono::steady_clock::time_point deadline)
   return true;
 }
 
-void futex_lock::wake_one() noexcept { futex(&state_, FUTEX_WAKE, 1, nullptr, 0); }
+void futex_lock::wake_one() noexcept { futex(&state_, FUTEX_WAKE, 1); }
 
 }  // namespace gridlock::detail

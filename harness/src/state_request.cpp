@@ -41,7 +41,10 @@ void answer_state_requests(int signal) {
   action.sa_handler = on_request;
   action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
-  ::sigaction(signal, &action, nullptr);
+  {
+    const internal_scope runtime;  // the interposer's sigaction() hook: not the program's handler
+    ::sigaction(signal, &action, nullptr);
+  }
   runner_stream::write_line(nlohmann::json{{state_announce_key, signal}}.dump() + "\n");
 }
 

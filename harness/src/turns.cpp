@@ -1,13 +1,11 @@
 #include "turns.h"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 
+#include "futex.h"
 #include "os_thread.h"
 #include "runtime_core.h"
 #include "thread_record.h"
@@ -23,12 +21,12 @@ using detail::park_result;
 /// Sleeps while `word` is 0, for at most `d`; false when the time ran out.
 bool sleep_on(std::atomic<std::uint32_t>& word, std::chrono::nanoseconds d) noexcept {
   const timespec ts{static_cast<time_t>(d.count() / 1'000'000'000), static_cast<long>(d.count() % 1'000'000'000)};
-  const long r = syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, 0, &ts, nullptr, 0);
+  const long r = detail::futex(&word, FUTEX_WAIT, 0, &ts);
   return r == 0 || errno != ETIMEDOUT;
 }
 
 void wake_one(std::atomic<std::uint32_t>& word) noexcept {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  detail::futex(&word, FUTEX_WAKE, 1);
 }
 
 bool power_of_two(std::uint64_t n) noexcept { return n != 0 && (n & (n - 1)) == 0; }
