@@ -293,8 +293,9 @@ TEST_F(CliTest, ExecEndsAnActualDeadlockAndReportsEveryThread) {
   EXPECT_TRUE(deadlock) << run.dump(2);
 }
 
-// A hang no detector can prove (a wait on a raw futex) ends at the timeout; the program's own runtime
-// (the interposer) still tells the watchdog what each thread holds and waits for, as a runner trial does.
+// A hang no detector can prove (a wait another process could end) ends at the timeout; the program's
+// own runtime (the interposer) still tells the watchdog what each thread holds and waits for, as a
+// runner trial does.
 TEST_F(CliTest, ExecTimeoutSaysWhatEachThreadHoldsAndWaitsFor) {
   const outcome r = gridlock({"exec", "--runs", "1", "--timeout", "1", "--json", "report.json", "--",
                               std_programs + "/std_hang_holding_lock"});

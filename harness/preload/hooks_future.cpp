@@ -5,7 +5,7 @@
 // single thread is known to owe the result, so like a condition wait it takes part in the
 // all-threads-blocked rule, and a notify marks its waiters as no longer blocked. So a thread that holds a
 // lock while it waits for a result whose producer needs that lock is named at once, not at the timeout.
-// Other waits on that machinery (std::counting_semaphore, atomic::wait) are inline system calls: unseen.
+// The other waits on a futex word (std::counting_semaphore, atomic::wait) are in hooks_futex.cpp.
 #include "interposer.h"
 
 #define GRIDLOCK_HOOK extern "C" __attribute__((visibility("default")))
@@ -22,13 +22,8 @@ bool future_wait(wait_until_fn real_functions::*real_wait, const void* caller, c
   if (bypass()) return resolve_real() ? (real.*real_wait)(self, addr, val, has_timeout, s, ns) : true;
   const call_site_scope site(caller, frame);
   at_sync_point(sync_point::before_wait);
-  hook_scope h;
-  thread_state& state = h.state();
-  lock_record* rec = acquire(addr, object_tag::future, state, 0);
-  pin p(state, 0);
-  const auto wait = [&] { return (real.*real_wait)(self, addr, val, has_timeout, s, ns); };
-  if (rec == nullptr) return wait();
-  return announced_wait({wait_kind::future, addr, rec, nullptr, access::exclusive, has_timeout, val}, wait);
+  return word_wait(wait_kind::future, object_tag::future, addr, val, has_timeout,
+                   [&] { return (real.*real_wait)(self, addr, val, has_timeout, s, ns); });
 }
 
 }  // namespace

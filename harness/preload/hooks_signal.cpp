@@ -141,6 +141,12 @@ void deliver_deferred_signals(thread_state& s) noexcept {
   errno = saved_errno;
 }
 
+bool program_catches_signals() noexcept {
+  for (const user_action& a : g_actions)
+    if (a.wrapped.load(std::memory_order_acquire)) return true;
+  return false;
+}
+
 }  // namespace gridlock::preload
 
 using namespace gridlock::preload;

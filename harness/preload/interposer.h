@@ -18,7 +18,9 @@
 //      free one that a hook is still using.
 #pragma once
 
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <time.h>
 
@@ -84,6 +86,13 @@ struct real_functions {
   bool (*future_wait_until)(void*, unsigned*, unsigned, bool, std::chrono::seconds, std::chrono::nanoseconds);
   bool (*future_wait_until_steady)(void*, unsigned*, unsigned, bool, std::chrono::seconds, std::chrono::nanoseconds);
   void (*future_notify_all)(unsigned*);
+
+  int (*sem_wait)(sem_t*);
+  int (*sem_timedwait)(sem_t*, const timespec*);
+  int (*sem_clockwait)(sem_t*, clockid_t, const timespec*);
+  int (*sem_trywait)(sem_t*);
+  int (*sem_post)(sem_t*);
+  long (*syscall)(long, ...);
 };
 
 // The mangled names of libstdc++'s std::__atomic_futex_unsigned_base members (GLIBCXX_3.4.21, _steady
@@ -207,14 +216,18 @@ void guarded(F&& f) noexcept {
   }
 }
 
-/// The real wait `wait` (for a lock, a condition variable, a thread), announced to the wait-for
-/// detector, and its end. A finding the announcement reports must not cross the program's C call: the
-/// policy under the interposer is never `throw`, and anything thrown anyway stops here.
+/// The real wait `wait` (for a lock, a condition variable, a thread, a futex word), announced to the
+/// wait-for detector, and its end. A finding the announcement reports must not cross the program's C
+/// call: the policy under the interposer is never `throw`, and anything thrown anyway stops here. The
+/// wait's result and errno reach the caller as the real wait left them (a futex wait's caller reads
+/// errno).
 template <class Wait>
-int announced_wait(const wait_target& target, Wait&& wait) {
+auto announced_wait(const wait_target& target, Wait&& wait) {
   guarded([&] { events::before_block(target); });
-  const int r = wait();
+  const auto r = wait();
+  const int saved_errno = errno;
   events::after_wake();
+  errno = saved_errno;
   return r;
 }
 
@@ -241,7 +254,9 @@ void install_fork_handlers() noexcept;
 
 /// What a table entry stands for. An address seen with another tag (memory reused for another kind of
 /// object) gets a fresh record.
-enum class object_tag : std::uint8_t { none = 0, mutex, recursive_mutex, rwlock, cond, static_init, once, future };
+enum class object_tag : std::uint8_t {
+  none = 0, mutex, recursive_mutex, rwlock, cond, static_init, once, future, semaphore, futex
+};
 
 /// Reads the kind a pthread_mutex_t was initialized with (glibc: __data.__kind & 3).
 inline object_tag mutex_tag(const pthread_mutex_t* m) noexcept {
@@ -316,5 +331,24 @@ inline void notify_waiters(const void* object, object_tag tag) noexcept {
     events::notified(rec);
   }
 }
+
+/// A wait on the futex word at `word` that no thread owns (a future's result, a semaphore's count, an
+/// atomic's value): `wait`, the real call, sleeps while the word holds `value` (for at most a deadline
+/// if `timed`). Announced as a wait of `kind` on the word's record (tagged `tag`); the hook has marked
+/// the program's call (call_site_scope) and passed its sync point.
+template <class Wait>
+auto word_wait(wait_kind kind, object_tag tag, const void* word, std::uint32_t value, bool timed, Wait&& wait) {
+  hook_scope h;
+  thread_state& state = h.state();
+  lock_record* rec = acquire(word, tag, state, 0);
+  pin p(state, 0);
+  if (rec == nullptr) return wait();
+  return announced_wait({kind, word, rec, nullptr, access::exclusive, timed, value}, wait);
+}
+
+/// Whether the program has a handler of its own for an asynchronous signal (hooks_signal.cpp): then a
+/// wait that a handler may end (a semaphore's: sem_post is async-signal-safe) is not announced, since
+/// a signal from outside may end it however blocked every thread is.
+bool program_catches_signals() noexcept;
 
 }  // namespace gridlock::preload

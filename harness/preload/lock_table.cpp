@@ -157,6 +157,8 @@ const char* type_of(object_tag tag) noexcept {
     case object_tag::static_init: return "static initialization";
     case object_tag::once: return "pthread_once_t";
     case object_tag::future: return "std::future";
+    case object_tag::semaphore: return "sem_t";
+    case object_tag::futex: return "futex word";
     default: return "pthread_mutex_t";
   }
 }

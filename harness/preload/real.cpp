@@ -72,13 +72,21 @@ void load_all() {
   load(real.future_wait_until_steady, GRIDLOCK_FUTURE_WAIT_UNTIL_STEADY);
   load(real.future_notify_all, GRIDLOCK_FUTURE_NOTIFY_ALL);
 
+  load(real.sem_wait, "sem_wait");
+  load(real.sem_timedwait, "sem_timedwait");
+  load(real.sem_clockwait, "sem_clockwait");
+  load(real.sem_trywait, "sem_trywait");
+  load(real.sem_post, "sem_post");
+  load(real.syscall, "syscall");
+
   // Everything a std:: program reaches must exist; the clock variants are newer (glibc 2.30) and a
   // program that calls them links against a libc that has them.
   if (real.mutex_lock == nullptr || real.mutex_trylock == nullptr || real.mutex_unlock == nullptr ||
       real.cond_wait == nullptr || real.create == nullptr || real.join == nullptr || real.exit == nullptr ||
       real.once == nullptr || real.guard_acquire == nullptr || real.guard_release == nullptr ||
-      real.guard_abort == nullptr) {
-    static const char msg[] = "gridlock: libgridlock_preload.so cannot find the real pthread or guard functions\n";
+      real.guard_abort == nullptr || real.sem_wait == nullptr || real.sem_trywait == nullptr ||
+      real.sem_post == nullptr || real.syscall == nullptr) {
+    static const char msg[] = "gridlock: libgridlock_preload.so cannot find the real pthread, guard, semaphore or syscall functions\n";
     (void)!fwrite(msg, 1, sizeof msg - 1, stderr);
     std::abort();
   }

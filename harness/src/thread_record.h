@@ -60,7 +60,7 @@ struct thread_record {
   std::atomic<access> wait_access{access::exclusive};
   std::atomic<bool> wait_timed{false};
   std::atomic<stack_id> wait_stack{0};
-  std::atomic<std::uint32_t> wait_word{0};  // a future wait's wait_target::word
+  std::atomic<std::uint32_t> wait_word{0};  // a futex-word wait's wait_target::word
 
   std::uint64_t edge_cache[edge_cache_size] = {};  // lock-order keys known to the graph; 0 = empty
 

@@ -10,6 +10,7 @@
 
 #include "lock_record.h"
 #include "os_thread.h"
+#include "shared_memory.h"
 #include "stack.h"
 #include "runtime_core.h"
 
@@ -33,8 +34,8 @@ struct wait_view {
   access mode = access::exclusive;
   bool timed = false;
   stack_id stack = 0;
-  const void* sleeps_on = nullptr;   // a condition wait's pthread_cond_t, a future wait's state word
-  std::uint32_t word = 0;            // a future wait: the state word's value while no result
+  const void* sleeps_on = nullptr;   // a condition wait's pthread_cond_t, the word of a futex-word wait
+  std::uint32_t word = 0;            // a futex-word wait: the value it sleeps on
   bool notified = false;             // ended by a notify, for the detectors; the thread may sleep on
   bool asleep = false;               // surely asleep in it (asleep_in_wait)
 };
@@ -60,18 +61,18 @@ bool read_wait(thread_record* t, wait_view& v) {
 }
 
 /// Whether the thread is surely asleep in this wait, not just announced. The kernel tells for another
-/// thread: in a futex inside the pthread_cond_t of a condition wait, on the state word of a future wait.
+/// thread: in a futex inside the pthread_cond_t of a condition wait, on the word of a futex-word wait.
 /// A notified condition waiter still asleep was not woken by the notify (it woke another, or came before
 /// the thread slept); one that was woken and now retakes its mutex sleeps on the mutex, not in here. A
-/// future waiter is announced just before its real wait, which returns at once if the result came first.
-/// The calling thread itself is not asleep yet (it checks before it sleeps): its future wait will sleep
-/// while the word still has the value it waits on.
+/// futex-word waiter is announced just before its real wait, which returns at once if the word changed
+/// first. The calling thread itself is not asleep yet (it checks before it sleeps): its futex-word wait
+/// will sleep while the word still has the value it waits on.
 bool asleep_in_wait(const wait_view& v) {
   if (v.sleeps_on == nullptr) return false;
   const auto at = reinterpret_cast<std::uintptr_t>(v.sleeps_on);
   if (v.what == wait_kind::condition)
     return os_thread::asleep_on_futex(v.thread->tid, at, at + sizeof(pthread_cond_t));
-  if (v.what != wait_kind::future) return false;
+  if (!on_futex_word(v.what)) return false;
   if (v.thread == threads::current)
     return __atomic_load_n(static_cast<const std::uint32_t*>(v.sleeps_on), __ATOMIC_ACQUIRE) == v.word;
   return os_thread::asleep_on_futex(v.thread->tid, at, at + sizeof(std::uint32_t));
@@ -134,6 +135,8 @@ std::string describe_wait(const wait_view& v) {
     case wait_kind::channel: return "channel " + object_label(v.object);
     case wait_kind::wait_group: return "wait group " + object_label(v.object);
     case wait_kind::future: return "the result of " + object_label(v.object);
+    case wait_kind::semaphore: return "a post to " + object_label(v.object);
+    case wait_kind::futex: return "a wake of " + object_label(v.object);
     case wait_kind::none: break;
   }
   return "";
@@ -231,10 +234,10 @@ std::vector<wait_view> find_cycle(thread_record& self, bool& dead_owner) {
 }
 
 /// Every live known thread's wait, if all are blocked for good and the process has no other thread.
-/// `settled`: the waits have held still over the confirmation pauses, so another thread's future wait
-/// must be asleep by now; before that it may still be on its way from the announcement to its real
-/// wait. The calling thread's own future wait is checked at once (its word, exactly and cheaply): one
-/// whose result came first must not cost the confirmation pauses.
+/// `settled`: the waits have held still over the confirmation pauses, so another thread's futex-word
+/// wait must be asleep by now; before that it may still be on its way from the announcement to its real
+/// wait. The calling thread's own futex-word wait is checked at once (its word, exactly and cheaply):
+/// one whose word changed first must not cost the confirmation pauses.
 std::vector<wait_view> all_blocked(bool settled) {
   std::vector<wait_view> waits;
   for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
@@ -244,10 +247,12 @@ std::vector<wait_view> all_blocked(bool settled) {
     waits.push_back(v);
   }
   // The kernel last, and only now that no thread is known to run: notified waiters still asleep, and
-  // future waiters asleep at all (another thread's once settled).
+  // futex-word waiters asleep at all (another thread's once settled), on a word no other process may
+  // wake.
   for (wait_view& v : waits) {
-    const bool future = v.what == wait_kind::future && (settled || v.thread == threads::current);
-    if ((v.notified || future) && !(v.asleep = asleep_in_wait(v))) return {};
+    const bool word = on_futex_word(v.what) && (settled || v.thread == threads::current);
+    if ((v.notified || word) && !(v.asleep = asleep_in_wait(v))) return {};
+    if (word && in_shared_mapping(v.sleeps_on)) return {};
   }
   return waits;
 }
@@ -321,9 +326,9 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
   self.wait_timed.store(target.timed, std::memory_order_relaxed);
   self.wait_word.store(target.word, std::memory_order_relaxed);
   stack_id where = 0;
-  if ((target.kind == wait_kind::lock || target.kind == wait_kind::condition || target.kind == wait_kind::future) &&
+  if ((target.kind == wait_kind::lock || target.kind == wait_kind::condition || on_futex_word(target.kind)) &&
       target.lock != nullptr) {
-    // Contention, condition and future waits are common: a wait reuses the stack of this thread's
+    // Contention, condition and futex-word waits are common: a wait reuses the stack of this thread's
     // earlier waits on (or acquisitions of) that object from the same call, so only a new (object,
     // call) pair captures one. The ids of all these objects come from one counter.
     where = self.site_stack(*target.lock, caller);

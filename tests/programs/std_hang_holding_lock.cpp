@@ -1,9 +1,10 @@
-// Hangs where Gridlock cannot see: a worker takes a std::mutex, then waits on a POSIX semaphore that is
-// never posted (sem_wait sleeps on a raw futex, not a pthread call); main waits for the mutex. Neither
-// wait ends, and no detector can prove it: the run ends at its timeout, and the timeout finding must
-// still say what each thread holds and waits for. Two idle helpers wait on a condition variable, and a
+// Hangs where no detector can prove it: a worker takes a std::mutex, then waits on a process-shared
+// POSIX semaphore in shared memory that is never posted (another process could post it); main waits
+// for the mutex. Neither wait ends: the run ends at its timeout, and the timeout finding must still say
+// what each thread holds and waits for. Two idle helpers wait on a condition variable, and a
 // notify_one with nothing for them to do wakes one (which waits again); the other sleeps on, notified.
 #include <semaphore.h>
+#include <sys/mman.h>
 
 #include <condition_variable>
 #include <future>
@@ -31,13 +32,14 @@ int main() {
     if (idle == 2) break;
   }
   idle_cv.notify_one();
-  sem_t never_posted;
-  sem_init(&never_posted, 0, 0);
+  auto* never_posted = static_cast<sem_t*>(
+      mmap(nullptr, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  sem_init(never_posted, 1, 0);
   std::promise<void> holding;
   std::thread worker([&] {
     std::lock_guard<std::mutex> g(table_mu);
     holding.set_value();
-    sem_wait(&never_posted);
+    sem_wait(never_posted);
   });
   holding.get_future().wait();
   { std::lock_guard<std::mutex> g(table_mu); }

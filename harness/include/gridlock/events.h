@@ -41,9 +41,16 @@ enum class access : std::uint8_t { exclusive, shared };
 /// How an acquisition is attempted. A try-lock adds no lock-order edge: it cannot block.
 enum class attempt : std::uint8_t { blocking, try_once, timed };
 
-/// What a blocked thread is waiting for. `future`: a std::future's result (under the interposer), which,
-/// like a condition variable's notify, no single thread is known to owe.
-enum class wait_kind : std::uint8_t { none, lock, thread, condition, channel, wait_group, future };
+/// What a blocked thread is waiting for. The last three are waits on a futex word under the
+/// interposer, which like a condition variable's notify no single thread is known to owe: `future`, a
+/// std::future's result; `semaphore`, a post to a POSIX semaphore; `futex`, a wake of a word the program
+/// waits on itself (std::atomic::wait, and std::latch, std::barrier, std::counting_semaphore on it).
+enum class wait_kind : std::uint8_t { none, lock, thread, condition, channel, wait_group, future, semaphore, futex };
+
+/// Whether a wait of this kind sleeps on a futex word (wait_target::word).
+constexpr bool on_futex_word(wait_kind k) noexcept {
+  return k == wait_kind::future || k == wait_kind::semaphore || k == wait_kind::futex;
+}
 
 struct lock_record;    // opaque: owned by the runtime
 struct thread_record;  // opaque: owned by the runtime
@@ -52,8 +59,8 @@ struct thread_record;  // opaque: owned by the runtime
 /// pthread_cond_t the thread really sleeps in (the detector looks for it in the thread's futex wait, to
 /// tell a waiter that a notify did not wake from one that is waking). `lock` is its record (the lock, or
 /// the condition variable's, channel's or wait group's own record); `thread` is set for joins. `access`
-/// is the mode a lock wait asks for. `word`, for a future wait: the value of the unsigned word at
-/// `object` while the result has not come (the futex value the wait sleeps on).
+/// is the mode a lock wait asks for. `word`, for a wait on a futex word: the value of the unsigned word
+/// at `object` that the wait sleeps on (a future's while the result has not come).
 struct wait_target {
   wait_kind kind = wait_kind::none;
   const void* object = nullptr;
