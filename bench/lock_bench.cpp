@@ -7,9 +7,12 @@
 // other hooks: std::call_once on a flag already done (what a lazily initialized getter pays on every
 // call), and a std::promise round trip through a worker (a blocking future wait, its notify, and the
 // call_once inside set_value).
+#include <semaphore.h>
+
 #include <benchmark/benchmark.h>
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <future>
@@ -104,6 +107,41 @@ void BM_StdCallOnceDone(benchmark::State& state) {
   }
 }
 
+/// A post and a wait that finds the count it posted: the uncontended path of both semaphore hooks.
+void BM_SemPostWait(benchmark::State& state) {
+  sem_t sem;
+  sem_init(&sem, 0, 0);
+  for (auto _ : state) {
+    sem_post(&sem);
+    sem_wait(&sem);
+  }
+  sem_destroy(&sem);
+}
+
+/// Two threads pass a turn back and forth with std::atomic::wait and notify_one (futex waits and wakes
+/// through syscall()): one iteration is a round trip.
+void BM_StdAtomicWaitPingPong(benchmark::State& state) {
+  std::atomic<int> turn{0};
+  std::atomic<bool> stop{false};
+  std::thread other([&] {
+    for (;;) {
+      turn.wait(0);
+      if (stop.load()) return;
+      turn = 0;
+      turn.notify_one();
+    }
+  });
+  for (auto _ : state) {
+    turn = 1;
+    turn.notify_one();
+    turn.wait(1);
+  }
+  stop = true;
+  turn = 1;
+  turn.notify_one();
+  other.join();
+}
+
 /// Each iteration hands a promise to a long-lived worker and waits for its value.
 void BM_StdFutureRoundTrip(benchmark::State& state) {
   std::mutex mu;
@@ -160,6 +198,8 @@ void BM_GridlockMutexContended(benchmark::State& s) { contended<gridlock::mutex>
 
 BENCHMARK(BM_StdCallOnceDone);
 BENCHMARK(BM_StdFutureRoundTrip)->UseRealTime();
+BENCHMARK(BM_SemPostWait);
+BENCHMARK(BM_StdAtomicWaitPingPong)->UseRealTime();
 BENCHMARK(BM_StdMutexUncontended);
 BENCHMARK(BM_GridlockMutexUncontended);
 BENCHMARK(BM_StdRecursiveMutexUncontended);

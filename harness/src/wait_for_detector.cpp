@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <string>
@@ -67,14 +69,28 @@ bool read_wait(thread_record* t, wait_view& v) {
 /// futex-word waiter is announced just before its real wait, which returns at once if the word changed
 /// first. The calling thread itself is not asleep yet (it checks before it sleeps): its futex-word wait
 /// will sleep while the word still has the value it waits on.
+/// Whether a futex-word wait's word still holds the value it sleeps on. Another thread's word is read
+/// without trusting it to be mapped still (that thread may have returned and freed it); when it cannot
+/// be read, it is taken to hold.
+bool word_holds(const wait_view& v) {
+  std::uint32_t value = v.word;
+  if (v.thread == threads::current) {
+    value = __atomic_load_n(static_cast<const std::uint32_t*>(v.sleeps_on), __ATOMIC_ACQUIRE);
+  } else {
+    iovec local{&value, sizeof value};
+    iovec remote{const_cast<void*>(v.sleeps_on), sizeof value};
+    if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != sizeof value) return true;
+  }
+  return value == v.word;
+}
+
 bool asleep_in_wait(const wait_view& v) {
   if (v.sleeps_on == nullptr) return false;
   const auto at = reinterpret_cast<std::uintptr_t>(v.sleeps_on);
   if (v.what == wait_kind::condition)
     return os_thread::asleep_on_futex(v.thread->tid, at, at + sizeof(pthread_cond_t));
   if (!on_futex_word(v.what)) return false;
-  if (v.thread == threads::current)
-    return __atomic_load_n(static_cast<const std::uint32_t*>(v.sleeps_on), __ATOMIC_ACQUIRE) == v.word;
+  if (v.thread == threads::current) return word_holds(v);
   return os_thread::asleep_on_futex(v.thread->tid, at, at + sizeof(std::uint32_t));
 }
 
@@ -106,11 +122,14 @@ std::vector<thread_record*> blockers(const wait_view& v) {
   return {};
 }
 
-/// Whether the wait can end without another thread acting: a timed wait, a free lock, a finished join.
+/// Whether the wait can end without another thread acting: a timed wait, a free lock, a finished join,
+/// a futex-word wait whose word changed (it returns at once, or the change came with a wake: a post, a
+/// notify; a program that changes the word and never wakes hangs until its timeout).
 bool may_end_by_itself(const wait_view& v) {
   if (v.timed) return true;
   if (v.what == wait_kind::lock) return v.object == nullptr || holders(v.object, v.mode).empty();
   if (v.what == wait_kind::thread) return !joined_running(v);
+  if (on_futex_word(v.what)) return !word_holds(v);
   return false;
 }
 
@@ -247,13 +266,16 @@ std::vector<wait_view> all_blocked(bool settled) {
     waits.push_back(v);
   }
   // The kernel last, and only now that no thread is known to run: notified waiters still asleep, and
-  // futex-word waiters asleep at all (another thread's once settled), on a word no other process may
-  // wake.
+  // futex-word waiters asleep at all (another thread's once settled).
   for (wait_view& v : waits) {
     const bool word = on_futex_word(v.what) && (settled || v.thread == threads::current);
     if ((v.notified || word) && !(v.asleep = asleep_in_wait(v))) return {};
-    if (word && in_shared_mapping(v.sleeps_on)) return {};
   }
+  // The memory map, slowest, once settled: a futex word another process may wake counts for nothing.
+  if (settled && std::any_of(waits.begin(), waits.end(), [](const wait_view& v) {
+        return on_futex_word(v.what) && in_shared_mapping(v.sleeps_on);
+      }))
+    return {};
   return waits;
 }
 
