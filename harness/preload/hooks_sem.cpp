@@ -12,10 +12,14 @@
 namespace gridlock::preload {
 namespace {
 
-/// glibc's sem_t (with 64-bit atomics): the count is the low half of the first 8 bytes, the futex word
-/// a waiter sleeps on while it is 0.
-const void* count_word(const sem_t* sem) noexcept {
-  return reinterpret_cast<const std::uint32_t*>(sem) + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 1 : 0);
+// glibc's sem_t (with 64-bit atomics) starts with one 64-bit word: the count in its low half, the futex
+// word a waiter sleeps on while it is 0, and in its high half the number of threads in the real wait.
+constexpr int count_half = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? 1 : 0;
+
+const void* count_word(const sem_t* sem) noexcept { return reinterpret_cast<const std::uint32_t*>(sem) + count_half; }
+
+bool has_sleepers(const sem_t* sem) noexcept {
+  return __atomic_load_n(reinterpret_cast<const std::uint32_t*>(sem) + (1 - count_half), __ATOMIC_RELAXED) != 0;
 }
 
 /// Every wait hook, after its sync point: `wait` is the real call.
@@ -59,9 +63,11 @@ GRIDLOCK_HOOK int sem_clockwait(sem_t* sem, clockid_t clock, const timespec* abs
   return sem_wait_hook(sem, true, [&] { return real.sem_clockwait(sem, clock, abstime); });
 }
 
-// No sync point: a signal handler may be the caller.
+// No sync point: a signal handler may be the caller. With nobody in the real wait there is nobody to
+// mark: a waiter announced but not yet in it finds the count this post leaves (the detector takes a
+// wait whose word changed as ending), and an uncontended post skips the table lookup.
 GRIDLOCK_HOOK int sem_post(sem_t* sem) {
   if (!resolve_real()) return (errno = EAGAIN, -1);
-  if (!bypass()) notify_waiters(count_word(sem), object_tag::semaphore);
+  if (!bypass() && has_sleepers(sem)) notify_waiters(count_word(sem), object_tag::semaphore);
   return real.sem_post(sem);
 }
