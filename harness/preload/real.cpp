@@ -86,7 +86,8 @@ void load_all() {
       real.once == nullptr || real.guard_acquire == nullptr || real.guard_release == nullptr ||
       real.guard_abort == nullptr || real.sem_wait == nullptr || real.sem_trywait == nullptr ||
       real.sem_post == nullptr || real.syscall == nullptr) {
-    static const char msg[] = "gridlock: libgridlock_preload.so cannot find the real pthread, guard, semaphore or syscall functions\n";
+    static const char msg[] =
+        "gridlock: libgridlock_preload.so cannot find the real pthread, guard, semaphore or syscall functions\n";
     (void)!fwrite(msg, 1, sizeof msg - 1, stderr);
     std::abort();
   }
