@@ -509,8 +509,10 @@ TEST_F(CliTest, ConfirmLeavesACycleWhosePathsNeverOverlapUnconfirmed) {
 }
 
 TEST_F(CliTest, ConfirmMarksScenarioPredictionsAndChangesNoVerdict) {
+  // Steering makes the threads meet within pauses: on a loaded machine (the suite at -j2 on 2 cores)
+  // 4 runs per cycle once confirmed neither cycle, so 8.
   const outcome run = gridlock({"run", "--scenario", "three-lock-cycle", "--scenario", "dining-philosophers",
-                                "--seeds", "2", "--confirm", "4", "--json", "r.json"});
+                                "--seeds", "2", "--confirm", "8", "--json", "r.json"});
   EXPECT_EQ(run.code, 0) << run.err;
   const json report = read_json("r.json");
   EXPECT_EQ(report.at("runs").size(), 4u) << "confirmation runs are not runs of the report";
