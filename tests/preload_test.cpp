@@ -467,6 +467,12 @@ TEST(PreloadFindings, HandoffWaitedForWhileHoldingTheLockItsGiverNeeds) {
     });
     ASSERT_NE(mu, f->at("locks").end()) << f->dump(2);
     EXPECT_EQ(handoff->at("holds"), json::array({mu->at("id")}));
+    // The giver named itself once it ran: findings use the name the kernel has now.
+    EXPECT_NE(f->value("message", "").find(" (refiller) waits for lock (anonymous namespace)::cache_mu"),
+              std::string::npos) << f->value("message", "");
+    const auto giver = std::find_if(f->at("threads").begin(), f->at("threads").end(),
+                                    [](const json& t) { return t.value("name", "") == "refiller"; });
+    EXPECT_NE(giver, f->at("threads").end()) << f->at("threads").dump(2);
     const auto sites = user_sites(*f, "waits");
     EXPECT_SITE(sites, site("std_handoff_holding_lock", c.how));
     EXPECT_SITE(sites, site("std_handoff_holding_lock", "worker_locks"));

@@ -37,6 +37,12 @@ bool read_task_file(std::int32_t tid, const char* file, char* buf, std::size_t s
 
 }  // namespace
 
+bool name(std::int32_t tid, char* out, std::size_t size) noexcept {
+  if (!read_task_file(tid, "comm", out, size)) return false;
+  out[std::strcspn(out, "\n")] = '\0';
+  return true;
+}
+
 bool sleeping(std::int32_t tid) noexcept {
   char buf[512];
   if (!read_task_file(tid, "stat", buf, sizeof buf)) return false;

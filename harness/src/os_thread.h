@@ -4,12 +4,15 @@
 // snapshots, and safe for a thread that has already gone.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace gridlock::os_thread {
 
 /// CPU time the thread has used, in ns; -1 once it is gone.
 std::int64_t cpu_ns(std::int32_t tid) noexcept;
+/// The kernel's name for the thread (its comm), NUL-terminated in `out`. False when it cannot tell.
+bool name(std::int32_t tid, char* out, std::size_t size) noexcept;
 /// Whether the kernel has the thread asleep (state S: a futex, a sleep, I/O). False when it cannot tell.
 bool sleeping(std::int32_t tid) noexcept;
 /// Whether the thread is asleep in a futex wait on a word in [low, high). False when it cannot tell

@@ -17,6 +17,7 @@
 #include "lock_order_detector.h"
 #include "report_file.h"
 #include "runner_stream.h"
+#include "os_thread.h"
 #include "runtime_core.h"
 
 namespace gridlock {
@@ -165,8 +166,24 @@ lock_info describe(const lock_record& lock) {
   return l;
 }
 
+namespace {
+
+/// The name the thread was registered with, else the kernel's for it now (a name given after it
+/// started: pthread_setname_np in its body or by its creator, as GLib's threads and many pools do),
+/// unless that is the inherited process name.
+std::string thread_name(const thread_record& thread) {
+  if (thread.name[0] != '\0') return thread.name;
+  char now[32];
+  if (!thread.alive.load(std::memory_order_acquire) || !os_thread::name(thread.tid, now, sizeof now) ||
+      inherited_name(now))
+    return "";
+  return now;
+}
+
+}  // namespace
+
 thread_info describe(const thread_record& thread) {
-  return thread_info{thread.id, thread.tid, thread.name};
+  return thread_info{thread.id, thread.tid, thread_name(thread)};
 }
 
 std::string label(const lock_record& lock) {
@@ -175,10 +192,13 @@ std::string label(const lock_record& lock) {
 
 std::string label(const thread_record& thread) {
   std::string s = "thread " + std::to_string(thread.id);
-  return thread.name[0] ? s + " (" + thread.name + ")" : s;
+  const std::string name = thread_name(thread);
+  return name.empty() ? s : s + " (" + name + ")";
 }
 
 const char* program_short_name() noexcept { return program_invocation_short_name; }
+
+bool inherited_name(const char* name) noexcept { return std::strncmp(name, program_short_name(), 15) == 0; }
 
 void write_all(int fd, const std::string& text) noexcept {
   const char* p = text.data();

@@ -16,6 +16,9 @@ thread_record* register_thread(const char* name) noexcept;
 void unregister_thread(thread_record* r) noexcept;
 /// The program's file name without directories ("" if unknown), for thread naming.
 const char* program_short_name() noexcept;
+/// Whether a thread name is just the process's (as the kernel keeps it: 15 characters), which every
+/// thread starts with: it says nothing about the thread.
+bool inherited_name(const char* name) noexcept;
 
 /// How messages name a lock ("A", or "gridlock::mutex#3" when unnamed) and a thread ("thread 2 (worker)").
 std::string label(const lock_record& lock);

@@ -82,9 +82,8 @@ thread_record* register_thread(const char* name) noexcept {
     std::snprintf(r->name, sizeof r->name, "%s", name);
   } else if (r->is_main) {
     std::snprintf(r->name, sizeof r->name, "main");
-  } else if (pthread_getname_np(pthread_self(), r->name, sizeof r->name) != 0 ||
-             std::strncmp(r->name, program_short_name(), 15) == 0) {  // the kernel keeps 15 chars
-    r->name[0] = '\0';  // an inherited process name says nothing about the thread
+  } else if (pthread_getname_np(pthread_self(), r->name, sizeof r->name) != 0 || inherited_name(r->name)) {
+    r->name[0] = '\0';
   }
   r->alive.store(true, std::memory_order_release);
   g_live.fetch_add(1, std::memory_order_relaxed);

@@ -3,6 +3,7 @@
 // is blocked for good (it hangs without Gridlock), and no thread can be owed the handoff but the blocked
 // worker. The handoff is the argument: `future` (a std::promise's result), `sem` (a POSIX semaphore),
 // `latch`, `barrier`, `semaphore` (std::counting_semaphore) or `atomic` (std::atomic::wait).
+#include <pthread.h>
 #include <semaphore.h>
 
 #include <atomic>
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   sem_init(&refilled_sem, 0, 0);
   std::lock_guard<std::mutex> g(cache_mu);
   std::thread worker([&] {
+    pthread_setname_np(pthread_self(), "refiller");  // after it started, as most programs name threads
     std::lock_guard<std::mutex> w(cache_mu);  // LINE:worker_locks
     if (how == "future") refilled_promise.set_value();
     if (how == "sem") sem_post(&refilled_sem);
