@@ -31,9 +31,19 @@ std::string cut(const std::string& text, std::size_t max = label_chars) {
   return text.substr(0, end) + "\xE2\x80\xA6";  // …
 }
 
-/// "function (file:line)" with the function shortened, from the first user frame of `stack`.
+/// The frame an edge is labelled with: the first user frame of `stack` with a source line, so that a
+/// wait inside a library without debug information (GLib's, called by the program) shows the program's
+/// line; else the first user frame.
+json label_frame(const json& stack) {
+  if (stack.is_array())
+    for (const json& fr : stack)
+      if (!is_plumbing_frame(fr) && !fr.value("file", "").empty()) return fr;
+  return first_user_frame(stack);
+}
+
+/// "function (file:line)" with the function shortened, from label_frame(stack).
 std::string where(const json& stack) {
-  const json frame = first_user_frame(stack);
+  const json frame = label_frame(stack);
   if (frame.is_null()) return "";
   std::string text = short_function(frame.value("function", ""));
   if (text.empty()) text = "?";
