@@ -497,6 +497,21 @@ TEST(PreloadStrategies, ControlledStillNamesAHandoffNobodyCanGive) {
   }
 }
 
+// A thread that blocks for good while another that ended is still leaving (the OS still lists it): the
+// all-blocked check waits for it to go instead of taking it for a thread it does not know.
+TEST(PreloadFindings, EveryThreadBlockedWhileAnEndedOneIsStillLeaving) {
+  run_options opt;
+  opt.timeout_s = 10;
+  const run_result r = run("std_wait_while_workers_leave", {}, opt);
+  ASSERT_FALSE(r.timed_out) << r.output;
+  const json* f = ended_with(r, "all-threads-blocked");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(f->at("waits").size(), 1u) << f->dump(2);
+  EXPECT_TRUE(f->at("waits")[0].value("waits_for", "").starts_with("condition variable (anonymous namespace)::refilled"))
+      << f->dump(2);
+  EXPECT_SITE(user_sites(*f, "waits"), site("std_wait_while_workers_leave", "wait"));
+}
+
 TEST(PreloadFindings, RelockOfPlainMutex) {
   const run_result r = run("std_relock");
   ASSERT_FALSE(r.timed_out) << r.output;

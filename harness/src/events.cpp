@@ -157,9 +157,9 @@ void thread_exiting() noexcept {
   if (!self->alive.load(std::memory_order_relaxed)) return;
   if (!self->is_main && (self->held_count.load(std::memory_order_relaxed) > 0 || self->untracked > 0))
     misuse::held_at_exit(*self);
-  unregister_thread(self);
+  const std::uint64_t ended = unregister_thread(self);
   try {
-    wait_for::after_thread_exit();
+    wait_for::after_thread_exit(ended);
   } catch (...) {
     // A thread that is ending cannot take an exception; the finding is already reported.
   }

@@ -37,6 +37,12 @@ bool read_task_file(std::int32_t tid, const char* file, char* buf, std::size_t s
 
 }  // namespace
 
+bool listed(std::int32_t tid) noexcept {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/task/%d", static_cast<int>(tid));
+  return ::access(path, F_OK) == 0;
+}
+
 bool name(std::int32_t tid, char* out, std::size_t size) noexcept {
   if (!read_task_file(tid, "comm", out, size)) return false;
   out[std::strcspn(out, "\n")] = '\0';

@@ -11,6 +11,8 @@ namespace gridlock::os_thread {
 
 /// CPU time the thread has used, in ns; -1 once it is gone.
 std::int64_t cpu_ns(std::int32_t tid) noexcept;
+/// Whether the OS still lists the thread in this process (/proc/self/task/<tid>).
+bool listed(std::int32_t tid) noexcept;
 /// The kernel's name for the thread (its comm), NUL-terminated in `out`. False when it cannot tell.
 bool name(std::int32_t tid, char* out, std::size_t size) noexcept;
 /// Whether the kernel has the thread asleep (state S: a futex, a sleep, I/O). False when it cannot tell.

@@ -12,8 +12,9 @@ namespace gridlock {
 
 /// Registers the calling thread (threads::self() does this on first use).
 thread_record* register_thread(const char* name) noexcept;
-/// Marks a thread dead; its record is reused once it holds nothing.
-void unregister_thread(thread_record* r) noexcept;
+/// Marks a thread dead; its record is reused once it holds nothing. Returns the number of this end
+/// among the process's thread ends (from 1; 0 when the thread was not alive).
+std::uint64_t unregister_thread(thread_record* r) noexcept;
 /// The program's file name without directories ("" if unknown), for thread naming.
 const char* program_short_name() noexcept;
 /// Whether a thread name is just the process's (as the kernel keeps it: 15 characters), which every

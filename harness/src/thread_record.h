@@ -156,6 +156,14 @@ inline thread_record* self() noexcept {
 }
 /// The first record of the list; follow ->next. Records are never freed.
 thread_record* first() noexcept;
+/// A thread that ended: its OS id, and the number of its end (unregister_thread's).
+struct ended_thread {
+  std::int32_t tid = 0;
+  std::uint64_t seq = 0;
+};
+constexpr std::size_t ended_kept = 64;
+/// The last (up to ended_kept) thread ends, in `out` (room for ended_kept), in no order; returns how many.
+std::size_t recent_ends(ended_thread* out) noexcept;
 /// The record of the thread with this pthread_t, or null.
 thread_record* find(unsigned long handle) noexcept;
 /// Number of live threads the runtime knows.

@@ -22,6 +22,15 @@ namespace {
 std::atomic<thread_record*> g_first{nullptr};
 std::atomic<std::uint32_t> g_next_id{1};
 std::atomic<std::uint32_t> g_live{0};
+
+// The latest thread ends (OS id, number) in a ring, for the wait-for detector: records are reused, so
+// they cannot tell which ended threads the OS may still list.
+std::atomic<std::uint64_t> g_ends{0};
+struct end_slot {
+  std::atomic<std::int32_t> tid{0};
+  std::atomic<std::uint64_t> seq{0};
+};
+end_slot g_ended[threads::ended_kept];
 internal_lock g_registry_lock;
 
 
@@ -196,12 +205,17 @@ stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, st
   return line->stack;
 }
 
-void unregister_thread(thread_record* r) noexcept {
-  if (r == nullptr || !r->alive.load(std::memory_order_relaxed)) return;
+std::uint64_t unregister_thread(thread_record* r) noexcept {
+  if (r == nullptr || !r->alive.load(std::memory_order_relaxed)) return 0;
+  const std::uint64_t seq = g_ends.fetch_add(1, std::memory_order_relaxed) + 1;
+  end_slot& slot = g_ended[seq % threads::ended_kept];
+  slot.tid.store(r->tid, std::memory_order_relaxed);
+  slot.seq.store(seq, std::memory_order_release);
   r->alive.store(false, std::memory_order_release);
   g_live.fetch_sub(1, std::memory_order_relaxed);
   // threads::current keeps pointing here: events from later thread-exit destructors stay on this record
   // instead of registering the dying thread anew.
+  return seq;
 }
 
 constinit thread_local thread_record* threads::current [[gnu::tls_model("initial-exec")]] = nullptr;
@@ -209,6 +223,14 @@ constinit thread_local thread_record* threads::current [[gnu::tls_model("initial
 namespace threads {
 
 thread_record* first() noexcept { return g_first.load(std::memory_order_acquire); }
+
+std::size_t recent_ends(ended_thread* out) noexcept {
+  std::size_t n = 0;
+  for (const end_slot& slot : g_ended)
+    if (const std::uint64_t seq = slot.seq.load(std::memory_order_acquire); seq != 0)
+      out[n++] = {slot.tid.load(std::memory_order_relaxed), seq};
+  return n;
+}
 
 thread_record* find(unsigned long handle) noexcept {
   for (thread_record* r = first(); r != nullptr; r = r->next)

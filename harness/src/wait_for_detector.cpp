@@ -24,6 +24,7 @@ namespace {
 // machine, and a real deadlock is still reported well within 100 ms.
 constexpr long confirm_delay_ns = 25'000'000;
 constexpr int confirm_looks = 2;
+constexpr int leave_looks = 100;  // 1 ms apart: how long threads that ended may take to leave
 
 /// A consistent copy of one thread's published wait.
 struct wait_view {
@@ -314,12 +315,42 @@ std::vector<wait_view> sorted(std::vector<wait_view> waits) {
   return waits;
 }
 
-/// `exiting`: threads that are leaving but still listed by the OS (the caller of after_thread_exit).
-void check_all_blocked(std::size_t exiting) {
+/// Whether the OS lists just the `known` threads, once threads that ended have left its list too: after
+/// the runtime's exit hook, the thread library and the kernel still have work to do. Those are waited
+/// for, up to leave_looks ms; without that, a thread that blocks for good while the last others are
+/// still leaving is never reported (their own checks came before it blocked). False at once when the OS
+/// lists a thread that neither is known nor ended, and, for a caller that is itself ending (`ended`: its
+/// end's number), when a thread that ended after it is still leaving: that one's check comes later and
+/// waits for this one, so two ending threads never wait for each other.
+bool only_known_threads(std::size_t known, std::uint64_t ended) {
+  const auto me = static_cast<std::int32_t>(gettid());
+  threads::ended_thread ends[threads::ended_kept];
+  for (int look = 0; look < leave_looks; ++look) {
+    // The leaving first: one that leaves between the two looks lowers the count, never raises it.
+    std::size_t leaving = 0;
+    for (std::size_t i = 0, n = threads::recent_ends(ends); i < n; ++i) {
+      if (ends[i].tid == me || !os_thread::listed(ends[i].tid)) continue;
+      if (ended != 0 && ends[i].seq > ended) return false;
+      ++leaving;
+    }
+    const std::size_t listed = os_thread_count();
+    if (listed == known) return true;
+    if (listed > known + leaving) return false;
+    timespec ts{0, 1'000'000};
+    nanosleep(&ts, nullptr);
+  }
+  return false;
+}
+
+/// `ended`: the caller is a thread that has just ended (its end's number: it is still listed by the OS),
+/// 0 for one about to block.
+void check_all_blocked(std::uint64_t ended) {
   std::vector<wait_view> waits = all_blocked(false);
   if (waits.empty() || !confirmed(waits)) return;
-  // The OS count last: a thread that was exiting during the first look has gone by now.
-  if (all_blocked(true).size() != waits.size() || waits.size() + exiting != os_thread_count()) return;
+  // The OS count last: a thread that was ending during the first look has gone by now, or soon will.
+  if (all_blocked(true).size() != waits.size() || !only_known_threads(waits.size() + (ended != 0), ended) ||
+      !unchanged(waits))
+    return;
   waits = sorted(std::move(waits));
   std::string message = "all threads are blocked:";
   for (std::size_t i = 0; i < waits.size(); ++i)
@@ -403,7 +434,7 @@ void notified(const lock_record* object) noexcept {
   }
 }
 
-void after_thread_exit() { check_all_blocked(1); }
+void after_thread_exit(std::uint64_t ended) { check_all_blocked(ended); }
 
 finding every_thread(finding_kind kind) {
   std::vector<wait_view> waits;

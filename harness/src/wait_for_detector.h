@@ -8,6 +8,8 @@
 // the same waits, unchanged, a short moment later, so a snapshot taken mid-wakeup never reports.
 #pragma once
 
+#include <cstdint>
+
 #include "gridlock/events.h"
 #include "thread_record.h"
 
@@ -24,8 +26,8 @@ void after_wake(thread_record& self) noexcept;
 /// Without this a notified waiter that cannot yet retake its mutex (the notifier holds it while it
 /// checks its own wait) would look blocked for good.
 void notified(const lock_record* object) noexcept;
-/// A thread has exited: the others may now all be blocked.
-void after_thread_exit();
+/// A thread has exited (its end's number: unregister_thread's): the others may now all be blocked.
+void after_thread_exit(std::uint64_t ended);
 /// Every live thread with what it holds and waits for (waits_for empty when it waits for nothing), as
 /// a finding of `kind`: the watchdog's record of a hung process (state_request.h).
 finding every_thread(finding_kind kind);
