@@ -27,7 +27,8 @@ struct arguments {
   long call(long number) const noexcept { return real.syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]); }
 };
 
-long futex(const arguments& args, const void* caller, const void* frame) {
+/// A futex call the program made (the runtime's own pass by: futex.h).
+long program_futex(const arguments& args, const void* caller, const void* frame) {
   const void* word = reinterpret_cast<const void*>(args.a[0]);
   switch (static_cast<int>(args.a[1]) & FUTEX_CMD_MASK) {
     case FUTEX_WAIT:
@@ -67,5 +68,5 @@ GRIDLOCK_HOOK long syscall(long number, ...) {
   va_end(ap);
   if (!resolve_real()) return (errno = ENOSYS, -1);
   if (number != SYS_futex || bypass()) return args.call(number);
-  return futex(args, __builtin_return_address(0), __builtin_frame_address(0));
+  return program_futex(args, __builtin_return_address(0), __builtin_frame_address(0));
 }

@@ -1,5 +1,6 @@
 #include "os_thread.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -36,6 +37,16 @@ bool read_task_file(std::int32_t tid, const char* file, char* buf, std::size_t s
 }
 
 }  // namespace
+
+std::size_t count() noexcept {
+  std::size_t n = 0;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') ++n;
+    closedir(d);
+  }
+  return n;
+}
 
 bool listed(std::int32_t tid) noexcept {
   char path[64];

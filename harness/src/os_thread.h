@@ -11,6 +11,8 @@ namespace gridlock::os_thread {
 
 /// CPU time the thread has used, in ns; -1 once it is gone.
 std::int64_t cpu_ns(std::int32_t tid) noexcept;
+/// How many threads the OS lists in this process (/proc/self/task); 0 when it cannot tell.
+std::size_t count() noexcept;
 /// Whether the OS still lists the thread in this process (/proc/self/task/<tid>).
 bool listed(std::int32_t tid) noexcept;
 /// The kernel's name for the thread (its comm), NUL-terminated in `out`. False when it cannot tell.

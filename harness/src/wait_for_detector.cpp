@@ -1,6 +1,5 @@
 #include "wait_for_detector.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -280,16 +279,6 @@ std::vector<wait_view> all_blocked(bool settled) {
   return waits;
 }
 
-std::size_t os_thread_count() {
-  std::size_t n = 0;
-  if (DIR* d = opendir("/proc/self/task")) {
-    while (dirent* e = readdir(d))
-      if (e->d_name[0] != '.') ++n;
-    closedir(d);
-  }
-  return n;
-}
-
 bool unchanged(const std::vector<wait_view>& waits) {
   for (const wait_view& v : waits)
     if (v.thread->wait_epoch.load(std::memory_order_acquire) != v.epoch) return false;
@@ -333,7 +322,7 @@ bool only_known_threads(std::size_t known, std::uint64_t ended) {
       if (ended != 0 && ends[i].seq > ended) return false;
       ++leaving;
     }
-    const std::size_t listed = os_thread_count();
+    const std::size_t listed = os_thread::count();
     if (listed == known) return true;
     if (listed > known + leaving) return false;
     timespec ts{0, 1'000'000};
