@@ -393,6 +393,24 @@ TEST(PreloadFindings, NotifyOneAtShutdownLeavesTheOtherWorkersBlocked) {
   EXPECT_EQ(cv_waits, 2) << f->at("waits").dump();
 }
 
+// The same hang, but the worker the notify did not wake is awake (in a signal handler) when the last
+// other thread blocks (main, in its join) or ends (a messenger thread): that thread's look cannot tell
+// whether the worker was woken, and nobody looks again once it sleeps. A thread about to block waits
+// in short slices and looks again after each; an ending one looks again at once for a while. So the
+// hang is still named, not left to the timeout.
+TEST(PreloadFindings, NotifiedWaiterAwakeWhenTheLastThreadBlocksOrEnds) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{}, std::vector<std::string>{"exit"}}) {
+    SCOPED_TRACE(args.empty() ? "blocks" : "ends");
+    const run_result r = run("std_notified_waiter_awake", args);
+    const json* f = ended_with(r, "all-threads-blocked");
+    ASSERT_NE(f, nullptr);
+    const std::vector<std::string> sites = user_sites(*f, "waits");
+    EXPECT_SITE(sites, site("std_notified_waiter_awake", "wait"));
+    EXPECT_SITE(sites, site("std_notified_waiter_awake", "join"));
+    EXPECT_NE(f->value("message", "").find("(notified, still asleep)"), std::string::npos) << f->value("message", "");
+  }
+}
+
 TEST(PreloadFindings, ConditionVariableWaitedOnWithTwoMutexes) {
   const run_result r = run("std_cv_different_mutex");
   ASSERT_FALSE(r.timed_out) << r.output;

@@ -15,8 +15,9 @@
 namespace gridlock::preload {
 namespace {
 
-template <class Wait>
-int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
+/// `slice`: announced_wait's (nullptr for a timed wait).
+template <class Wait, class Slice>
+int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait, Slice&& slice) {
   hook_scope h;
   thread_state& s = h.state();
   lock_record* mutex = find(m, mutex_tag(m), s, 0);
@@ -29,7 +30,7 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
   const bool held = mutex != nullptr && runtime_owns(mutex);
   if (!held) {
     // Locked by this thread where we could not see (or not tracked): still a wait.
-    if (m->__data.__lock != 0 && m->__data.__owner == s.tid) return announced_wait(target, wait);
+    if (m->__data.__lock != 0 && m->__data.__owner == s.tid) return announced_wait(target, wait, slice);
     if (cond != nullptr) {
       guarded([&] {
         events::report_misuse(finding_kind::cv_wait_unlocked, cond,
@@ -41,7 +42,7 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait) {
 
   guarded([&] { events::condition_wait_begins(cond, mutex); });
   events::before_unlock(mutex, access::exclusive);
-  const int r = announced_wait(target, wait);
+  const int r = announced_wait(target, wait, slice);
   guarded([&] { events::before_lock(mutex, access::exclusive, attempt::blocking); });
   events::after_lock(mutex, access::exclusive, attempt::blocking, true);
   return r;
@@ -77,14 +78,20 @@ GRIDLOCK_HOOK int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
   if (bypass()) return resolve_real() ? real.cond_wait(c, m) : 0;
   const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
   at_sync_point(sync_point::before_wait);
-  return cond_wait(c, m, false, [&] { return real.cond_wait(c, m); });
+  // A slice that runs out ends the wait as a spurious wakeup: waiting again could miss a notify that
+  // is made while it is not waiting, and the program looks at its predicate anyway.
+  return cond_wait(c, m, false, [&] { return real.cond_wait(c, m); }, [&]() -> std::optional<int> {
+    const timespec end = slice_end(CLOCK_MONOTONIC);
+    const int r = real.cond_clockwait(c, m, CLOCK_MONOTONIC, &end);
+    return r == ETIMEDOUT ? 0 : r;
+  });
 }
 
 GRIDLOCK_HOOK int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.cond_timedwait(c, m, abstime) : 0;
   const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
   at_sync_point(sync_point::before_wait);
-  return cond_wait(c, m, true, [&] { return real.cond_timedwait(c, m, abstime); });
+  return cond_wait(c, m, true, [&] { return real.cond_timedwait(c, m, abstime); }, nullptr);
 }
 
 GRIDLOCK_HOOK int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
@@ -92,7 +99,7 @@ GRIDLOCK_HOOK int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, 
   if (bypass()) return resolve_real() ? real.cond_clockwait(c, m, clock, abstime) : 0;
   const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
   at_sync_point(sync_point::before_wait);
-  return cond_wait(c, m, true, [&] { return real.cond_clockwait(c, m, clock, abstime); });
+  return cond_wait(c, m, true, [&] { return real.cond_clockwait(c, m, clock, abstime); }, nullptr);
 }
 
 GRIDLOCK_HOOK int pthread_cond_signal(pthread_cond_t* c) {

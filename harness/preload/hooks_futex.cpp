@@ -37,7 +37,18 @@ long program_futex(const arguments& args, const void* caller, const void* frame)
       const call_site_scope site(caller, frame);
       at_sync_point(sync_point::before_wait);
       return word_wait(wait_kind::futex, object_tag::futex, word, static_cast<std::uint32_t>(args.a[2]),
-                       args.a[3] != 0, [&] { return args.call(SYS_futex); });
+                       args.a[3] != 0, [&] { return args.call(SYS_futex); }, [&]() -> std::optional<long> {
+                         // FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's an end on its clock.
+                         const int op = static_cast<int>(args.a[1]);
+                         timespec end{0, slice_ns};
+                         if ((op & FUTEX_CMD_MASK) == FUTEX_WAIT_BITSET)
+                           end = slice_end((op & FUTEX_CLOCK_REALTIME) != 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC);
+                         arguments sliced = args;
+                         sliced.a[3] = reinterpret_cast<long>(&end);
+                         const long r = sliced.call(SYS_futex);
+                         if (r == -1 && errno == ETIMEDOUT) return std::nullopt;
+                         return r;
+                       });
     }
     case FUTEX_WAKE_OP:  // wakes waiters of a second word too
       notify_waiters(reinterpret_cast<const void*>(args.a[4]), object_tag::futex);

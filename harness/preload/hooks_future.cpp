@@ -15,15 +15,24 @@ namespace {
 
 using wait_until_fn = bool (*)(void*, unsigned*, unsigned, bool, std::chrono::seconds, std::chrono::nanoseconds);
 
-/// Both wait hooks: `real_wait` is the member of `real` the hook stands for; `caller` and `frame` are
-/// the hook's own return and frame addresses (the program's call).
-bool future_wait(wait_until_fn real_functions::*real_wait, const void* caller, const void* frame, void* self,
-                 unsigned* addr, unsigned val, bool has_timeout, std::chrono::seconds s, std::chrono::nanoseconds ns) {
+/// Both wait hooks: `real_wait` is the member of `real` the hook stands for, its times on `clock`;
+/// `caller` and `frame` are the hook's own return and frame addresses (the program's call).
+bool future_wait(wait_until_fn real_functions::*real_wait, clockid_t clock, const void* caller, const void* frame,
+                 void* self, unsigned* addr, unsigned val, bool has_timeout, std::chrono::seconds s,
+                 std::chrono::nanoseconds ns) {
   if (bypass()) return resolve_real() ? (real.*real_wait)(self, addr, val, has_timeout, s, ns) : true;
   const call_site_scope site(caller, frame);
   at_sync_point(sync_point::before_wait);
   return word_wait(wait_kind::future, object_tag::future, addr, val, has_timeout,
-                   [&] { return (real.*real_wait)(self, addr, val, has_timeout, s, ns); });
+                   [&] { return (real.*real_wait)(self, addr, val, has_timeout, s, ns); },
+                   [&]() -> std::optional<bool> {
+                     const timespec end = slice_end(clock);
+                     // False: the time ran out.
+                     if (!(real.*real_wait)(self, addr, val, true, std::chrono::seconds(end.tv_sec),
+                                            std::chrono::nanoseconds(end.tv_nsec)))
+                       return std::nullopt;
+                     return true;
+                   });
 }
 
 }  // namespace
@@ -46,13 +55,13 @@ GRIDLOCK_HOOK void future_notify_all_hook(unsigned* addr) __asm__(GRIDLOCK_FUTUR
 
 bool future_wait_until_hook(void* self, unsigned* addr, unsigned val, bool has_timeout, std::chrono::seconds s,
                             std::chrono::nanoseconds ns) {
-  return future_wait(&real_functions::future_wait_until, __builtin_return_address(0), __builtin_frame_address(0),
-                     self, addr, val, has_timeout, s, ns);
+  return future_wait(&real_functions::future_wait_until, CLOCK_REALTIME, __builtin_return_address(0),
+                     __builtin_frame_address(0), self, addr, val, has_timeout, s, ns);
 }
 
 bool future_wait_until_steady_hook(void* self, unsigned* addr, unsigned val, bool has_timeout, std::chrono::seconds s,
                                    std::chrono::nanoseconds ns) {
-  return future_wait(&real_functions::future_wait_until_steady, __builtin_return_address(0),
+  return future_wait(&real_functions::future_wait_until_steady, CLOCK_MONOTONIC, __builtin_return_address(0),
                      __builtin_frame_address(0), self, addr, val, has_timeout, s, ns);
 }
 

@@ -27,7 +27,7 @@ int guard_acquire(__cxxabiv1::__guard* g) {
   if (rec == nullptr) return real.guard_acquire(g);
   // Announced whether or not another thread runs the initializer: if none does, the real call returns
   // at once and the wait never lasts long enough to be confirmed. 1: this thread initializes.
-  return blocking_acquire(rec, g, access::exclusive, [&] { return real.guard_acquire(g); },
+  return blocking_acquire(rec, g, access::exclusive, [&] { return real.guard_acquire(g); }, nullptr,
                           [](int r) { return r != 0; });
 }
 

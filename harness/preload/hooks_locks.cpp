@@ -31,7 +31,7 @@ int timed(lock_record* rec, const void* object, access mode, TryOp&& try_op, Tim
   guarded([&] { events::before_lock(rec, mode, attempt::timed); });
   int r = try_op();
   if (r == EBUSY) {
-    r = announced_wait({wait_kind::lock, object, rec, nullptr, mode, true}, timed_op);
+    r = announced_wait({wait_kind::lock, object, rec, nullptr, mode, true}, timed_op, nullptr);
   } else if (!took(r)) {
     r = timed_op();  // an error the try reports differently: let the real call answer
   }
@@ -80,7 +80,9 @@ int mutex_lock(pthread_mutex_t* m) {
     return first;
   }
   if (rec == nullptr || first != EBUSY || errorcheck_relock(m, s)) return real.mutex_lock(m);
-  return blocking_acquire(rec, m, access::exclusive, [&] { return real.mutex_lock(m); }, took);
+  return blocking_acquire(rec, m, access::exclusive, [&] { return real.mutex_lock(m); },
+                          pthread_slice(CLOCK_REALTIME, [&](const timespec& end) { return real.mutex_timedlock(m, &end); }),
+                          took);
 }
 
 int mutex_trylock(pthread_mutex_t* m) {
@@ -128,8 +130,9 @@ bool rwlock_self_writer(const pthread_rwlock_t* rw, const thread_state& s) noexc
   return rw->__data.__cur_writer == s.tid;
 }
 
-template <class TryOp, class LockOp>
-int rwlock_lock(pthread_rwlock_t* rw, access mode, TryOp&& try_op, LockOp&& lock_op) {
+/// `timed_op(end)`: lock_op with a deadline (for announced_wait's slices).
+template <class TryOp, class LockOp, class TimedOp>
+int rwlock_lock(pthread_rwlock_t* rw, access mode, TryOp&& try_op, LockOp&& lock_op, TimedOp&& timed_op) {
   hook_scope h;
   thread_state& s = h.state();
   lock_record* rec = acquire(rw, object_tag::rwlock, s, 0);  // first: as in mutex_lock
@@ -140,7 +143,7 @@ int rwlock_lock(pthread_rwlock_t* rw, access mode, TryOp&& try_op, LockOp&& lock
     return first;
   }
   if (rec == nullptr || first != EBUSY || rwlock_self_writer(rw, s)) return lock_op();
-  return blocking_acquire(rec, rw, mode, lock_op, took);
+  return blocking_acquire(rec, rw, mode, lock_op, pthread_slice(CLOCK_REALTIME, timed_op), took);
 }
 
 template <class TryOp>
@@ -268,7 +271,8 @@ GRIDLOCK_HOOK int pthread_rwlock_rdlock(pthread_rwlock_t* rw) {
   const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
   at_sync_point(sync_point::before_lock);
   return rwlock_lock(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
-                     [&] { return real.rwlock_rdlock(rw); });
+                     [&] { return real.rwlock_rdlock(rw); },
+                     [&](const timespec& end) { return real.rwlock_timedrdlock(rw, &end); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
@@ -276,7 +280,8 @@ GRIDLOCK_HOOK int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
   const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
   at_sync_point(sync_point::before_lock);
   return rwlock_lock(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
-                     [&] { return real.rwlock_wrlock(rw); });
+                     [&] { return real.rwlock_wrlock(rw); },
+                     [&](const timespec& end) { return real.rwlock_timedwrlock(rw, &end); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_tryrdlock(pthread_rwlock_t* rw) {

@@ -75,8 +75,9 @@ void* start_thunk(void* p) {
   return result;
 }
 
-template <class Join>
-int join_common(pthread_t thread, bool timed, Join&& join) {
+/// `slice`: announced_wait's (nullptr for a timed join).
+template <class Join, class Slice>
+int join_common(pthread_t thread, bool timed, Join&& join, Slice&& slice) {
   if (pthread_equal(thread, pthread_self())) return join();  // EDEADLK, a defined result
   at_sync_point(sync_point::before_wait);
   hook_scope h;
@@ -85,7 +86,7 @@ int join_common(pthread_t thread, bool timed, Join&& join) {
   target.object = reinterpret_cast<const void*>(thread);
   target.thread = events::find_thread(thread);
   target.timed = timed;
-  return announced_wait(target, join);
+  return announced_wait(target, join, slice);
 }
 
 }  // namespace
@@ -124,19 +125,20 @@ GRIDLOCK_HOOK int pthread_create(pthread_t* thread, const pthread_attr_t* attr, 
 GRIDLOCK_HOOK int pthread_join(pthread_t thread, void** result) {
   if (bypass()) return resolve_real() ? real.join(thread, result) : EINVAL;
   const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
-  return join_common(thread, false, [&] { return real.join(thread, result); });
+  return join_common(thread, false, [&] { return real.join(thread, result); },
+                     pthread_slice(CLOCK_REALTIME, [&](const timespec& end) { return real.timedjoin_np(thread, result, &end); }));
 }
 
 GRIDLOCK_HOOK int pthread_tryjoin_np(pthread_t thread, void** result) {
   if (bypass()) return resolve_real() ? real.tryjoin_np(thread, result) : EINVAL;
   const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
-  return join_common(thread, true, [&] { return real.tryjoin_np(thread, result); });
+  return join_common(thread, true, [&] { return real.tryjoin_np(thread, result); }, nullptr);
 }
 
 GRIDLOCK_HOOK int pthread_timedjoin_np(pthread_t thread, void** result, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.timedjoin_np(thread, result, abstime) : EINVAL;
   const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
-  return join_common(thread, true, [&] { return real.timedjoin_np(thread, result, abstime); });
+  return join_common(thread, true, [&] { return real.timedjoin_np(thread, result, abstime); }, nullptr);
 }
 
 GRIDLOCK_HOOK int pthread_detach(pthread_t thread) {

@@ -28,7 +28,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <type_traits>
 
 #include "call_site.h"
 #include "gridlock/events.h"
@@ -216,27 +219,69 @@ void guarded(F&& f) noexcept {
   }
 }
 
+/// How long one slice of a real wait lasts while the wait-for check cannot tell (announced_wait).
+constexpr long slice_ns = 5'000'000;
+/// At most this many slices: a waiter the check needs asleep that stays awake longer was woken.
+constexpr int max_slices = 20;
+
+/// The end of a slice that starts now, on `clock`.
+inline timespec slice_end(clockid_t clock) noexcept {
+  timespec t{};
+  clock_gettime(clock, &t);
+  t.tv_nsec += slice_ns;
+  if (t.tv_nsec >= 1'000'000'000) {
+    t.tv_nsec -= 1'000'000'000;
+    ++t.tv_sec;
+  }
+  return t;
+}
+
 /// The real wait `wait` (for a lock, a condition variable, a thread, a futex word), announced to the
 /// wait-for detector, and its end. A finding the announcement reports must not cross the program's C
 /// call: the policy under the interposer is never `throw`, and anything thrown anyway stops here. The
 /// wait's result and errno reach the caller as the real wait left them (a futex wait's caller reads
 /// errno).
-template <class Wait>
-auto announced_wait(const wait_target& target, Wait&& wait) {
-  guarded([&] { events::before_block(target); });
-  const auto r = wait();
+/// While the check cannot tell (events::before_block: a waiter it needs asleep was awake, and may be
+/// about to sleep again where nothing makes another thread look), the wait is made in slices: `slice`,
+/// the real wait for at most slice_ns (slice_end), gives the wait's result, or nothing when the time
+/// ran out; then the check is made again. `slice` is nullptr for a wait that has no timed form; a
+/// timed wait is never checked, so needs none either.
+template <class Wait, class Slice>
+auto announced_wait(const wait_target& target, Wait&& wait, Slice&& slice) {
+  bool unsure = false;
+  guarded([&] { unsure = events::before_block(target); });
+  std::optional<decltype(wait())> r;
+  if constexpr (!std::is_null_pointer_v<std::decay_t<Slice>>) {
+    for (int n = 0; unsure && !r && n < max_slices; ++n) {
+      r = slice();
+      if (!r) guarded([&] { unsure = events::check_block(); });
+    }
+  }
+  if (!r) r = wait();
   const int saved_errno = errno;
   events::after_wake();
   errno = saved_errno;
-  return r;
+  return *r;
+}
+
+/// A slice of a pthread wait (announced_wait) by `timed_call`, which is given the slice's end on
+/// `clock` and answers like the pthread functions (ETIMEDOUT when the time ran out).
+template <class TimedCall>
+auto pthread_slice(clockid_t clock, TimedCall&& timed_call) {
+  return [clock, &timed_call]() -> std::optional<int> {
+    const timespec end = slice_end(clock);
+    const int r = timed_call(end);
+    if (r == ETIMEDOUT) return std::nullopt;
+    return r;
+  };
 }
 
 /// A blocking acquisition of `rec` (the object at `object`) by `lock_op`, the real call, announced as a
-/// lock wait: before_lock, the wait, after_lock with whether `took(result)`.
-template <class LockOp, class Took>
-int blocking_acquire(lock_record* rec, const void* object, access mode, LockOp&& lock_op, Took&& took) {
+/// lock wait (`slice`: announced_wait's): before_lock, the wait, after_lock with whether `took(result)`.
+template <class LockOp, class Slice, class Took>
+int blocking_acquire(lock_record* rec, const void* object, access mode, LockOp&& lock_op, Slice&& slice, Took&& took) {
   guarded([&] { events::before_lock(rec, mode, attempt::blocking); });
-  const int r = announced_wait({wait_kind::lock, object, rec, nullptr, mode, false}, lock_op);
+  const int r = announced_wait({wait_kind::lock, object, rec, nullptr, mode, false}, lock_op, slice);
   events::after_lock(rec, mode, attempt::blocking, took(r));
   return r;
 }
@@ -334,16 +379,17 @@ inline void notify_waiters(const void* object, object_tag tag) noexcept {
 
 /// A wait on the futex word at `word` that no thread owns (a future's result, a semaphore's count, an
 /// atomic's value): `wait`, the real call, sleeps while the word holds `value` (for at most a deadline
-/// if `timed`). Announced as a wait of `kind` on the word's record (tagged `tag`); the hook has marked
-/// the program's call (call_site_scope) and passed its sync point.
-template <class Wait>
-auto word_wait(wait_kind kind, object_tag tag, const void* word, std::uint32_t value, bool timed, Wait&& wait) {
+/// if `timed`; else `slice` is announced_wait's). Announced as a wait of `kind` on the word's record
+/// (tagged `tag`); the hook has marked the program's call (call_site_scope) and passed its sync point.
+template <class Wait, class Slice>
+auto word_wait(wait_kind kind, object_tag tag, const void* word, std::uint32_t value, bool timed, Wait&& wait,
+               Slice&& slice) {
   hook_scope h;
   thread_state& state = h.state();
   lock_record* rec = acquire(word, tag, state, 0);
   pin p(state, 0);
   if (rec == nullptr) return wait();
-  return announced_wait({kind, word, rec, nullptr, access::exclusive, timed, value}, wait);
+  return announced_wait({kind, word, rec, nullptr, access::exclusive, timed, value}, wait, slice);
 }
 
 /// Whether the program has a handler of its own for an asynchronous signal (hooks_signal.cpp): then a

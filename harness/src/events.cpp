@@ -124,20 +124,21 @@ bool before_unlock(lock_record* lock, access mode) noexcept {
   return true;
 }
 
-void before_block(const wait_target& target) {
+bool before_block(const wait_target& target) {
   announce(target, __builtin_return_address(0), __builtin_frame_address(0));
-  check_block();
+  const bool unsure = check_block();
   if (detail::sync_points_on.load(std::memory_order_relaxed)) sync_points::blocking_for_real();
+  return unsure;
 }
 
 void announce_block(const wait_target& target) noexcept {
   announce(target, __builtin_return_address(0), __builtin_frame_address(0));
 }
 
-void check_block() {
+bool check_block() {
   thread_record& self = *threads::self();
   try {
-    wait_for::check(self);
+    return wait_for::check(self);
   } catch (...) {
     wait_for::after_wake(self);  // the wait will not happen
     throw;

@@ -36,6 +36,14 @@ bool read_task_file(std::int32_t tid, const char* file, char* buf, std::size_t s
   return true;
 }
 
+/// The state letter of /proc/self/task/<tid>/stat ('R', 'S', 'D', ...), or 0 when it cannot be read.
+char task_state(std::int32_t tid) noexcept {
+  char buf[512];
+  if (!read_task_file(tid, "stat", buf, sizeof buf)) return 0;
+  const char* close_paren = std::strrchr(buf, ')');  // the name may hold spaces and parentheses
+  return close_paren != nullptr && close_paren[1] == ' ' ? close_paren[2] : 0;
+}
+
 }  // namespace
 
 std::size_t count() noexcept {
@@ -60,23 +68,23 @@ bool name(std::int32_t tid, char* out, std::size_t size) noexcept {
   return true;
 }
 
-bool sleeping(std::int32_t tid) noexcept {
-  char buf[512];
-  if (!read_task_file(tid, "stat", buf, sizeof buf)) return false;
-  const char* close_paren = std::strrchr(buf, ')');  // the name may hold spaces and parentheses
-  return close_paren != nullptr && close_paren[1] == ' ' && close_paren[2] == 'S';
-}
+bool sleeping(std::int32_t tid) noexcept { return task_state(tid) == 'S'; }
 
-bool asleep_on_futex(std::int32_t tid, std::uintptr_t low, std::uintptr_t high) noexcept {
+futex_sleep asleep_on_futex(std::int32_t tid, std::uintptr_t low, std::uintptr_t high) noexcept {
   // "<number> <arg1> ...", arguments in hex, while the thread is in a system call. A thread woken from
   // it but not yet run still shows it, so the state is read too (after it: woken means state R).
-  char buf[256];
-  if (!read_task_file(tid, "syscall", buf, sizeof buf)) return false;
+  // "running" when it is not in one (runnable, or running).
+  char call[256];
+  if (!read_task_file(tid, "syscall", call, sizeof call)) return futex_sleep::unknown;
+  if (std::strncmp(call, "running", 7) == 0) return futex_sleep::awake;
   char* end = nullptr;
-  const long number = std::strtol(buf, &end, 10);
-  if (end == buf || number != SYS_futex) return false;
+  const long number = std::strtol(call, &end, 10);
+  const char state = task_state(tid);
+  if (state == 0) return futex_sleep::unknown;
+  if (state == 'R') return futex_sleep::awake;
+  if (end == call || number != SYS_futex || state != 'S') return futex_sleep::elsewhere;
   const std::uintptr_t word = std::strtoull(end, nullptr, 16);
-  return word >= low && word < high && sleeping(tid);
+  return word >= low && word < high ? futex_sleep::on_word : futex_sleep::elsewhere;
 }
 
 }  // namespace gridlock::os_thread

@@ -19,8 +19,13 @@ bool listed(std::int32_t tid) noexcept;
 bool name(std::int32_t tid, char* out, std::size_t size) noexcept;
 /// Whether the kernel has the thread asleep (state S: a futex, a sleep, I/O). False when it cannot tell.
 bool sleeping(std::int32_t tid) noexcept;
-/// Whether the thread is asleep in a futex wait on a word in [low, high). False when it cannot tell
-/// (no /proc/<pid>/task/<tid>/syscall).
-bool asleep_on_futex(std::int32_t tid, std::uintptr_t low, std::uintptr_t high) noexcept;
+/// Where the kernel has a thread that waits on a futex word in [low, high).
+enum class futex_sleep : std::uint8_t {
+  on_word,    // asleep in a futex wait on such a word
+  elsewhere,  // asleep, or stopped, in anything else (another futex, a sleep, I/O)
+  awake,      // running or runnable: on its way into a wait, or out of one (woken, not yet run)
+  unknown,    // it cannot tell (no /proc/<pid>/task/<tid>/syscall, or the thread is gone)
+};
+futex_sleep asleep_on_futex(std::int32_t tid, std::uintptr_t low, std::uintptr_t high) noexcept;
 
 }  // namespace gridlock::os_thread

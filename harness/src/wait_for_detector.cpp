@@ -1,11 +1,13 @@
 #include "wait_for_detector.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -18,12 +20,13 @@
 namespace gridlock::wait_for {
 namespace {
 
-// Long enough for a thread that is waking to show it, short enough to report well within 100 ms.
 // Two looks this far apart: a waiting thread that was woken has time to show it even on a loaded
 // machine, and a real deadlock is still reported well within 100 ms.
 constexpr long confirm_delay_ns = 25'000'000;
 constexpr int confirm_looks = 2;
 constexpr int leave_looks = 100;  // 1 ms apart: how long threads that ended may take to leave
+// How long an ending thread whose look could not tell looks again (after_thread_exit).
+constexpr std::chrono::milliseconds exit_looks_for{10};
 
 /// A consistent copy of one thread's published wait.
 struct wait_view {
@@ -62,13 +65,6 @@ bool read_wait(thread_record* t, wait_view& v) {
   return t->wait_epoch.load(std::memory_order_relaxed) == e;
 }
 
-/// Whether the thread is surely asleep in this wait, not just announced. The kernel tells for another
-/// thread: in a futex inside the pthread_cond_t of a condition wait, on the word of a futex-word wait.
-/// A notified condition waiter still asleep was not woken by the notify (it woke another, or came before
-/// the thread slept); one that was woken and now retakes its mutex sleeps on the mutex, not in here. A
-/// futex-word waiter is announced just before its real wait, which returns at once if the word changed
-/// first. The calling thread itself is not asleep yet (it checks before it sleeps): its futex-word wait
-/// will sleep while the word still has the value it waits on.
 /// Whether a futex-word wait's word still holds the value it sleeps on. Another thread's word is read
 /// without trusting it to be mapped still (that thread may have returned and freed it); when it cannot
 /// be read, it is taken to hold.
@@ -84,14 +80,28 @@ bool word_holds(const wait_view& v) {
   return value == v.word;
 }
 
-bool asleep_in_wait(const wait_view& v) {
-  if (v.sleeps_on == nullptr) return false;
+enum class sleep_look : std::uint8_t { asleep, not_asleep, awake };
+
+/// Whether the thread is surely asleep in this wait, not just announced (a notified condition wait, a
+/// futex-word wait). The caller has not reached its real wait yet, and will sleep in it: a notify so
+/// far came before it joined the condition variable's waiters, and a futex-word wait sleeps while its
+/// word holds. For another thread the kernel tells: asleep in a futex inside the pthread_cond_t of a
+/// condition wait, on the word of a futex-word wait. A notified condition waiter still asleep was not
+/// woken by the notify (it woke another, or came before the thread slept); one that was woken and now
+/// retakes its mutex sleeps on the mutex, not in here. One the kernel has awake may be woken, or on its
+/// way in, or about to sleep again (glibc wakes condition waiters that then find no signal for them):
+/// `awake`, so nobody can tell yet.
+sleep_look asleep_in_wait(const wait_view& v) {
+  const bool condition = v.what == wait_kind::condition;
+  if (v.sleeps_on == nullptr || !(condition || on_futex_word(v.what))) return sleep_look::not_asleep;
+  if (v.thread == threads::current)
+    return condition || word_holds(v) ? sleep_look::asleep : sleep_look::not_asleep;
   const auto at = reinterpret_cast<std::uintptr_t>(v.sleeps_on);
-  if (v.what == wait_kind::condition)
-    return os_thread::asleep_on_futex(v.thread->tid, at, at + sizeof(pthread_cond_t));
-  if (!on_futex_word(v.what)) return false;
-  if (v.thread == threads::current) return word_holds(v);
-  return os_thread::asleep_on_futex(v.thread->tid, at, at + sizeof(std::uint32_t));
+  switch (os_thread::asleep_on_futex(v.thread->tid, at, at + (condition ? sizeof(pthread_cond_t) : sizeof(std::uint32_t)))) {
+    case os_thread::futex_sleep::on_word: return sleep_look::asleep;
+    case os_thread::futex_sleep::awake: return sleep_look::awake;
+    default: return sleep_look::not_asleep;
+  }
 }
 
 /// Threads that hold `lock` in a way that blocks a waiter asking for `mode`.
@@ -256,8 +266,9 @@ std::vector<wait_view> find_cycle(thread_record& self, bool& dead_owner) {
 /// `settled`: the waits have held still over the confirmation pauses, so another thread's futex-word
 /// wait must be asleep by now; before that it may still be on its way from the announcement to its real
 /// wait. The calling thread's own futex-word wait is checked at once (its word, exactly and cheaply):
-/// one whose word changed first must not cost the confirmation pauses.
-std::vector<wait_view> all_blocked(bool settled) {
+/// one whose word changed first must not cost the confirmation pauses. `awake`: set when what stopped
+/// it was a waiter the kernel has awake (so nobody can tell yet).
+std::vector<wait_view> all_blocked(bool settled, bool& awake) {
   std::vector<wait_view> waits;
   for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
     if (!t->alive.load(std::memory_order_acquire)) continue;
@@ -269,7 +280,11 @@ std::vector<wait_view> all_blocked(bool settled) {
   // futex-word waiters asleep at all (another thread's once settled).
   for (wait_view& v : waits) {
     const bool word = on_futex_word(v.what) && (settled || v.thread == threads::current);
-    if ((v.notified || word) && !(v.asleep = asleep_in_wait(v))) return {};
+    if (!v.notified && !word) continue;
+    const sleep_look look = asleep_in_wait(v);
+    if ((v.asleep = look == sleep_look::asleep)) continue;
+    awake = look == sleep_look::awake;
+    return {};
   }
   // The memory map, slowest, once settled: a futex word another process may wake counts for nothing.
   if (settled && std::any_of(waits.begin(), waits.end(), [](const wait_view& v) {
@@ -332,14 +347,16 @@ bool only_known_threads(std::size_t known, std::uint64_t ended) {
 }
 
 /// `ended`: the caller is a thread that has just ended (its end's number: it is still listed by the OS),
-/// 0 for one about to block.
-void check_all_blocked(std::uint64_t ended) {
-  std::vector<wait_view> waits = all_blocked(false);
-  if (waits.empty() || !confirmed(waits)) return;
+/// 0 for one about to block. Returns whether it could not tell: every thread was blocked but for a
+/// waiter the kernel has awake, which may be about to sleep again where no thread will look after it.
+bool check_all_blocked(std::uint64_t ended) {
+  bool awake = false;
+  std::vector<wait_view> waits = all_blocked(false, awake);
+  if (waits.empty()) return awake;
+  if (!confirmed(waits)) return false;
   // The OS count last: a thread that was ending during the first look has gone by now, or soon will.
-  if (all_blocked(true).size() != waits.size() || !only_known_threads(waits.size() + (ended != 0), ended) ||
-      !unchanged(waits))
-    return;
+  if (all_blocked(true, awake).size() != waits.size()) return awake;
+  if (!only_known_threads(waits.size() + (ended != 0), ended) || !unchanged(waits)) return false;
   waits = sorted(std::move(waits));
   std::string message = "all threads are blocked:";
   for (std::size_t i = 0; i < waits.size(); ++i)
@@ -349,6 +366,7 @@ void check_all_blocked(std::uint64_t ended) {
     message += ". Waiters a notify reached are still asleep: often notify_one where notify_all was needed";
   report(make_finding(finding_kind::all_threads_blocked, waits, std::move(message)),
          dedupe_key("all", waits));
+  return false;
 }
 
 }  // namespace
@@ -381,8 +399,8 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
   self.wait_epoch.store(epoch | thread_record::wait_blocked, std::memory_order_release);
 }
 
-void check(thread_record& self) {
-  if (self.wait_timed.load(std::memory_order_relaxed)) return;
+bool check(thread_record& self) {
+  if (self.wait_timed.load(std::memory_order_relaxed)) return false;
 
   bool dead_owner = false;
   std::vector<wait_view> cycle = find_cycle(self, dead_owner);
@@ -396,10 +414,10 @@ void check(thread_record& self) {
       for (std::size_t i = 0; i < cycle.size(); ++i)
         message += (i ? "; " : " ") + label(*cycle[i].thread) + " waits for " + describe_wait(cycle[i]);
       report(make_finding(finding_kind::deadlock, cycle, std::move(message)), dedupe_key("cycle", sorted(cycle)));
-      return;
+      return false;
     }
   }
-  check_all_blocked(0);
+  return check_all_blocked(0);
 }
 
 void after_wake(thread_record& self) noexcept {
@@ -423,7 +441,11 @@ void notified(const lock_record* object) noexcept {
   }
 }
 
-void after_thread_exit(std::uint64_t ended) { check_all_blocked(ended); }
+void after_thread_exit(std::uint64_t ended) {
+  // An ending thread has no wait to slice: while it cannot tell, it looks again at once, for a while.
+  const auto until = std::chrono::steady_clock::now() + exit_looks_for;
+  while (check_all_blocked(ended) && std::chrono::steady_clock::now() < until) sched_yield();
+}
 
 finding every_thread(finding_kind kind) {
   std::vector<wait_view> waits;

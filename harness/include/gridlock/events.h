@@ -97,16 +97,18 @@ void acquired(lock_record* lock, access mode);
 bool before_unlock(lock_record* lock, access mode) noexcept;
 
 /// The thread is about to wait. Checks the wait-for graph: a cycle is reported as a deadlock, and every
-/// known thread blocked as all-threads-blocked. May end the process or throw.
+/// known thread blocked as all-threads-blocked. May end the process or throw. Returns whether the check
+/// could not tell yet (a waiter it needs asleep was awake): a caller that can should then wait in short
+/// slices and call check_block() after each while it still returns true.
 /// Same as announce_block(target) followed by check_block().
-void before_block(const wait_target& target);
+bool before_block(const wait_target& target);
 /// For primitives that wait on their own state under their own internal lock (channels, wait groups):
 /// publish the wait while that lock is still held, so a signal that comes after it counts as a wake
 /// (notified()); then release the lock and call check_block(). Never call check_block() holding a lock
 /// another thread needs to wake this one: the check may pause to confirm what it sees.
 void announce_block(const wait_target& target) noexcept;
-/// The check half of before_block(). May end the process or throw.
-void check_block();
+/// The check half of before_block(), with the same result. May end the process or throw.
+bool check_block();
 /// Whether the calling thread's announced wait still stands: false once notified() ended it. A
 /// primitive that finds itself notified but not ready must announce again before it sleeps.
 bool block_pending() noexcept;
