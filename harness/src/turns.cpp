@@ -130,10 +130,15 @@ void turns::cancel(inject::thread_slot& t) noexcept {
   lock_.unlock();
 }
 
+bool turns::anyone_away() const noexcept {
+  for (std::uint32_t i = 0; i < count_; ++i)
+    if (entries_[i].st == state::away) return true;
+  return false;
+}
+
 bool turns::settled(const inject::thread_slot& t) noexcept {
   lock_.lock();
-  bool quiet = holder_ == t.index;
-  for (std::uint32_t i = 0; quiet && i < count_; ++i) quiet = entries_[i].st != state::away;
+  const bool quiet = holder_ == t.index && !anyone_away();
   lock_.unlock();
   return quiet;
 }
@@ -228,11 +233,18 @@ bool turns::wake_locked(const void* key, bool all) noexcept {
   return true;
 }
 
+bool turns::away_in_wait(const entry& e) noexcept {
+  const thread_record* r = e.st == state::away && e.slot != nullptr ? record_of(*e.slot) : nullptr;
+  return r != nullptr &&
+         thread_record::wait_state(r->wait_epoch.load(std::memory_order_acquire)) != thread_record::wait_running;
+}
+
 std::uint32_t turns::hand_on(std::uint32_t me, bool me_runnable, std::uint32_t exclude, kind why) noexcept {
   candidates_.clear();
   for (std::uint32_t i = 0; i < count_; ++i) {
     const state st = entries_[i].st;
-    if (i != exclude && (st == state::parked || st == state::starting || st == state::away || (i == me && me_runnable)))
+    if (i != exclude && ((st == state::parked || st == state::starting || (i == me && me_runnable)) ||
+                         (st == state::away && !away_in_wait(entries_[i]))))
       candidates_.push_back(i);
   }
   if (candidates_.empty()) {  // time passes only when nothing else can run: timed waits end
@@ -299,8 +311,11 @@ turns::look turns::watch(std::uint32_t me, bool blocked) noexcept {
     return result;
   }
   if (holder_ == none) {
-    // Nobody has the turn: a thread woken by one that had lost it, or nobody can run at all.
-    if (hand_on(none, false, none, kind::stalled) == none && blocked && !checking_ && power_of_two(++stuck_looks_)) {
+    // Nobody has the turn: a thread woken by one that had lost it, or nobody can run at all. Not while
+    // a thread runs without the turn (in a real wait, say): the settled check would take its wait as
+    // fixed; its own check looks instead.
+    if (hand_on(none, false, none, kind::stalled) == none && blocked && !checking_ && !anyone_away() &&
+        power_of_two(++stuck_looks_)) {
       checking_ = true;
       result = look::stuck;
     }
