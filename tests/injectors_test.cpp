@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -35,6 +36,7 @@
 
 #include "gridlock/channel.h"
 #include "gridlock/condition_variable.h"
+#include "gridlock/events.h"
 #include "gridlock/mutex.h"
 #include "gridlock/runtime.h"
 #include "gridlock/strategy.h"
@@ -308,6 +310,51 @@ TEST_F(InjectorsTest, ControlledPassesTheTurnOnFromAThreadBlockedWhereGridlockCa
   EXPECT_TRUE(std::any_of(s.steps.begin(), s.steps.end(), [](const gridlock::inject::schedule_step& step) {
     return step.what == gridlock::inject::schedule_step::kind::stalled;
   })) << text;
+  gridlock::set_strategy("none");
+}
+
+TEST_F(InjectorsTest, ControlledGivesNoTurnToAThreadInsideARealWait) {
+  // A thread inside a wait it announced (as the interposer announces a program's pthread waits) runs
+  // without the turn and cannot reach a sync point before its wait ends. Given the turn meanwhile, it
+  // would stall every thread until the stall poll took it back: a '!' step each time. Only its leaving
+  // is one.
+  ASSERT_TRUE(gridlock::set_strategy("controlled", 3));
+  std::mutex real_mu;  // a real wait: Gridlock sees only its announcement
+  std::condition_variable real_cv;
+  bool go = false;
+  std::atomic<bool> waiting{false};
+  gridlock::mutex g("g");
+  gridlock::thread t = gridlock::thread::named("waits-for-real", [&] {
+    gridlock::wait_target target;
+    target.kind = gridlock::wait_kind::condition;
+    target.object = real_cv.native_handle();
+    gridlock::events::before_block(target);
+    {
+      std::unique_lock<std::mutex> lk(real_mu);
+      waiting.store(true);
+      real_cv.wait(lk, [&] { return go; });
+    }
+    gridlock::events::after_wake();
+  });
+  while (!waiting.load()) {  // sync points: the turn goes round until t waits
+    std::lock_guard<gridlock::mutex> lk(g);
+  }
+  for (int i = 0; i < 100; ++i) {  // sync points while it waits: turns it must not be given
+    std::lock_guard<gridlock::mutex> lk(g);
+  }
+  {
+    std::lock_guard<std::mutex> lk(real_mu);
+    go = true;
+  }
+  real_cv.notify_one();
+  t.join();
+  const std::string text = gridlock::recorded_schedule();
+  const gridlock::inject::schedule s = gridlock::inject::schedule::parse(text);
+  EXPECT_EQ(std::count_if(s.steps.begin(), s.steps.end(), [](const gridlock::inject::schedule_step& step) {
+              return step.what == gridlock::inject::schedule_step::kind::stalled;
+            }),
+            1)
+      << text;
   gridlock::set_strategy("none");
 }
 
