@@ -142,6 +142,37 @@ void BM_StdAtomicWaitPingPong(benchmark::State& state) {
   other.join();
 }
 
+/// Two threads pass a turn back and forth through one std::condition_variable and its mutex: one
+/// iteration is a round trip. Each waiter's wait-for check finds the other notified and, often, awake
+/// (woken, not yet run): a check that cannot tell, so under the interposer the wait is made in slices.
+void BM_StdConditionVariablePingPong(benchmark::State& state) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int turn = 0;
+  bool stop = false;
+  std::thread other([&] {
+    std::unique_lock<std::mutex> lk(mu);
+    for (;;) {
+      cv.wait(lk, [&] { return turn == 1 || stop; });
+      if (stop) return;
+      turn = 0;
+      cv.notify_one();
+    }
+  });
+  for (auto _ : state) {
+    std::unique_lock<std::mutex> lk(mu);
+    turn = 1;
+    cv.notify_one();
+    cv.wait(lk, [&] { return turn == 0; });
+  }
+  {
+    std::lock_guard<std::mutex> lk(mu);
+    stop = true;
+  }
+  cv.notify_one();
+  other.join();
+}
+
 /// Each iteration hands a promise to a long-lived worker and waits for its value.
 void BM_StdFutureRoundTrip(benchmark::State& state) {
   std::mutex mu;
@@ -200,6 +231,7 @@ BENCHMARK(BM_StdCallOnceDone);
 BENCHMARK(BM_StdFutureRoundTrip)->UseRealTime();
 BENCHMARK(BM_SemPostWait);
 BENCHMARK(BM_StdAtomicWaitPingPong)->UseRealTime();
+BENCHMARK(BM_StdConditionVariablePingPong)->UseRealTime();
 BENCHMARK(BM_StdMutexUncontended);
 BENCHMARK(BM_GridlockMutexUncontended);
 BENCHMARK(BM_StdRecursiveMutexUncontended);

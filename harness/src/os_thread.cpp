@@ -71,20 +71,23 @@ bool name(std::int32_t tid, char* out, std::size_t size) noexcept {
 bool sleeping(std::int32_t tid) noexcept { return task_state(tid) == 'S'; }
 
 futex_sleep asleep_on_futex(std::int32_t tid, std::uintptr_t low, std::uintptr_t high) noexcept {
-  // "<number> <arg1> ...", arguments in hex, while the thread is in a system call. A thread woken from
-  // it but not yet run still shows it, so the state is read too (after it: woken means state R).
-  // "running" when it is not in one (runnable, or running).
+  // "<number> <arg1> ...", arguments in hex, while the thread is in a system call; "running" when it is
+  // not in one (runnable, or running). A thread woken from it but not yet run still shows it, so the
+  // state is read too (after it: woken means state R), only when it matters.
   char call[256];
   if (!read_task_file(tid, "syscall", call, sizeof call)) return futex_sleep::unknown;
   if (std::strncmp(call, "running", 7) == 0) return futex_sleep::awake;
   char* end = nullptr;
   const long number = std::strtol(call, &end, 10);
-  const char state = task_state(tid);
-  if (state == 0) return futex_sleep::unknown;
-  if (state == 'R') return futex_sleep::awake;
-  if (end == call || number != SYS_futex || state != 'S') return futex_sleep::elsewhere;
+  if (end == call || number != SYS_futex) return futex_sleep::elsewhere;
   const std::uintptr_t word = std::strtoull(end, nullptr, 16);
-  return word >= low && word < high ? futex_sleep::on_word : futex_sleep::elsewhere;
+  if (word < low || word >= high) return futex_sleep::elsewhere;
+  switch (task_state(tid)) {
+    case 'S': return futex_sleep::on_word;
+    case 'R': return futex_sleep::awake;
+    case 0: return futex_sleep::unknown;
+    default: return futex_sleep::elsewhere;
+  }
 }
 
 }  // namespace gridlock::os_thread

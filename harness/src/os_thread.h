@@ -22,7 +22,7 @@ bool sleeping(std::int32_t tid) noexcept;
 /// Where the kernel has a thread that waits on a futex word in [low, high).
 enum class futex_sleep : std::uint8_t {
   on_word,    // asleep in a futex wait on such a word
-  elsewhere,  // asleep, or stopped, in anything else (another futex, a sleep, I/O)
+  elsewhere,  // in a system call other than a futex wait on such a word (asleep or just woken), or stopped
   awake,      // running or runnable: on its way into a wait, or out of one (woken, not yet run)
   unknown,    // it cannot tell (no /proc/<pid>/task/<tid>/syscall, or the thread is gone)
 };
