@@ -254,7 +254,7 @@ auto announced_wait(const wait_target& target, Wait&& wait, Slice&& slice) {
   if constexpr (!std::is_null_pointer_v<std::decay_t<Slice>>) {
     for (int n = 0; unsure && !r && n < max_slices; ++n) {
       r = slice();
-      if (!r) guarded([&] { unsure = events::check_block(); });
+      if (!r) guarded([&] { unsure = events::check_block(true); });
     }
   }
   if (!r) r = wait();

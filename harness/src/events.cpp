@@ -135,10 +135,10 @@ void announce_block(const wait_target& target) noexcept {
   announce(target, __builtin_return_address(0), __builtin_frame_address(0));
 }
 
-bool check_block() {
+bool check_block(bool again) {
   thread_record& self = *threads::self();
   try {
-    return wait_for::check(self);
+    return wait_for::check(self, again);
   } catch (...) {
     wait_for::after_wake(self);  // the wait will not happen
     throw;

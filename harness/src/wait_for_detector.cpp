@@ -43,6 +43,7 @@ struct wait_view {
   std::uint32_t word = 0;            // a futex-word wait: the value it sleeps on
   bool notified = false;             // ended by a notify, for the detectors; the thread may sleep on
   bool asleep = false;               // surely asleep in it (asleep_in_wait)
+  bool unwoken = false;              // a futex-word wait asleep though its word changed: no wake came
 };
 
 /// The wait `t` has published and not come back from: blocked in it, or notified (v.notified).
@@ -145,6 +146,8 @@ bool may_end_by_itself(const wait_view& v) {
 
 std::string object_label(const lock_record* l) { return l != nullptr ? label(*l) : "?"; }
 
+std::string unwoken(const wait_view& v) { return v.unwoken ? " (changed, never woken)" : ""; }
+
 std::string describe_wait(const wait_view& v) {
   switch (v.what) {
     case wait_kind::lock: {
@@ -163,9 +166,9 @@ std::string describe_wait(const wait_view& v) {
     }
     case wait_kind::channel: return "channel " + object_label(v.object);
     case wait_kind::wait_group: return "wait group " + object_label(v.object);
-    case wait_kind::future: return "the result of " + object_label(v.object);
-    case wait_kind::semaphore: return "a post to " + object_label(v.object);
-    case wait_kind::futex: return "a wake of " + object_label(v.object);
+    case wait_kind::future: return "the result of " + object_label(v.object) + unwoken(v);
+    case wait_kind::semaphore: return "a post to " + object_label(v.object) + unwoken(v);
+    case wait_kind::futex: return "a wake of " + object_label(v.object) + unwoken(v);
     case wait_kind::none: break;
   }
   return "";
@@ -266,21 +269,32 @@ std::vector<wait_view> find_cycle(thread_record& self, bool& dead_owner) {
 /// `settled`: the waits have held still over the confirmation pauses, so another thread's futex-word
 /// wait must be asleep by now; before that it may still be on its way from the announcement to its real
 /// wait. The calling thread's own futex-word wait is checked at once (its word, exactly and cheaply):
-/// one whose word changed first must not cost the confirmation pauses. `awake`: set when what stopped
-/// it was a waiter the kernel has awake (so nobody can tell yet).
-std::vector<wait_view> all_blocked(bool settled, bool& awake) {
+/// one whose word changed first must not cost the confirmation pauses. Another thread's futex-word
+/// wait whose word changed has been woken, or its wake is on the way, or none is coming (a store with no
+/// notify): nobody can tell at once. `again`: a look made again after the caller could not tell (its
+/// wait's slice ran out, or it is ending and looked once already): such a waiter that the kernel still
+/// has asleep on its word has had its wake's time, and counts (unwoken). `awake`: set when what stopped
+/// it was a waiter nobody can tell about yet.
+std::vector<wait_view> all_blocked(bool settled, bool again, bool& awake) {
   std::vector<wait_view> waits;
   for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
     if (!t->alive.load(std::memory_order_acquire)) continue;
     wait_view v;
-    if (!read_wait(t, v) || may_end_by_itself(v)) return {};
+    if (!read_wait(t, v)) return {};
+    if (may_end_by_itself(v)) {
+      if (!on_futex_word(v.what) || v.timed || v.thread == threads::current) return {};
+      const sleep_look look = again ? asleep_in_wait(v) : sleep_look::awake;
+      awake = look == sleep_look::awake;
+      if (look != sleep_look::asleep) return {};
+      v.asleep = v.unwoken = true;
+    }
     waits.push_back(v);
   }
   // The kernel last, and only now that no thread is known to run: notified waiters still asleep, and
   // futex-word waiters asleep at all (another thread's once settled).
   for (wait_view& v : waits) {
     const bool word = on_futex_word(v.what) && (settled || v.thread == threads::current);
-    if (!v.notified && !word) continue;
+    if ((!v.notified && !word) || v.unwoken) continue;
     const sleep_look look = asleep_in_wait(v);
     if ((v.asleep = look == sleep_look::asleep)) continue;
     awake = look == sleep_look::awake;
@@ -347,23 +361,26 @@ bool only_known_threads(std::size_t known, std::uint64_t ended) {
 }
 
 /// `ended`: the caller is a thread that has just ended (its end's number: it is still listed by the OS),
-/// 0 for one about to block. Returns whether it could not tell: every thread was blocked but for a
-/// waiter the kernel has awake, which may be about to sleep again where no thread will look after it.
-bool check_all_blocked(std::uint64_t ended) {
+/// 0 for one about to block; `again`: all_blocked()'s. Returns whether it could not tell: every thread
+/// was blocked but for a waiter that may be about to sleep again (or for good) where no thread will look
+/// after it.
+bool check_all_blocked(std::uint64_t ended, bool again) {
   bool awake = false;
-  std::vector<wait_view> waits = all_blocked(false, awake);
+  std::vector<wait_view> waits = all_blocked(false, again, awake);
   if (waits.empty()) return awake;
   if (!confirmed(waits)) return false;
   // The OS count last: a thread that was ending during the first look has gone by now, or soon will.
-  if (all_blocked(true, awake).size() != waits.size()) return awake;
+  if (all_blocked(true, again, awake).size() != waits.size()) return awake;
   if (!only_known_threads(waits.size() + (ended != 0), ended) || !unchanged(waits)) return false;
   waits = sorted(std::move(waits));
   std::string message = "all threads are blocked:";
   for (std::size_t i = 0; i < waits.size(); ++i)
     message += (i ? "; " : " ") + label(*waits[i].thread) + " waits for " + describe_wait(waits[i]);
-  // The usual cause of a hang with a notify in it.
+  // The usual causes of a hang with a notify in it, or one missing.
   if (std::any_of(waits.begin(), waits.end(), [](const wait_view& v) { return v.notified; }))
     message += ". Waiters a notify reached are still asleep: often notify_one where notify_all was needed";
+  if (std::any_of(waits.begin(), waits.end(), [](const wait_view& v) { return v.unwoken; }))
+    message += ". A waited-on value changed and no wake came: often a store without notify_one/notify_all";
   report(make_finding(finding_kind::all_threads_blocked, waits, std::move(message)),
          dedupe_key("all", waits));
   return false;
@@ -399,7 +416,7 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
   self.wait_epoch.store(epoch | thread_record::wait_blocked, std::memory_order_release);
 }
 
-bool check(thread_record& self) {
+bool check(thread_record& self, bool again) {
   if (self.wait_timed.load(std::memory_order_relaxed)) return false;
 
   bool dead_owner = false;
@@ -417,7 +434,7 @@ bool check(thread_record& self) {
       return false;
     }
   }
-  return check_all_blocked(0);
+  return check_all_blocked(0, again);
 }
 
 void after_wake(thread_record& self) noexcept {
@@ -444,7 +461,8 @@ void notified(const lock_record* object) noexcept {
 void after_thread_exit(std::uint64_t ended) {
   // An ending thread has no wait to slice: while it cannot tell, it looks again at once, for a while.
   const auto until = std::chrono::steady_clock::now() + exit_looks_for;
-  while (check_all_blocked(ended) && std::chrono::steady_clock::now() < until) sched_yield();
+  for (bool again = false; check_all_blocked(ended, again) && std::chrono::steady_clock::now() < until; again = true)
+    sched_yield();
 }
 
 finding every_thread(finding_kind kind) {

@@ -18,10 +18,11 @@ namespace gridlock::wait_for {
 /// Publishes self's wait; `caller` is the return address into the program of the call that waits.
 void announce(thread_record& self, const wait_target& target, std::uintptr_t caller) noexcept;
 /// Checks self's published wait. May report a fatal finding (and so exit or throw). Returns whether it
-/// could not tell: every thread was blocked but for a waiter the kernel had awake, that may be woken
-/// or about to sleep again where nothing makes another thread look. The caller should then wait in
-/// short slices and check again after each (interposer.h: announced_wait).
-bool check(thread_record& self);
+/// could not tell: every thread was blocked but for a waiter the kernel had awake (woken, or about to
+/// sleep again), or one on a futex word that changed (woken, or its wake on the way, or none coming),
+/// where nothing makes another thread look later. The caller should then wait in short slices and
+/// check again, with `again`, after each that runs out (interposer.h: announced_wait).
+bool check(thread_record& self, bool again = false);
 /// Self's wait is over.
 void after_wake(thread_record& self) noexcept;
 /// `object` was signalled: its waiters count as running, unless the kernel has them still asleep in the

@@ -107,8 +107,9 @@ bool before_block(const wait_target& target);
 /// (notified()); then release the lock and call check_block(). Never call check_block() holding a lock
 /// another thread needs to wake this one: the check may pause to confirm what it sees.
 void announce_block(const wait_target& target) noexcept;
-/// The check half of before_block(), with the same result. May end the process or throw.
-bool check_block();
+/// The check half of before_block(), with the same result; `again` after a slice of the wait ran out.
+/// May end the process or throw.
+bool check_block(bool again = false);
 /// Whether the calling thread's announced wait still stands: false once notified() ended it. A
 /// primitive that finds itself notified but not ready must announce again before it sleeps.
 bool block_pending() noexcept;
