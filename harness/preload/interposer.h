@@ -241,8 +241,9 @@ inline timespec slice_end(clockid_t clock) noexcept {
 /// call: the policy under the interposer is never `throw`, and anything thrown anyway stops here. The
 /// wait's result and errno reach the caller as the real wait left them (a futex wait's caller reads
 /// errno).
-/// While the check cannot tell (events::before_block: a waiter it needs asleep was awake, and may be
-/// about to sleep again where nothing makes another thread look), the wait is made in slices: `slice`,
+/// While the check cannot tell (events::before_block: a notified waiter was awake, a waited-on futex
+/// word had changed; either may settle where nothing makes another thread look), the wait is made in
+/// slices: `slice`,
 /// the real wait for at most slice_ns (slice_end), gives the wait's result, or nothing when the time
 /// ran out; then the check is made again. `slice` is nullptr for a wait that has no timed form; a
 /// timed wait is never checked, so needs none either.

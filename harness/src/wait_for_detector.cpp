@@ -135,7 +135,7 @@ std::vector<thread_record*> blockers(const wait_view& v) {
 
 /// Whether the wait can end without another thread acting: a timed wait, a free lock, a finished join,
 /// a futex-word wait whose word changed (it returns at once, or the change came with a wake: a post, a
-/// notify; a program that changes the word and never wakes hangs until its timeout).
+/// notify; all_blocked() looks closer at another thread's, which may also never be woken).
 bool may_end_by_itself(const wait_view& v) {
   if (v.timed) return true;
   if (v.what == wait_kind::lock) return v.object == nullptr || holders(v.object, v.mode).empty();
@@ -273,9 +273,9 @@ std::vector<wait_view> find_cycle(thread_record& self, bool& dead_owner) {
 /// wait whose word changed has been woken, or its wake is on the way, or none is coming (a store with no
 /// notify): nobody can tell at once. `again`: a look made again after the caller could not tell (its
 /// wait's slice ran out, or it is ending and looked once already): such a waiter that the kernel still
-/// has asleep on its word has had its wake's time, and counts (unwoken). `awake`: set when what stopped
+/// has asleep on its word has had its wake's time, and counts (unwoken). `unsure`: set when what stopped
 /// it was a waiter nobody can tell about yet.
-std::vector<wait_view> all_blocked(bool settled, bool again, bool& awake) {
+std::vector<wait_view> all_blocked(bool settled, bool again, bool& unsure) {
   std::vector<wait_view> waits;
   for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
     if (!t->alive.load(std::memory_order_acquire)) continue;
@@ -284,7 +284,7 @@ std::vector<wait_view> all_blocked(bool settled, bool again, bool& awake) {
     if (may_end_by_itself(v)) {
       if (!on_futex_word(v.what) || v.timed || v.thread == threads::current) return {};
       const sleep_look look = again ? asleep_in_wait(v) : sleep_look::awake;
-      awake = look == sleep_look::awake;
+      unsure = look == sleep_look::awake;
       if (look != sleep_look::asleep) return {};
       v.asleep = v.unwoken = true;
     }
@@ -297,7 +297,7 @@ std::vector<wait_view> all_blocked(bool settled, bool again, bool& awake) {
     if ((!v.notified && !word) || v.unwoken) continue;
     const sleep_look look = asleep_in_wait(v);
     if ((v.asleep = look == sleep_look::asleep)) continue;
-    awake = look == sleep_look::awake;
+    unsure = look == sleep_look::awake;
     return {};
   }
   // The memory map, slowest, once settled: a futex word another process may wake counts for nothing.
@@ -365,12 +365,12 @@ bool only_known_threads(std::size_t known, std::uint64_t ended) {
 /// was blocked but for a waiter that may be about to sleep again (or for good) where no thread will look
 /// after it.
 bool check_all_blocked(std::uint64_t ended, bool again) {
-  bool awake = false;
-  std::vector<wait_view> waits = all_blocked(false, again, awake);
-  if (waits.empty()) return awake;
+  bool unsure = false;
+  std::vector<wait_view> waits = all_blocked(false, again, unsure);
+  if (waits.empty()) return unsure;
   if (!confirmed(waits)) return false;
   // The OS count last: a thread that was ending during the first look has gone by now, or soon will.
-  if (all_blocked(true, again, awake).size() != waits.size()) return awake;
+  if (all_blocked(true, again, unsure).size() != waits.size()) return unsure;
   if (!only_known_threads(waits.size() + (ended != 0), ended) || !unchanged(waits)) return false;
   waits = sorted(std::move(waits));
   std::string message = "all threads are blocked:";

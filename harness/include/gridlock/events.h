@@ -98,8 +98,8 @@ bool before_unlock(lock_record* lock, access mode) noexcept;
 
 /// The thread is about to wait. Checks the wait-for graph: a cycle is reported as a deadlock, and every
 /// known thread blocked as all-threads-blocked. May end the process or throw. Returns whether the check
-/// could not tell yet (a waiter it needs asleep was awake): a caller that can should then wait in short
-/// slices and call check_block() after each while it still returns true.
+/// could not tell yet (a notified waiter was awake, a waited-on futex word had changed): a caller that
+/// can should then wait in short slices and call check_block(true) after each while it returns true.
 /// Same as announce_block(target) followed by check_block().
 bool before_block(const wait_target& target);
 /// For primitives that wait on their own state under their own internal lock (channels, wait groups):
