@@ -399,14 +399,14 @@ TEST(PreloadFindings, NotifyOneAtShutdownLeavesTheOtherWorkersBlocked) {
 // in short slices and looks again after each; an ending one looks again at once for a while. So the
 // hang is still named, not left to the timeout.
 TEST(PreloadFindings, NotifiedWaiterAwakeWhenTheLastThreadBlocksOrEnds) {
-  for (const std::vector<std::string>& args : {std::vector<std::string>{}, std::vector<std::string>{"exit"}}) {
-    SCOPED_TRACE(args.empty() ? "blocks" : "ends");
-    const run_result r = run("std_notified_waiter_awake", args);
+  for (const char* mode : {"awake", "awake-exit"}) {
+    SCOPED_TRACE(mode);
+    const run_result r = run("std_notify_one_shutdown", {mode});
     const json* f = ended_with(r, "all-threads-blocked");
     ASSERT_NE(f, nullptr);
     const std::vector<std::string> sites = user_sites(*f, "waits");
-    EXPECT_SITE(sites, site("std_notified_waiter_awake", "wait"));
-    EXPECT_SITE(sites, site("std_notified_waiter_awake", "join"));
+    EXPECT_EQ(std::count(sites.begin(), sites.end(), site("std_notify_one_shutdown", "wait")), 2) << joined(sites);
+    EXPECT_SITE(sites, site("std_notify_one_shutdown", "join"));
     EXPECT_NE(f->value("message", "").find("(notified, still asleep)"), std::string::npos) << f->value("message", "");
   }
 }
