@@ -412,19 +412,25 @@ TEST(PreloadFindings, NotifiedWaiterAwakeWhenTheLastThreadBlocksOrEnds) {
 }
 
 // A lost wakeup with atomics: the value changed, the waiter sleeps on (no notify). Its futex word
-// changed, so at first nobody can tell whether a wake is on the way; main's join looks again after a
-// slice of its wait, the kernel still has the worker asleep on the word, and the hang is named.
+// changed, so at first nobody can tell whether a wake is on the way; main's last wait looks again after
+// a slice of it ran out, the kernel still has the worker asleep on the word, and the hang is named.
+// Main's last wait is each real call the interposer slices.
 TEST(PreloadFindings, AtomicChangedWithoutANotify) {
-  const run_result r = run("std_atomic_store_without_notify");
-  const json* f = ended_with(r, "all-threads-blocked");
-  ASSERT_NE(f, nullptr);
-  const std::vector<std::string> sites = user_sites(*f, "waits");
-  EXPECT_SITE(sites, site("std_atomic_store_without_notify", "wait"));
-  EXPECT_SITE(sites, site("std_atomic_store_without_notify", "join"));
-  const std::string message = f->value("message", "");
-  EXPECT_NE(message.find("a wake of (anonymous namespace)::generation (changed, never woken)"), std::string::npos)
-      << message;
-  EXPECT_NE(message.find("a store without notify_one/notify_all"), std::string::npos) << message;
+  for (const char* how : {"join", "lock", "rdlock", "wrlock", "sem", "atomic", "future", "cond"}) {
+    SCOPED_TRACE(how);
+    const run_result r = run("std_atomic_store_without_notify", {how});
+    const json* f = ended_with(r, "all-threads-blocked");
+    ASSERT_NE(f, nullptr);
+    const std::vector<std::string> sites = user_sites(*f, "waits");
+    EXPECT_SITE(sites, site("std_atomic_store_without_notify", "wait"));
+    if (std::string(how) == "join") {
+      EXPECT_SITE(sites, site("std_atomic_store_without_notify", "join"));
+    }
+    const std::string message = f->value("message", "");
+    EXPECT_NE(message.find("a wake of (anonymous namespace)::generation (changed, never woken)"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("a store without notify_one/notify_all"), std::string::npos) << message;
+  }
 }
 
 TEST(PreloadFindings, ConditionVariableWaitedOnWithTwoMutexes) {

@@ -78,11 +78,13 @@ GRIDLOCK_HOOK int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
   if (bypass()) return resolve_real() ? real.cond_wait(c, m) : 0;
   const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
   at_sync_point(sync_point::before_wait);
-  // A slice that runs out ends the wait as a spurious wakeup: waiting again could miss a notify that
-  // is made while it is not waiting, and the program looks at its predicate anyway.
+  // A slice that runs out makes its look again here, with the mutex retaken, and then ends the wait as a
+  // spurious wakeup: waiting again could miss a notify made while it was not waiting, and the program
+  // looks at its predicate anyway.
   return cond_wait(c, m, false, [&] { return real.cond_wait(c, m); }, [&]() -> std::optional<int> {
     const timespec end = slice_end(CLOCK_MONOTONIC);
     const int r = real.cond_clockwait(c, m, CLOCK_MONOTONIC, &end);
+    if (r == ETIMEDOUT) guarded([] { events::check_block(true); });
     return r == ETIMEDOUT ? 0 : r;
   });
 }
