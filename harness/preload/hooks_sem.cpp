@@ -70,8 +70,9 @@ GRIDLOCK_HOOK int sem_clockwait(sem_t* sem, clockid_t clock, const timespec* abs
 }
 
 // No sync point: a signal handler may be the caller. With nobody in the real wait there is nobody to
-// mark: a waiter announced but not yet in it finds the count this post leaves (the detector takes a
-// wait whose word changed as ending), and an uncontended post skips the table lookup.
+// mark: a waiter announced but not yet in it finds the count this post leaves (the detector cannot tell
+// about a wait whose word changed until that waiter sleeps on it), and an uncontended post skips the
+// table lookup.
 GRIDLOCK_HOOK int sem_post(sem_t* sem) {
   if (!resolve_real()) return (errno = EAGAIN, -1);
   if (!bypass() && has_sleepers(sem)) notify_waiters(count_word(sem), object_tag::semaphore);

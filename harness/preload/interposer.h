@@ -221,7 +221,8 @@ void guarded(F&& f) noexcept {
 
 /// How long one slice of a real wait lasts while the wait-for check cannot tell (announced_wait).
 constexpr long slice_ns = 5'000'000;
-/// At most this many slices: a waiter the check needs asleep that stays awake longer was woken.
+/// At most this many slices: a look that still cannot tell after that long is about a waiter that was
+/// woken, and the wait goes on whole.
 constexpr int max_slices = 20;
 
 /// The end of a slice that starts now, on `clock`.
@@ -243,10 +244,9 @@ inline timespec slice_end(clockid_t clock) noexcept {
 /// errno).
 /// While the check cannot tell (events::before_block: a notified waiter was awake, a waited-on futex
 /// word had changed; either may settle where nothing makes another thread look), the wait is made in
-/// slices: `slice`,
-/// the real wait for at most slice_ns (slice_end), gives the wait's result, or nothing when the time
-/// ran out; then the check is made again. `slice` is nullptr for a wait that has no timed form; a
-/// timed wait is never checked, so needs none either.
+/// slices: `slice`, the real wait for at most slice_ns (slice_end), gives the wait's result, or nothing
+/// when the time ran out; then the check is made again. `slice` is nullptr for a wait that has no timed
+/// form; a timed wait is never checked, so needs none either.
 template <class Wait, class Slice>
 auto announced_wait(const wait_target& target, Wait&& wait, Slice&& slice) {
   bool unsure = false;
