@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 namespace {
@@ -295,38 +296,66 @@ TEST_F(CliTest, ExecEndsAnActualDeadlockAndReportsEveryThread) {
 
 // A hang no detector can prove (a wait another process could end) ends at the timeout; the program's
 // own runtime (the interposer) still tells the watchdog what each thread holds and waits for, as a
-// runner trial does.
+// runner trial does: also when a wrapper started it, and from each process when it forked (every
+// process numbers its threads and locks from 1; the finding numbers them apart, its text too).
 TEST_F(CliTest, ExecTimeoutSaysWhatEachThreadHoldsAndWaitsFor) {
-  const outcome r = gridlock({"exec", "--runs", "1", "--timeout", "1", "--json", "report.json", "--",
-                              std_programs + "/std_hang_holding_lock"});
-  EXPECT_EQ(r.code, 1) << r.err;
-  const json run = read_json("report.json").at("runs").at(0);
-  ASSERT_EQ(run.at("outcome"), "timeout") << run.dump(2);
-  const std::vector<json> found = exec_findings(read_json("report.json"));
-  ASSERT_EQ(found.size(), 1u) << run.dump(2);
-  const json& f = found[0];
-  const auto lock = std::find_if(f.at("locks").begin(), f.at("locks").end(), [](const json& l) {
-    return l.value("symbol", "") == "(anonymous namespace)::table_mu";
-  });
-  ASSERT_NE(lock, f.at("locks").end()) << f.dump(2);
-  std::size_t holders = 0, waiters = 0, helpers = 0, notified = 0;
-  for (const json& w : f.at("waits")) {
-    if (w.at("holds") == json::array({lock->at("id")})) ++holders;
-    if (w.value("waits_for", "").starts_with("lock (anonymous namespace)::table_mu held by thread ")) {
-      ++waiters;
-      EXPECT_EQ(w.value("lock", std::uint64_t{0}), lock->at("id").get<std::uint64_t>());
+  const std::string program = std_programs + "/std_hang_holding_lock";
+  for (const std::vector<std::string>& command : std::vector<std::vector<std::string>>{
+           {program}, {"sh", "-c", quoted(program) + "; echo ended"}, {program, "forked"}}) {
+    SCOPED_TRACE(command.back());
+    std::vector<std::string> args = {"exec", "--runs", "1", "--timeout", "1", "--json", "report.json", "--"};
+    args.insert(args.end(), command.begin(), command.end());
+    const outcome r = gridlock(args);
+    EXPECT_EQ(r.code, 1) << r.err;
+    const json run = read_json("report.json").at("runs").at(0);
+    ASSERT_EQ(run.at("outcome"), "timeout") << run.dump(2);
+    const std::vector<json> found = exec_findings(read_json("report.json"));
+    ASSERT_EQ(found.size(), 1u) << run.dump(2);
+    const json& f = found[0];
+    std::set<std::uint64_t> thread_ids, lock_ids;
+    for (const json& t : f.at("threads")) EXPECT_TRUE(thread_ids.insert(t.at("id").get<std::uint64_t>()).second) << f.dump(2);
+    for (const json& l : f.at("locks")) EXPECT_TRUE(lock_ids.insert(l.at("id").get<std::uint64_t>()).second) << f.dump(2);
+    auto lock_named = [&](const std::string& symbol) {
+      return std::find_if(f.at("locks").begin(), f.at("locks").end(),
+                          [&](const json& l) { return l.value("symbol", "") == symbol; });
+    };
+    const auto table_mu = lock_named("(anonymous namespace)::table_mu");
+    ASSERT_NE(table_mu, f.at("locks").end()) << f.dump(2);
+    std::vector<const json*> holders, waiters;
+    std::size_t helpers = 0, notified = 0;
+    for (const json& w : f.at("waits")) {
+      if (w.at("holds") == json::array({table_mu->at("id")})) holders.push_back(&w);
+      if (w.value("waits_for", "").starts_with("lock (anonymous namespace)::table_mu held by thread ")) {
+        waiters.push_back(&w);
+        EXPECT_EQ(w.value("lock", std::uint64_t{0}), table_mu->at("id").get<std::uint64_t>());
+      }
+      if (w.value("waits_for", "").starts_with("condition variable (anonymous namespace)::idle_cv")) {
+        ++helpers;
+        if (w.value("waits_for", "").ends_with(" (notified)")) ++notified;
+      }
     }
-    if (w.value("waits_for", "").starts_with("condition variable (anonymous namespace)::idle_cv")) {
-      ++helpers;
-      if (w.value("waits_for", "").ends_with(" (notified)")) ++notified;
+    ASSERT_EQ(holders.size(), 1u) << f.dump(2);
+    ASSERT_EQ(waiters.size(), 1u) << f.dump(2);
+    const json* holder = holders[0];
+    EXPECT_EQ(waiters[0]->at("waits_for"), "lock (anonymous namespace)::table_mu held by thread " +
+                                           std::to_string(holder->at("thread").get<std::uint64_t>()));
+    // The semaphore has no variable's name: its label carries its id.
+    ASSERT_TRUE(holder->contains("lock")) << holder->dump(2);
+    EXPECT_EQ(holder->at("waits_for"), "a post to sem_t#" + std::to_string(holder->at("lock").get<std::uint64_t>()));
+    EXPECT_TRUE(lock_ids.contains(holder->at("lock").get<std::uint64_t>())) << f.dump(2);
+    EXPECT_EQ(helpers, 2u) << f.dump(2);
+    // The helper the notify did not wake; the one it woke waits again, unmarked (the runtime hears of a
+    // notify before the real one, so that helper cannot wait again first).
+    EXPECT_EQ(notified, 1u) << f.dump(2);
+    if (command.back() == "forked") {
+      const auto parent_mu = lock_named("(anonymous namespace)::parent_mu");
+      ASSERT_NE(parent_mu, f.at("locks").end()) << f.dump(2);
+      const bool parent_holds = std::any_of(f.at("waits").begin(), f.at("waits").end(), [&](const json& w) {
+        return w.at("thread") == 1 && w.at("holds") == json::array({parent_mu->at("id")});
+      });
+      EXPECT_TRUE(parent_holds) << f.dump(2);
     }
   }
-  EXPECT_EQ(holders, 1u) << f.dump(2);
-  EXPECT_EQ(waiters, 1u) << f.dump(2);
-  EXPECT_EQ(helpers, 2u) << f.dump(2);
-  // The helper the notify did not wake; the one it woke waits again, unmarked (the runtime hears of a
-  // notify before the real one, so that helper cannot wait again first).
-  EXPECT_EQ(notified, 1u) << f.dump(2);
 }
 
 // A program may close the stream's descriptor, and get its number back for a file of its own: daemons

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "reports/report.h"
+#include "runner/process_view.h"
 #include "runner/reproduce_token.h"
 #include "runner/runner.h"
 
@@ -304,6 +305,33 @@ TEST(ReproduceTokenTest, CarriesAControlledTrialsSchedule) {
     j[key] = value;
     EXPECT_THROW(gridlock::runner::parse_token("gl1:" + base64url(j.dump())), std::invalid_argument) << key << "=" << value;
   }
+}
+
+// Two processes' views share one timeout finding: the second's ids move past the first's, in its
+// fields and in the words of its waits that name them, and nothing else in those words changes.
+TEST(ProcessViewTest, RenumberingMovesEveryIdAndTheTextThatNamesIt) {
+  json view = {
+      {"threads", {{{"id", 1}, {"tid", 100}, {"name", "main"}}, {{"id", 2}, {"tid", 101}, {"name", "pool thread 2"}}}},
+      {"locks",
+       {{{"id", 1}, {"name", ""}, {"type", "pthread_mutex_t"}},
+        {{"id", 2}, {"name", ""}, {"type", "pthread_mutex_t (recursive)"}},
+        {{"id", 12}, {"name", "jobs"}, {"type", "channel"}}}},
+      {"waits",
+       {{{"thread", 1}, {"lock", 1}, {"holds", {2}}, {"waits_for", "lock pthread_mutex_t#1 held by thread 2 (pool thread 2)"}},
+        {{"thread", 2}, {"lock", 12}, {"holds", {1, 12}}, {"waits_for", "join of thread 1, not of my_thread 1 or mutex_t#1"}},
+        {{"thread", 2}, {"holds", json::array()}, {"waits_for", "lock pthread_mutex_t (recursive)#2 held by thread 11"}}}}};
+  gridlock::runner::renumber_view(view, 10, 3);
+  EXPECT_EQ(view["threads"][0]["id"], 11);
+  EXPECT_EQ(view["threads"][1]["id"], 12);
+  EXPECT_EQ(view["threads"][1]["name"], "pool thread 2");  // a name is the program's, never renumbered
+  EXPECT_EQ(view["locks"][0]["id"], 4);
+  EXPECT_EQ(view["locks"][2]["id"], 15);
+  EXPECT_EQ(view["waits"][0]["thread"], 11);
+  EXPECT_EQ(view["waits"][0]["lock"], 4);
+  EXPECT_EQ(view["waits"][1]["holds"], json::array({4, 15}));
+  EXPECT_EQ(view["waits"][0]["waits_for"], "lock pthread_mutex_t#4 held by thread 12 (pool thread 2)");
+  EXPECT_EQ(view["waits"][1]["waits_for"], "join of thread 11, not of my_thread 1 or mutex_t#1");
+  EXPECT_EQ(view["waits"][2]["waits_for"], "lock pthread_mutex_t (recursive)#5 held by thread 21");
 }
 
 }  // namespace

@@ -133,13 +133,12 @@ class forked_child {
     }
   }
 
-  /// Asks the child, which announced that it answers, for its own view of its threads (state_request.h).
-  json ask_state() {
-    if (!stream_.state_signal()) return nullptr;
-    ::kill(pid_, *stream_.state_signal());
-    const steady_clock::time_point until = steady_clock::now() + state_reply_wait;
-    while (stream_.state().is_null() && !ended() && steady_clock::now() < until) wait(until);
-    return stream_.state();
+  /// Asks each of `processes` that announced it answers for its own view of its threads (state_request.h).
+  std::map<pid_t, json> ask_states(const std::vector<pid_t>& processes) {
+    return runner::ask_states(stream_, processes, state_reply_wait, [this](steady_clock::time_point until) {
+      wait(until);
+      return stream_fd_ >= 0;
+    });
   }
 
   std::vector<json>& findings() noexcept { return stream_.findings; }
@@ -217,10 +216,10 @@ iteration_result run_iteration(const std::function<void()>& body, const iteratio
     child.wait(deadline);
   }
   std::vector<runner::thread_snapshot> threads;
-  json state;
+  std::map<pid_t, json> states;
   if (timed_out) {
     threads = runner::snapshot_threads(child.pid());
-    state = child.ask_state();
+    states = child.ask_states(runner::live_processes(threads));
   }
   // Also when it ended by itself: whatever it started must not outlive the iteration.
   child.kill_group();
@@ -233,7 +232,7 @@ iteration_result run_iteration(const std::function<void()>& body, const iteratio
   r.findings = std::move(child.findings());
   r.failure = std::move(child.failure);
   r.outcome = classify(r, timed_out, child.setup_failed);
-  if (timed_out) r.findings.push_back(runner::timeout_finding(threads, state, timeout));
+  if (timed_out) r.findings.push_back(runner::timeout_finding(threads, states, timeout));
   return r;
 }
 

@@ -12,6 +12,7 @@
 #include "internal_lock.h"
 #include "interposer.h"
 #include "runtime_core.h"
+#include "state_request.h"
 #include "thread_record.h"
 
 namespace gridlock::preload {
@@ -168,6 +169,7 @@ void fork_child() {
     self->tid = tid;
     self->is_main = true;  // the child's only thread is its main thread
   }
+  answer_state_requests_after_fork();  // a child that hangs is asked for its view as well
   --detail::internal_depth;
 }
 

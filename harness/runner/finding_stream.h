@@ -1,13 +1,17 @@
 // The parent's side of a child's finding stream (GRIDLOCK_STREAM_FD, reporter.cpp): JSON lines, each a
-// finding, the child's announcement that it answers state requests, its reply to one
-// (state_request.h), or a line the caller knows (gridlock::check's outcome lines). Shared by the
-// runner's trials and gridlock::check's forked iterations.
+// finding, a process's announcement that it answers state requests, its reply to one
+// (state_request.h), or a line the caller knows (gridlock::check's outcome lines). Every process of the
+// run writes to it (a wrapper, what it starts, a forked child). Shared by the runner's trials and
+// gridlock::check's forked iterations.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,18 +30,28 @@ class finding_stream {
   void feed(const char* data, std::size_t n);
 
   std::vector<nlohmann::json> findings;  ///< in the order written
-  /// The signal the child answers state requests on, once it has announced one.
-  std::optional<int> state_signal() const noexcept { return state_signal_; }
-  /// The child's reply to a state request; null until it comes.
-  const nlohmann::json& state() const noexcept { return state_; }
+  /// The processes that announced they answer state requests, and the signal each answers on.
+  const std::map<pid_t, int>& state_signals() const noexcept { return state_signals_; }
+  /// Their replies to state requests, as they came.
+  const std::map<pid_t, nlohmann::json>& states() const noexcept { return states_; }
 
  private:
   void on_line(std::string_view line);
 
   line_handler other_;
   std::string line_;  // the incomplete last line
-  std::optional<int> state_signal_;
-  nlohmann::json state_;
+  std::map<pid_t, int> state_signals_;
+  std::map<pid_t, nlohmann::json> states_;
 };
+
+/// Waits until more of the stream arrives or `until`, and feeds what came to the stream; false once
+/// nothing more can come (the stream ended).
+using stream_pump = std::function<bool(std::chrono::steady_clock::time_point until)>;
+
+/// Asks each of `processes` that announced it answers for its view of its threads (state_request.h),
+/// one at a time (two long replies written into one pipe at once could interleave), waiting up to
+/// `patience` for each. Returns the replies that came, by process.
+std::map<pid_t, nlohmann::json> ask_states(finding_stream& stream, const std::vector<pid_t>& processes,
+                                           std::chrono::milliseconds patience, const stream_pump& pump);
 
 }  // namespace gridlock::runner

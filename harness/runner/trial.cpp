@@ -154,13 +154,12 @@ class child_output {
     for (std::size_t i = 0; i < fds_.size(); ++i) read_available(i);
   }
 
-  /// Asks a child that announced it answers for its own view of its threads (state_request.h).
-  json ask_state(const child_process& child) {
-    if (!stream.state_signal()) return nullptr;
-    ::kill(child.pid(), *stream.state_signal());
-    const steady_clock::time_point until = steady_clock::now() + state_reply_wait;
-    while (stream.state().is_null() && !child.ended() && steady_clock::now() < until) wait(until);
-    return stream.state();
+  /// Asks each of `processes` that announced it answers for its own view of its threads (state_request.h).
+  std::map<pid_t, json> ask_states(const std::vector<pid_t>& processes) {
+    return runner::ask_states(stream, processes, state_reply_wait, [this](steady_clock::time_point until) {
+      wait(until);
+      return fds_[0] >= 0;
+    });
   }
 
  private:
@@ -233,10 +232,10 @@ trial_result run_trial(const trial_spec& spec) {
     io.wait(deadline);
   }
   std::vector<thread_snapshot> threads;
-  json state;
+  std::map<pid_t, json> states;
   if (timed_out) {
     threads = snapshot_threads(child.pid());
-    state = io.ask_state(child);
+    states = io.ask_states(live_processes(threads));
   }
   // Also when it ended by itself: whatever it started must not outlive the trial.
   child.kill_group();
@@ -252,7 +251,7 @@ trial_result run_trial(const trial_spec& spec) {
   r.findings = std::move(io.stream.findings);
   for (json& f : spilled.findings) r.findings.push_back(std::move(f));
   r.outcome = classify(r, timed_out);
-  if (timed_out) r.findings.push_back(timeout_finding(threads, state, spec.timeout));
+  if (timed_out) r.findings.push_back(timeout_finding(threads, states, spec.timeout));
   r.stdout_tail = std::move(io.out_tail);
   r.stderr_tail = std::move(io.err_tail);
   r.schedule = schedule_text(schedule);

@@ -11,6 +11,8 @@
 #include <optional>
 #include <sstream>
 
+#include "runner/process_view.h"
+
 namespace gridlock::runner {
 namespace {
 
@@ -187,6 +189,15 @@ void snapshot_process(pid_t pid, std::vector<thread_snapshot>& out) {
   }
 }
 
+/// The processes of `threads` in the order they appear; with `skip_ended`, only those not ended.
+std::vector<pid_t> processes_of(const std::vector<thread_snapshot>& threads, bool skip_ended) {
+  std::vector<pid_t> out;
+  for (const thread_snapshot& s : threads)
+    if (!(skip_ended && s.state.starts_with("Z")) && std::find(out.begin(), out.end(), s.pid) == out.end())
+      out.push_back(s.pid);
+  return out;
+}
+
 }  // namespace
 
 std::vector<thread_snapshot> snapshot_threads(pid_t leader) {
@@ -195,22 +206,39 @@ std::vector<thread_snapshot> snapshot_threads(pid_t leader) {
   return threads;
 }
 
-json timeout_finding(const std::vector<thread_snapshot>& threads, const json& state, std::chrono::milliseconds timeout) {
-  // Gridlock's view of each thread it knows, by OS thread id: {thread, wait}.
+std::vector<pid_t> live_processes(const std::vector<thread_snapshot>& threads) { return processes_of(threads, true); }
+
+json timeout_finding(const std::vector<thread_snapshot>& threads, const std::map<pid_t, json>& states,
+                     std::chrono::milliseconds timeout) {
+  const std::vector<pid_t> processes = processes_of(threads, false);
+  // Gridlock's view of each thread it knows, by OS thread id: {thread, wait}; each process's ids after
+  // the previous one's.
   std::map<std::int64_t, std::pair<json, json>> known;
-  std::uint64_t next_id = 1;
-  if (state.is_object()) {
-    for (const json& t : state.value("threads", json::array())) {
+  json locks = json::array();
+  std::uint64_t last_thread = 0, last_lock = 0;
+  for (const pid_t pid : processes) {
+    const auto it = states.find(pid);
+    if (it == states.end() || !it->second.is_object()) continue;
+    json view = it->second;
+    renumber_view(view, last_thread, last_lock);
+    std::map<std::uint64_t, std::int64_t> tid_of;
+    for (const json& t : view.value("threads", json::array())) {
+      const std::uint64_t id = t.value("id", std::uint64_t{0});
       known[t.value("tid", std::int64_t{0})].first = t;
-      next_id = std::max(next_id, t.value("id", std::uint64_t{0}) + 1);
+      tid_of[id] = t.value("tid", std::int64_t{0});
+      last_thread = std::max(last_thread, id);
     }
-    for (const json& w : state.value("waits", json::array()))
-      for (auto& [tid, view] : known)
-        if (view.first.value("id", 0u) == w.value("thread", 0u)) view.second = w;
+    for (const json& w : view.value("waits", json::array()))
+      if (const auto t = tid_of.find(w.value("thread", std::uint64_t{0})); t != tid_of.end()) known[t->second].second = w;
+    for (const json& l : view.value("locks", json::array())) {
+      last_lock = std::max(last_lock, l.value("id", std::uint64_t{0}));
+      locks.push_back(l);
+    }
   }
+  std::uint64_t next_id = last_thread + 1;
 
   json f = {{"kind", "timeout"},
-            {"locks", state.is_object() ? state.value("locks", json::array()) : json::array()},
+            {"locks", std::move(locks)},
             {"threads", json::array()},
             {"edges", json::array()},
             {"waits", json::array()}};
@@ -233,9 +261,6 @@ json timeout_finding(const std::vector<thread_snapshot>& threads, const json& st
     f["threads"].push_back(std::move(thread));
     f["waits"].push_back(std::move(wait));
   }
-  std::vector<pid_t> processes;
-  for (const thread_snapshot& s : threads)
-    if (std::find(processes.begin(), processes.end(), s.pid) == processes.end()) processes.push_back(s.pid);
   f["message"] = "timed out after " + duration_text(timeout) + " with " + std::to_string(threads.size()) +
                  " thread(s)" + (processes.size() > 1 ? " in " + std::to_string(processes.size()) + " processes" : "") +
                  ", " + std::to_string(running) + " running";

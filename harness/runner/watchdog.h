@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -29,10 +30,14 @@ struct thread_snapshot {
 /// threads run on once this returns.
 std::vector<thread_snapshot> snapshot_threads(pid_t leader);
 
-/// The "timeout" finding (encoded, not yet symbolized) for these threads. `state` is the child's
-/// thread_state reply (state_request.h), or null when it gave none. A thread of a process other than
-/// the first one's is named with its process id.
-nlohmann::json timeout_finding(const std::vector<thread_snapshot>& threads, const nlohmann::json& state,
+/// The processes of `threads` that have not ended, in the order they appear.
+std::vector<pid_t> live_processes(const std::vector<thread_snapshot>& threads);
+
+/// The "timeout" finding (encoded, not yet symbolized) for these threads. `states` are the thread_state
+/// replies (state_request.h) of the processes that gave one, by process: Gridlock's view of their
+/// threads, numbered after one another in the order the processes appear. A thread of a process other
+/// than the first one's is named with its process id.
+nlohmann::json timeout_finding(const std::vector<thread_snapshot>& threads, const std::map<pid_t, nlohmann::json>& states,
                                std::chrono::milliseconds timeout);
 
 }  // namespace gridlock::runner

@@ -3,16 +3,22 @@
 // for the mutex. Neither wait ends: the run ends at its timeout, and the timeout finding must still say
 // what each thread holds and waits for. Two idle helpers wait on a condition variable, and a
 // notify_one with nothing for them to do wakes one (which waits again); the other sleeps on, notified.
+// With the argument `forked`, main first takes a mutex of its own and forks: the child hangs so, and
+// the parent waits for it, holding that mutex (two processes, each with its own threads and locks).
 #include <semaphore.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <condition_variable>
+#include <cstring>
 #include <future>
 #include <mutex>
 #include <thread>
 
 namespace {
 
+std::mutex parent_mu;
 std::mutex table_mu;
 std::mutex idle_mu;
 std::condition_variable idle_cv;
@@ -20,7 +26,11 @@ int idle = 0;
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "forked") == 0) {
+    std::lock_guard<std::mutex> g(parent_mu);
+    if (const pid_t child = fork(); child > 0) return waitpid(child, nullptr, 0) == child ? 0 : 1;
+  }
   auto helper = [] {
     std::unique_lock<std::mutex> lk(idle_mu);
     ++idle;
