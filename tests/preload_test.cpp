@@ -484,14 +484,15 @@ TEST(PreloadFindings, OneTimeInitializationDeadlocks) {
 // thread blocked.
 TEST(PreloadFindings, HandoffWaitedForWhileHoldingTheLockItsGiverNeeds) {
   struct row {
-    std::string how, waits_for;
+    std::string how, waits_for, type;
   };
-  for (const row& c : {row{"future", "the result of std::future#"},
-                       row{"sem", "a post to (anonymous namespace)::refilled_sem"},
-                       row{"latch", "a wake of (anonymous namespace)::refilled_latch"},
-                       row{"barrier", "a wake of "},  // a word of libstdc++'s own: a barrier's phase is a byte
-                       row{"semaphore", "a wake of (anonymous namespace)::refilled_semaphore"},
-                       row{"atomic", "a wake of (anonymous namespace)::refilled_flag"}}) {
+  for (const row& c : {row{"future", "the result of std::future#", "std::future"},
+                       row{"sem", "a post to (anonymous namespace)::refilled_sem", "sem_t"},
+                       row{"latch", "a wake of (anonymous namespace)::refilled_latch", "std::latch"},
+                       // A word of libstdc++'s own (a barrier's phase is a byte): named by the barrier's type.
+                       row{"barrier", "a wake of std::barrier#", "std::barrier"},
+                       row{"semaphore", "a wake of (anonymous namespace)::refilled_semaphore", "std::counting_semaphore"},
+                       row{"atomic", "a wake of (anonymous namespace)::refilled_flag", "futex word"}}) {
     SCOPED_TRACE(c.how);
     const run_result r = run("std_handoff_holding_lock", {c.how});
     EXPECT_EQ(r.output.find("not reached"), std::string::npos);
@@ -502,6 +503,10 @@ TEST(PreloadFindings, HandoffWaitedForWhileHoldingTheLockItsGiverNeeds) {
       return w.value("waits_for", "").starts_with(c.waits_for);
     });
     ASSERT_NE(handoff, f->at("waits").end()) << f->dump(2);
+    const auto waited = std::find_if(f->at("locks").begin(), f->at("locks").end(),
+                                     [&](const json& l) { return l.at("id") == handoff->value("lock", json()); });
+    ASSERT_NE(waited, f->at("locks").end()) << f->dump(2);
+    EXPECT_EQ(waited->value("type", ""), c.type);
     const auto mu = std::find_if(f->at("locks").begin(), f->at("locks").end(), [](const json& l) {
       return l.value("symbol", "") == "(anonymous namespace)::cache_mu";
     });
@@ -516,6 +521,44 @@ TEST(PreloadFindings, HandoffWaitedForWhileHoldingTheLockItsGiverNeeds) {
     const auto sites = user_sites(*f, "waits");
     EXPECT_SITE(sites, site("std_handoff_holding_lock", c.how));
     EXPECT_SITE(sites, site("std_handoff_holding_lock", "worker_locks"));
+  }
+}
+
+// A latch or barrier that expects a thread more than ever comes: every thread is blocked, the wait is
+// named by the standard object (the latch by its variable; the barrier, waited for on a word of
+// libstdc++'s own, by its type), and the latch's count that changed without a wake, as it does until
+// zero, is not called a lost wake.
+TEST(PreloadFindings, LatchOrBarrierShortOfAThread) {
+  struct row {
+    std::string how, waits_for, type, completes;
+  };
+  for (const row& c : {row{"latch", "a wake of (anonymous namespace)::started", "std::latch",
+                           "A std::latch wakes its waiters only when its count reaches zero"},
+                       row{"barrier", "a wake of std::barrier#", "std::barrier",
+                           "A std::barrier wakes its waiters only when every expected thread has arrived"}}) {
+    SCOPED_TRACE(c.how);
+    const run_result r = run("std_sync_short_of_a_thread", {c.how});
+    const json* f = ended_with(r, "all-threads-blocked");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(f->at("waits").size(), 3u) << f->dump(2);
+    std::size_t waiters = 0;
+    for (const json& w : f->at("waits")) {
+      if (!w.value("waits_for", "").starts_with(c.waits_for)) continue;
+      ++waiters;
+      EXPECT_EQ(w.value("waits_for", "").find("never woken"), std::string::npos) << w.dump(2);
+      const auto lock = std::find_if(f->at("locks").begin(), f->at("locks").end(),
+                                     [&](const json& l) { return l.at("id") == w.value("lock", json()); });
+      ASSERT_NE(lock, f->at("locks").end()) << f->dump(2);
+      EXPECT_EQ(lock->value("type", ""), c.type);
+    }
+    EXPECT_EQ(waiters, 2u) << f->dump(2);
+    const std::string message = f->value("message", "");
+    EXPECT_NE(message.find(c.completes), std::string::npos) << message;
+    EXPECT_EQ(message.find("never woken"), std::string::npos) << message;
+    EXPECT_EQ(message.find("notify"), std::string::npos) << message;
+    const auto sites = user_sites(*f, "waits");
+    EXPECT_SITE(sites, site("std_sync_short_of_a_thread", c.how));
+    EXPECT_SITE(sites, site("std_sync_short_of_a_thread", "join"));
   }
 }
 

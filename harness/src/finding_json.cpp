@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "std_sync_words.h"
+
 namespace gridlock {
 namespace {
 
@@ -53,9 +55,27 @@ void symbolize_stack(json& stack, symbolizer& s) {
   stack = std::move(out);
 }
 
-/// The process under test wrote the message and each wait's text naming an unnamed lock "TYPE#ID"; the
-/// report names it by its variable instead. Whole labels only: "pthread_mutex_t#1" is not the start of
-/// "pthread_mutex_t#12".
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// The identity of a stack for fingerprints: the first user frame's function (file base name if the
+// function is unknown, module+offset as the last resort).
+std::string site(const json& stack) {
+  const json fr = first_user_frame(stack);
+  if (fr.is_null()) return "?";
+  if (!fr.value("function", "").empty()) return fr.value("function", "");
+  std::string module = fr.value("module", "");
+  module = module.substr(module.find_last_of('/') + 1);
+  return module + "+" + fr.value("offset", "");
+}
+
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
 void rename_in_text(json& text, const std::string& label, const std::string& symbol) {
   std::string s = text.is_string() ? text.get<std::string>() : std::string();
   for (std::size_t at = s.find(label); at != std::string::npos; at = s.find(label, at)) {
@@ -70,33 +90,11 @@ void rename_in_text(json& text, const std::string& label, const std::string& sym
   text = s;
 }
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
-// The identity of a stack for fingerprints: the first user frame's function (file base name if the
-// function is unknown, module+offset as the last resort).
-std::string site(const json& stack) {
-  const json fr = first_user_frame(stack);
-  if (fr.is_null()) return "?";
-  if (!fr.value("function", "").empty()) return fr.value("function", "");
-  std::string module = fr.value("module", "");
-  module = module.substr(module.find_last_of('/') + 1);
-  return module + "+" + fr.value("offset", "");
-}
-
-// The qualified name without a leading return type ("void gridlock::detail::acquire<...>(...)").
 std::string_view qualified_name(std::string_view fn) {
   const std::size_t space = fn.find(' ');
   if (space != std::string_view::npos && space < fn.find_first_of("<(:")) return fn.substr(space + 1);
   return fn;
 }
-
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
-}  // namespace
 
 json encode_finding(const finding& f) {
   json j;
@@ -134,25 +132,28 @@ json encode_finding(const finding& f) {
 
 void symbolize_finding(json& f, symbolizer& s) {
   symbolize_stack(f["stack"], s);
+  for (json& l : f["locks"]) symbolize_stack(l["created"], s);
+  for (json& e : f["edges"]) {
+    symbolize_stack(e["held_stack"], s);
+    symbolize_stack(e["acquire_stack"], s);
+  }
+  for (json& w : f["waits"]) symbolize_stack(w["stack"], s);
   for (json& l : f["locks"]) {
-    symbolize_stack(l["created"], s);
     if (l.contains("module") && !l.contains("symbol")) {
       code_location where;
       where.module = l.value("module", "");
       where.offset = std::stoull(l.value("offset", "0x0"), nullptr, 16);
       if (std::string symbol = s.data_symbol(where); !symbol.empty()) l["symbol"] = std::move(symbol);
     }
+  }
+  name_std_sync_words(f);  // by the waiters' stacks, before the labels it changes are renamed
+  for (json& l : f["locks"]) {
     if (l.value("name", "").empty() && !l.value("symbol", "").empty()) {
       const std::string label = l.value("type", "lock") + "#" + std::to_string(l.value("id", std::uint64_t{0}));
       rename_in_text(f["message"], label, l.value("symbol", ""));
       for (json& w : f["waits"]) rename_in_text(w["waits_for"], label, l.value("symbol", ""));
     }
   }
-  for (json& e : f["edges"]) {
-    symbolize_stack(e["held_stack"], s);
-    symbolize_stack(e["acquire_stack"], s);
-  }
-  for (json& w : f["waits"]) symbolize_stack(w["stack"], s);
 }
 
 bool is_plumbing_frame(const json& fr) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "gridlock/finding.h"
 #include "symbolize.h"
@@ -27,5 +28,12 @@ void add_fingerprint(nlohmann::json& f);
 bool is_plumbing_frame(const nlohmann::json& frame);
 /// The first frame of a symbolized stack that is not plumbing, or null JSON if none.
 nlohmann::json first_user_frame(const nlohmann::json& stack);
+
+/// A symbolized function's qualified name, without a leading return type ("void std::f<...>(...)").
+std::string_view qualified_name(std::string_view function);
+/// The process under test wrote the message and each wait's text naming an unnamed lock "TYPE#ID"; the
+/// report names it by its variable instead. Whole labels only: "pthread_mutex_t#1" is not the start of
+/// "pthread_mutex_t#12".
+void rename_in_text(nlohmann::json& text, const std::string& label, const std::string& symbol);
 
 }  // namespace gridlock
