@@ -19,6 +19,7 @@ build=(
   libxml2-utils                                   # xmllint: tests validate the JUnit report against tests/data/junit.xsd
   chromium                                        # tests render the HTML report in headless Chromium (no console errors)
   libyaml-cpp-dev                                 # tests parse the CI workflow (tests/workflow_test.cpp)
+  clang libc++-dev libc++abi-dev                  # tests build programs with clang and libc++ too
 )
 case "${1:-}" in
   --runtime) packages=("${runtime[@]}") ;;

@@ -8,12 +8,14 @@
 #include <link.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace gridlock {
 namespace {
@@ -140,24 +142,59 @@ std::pair<std::string, int> source_of(Dwfl_Module* mod, Dwarf_Addr pc) {
   return {file, lineno};
 }
 
+// The DIEs whose code contains `pc` (a DWARF address) below `parent`, outermost first: the subprogram,
+// the inlined subroutines and lexical blocks in it, found through namespaces and classes. What
+// dwarf_getscopes finds, which elfutils 0.188 does not in clang 14's DWARF 5 units (there it finds
+// nothing: clang-built programs lost every inlined frame, and with it the program's own line).
+void scopes_at(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>& out) {
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return;
+  do {
+    switch (dwarf_tag(&child)) {
+      case DW_TAG_subprogram:
+      case DW_TAG_inlined_subroutine:
+      case DW_TAG_lexical_block:
+        if (dwarf_haspc(&child, pc) > 0) {
+          out.push_back(child);
+          scopes_at(&child, pc, out);
+          return;
+        }
+        break;
+      case DW_TAG_namespace:
+      case DW_TAG_class_type:
+      case DW_TAG_structure_type:
+      case DW_TAG_union_type: {
+        const std::size_t before = out.size();
+        scopes_at(&child, pc, out);
+        if (out.size() != before) return;
+        break;
+      }
+      default:
+        break;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+}
+
+// The function scopes at `pc` (a module address), innermost first: inlined subroutines, then the
+// subprogram they were inlined into. Empty without DWARF; `cu` gets the unit.
+std::vector<Dwarf_Die> function_scopes(Dwfl_Module* mod, Dwarf_Addr pc, Dwarf_Die** cu) {
+  Dwarf_Addr bias = 0;
+  *cu = mod != nullptr ? unit_of(mod, pc, &bias) : nullptr;
+  std::vector<Dwarf_Die> scopes;
+  if (*cu == nullptr) return scopes;
+  scopes_at(*cu, pc - bias, scopes);
+  std::erase_if(scopes, [](Dwarf_Die& d) { return dwarf_tag(&d) == DW_TAG_lexical_block; });
+  std::reverse(scopes.begin(), scopes.end());
+  return scopes;
+}
+
 // The innermost function scope at `pc` (a module address): {name, whether it is an inlined
 // subroutine}. Empty name without DWARF.
 std::pair<std::string, bool> innermost_function(Dwfl_Module* mod, Dwarf_Addr pc) {
-  Dwarf_Addr bias = 0;
-  Dwarf_Die* cu = unit_of(mod, pc, &bias);
-  if (cu == nullptr) return {};
-  Dwarf_Die* scopes = nullptr;
-  const int n = dwarf_getscopes(cu, pc - bias, &scopes);
-  std::pair<std::string, bool> result;
-  for (int i = 0; i < n; ++i) {
-    const int tag = dwarf_tag(&scopes[i]);
-    if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) {
-      result = {die_function_name(&scopes[i]), tag == DW_TAG_inlined_subroutine};
-      break;
-    }
-  }
-  std::free(scopes);
-  return result;
+  Dwarf_Die* cu = nullptr;
+  std::vector<Dwarf_Die> scopes = function_scopes(mod, pc, &cu);
+  if (scopes.empty()) return {};
+  return {die_function_name(&scopes[0]), dwarf_tag(&scopes[0]) == DW_TAG_inlined_subroutine};
 }
 
 // The source position a DW_TAG_inlined_subroutine was inlined at (its caller's file and line).
@@ -290,35 +327,22 @@ std::vector<frame> symbolizer::resolve_inlined(const code_location& loc) {
   std::vector<frame> chain;
   Dwfl* dwfl = impl_->module(loc.module);
   Dwfl_Module* mod = dwfl != nullptr && loc.offset != 0 ? dwfl_addrmodule(dwfl, loc.offset - 1) : nullptr;
-  Dwarf_Addr bias = 0;
-  Dwarf_Die* cu = mod != nullptr ? unit_of(mod, loc.offset - 1, &bias) : nullptr;
-  Dwarf_Die* scopes = nullptr;
-  int n = cu != nullptr ? dwarf_getscopes(cu, loc.offset - 1 - bias, &scopes) : 0;
-  if (n > 0) {
-    // As eu-addr2line -i does: the scopes of the innermost DIE itself give the concrete chain of
-    // inlined calls (dwarf_getscopes by address mixes in abstract origins' scopes).
-    Dwarf_Die innermost = scopes[0];
-    std::free(scopes);
-    scopes = nullptr;
-    n = dwarf_getscopes_die(&innermost, &scopes);
-  }
+  Dwarf_Die* cu = nullptr;
+  std::vector<Dwarf_Die> scopes = function_scopes(mod, loc.offset - 1, &cu);
   // Innermost first: each inlined scope is a frame at the current position, and its call site is the
   // position in the next scope out.
   std::string file = outer.file;
   int line = outer.line;
-  for (int i = 0; i < n; ++i) {
-    const int tag = dwarf_tag(&scopes[i]);
-    if (tag == DW_TAG_subprogram) break;
-    if (tag != DW_TAG_inlined_subroutine) continue;
+  for (Dwarf_Die& scope : scopes) {
+    if (dwarf_tag(&scope) != DW_TAG_inlined_subroutine) break;
     frame f;
     f.where = loc;
-    f.function = die_function_name(&scopes[i]);
+    f.function = die_function_name(&scope);
     f.file = file;
     f.line = line;
     chain.push_back(std::move(f));
-    std::tie(file, line) = call_site_of(&scopes[i], cu);
+    std::tie(file, line) = call_site_of(&scope, cu);
   }
-  std::free(scopes);
   if (chain.empty()) return {outer};
   // The real frame: the symbol table's name for the enclosing function, at the outermost call site.
   GElf_Off sym_offset = 0;
