@@ -579,6 +579,29 @@ TEST(PreloadFindings, LatchOrBarrierShortOfAThread) {
   }
 }
 
+// libc++'s std::atomic::wait (here a std::latch's) sleeps in 2-second timed futex waits and waits again:
+// taken as the untimed wait it is, the hang is named at once instead of running to the timeout.
+TEST(PreloadFindings, LibcxxLatchShortOfAThread) {
+  if (!std::filesystem::exists(programs_dir + "/libcxx_std_sync_short_of_a_thread")) GTEST_SKIP() << "built without clang++";
+  const run_result r = run("libcxx_std_sync_short_of_a_thread", {"latch"}, with_timeout(20));
+  const json* f = ended_with(r, "all-threads-blocked");
+  ASSERT_NE(f, nullptr);
+  std::size_t latch_waits = 0;
+  for (const json& w : f->at("waits")) {
+    if (!w.value("waits_for", "").starts_with("a wake of ")) continue;
+    ++latch_waits;
+    EXPECT_EQ(w.value("waits_for", "").find("(timed)"), std::string::npos) << w.dump(2);
+    const auto lock = std::find_if(f->at("locks").begin(), f->at("locks").end(),
+                                   [&](const json& l) { return l.at("id") == w.value("lock", json()); });
+    ASSERT_NE(lock, f->at("locks").end()) << f->dump(2);
+    EXPECT_EQ(lock->value("type", ""), "std::latch");  // libc++'s names are std::__1::...
+  }
+  EXPECT_EQ(latch_waits, 2u) << f->dump(2);
+  const auto sites = user_sites(*f, "waits");
+  EXPECT_SITE(sites, site("std_sync_short_of_a_thread", "latch"));
+  EXPECT_SITE(sites, site("std_sync_short_of_a_thread", "join"));
+}
+
 // A futex-word waiter is announced before it is asleep in its real wait, and under `controlled` the
 // turn handoff between the two is long: the thread that blocks last may look before the waiter sleeps.
 // The all-blocked rule confirms over its pauses and asks the kernel only then (4 of 30 runs of the

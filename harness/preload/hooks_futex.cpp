@@ -9,10 +9,16 @@
 // futex calls (futex.h: inside an internal_scope), and, as for semaphores (hooks_sem.cpp), every wait
 // once the program has a signal handler (a handler may store and notify). No sync point at a wake: a
 // signal handler may be the caller.
+//
+// libc++'s std::atomic::wait (its latch, barrier and semaphore too) sleeps in FUTEX_WAIT with a
+// 2-second timeout, then checks its value and sleeps again: untimed in all but name, so announced as
+// untimed (the real call keeps its timeout). Otherwise a hang on one could never be all-threads-blocked.
+#include <link.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
 #include <cstdarg>
+#include <cstring>
 
 #include "interposer.h"
 
@@ -27,6 +33,30 @@ struct arguments {
   long call(long number) const noexcept { return real.syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]); }
 };
 
+/// libc++'s executable code, [low, high): empty when the program does not load libc++.
+std::uintptr_t g_libcxx_low = 0;
+std::uintptr_t g_libcxx_high = 0;
+
+int note_libcxx(dl_phdr_info* info, std::size_t, void*) {
+  const char* slash = info->dlpi_name != nullptr ? std::strrchr(info->dlpi_name, '/') : nullptr;
+  if (slash == nullptr || std::strncmp(slash + 1, "libc++.so", 9) != 0) return 0;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;
+    g_libcxx_low = info->dlpi_addr + ph.p_vaddr;
+    g_libcxx_high = g_libcxx_low + ph.p_memsz;
+  }
+  return 1;
+}
+
+/// A wait that only looks timed: libc++'s poll of an atomic, a relative 2 seconds from libc++'s code.
+bool libcxx_poll(const arguments& args, const void* caller) noexcept {
+  const auto at = reinterpret_cast<std::uintptr_t>(caller);
+  const auto* timeout = reinterpret_cast<const timespec*>(args.a[3]);
+  return at >= g_libcxx_low && at < g_libcxx_high && (static_cast<int>(args.a[1]) & FUTEX_CMD_MASK) == FUTEX_WAIT &&
+         timeout != nullptr && timeout->tv_sec == 2 && timeout->tv_nsec == 0;
+}
+
 /// A futex call the program made (the runtime's own pass by: futex.h).
 long program_futex(const arguments& args, const void* caller, const void* frame) {
   const void* word = reinterpret_cast<const void*>(args.a[0]);
@@ -37,7 +67,7 @@ long program_futex(const arguments& args, const void* caller, const void* frame)
       const call_site_scope site(caller, frame);
       at_sync_point(sync_point::before_wait);
       return word_wait(wait_kind::futex, object_tag::futex, word, static_cast<std::uint32_t>(args.a[2]),
-                       args.a[3] != 0, [&] { return args.call(SYS_futex); }, [&]() -> std::optional<long> {
+                       args.a[3] != 0 && !libcxx_poll(args, caller), [&] { return args.call(SYS_futex); }, [&]() -> std::optional<long> {
                          // FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's an end on its clock.
                          const int op = static_cast<int>(args.a[1]);
                          timespec end{0, slice_ns};
@@ -66,6 +96,9 @@ long program_futex(const arguments& args, const void* caller, const void* frame)
 }
 
 }  // namespace
+
+void find_libcxx() noexcept { dl_iterate_phdr(note_libcxx, nullptr); }
+
 }  // namespace gridlock::preload
 
 using namespace gridlock::preload;

@@ -28,6 +28,7 @@ void separate_json_report() {
   lock_table_init();
   install_fork_handlers();
   const bool embedded = detect_embedded_runtime();
+  find_libcxx();
   if (embedded) separate_json_report();
   // An exception cannot travel through pthread_mutex_lock and friends: `throw` is taken as `exit`.
   if (const char* p = std::getenv("GRIDLOCK_ON_DEADLOCK"); p != nullptr && std::strcmp(p, "throw") == 0)

@@ -147,6 +147,9 @@ bool detect_embedded_runtime() noexcept;
 /// The calling thread is inside one of the embedded runtime's internal_scopes (there is one).
 bool embedded_scope_active() noexcept;
 
+/// Finds libc++'s code, if the program uses libc++ (hooks_futex.cpp). Once, from init().
+void find_libcxx() noexcept;
+
 /// Creates (or recycles) the calling thread's state (thread_state.cpp).
 thread_state* attach_state() noexcept;
 /// The calling thread's state, created (or recycled) on first use.

@@ -29,11 +29,13 @@ constexpr std::string_view unwoken_hint = ". A waited-on value changed and no wa
 
 /// The standard object a wait with this (symbolized) stack waits on: read from the library frames
 /// above the system call, the first of which names it, often only in a template argument (an inlined
-/// caller's frames may be gone). Null when the wait is not the library's.
+/// caller's frames may be gone). libstdc++'s or libc++'s. Null when the wait is not the library's.
 const facility* facility_of(const json& stack) {
   bool in_library = false;
   for (const json& frame : stack) {
-    const std::string function = frame.value("function", "");
+    std::string function = frame.value("function", "");
+    // libc++'s names carry its inline namespace: std::__1::latch.
+    for (std::size_t at; (at = function.find("std::__1::")) != std::string::npos;) function.erase(at + 5, 5);
     const std::string_view name = qualified_name(function);
     if (!name.starts_with("std::")) {
       if (in_library) return nullptr;  // past the library's frames: the program's own
