@@ -140,3 +140,37 @@ TEST(ReportJsonTest, WriterWritesTheModelAtomically) {
 }
 
 }  // namespace
+
+namespace {
+
+// Symbolized waits with the first user frame at `where` (function, file, line).
+json blocked_at(std::uint64_t thread, const std::string& function, const std::string& file, int line) {
+  return {{"thread", thread},
+          {"waits_for", "a wake of futex word#" + std::to_string(thread)},
+          {"holds", json::array()},
+          {"stack",
+           {{{"function", "std::__detail::__platform_wait<int>(int const*, int)"}, {"file", "/usr/include/c++/12/bits/atomic_wait.h"}, {"line", 108}},
+            {{"function", function}, {"file", file}, {"line", line}}}}};
+}
+
+json fingerprinted(json waits) {
+  json f = {{"kind", "all-threads-blocked"}, {"edges", json::array()}, {"waits", std::move(waits)}};
+  gridlock::add_fingerprint(f);
+  return f.at("fingerprint");
+}
+
+}  // namespace
+
+// The fingerprint names the bug, not the run: ids, lines, directories and the order of the waits do
+// not change it; the same functions in another source file (another test program's main and lambda)
+// do.
+TEST(FingerprintTest, SameBugSameFingerprintSameShapeElsewhereAnother) {
+  const json a = fingerprinted({blocked_at(1, "main", "/src/a/latch_test.cpp", 12),
+                                blocked_at(2, "main::{lambda}", "/src/a/latch_test.cpp", 11)});
+  EXPECT_EQ(a, fingerprinted({blocked_at(7, "main::{lambda}", "/build/other/latch_test.cpp", 19),
+                              blocked_at(3, "main", "/build/other/latch_test.cpp", 30)}));
+  EXPECT_NE(a, fingerprinted({blocked_at(1, "main", "/src/a/barrier_test.cpp", 12),
+                              blocked_at(2, "main::{lambda}", "/src/a/barrier_test.cpp", 11)}));
+  EXPECT_NE(a, fingerprinted({blocked_at(1, "main", "/src/a/latch_test.cpp", 12),
+                              blocked_at(2, "worker", "/src/a/latch_test.cpp", 11)}));
+}

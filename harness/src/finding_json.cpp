@@ -57,12 +57,16 @@ void symbolize_stack(json& stack, symbolizer& s) {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-// The identity of a stack for fingerprints: the first user frame's function (file base name if the
-// function is unknown, module+offset as the last resort).
+// The identity of a stack for fingerprints: the first user frame's function and the base name of its
+// source file ("deposit@bank.cpp": two programs' main::{lambda} are different places), without the
+// line, which moves with every edit; module+offset where the function is unknown.
 std::string site(const json& stack) {
   const json fr = first_user_frame(stack);
   if (fr.is_null()) return "?";
-  if (!fr.value("function", "").empty()) return fr.value("function", "");
+  if (!fr.value("function", "").empty()) {
+    const std::string file = fr.value("file", "");
+    return fr.value("function", "") + "@" + file.substr(file.find_last_of('/') + 1);
+  }
   std::string module = fr.value("module", "");
   module = module.substr(module.find_last_of('/') + 1);
   return module + "+" + fr.value("offset", "");
