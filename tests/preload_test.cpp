@@ -257,6 +257,33 @@ TEST(PreloadFindings, LockOrderInversionBuiltWithClangNamesTheProgramsLines) {
     EXPECT_TRUE(held.starts_with("std_lock_order_inversion.cpp:")) << held;
 }
 
+// The stacks the runtime captures start where the program called: the hook's and the detector's own
+// frames are left out of the report, JSON included (the text and HTML skip the standard library too).
+TEST(PreloadFindings, StacksStartAtTheProgramsCall) {
+  for (const auto& [program, arg] : std::vector<std::pair<std::string, std::string>>{
+           {"std_lock_order_inversion", ""}, {"std_sync_short_of_a_thread", "latch"}}) {
+    SCOPED_TRACE(program);
+    const run_result r = run(program, arg.empty() ? std::vector<std::string>{} : std::vector<std::string>{arg});
+    ASSERT_FALSE(r.findings.empty()) << r.output;
+    std::vector<json> stacks;
+    for (const json& f : r.findings) {
+      for (const json& e : f.at("edges")) {
+        stacks.push_back(e.at("held_stack"));
+        stacks.push_back(e.at("acquire_stack"));
+      }
+      for (const json& w : f.at("waits")) stacks.push_back(w.at("stack"));
+      for (const json& l : f.at("locks")) stacks.push_back(l.at("created"));
+    }
+    ASSERT_FALSE(stacks.empty());
+    for (const json& stack : stacks) {
+      ASSERT_FALSE(stack.empty());
+      const json& top = stack.at(0);
+      EXPECT_EQ(top.value("module", "").find("libgridlock"), std::string::npos) << top.dump();
+      EXPECT_FALSE(top.value("function", "").starts_with("gridlock::")) << top.dump();
+    }
+  }
+}
+
 TEST(PreloadFindings, HeldSideIsTheAcquisitionThatMadeTheEdge) {
   // The teller takes A once on its own (warm-a) before it takes A then B: the edge's held side is the
   // second acquisition, not the thread's first one of that lock.

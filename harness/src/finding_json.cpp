@@ -28,8 +28,22 @@ json encode_stack(const raw_stack& stack) {
   return frames;
 }
 
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// A frame of Gridlock's runtime itself: the interposer's (its library) or the detector's code that took
+// the stack. The public primitives (include/gridlock/) are not: the program called them.
+bool is_runtime_frame(const json& fr) {
+  const std::string module = fr.value("module", "");
+  if (starts_with(module.substr(module.find_last_of('/') + 1), "libgridlock")) return true;
+  const std::string function = fr.value("function", "");
+  const std::string_view fn = qualified_name(function);
+  return (starts_with(fn, "gridlock::") || starts_with(fn, "_ZN8gridlock") || starts_with(fn, "_ZZN8gridlock")) &&
+         fr.value("file", "").find("include/gridlock/") == std::string::npos;
+}
+
 // Replaces each located frame with its symbolized frames: several where calls were inlined (all but
-// the last marked "inlined"), so a lock taken in an inlined helper still names its caller.
+// the last marked "inlined"), so a lock taken in an inlined helper still names its caller. A stack the
+// runtime captured starts inside it; those frames go, so it starts at the program's call.
 void symbolize_stack(json& stack, symbolizer& s) {
   if (!stack.is_array()) return;
   json out = json::array();
@@ -52,10 +66,10 @@ void symbolize_stack(json& stack, symbolizer& s) {
       out.push_back(std::move(sym));
     }
   }
+  const auto first = std::find_if_not(out.begin(), out.end(), is_runtime_frame);
+  if (first != out.end()) out.erase(out.begin(), first);
   stack = std::move(out);
 }
-
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 // The identity of a stack for fingerprints: the first user frame's function and the base name of its
 // source file ("deposit@bank.cpp": two programs' main::{lambda} are different places), without the
@@ -161,24 +175,21 @@ void symbolize_finding(json& f, symbolizer& s) {
 }
 
 bool is_plumbing_frame(const json& fr) {
+  if (is_runtime_frame(fr)) return true;
   const std::string full = fr.value("function", "");
   const std::string_view fn = qualified_name(full);
-  const std::string module = fr.value("module", "");
-  // Mangled names are those the demangler could not read (GCC's C4/D4 constructors): std's or ours.
-  if (starts_with(fn, "_ZNSt") || starts_with(fn, "_ZSt") || starts_with(fn, "_ZN8gridlock") ||
-      starts_with(fn, "_ZZN8gridlock"))
-    return true;
+  // Mangled names are those the demangler could not read (GCC's C4/D4 constructors).
+  if (starts_with(fn, "_ZNSt") || starts_with(fn, "_ZSt")) return true;
   if (starts_with(fn, "gridlock::") || starts_with(fn, "std::") || starts_with(fn, "__gnu_cxx::") ||
       starts_with(fn, "__gthread") || starts_with(fn, "pthread_") || starts_with(fn, "__pthread") ||
       starts_with(fn, "_start") || starts_with(fn, "__libc_start") ||
       starts_with(fn, "start_thread") || starts_with(fn, "clone"))
     return true;
   // Code inlined from Gridlock's own headers (the primitives, gridlock::thread's wrapper).
-  if (fr.value("file", "").find("/gridlock/") != std::string::npos &&
-      fr.value("file", "").find("include/gridlock/") != std::string::npos)
-    return true;
+  if (fr.value("file", "").find("include/gridlock/") != std::string::npos) return true;
+  const std::string module = fr.value("module", "");
   const std::string base = module.substr(module.find_last_of('/') + 1);
-  return starts_with(base, "libc.so") || starts_with(base, "libstdc++") || starts_with(base, "libgridlock");
+  return starts_with(base, "libc.so") || starts_with(base, "libstdc++");
 }
 
 json first_user_frame(const json& stack) {
