@@ -11,7 +11,7 @@ namespace {
 using nlohmann::json;
 
 struct facility {
-  std::string_view marker;  // in the name of a libstdc++ frame on the way to the wait
+  std::string_view marker;  // in the name of a library frame on the way to the wait
   std::string_view type;
   std::string_view completion;  // how it wakes its waiters, for one that only does so when it completes
 };
@@ -70,7 +70,8 @@ void name_std_sync_words(json& finding) {
     const std::string old_label = "futex word#" + id.dump();
     const std::string label = std::string(found->type) + "#" + id.dump();
     lock["type"] = found->type;
-    if (lock.value("symbol", "").starts_with("std::__detail::__waiter_pool")) lock.erase("symbol");
+    // A name the implementation reserves (libstdc++'s pool, std::__detail::...) is no variable of the program.
+    if (lock.value("symbol", "").starts_with("std::__")) lock.erase("symbol");
     std::vector<json*> texts = {&finding["message"]};
     for (json& w : finding["waits"]) texts.push_back(&w["waits_for"]);
     for (json* text : texts) {
@@ -81,8 +82,8 @@ void name_std_sync_words(json& finding) {
       completions += ". A " + std::string(found->type) + " wakes its waiters " + std::string(found->completion);
   }
   if (!finding["message"].is_string()) return;
-  std::string message = finding["message"].get<std::string>();
-  if (message.find(unwoken) == std::string::npos) replace_all(finding["message"], unwoken_hint, "");
+  if (finding["message"].get<std::string>().find(unwoken) == std::string::npos)
+    replace_all(finding["message"], unwoken_hint, "");
   if (finding.value("kind", "") == "all-threads-blocked")
     finding["message"] = finding["message"].get<std::string>() + completions;
 }
