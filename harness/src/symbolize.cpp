@@ -176,13 +176,20 @@ void scopes_at(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>& out) {
 }
 
 // The function scopes at `pc` (a module address), innermost first: inlined subroutines, then the
-// subprogram they were inlined into. Empty without DWARF; `cu` gets the unit.
-std::vector<Dwarf_Die> function_scopes(Dwfl_Module* mod, Dwarf_Addr pc, Dwarf_Die** cu) {
+// subprogram they were inlined into. Empty without DWARF. `unit` gets the unit that holds them: for a
+// skeleton unit (-gsplit-dwarf), the split unit elfutils found for it in its .dwo file.
+std::vector<Dwarf_Die> function_scopes(Dwfl_Module* mod, Dwarf_Addr pc, Dwarf_Die& unit) {
   Dwarf_Addr bias = 0;
-  *cu = mod != nullptr ? unit_of(mod, pc, &bias) : nullptr;
+  Dwarf_Die* cu = mod != nullptr ? unit_of(mod, pc, &bias) : nullptr;
   std::vector<Dwarf_Die> scopes;
-  if (*cu == nullptr) return scopes;
-  scopes_at(*cu, pc - bias, scopes);
+  if (cu == nullptr) return scopes;
+  unit = *cu;
+  std::uint8_t unit_type = 0;
+  Dwarf_Die split{};
+  if (dwarf_cu_info(cu->cu, nullptr, &unit_type, nullptr, &split, nullptr, nullptr, nullptr) == 0 &&
+      unit_type == DW_UT_skeleton && split.cu != nullptr)
+    unit = split;
+  scopes_at(&unit, pc - bias, scopes);
   std::erase_if(scopes, [](Dwarf_Die& d) { return dwarf_tag(&d) == DW_TAG_lexical_block; });
   std::reverse(scopes.begin(), scopes.end());
   return scopes;
@@ -191,8 +198,8 @@ std::vector<Dwarf_Die> function_scopes(Dwfl_Module* mod, Dwarf_Addr pc, Dwarf_Di
 // The innermost function scope at `pc` (a module address): {name, whether it is an inlined
 // subroutine}. Empty name without DWARF.
 std::pair<std::string, bool> innermost_function(Dwfl_Module* mod, Dwarf_Addr pc) {
-  Dwarf_Die* cu = nullptr;
-  std::vector<Dwarf_Die> scopes = function_scopes(mod, pc, &cu);
+  Dwarf_Die unit;
+  std::vector<Dwarf_Die> scopes = function_scopes(mod, pc, unit);
   if (scopes.empty()) return {};
   return {die_function_name(&scopes[0]), dwarf_tag(&scopes[0]) == DW_TAG_inlined_subroutine};
 }
@@ -327,8 +334,8 @@ std::vector<frame> symbolizer::resolve_inlined(const code_location& loc) {
   std::vector<frame> chain;
   Dwfl* dwfl = impl_->module(loc.module);
   Dwfl_Module* mod = dwfl != nullptr && loc.offset != 0 ? dwfl_addrmodule(dwfl, loc.offset - 1) : nullptr;
-  Dwarf_Die* cu = nullptr;
-  std::vector<Dwarf_Die> scopes = function_scopes(mod, loc.offset - 1, &cu);
+  Dwarf_Die unit;
+  std::vector<Dwarf_Die> scopes = function_scopes(mod, loc.offset - 1, unit);
   // Innermost first: each inlined scope is a frame at the current position, and its call site is the
   // position in the next scope out.
   std::string file = outer.file;
@@ -341,7 +348,7 @@ std::vector<frame> symbolizer::resolve_inlined(const code_location& loc) {
     f.file = file;
     f.line = line;
     chain.push_back(std::move(f));
-    std::tie(file, line) = call_site_of(&scope, cu);
+    std::tie(file, line) = call_site_of(&scope, &unit);
   }
   if (chain.empty()) return {outer};
   // The real frame: the symbol table's name for the enclosing function, at the outermost call site.
