@@ -16,15 +16,6 @@
 namespace gridlock::preload {
 namespace {
 
-bool took(int r) noexcept { return r == 0 || r == EOWNERDEAD; }
-
-/// The acquisition succeeded: the uncontended path (events::acquired, inline).
-void on_acquired(lock_record* rec, access mode) noexcept {
-  thread_record& self = *threads::self();
-  guarded([&] { held_set::acquired(self, *rec, mode, detail::call_site); });
-}
-
-
 /// A timed acquisition: may wait, never part of a deadlock.
 template <class TryOp, class TimedOp>
 int timed(lock_record* rec, const void* object, access mode, TryOp&& try_op, TimedOp&& timed_op) {
@@ -37,28 +28,6 @@ int timed(lock_record* rec, const void* object, access mode, TryOp&& try_op, Tim
   }
   events::after_lock(rec, mode, attempt::timed, took(r));
   return r;
-}
-
-template <class TryOp>
-int try_once(lock_record* rec, access mode, TryOp&& try_op) {
-  guarded([&] { events::before_lock(rec, mode, attempt::try_once); });
-  const int r = try_op();
-  events::after_lock(rec, mode, attempt::try_once, took(r));
-  return r;
-}
-
-/// The usual unlock, of a lock this thread holds (a mutex, or with `rwlock` a reader-writer lock):
-/// found in the held set, so no table lookup and no pin (a held record is never freed). Returns false,
-/// having done nothing, when `object` is not held as that kind of lock; else releases the entry and
-/// `result` is the real unlock's.
-template <class UnlockOp>
-bool unlock_held(const void* object, bool rwlock, int& result, UnlockOp&& unlock_op) {
-  held_lock* held = held_entry(object);
-  if (held == nullptr) return false;
-  if ((held->lock.load(std::memory_order_relaxed)->kind == lock_kind::shared) != rwlock) return false;
-  held_set::release(*threads::current, held);  // events::before_unlock, inline: held in that mode
-  result = unlock_op();
-  return true;
 }
 
 // ---- mutexes ----
@@ -191,18 +160,6 @@ int destroy(const void* object, Destroy&& real_destroy) {
     forget_address(object, true);
   }
   return real_destroy();
-}
-
-template <class Init>
-int init(const void* object, Init&& real_init) {
-  const int r = real_init();
-  if (r == 0 && !bypass()) {
-    // A new object at this address: whatever record the address had (memory reused without a
-    // destroy) is stale. The record itself is made on first use, which reads the kind from the object.
-    hook_scope h;
-    forget_address(object, false);
-  }
-  return r;
 }
 
 }  // namespace

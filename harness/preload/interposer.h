@@ -34,6 +34,7 @@
 #include <type_traits>
 
 #include "call_site.h"
+#include "held_set.h"
 #include "gridlock/events.h"
 #include "lock_record.h"
 #include "thread_record.h"
@@ -43,6 +44,31 @@ namespace gridlock::preload {
 // ---------------------------------------------------------------------------------------------------
 // The real functions, resolved once with dlsym(RTLD_NEXT) (real.cpp): libc's, and libstdc++'s guards of
 // function-local statics and std::future waits.
+
+/// The members of one of libc++'s shared mutex classes, as free functions of `this` (the Itanium ABI
+/// passes it first).
+struct libcxx_shared_mutex {
+  void (*construct)(void*);
+  void (*lock)(void*);
+  bool (*try_lock)(void*);
+  void (*unlock)(void*);
+  void (*lock_shared)(void*);
+  bool (*try_lock_shared)(void*);
+  void (*unlock_shared)(void*);
+};
+
+// The mangled names of libc++'s shared mutex classes, and of their members after it: string literals,
+// for both dlsym and the hooks' asm labels.
+#define GRIDLOCK_LIBCXX_SHARED_MUTEX_BASE "_ZNSt3__119__shared_mutex_base"
+#define GRIDLOCK_LIBCXX_SHARED_TIMED_MUTEX "_ZNSt3__118shared_timed_mutex"
+#define GRIDLOCK_LIBCXX_CONSTRUCT "C1Ev"
+#define GRIDLOCK_LIBCXX_CONSTRUCT_BASE "C2Ev"
+#define GRIDLOCK_LIBCXX_LOCK "4lockEv"
+#define GRIDLOCK_LIBCXX_TRY_LOCK "8try_lockEv"
+#define GRIDLOCK_LIBCXX_UNLOCK "6unlockEv"
+#define GRIDLOCK_LIBCXX_LOCK_SHARED "11lock_sharedEv"
+#define GRIDLOCK_LIBCXX_TRY_LOCK_SHARED "15try_lock_sharedEv"
+#define GRIDLOCK_LIBCXX_UNLOCK_SHARED "13unlock_sharedEv"
 
 struct real_functions {
   int (*mutex_init)(pthread_mutex_t*, const pthread_mutexattr_t*);
@@ -96,6 +122,11 @@ struct real_functions {
   int (*sem_trywait)(sem_t*);
   int (*sem_post)(sem_t*);
   long (*syscall)(long, ...);
+
+  // libc++'s std::shared_mutex (the members of its std::__1::__shared_mutex_base) and
+  // std::shared_timed_mutex, in libc++.so: null where the program has no libc++.
+  libcxx_shared_mutex shared_mutex_base;
+  libcxx_shared_mutex shared_timed_mutex;
 };
 
 // The mangled names of libstdc++'s std::__atomic_futex_unsigned_base members (GLIBCXX_3.4.21, _steady
@@ -304,7 +335,8 @@ void install_fork_handlers() noexcept;
 /// What a table entry stands for. An address seen with another tag (memory reused for another kind of
 /// object) gets a fresh record.
 enum class object_tag : std::uint8_t {
-  none = 0, mutex, recursive_mutex, rwlock, cond, static_init, once, future, semaphore, futex
+  none = 0, mutex, recursive_mutex, rwlock, cond, static_init, once, future, semaphore, futex,
+  libcxx_shared_mutex, libcxx_shared_timed_mutex
 };
 
 /// Reads the kind a pthread_mutex_t was initialized with (glibc: __data.__kind & 3).
@@ -400,5 +432,54 @@ auto word_wait(wait_kind kind, object_tag tag, const void* word, std::uint32_t v
 /// wait that a handler may end (a semaphore's: sem_post is async-signal-safe) is not announced, since
 /// a signal from outside may end it however blocked every thread is.
 bool program_catches_signals() noexcept;
+
+// ---------------------------------------------------------------------------------------------------
+// Steps the lock hooks share (hooks_locks.cpp, hooks_libcxx.cpp).
+
+/// Whether a pthread lock call's result means the lock is taken.
+inline bool took(int r) noexcept { return r == 0 || r == EOWNERDEAD; }
+
+/// The acquisition succeeded: the uncontended path (events::acquired, inline).
+inline void on_acquired(lock_record* rec, access mode) noexcept {
+  thread_record& self = *threads::self();
+  guarded([&] { held_set::acquired(self, *rec, mode, detail::call_site); });
+}
+
+/// A try-lock: `try_op` is the real call, in the pthread convention (0: taken).
+template <class TryOp>
+int try_once(lock_record* rec, access mode, TryOp&& try_op) {
+  guarded([&] { events::before_lock(rec, mode, attempt::try_once); });
+  const int r = try_op();
+  events::after_lock(rec, mode, attempt::try_once, took(r));
+  return r;
+}
+
+/// The usual unlock, of a lock this thread holds (a mutex, or with `rwlock` a reader-writer lock):
+/// found in the held set, so no table lookup and no pin (a held record is never freed). Returns false,
+/// having done nothing, when `object` is not held as that kind of lock; else releases the entry and
+/// `result` is the real unlock's.
+template <class UnlockOp>
+bool unlock_held(const void* object, bool rwlock, int& result, UnlockOp&& unlock_op) {
+  held_lock* held = held_entry(object);
+  if (held == nullptr) return false;
+  if ((held->lock.load(std::memory_order_relaxed)->kind == lock_kind::shared) != rwlock) return false;
+  held_set::release(*threads::current, held);  // events::before_unlock, inline: held in that mode
+  result = unlock_op();
+  return true;
+}
+
+/// An initialization by `real_init` (0: done) of the object at `object`.
+template <class Init>
+int init(const void* object, Init&& real_init) {
+  const int r = real_init();
+  if (r == 0 && !bypass()) {
+    // A new object at this address: whatever record the address had (memory reused without a
+    // destroy) is stale. The record itself is made on first use, which reads the kind from the object.
+    hook_scope h;
+    forget_address(object, false);
+  }
+  return r;
+}
+
 
 }  // namespace gridlock::preload

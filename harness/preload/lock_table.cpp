@@ -112,7 +112,9 @@ bool in_use(const std::vector<lock_record*>& in_use, const lock_record* r) {
 lock_kind kind_of(object_tag tag) noexcept {
   switch (tag) {
     case object_tag::recursive_mutex: return lock_kind::recursive;
-    case object_tag::rwlock: return lock_kind::shared;
+    case object_tag::rwlock:
+    case object_tag::libcxx_shared_mutex:
+    case object_tag::libcxx_shared_timed_mutex: return lock_kind::shared;
     default: return lock_kind::plain;
   }
 }
@@ -159,6 +161,8 @@ const char* type_of(object_tag tag) noexcept {
     case object_tag::future: return "std::future";
     case object_tag::semaphore: return "sem_t";
     case object_tag::futex: return "futex word";
+    case object_tag::libcxx_shared_mutex: return "std::shared_mutex";
+    case object_tag::libcxx_shared_timed_mutex: return "std::shared_timed_mutex";
     default: return "pthread_mutex_t";
   }
 }
@@ -351,9 +355,25 @@ lock_record* find(const void* address, object_tag tag, thread_state& s, int slot
 
 namespace {
 
+/// Whether `key` is the inner std::mutex of one of libc++'s shared mutexes (at the object's own
+/// address), which the table tracks as a whole (hooks_libcxx.cpp): the program's inline code takes it
+/// itself in shared_timed_mutex's timed tries. Not tracked apart, nor may it replace the object's record.
+bool inner_mutex_of_tracked(std::uintptr_t key, object_tag tag) noexcept {
+  if (tag != object_tag::mutex) return false;
+  std::size_t i = slot_index(key);
+  for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_table.mask) {
+    const slot& sl = g_table.slots[i];
+    if (sl.key.load(std::memory_order_acquire) != key) continue;
+    const object_tag t = sl.tag.load(std::memory_order_relaxed);
+    return t == object_tag::libcxx_shared_mutex || t == object_tag::libcxx_shared_timed_mutex;
+  }
+  return false;
+}
+
 /// acquire() for an address not in the table: out of line, so the lookup path stays small.
 [[gnu::noinline]] lock_record* insert(const void* address, object_tag tag, thread_state& s, int hz) noexcept {
   const auto key = reinterpret_cast<std::uintptr_t>(address);
+  if (inner_mutex_of_tracked(key, tag)) return nullptr;
   // First sight (or a record being replaced): make the record before taking the table's lock. Its
   // creation stack is its first acquisition's or wait's.
   lock_record* fresh = events::lock_created(address, kind_of(tag), type_of(tag), nullptr, true);

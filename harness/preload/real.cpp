@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "interposer.h"
 
@@ -26,6 +27,16 @@ void load(F& slot, const char* name, const char* version = nullptr) {
   if (version != nullptr) p = dlvsym(RTLD_NEXT, name, version);
   if (p == nullptr) p = dlsym(RTLD_NEXT, name);
   slot = reinterpret_cast<F>(p);
+}
+
+void load_libcxx(libcxx_shared_mutex& fns, const std::string& name) {
+  load(fns.construct, (name + GRIDLOCK_LIBCXX_CONSTRUCT).c_str());
+  load(fns.lock, (name + GRIDLOCK_LIBCXX_LOCK).c_str());
+  load(fns.try_lock, (name + GRIDLOCK_LIBCXX_TRY_LOCK).c_str());
+  load(fns.unlock, (name + GRIDLOCK_LIBCXX_UNLOCK).c_str());
+  load(fns.lock_shared, (name + GRIDLOCK_LIBCXX_LOCK_SHARED).c_str());
+  load(fns.try_lock_shared, (name + GRIDLOCK_LIBCXX_TRY_LOCK_SHARED).c_str());
+  load(fns.unlock_shared, (name + GRIDLOCK_LIBCXX_UNLOCK_SHARED).c_str());
 }
 
 void load_all() {
@@ -78,6 +89,8 @@ void load_all() {
   load(real.sem_trywait, "sem_trywait");
   load(real.sem_post, "sem_post");
   load(real.syscall, "syscall");
+  load_libcxx(real.shared_mutex_base, GRIDLOCK_LIBCXX_SHARED_MUTEX_BASE);
+  load_libcxx(real.shared_timed_mutex, GRIDLOCK_LIBCXX_SHARED_TIMED_MUTEX);
 
   // Everything a std:: program reaches must exist; the clock variants are newer (glibc 2.30) and a
   // program that calls them links against a libc that has them.
