@@ -62,7 +62,7 @@ bool try_lock_member(void* self, object_tag tag, const libcxx_shared_mutex& fns,
 }
 
 /// unlock() or unlock_shared().
-void unlock_member(void* self, const libcxx_shared_mutex& fns, access mode) {
+void unlock_member(void* self, object_tag tag, const libcxx_shared_mutex& fns, access mode) {
   auto unlock = [&] {
     (mode == access::exclusive ? fns.unlock : fns.unlock_shared)(self);
     return 0;
@@ -73,7 +73,16 @@ void unlock_member(void* self, const libcxx_shared_mutex& fns, access mode) {
   }
   {
     hook_scope h;
-    if (int r; !unlock_held(self, true, r, unlock)) unlock();  // not seen taken: nothing to check
+    thread_state& s = h.state();
+    if (int r; !unlock_held(self, true, r, unlock)) {
+      // Held beyond the held set's bound, the runtime still counts it (pthread_rwlock_unlock's case);
+      // else it was not seen taken: nothing to check.
+      lock_record* rec = find(self, tag, s, 0);
+      pin p(s, 0);
+      if (rec != nullptr && (mode == access::exclusive ? runtime_owns(rec) : events::holds(rec, access::shared)))
+        events::before_unlock(rec, mode);
+      unlock();
+    }
   }
   at_sync_point(sync_point::after_unlock);
 }
@@ -111,7 +120,7 @@ using namespace gridlock::preload;
     return try_lock_member(self, tag, real.fns, access::exclusive, __builtin_return_address(0),               \
                            __builtin_frame_address(0));                                                       \
   }                                                                                                           \
-  void prefix##_unlock(void* self) { unlock_member(self, real.fns, access::exclusive); }                      \
+  void prefix##_unlock(void* self) { unlock_member(self, tag, real.fns, access::exclusive); }                      \
   void prefix##_lock_shared(void* self) {                                                                     \
     lock_member(self, tag, real.fns, access::shared, __builtin_return_address(0), __builtin_frame_address(0));  \
   }                                                                                                           \
@@ -119,7 +128,7 @@ using namespace gridlock::preload;
     return try_lock_member(self, tag, real.fns, access::shared, __builtin_return_address(0),                  \
                            __builtin_frame_address(0));                                                       \
   }                                                                                                           \
-  void prefix##_unlock_shared(void* self) { unlock_member(self, real.fns, access::shared); }
+  void prefix##_unlock_shared(void* self) { unlock_member(self, tag, real.fns, access::shared); }
 
 GRIDLOCK_LIBCXX_HOOKS(libcxx_shared_mutex, GRIDLOCK_LIBCXX_SHARED_MUTEX_BASE, shared_mutex_base,
                       object_tag::libcxx_shared_mutex)

@@ -53,10 +53,11 @@ void exit_enter(void*) {
   }
 }
 
-void* start_thunk(void* p) {
-  auto* block = static_cast<start_block*>(p);
-  void* (*routine)(void*) = block->routine;
-  void* arg = block->arg;
+/// The new thread's registration and first sync point, before its start routine. Out of start_thunk
+/// (as end_thread is), so that start_thunk has no cleanup and so no personality routine: a forced unwind
+/// (pthread_exit, cancellation) passes its frame without calling one. A C++ runtime other than ours
+/// (libc++abi) would be the one found, and with LLVM's libunwind it crashes on glibc's unwinder.
+[[gnu::noinline]] void begin_thread(start_block* block) noexcept {
   const std::uint64_t key = block->schedule_key;
   {
     hook_scope h;
@@ -65,13 +66,23 @@ void* start_thunk(void* p) {
   block->started.store(1, std::memory_order_release);
   detail::futex(&block->started, FUTEX_WAKE, 1);
   // `block` lives on the creator's stack and is gone from here on.
-  {
-    hook_scope h;
-    events::thread_begins(key);  // a thread_start sync point
-  }
-  void* result = routine(arg);
+  hook_scope h;
+  events::thread_begins(key);  // a thread_start sync point
+}
+
+/// The start routine returned.
+[[gnu::noinline]] void end_thread() noexcept {
   at_sync_point(sync_point::thread_exit);
   t_thread_ending = true;
+}
+
+void* start_thunk(void* p) {
+  auto* block = static_cast<start_block*>(p);
+  void* (*routine)(void*) = block->routine;
+  void* arg = block->arg;
+  begin_thread(block);
+  void* result = routine(arg);
+  end_thread();
   return result;
 }
 
