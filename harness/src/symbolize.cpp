@@ -142,36 +142,49 @@ std::pair<std::string, int> source_of(Dwfl_Module* mod, Dwarf_Addr pc) {
   return {file, lineno};
 }
 
+bool is_class(int tag) {
+  return tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type;
+}
+
+void scopes_at(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>& out);
+
+// scopes_at() for the classes local to a function or block whose own code is elsewhere: a lambda's
+// closure type is declared in its function, and at -O0 GCC puts the operator()'s code there too.
+bool local_class_scopes_at(Dwarf_Die* function, Dwarf_Addr pc, std::vector<Dwarf_Die>& out) {
+  Dwarf_Die child;
+  if (dwarf_child(function, &child) != 0) return false;
+  do {
+    const int tag = dwarf_tag(&child);
+    const std::size_t before = out.size();
+    if (is_class(tag)) scopes_at(&child, pc, out);
+    else if (tag == DW_TAG_lexical_block) local_class_scopes_at(&child, pc, out);
+    if (out.size() != before) return true;
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return false;
+}
+
 // The DIEs whose code contains `pc` (a DWARF address) below `parent`, outermost first: the subprogram,
-// the inlined subroutines and lexical blocks in it, found through namespaces and classes. What
-// dwarf_getscopes finds, which elfutils 0.188 does not in clang 14's DWARF 5 units (there it finds
-// nothing: clang-built programs lost every inlined frame, and with it the program's own line).
+// the inlined subroutines and lexical blocks in it, found through namespaces, classes and the classes
+// local to other functions. What dwarf_getscopes finds, which elfutils 0.188 does not in clang 14's
+// DWARF 5 units (there it finds nothing: clang-built programs lost every inlined frame, and with it the
+// program's own line), nor in a lambda's code that GCC describes inside its enclosing function.
 void scopes_at(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>& out) {
   Dwarf_Die child;
   if (dwarf_child(parent, &child) != 0) return;
   do {
-    switch (dwarf_tag(&child)) {
-      case DW_TAG_subprogram:
-      case DW_TAG_inlined_subroutine:
-      case DW_TAG_lexical_block:
-        if (dwarf_haspc(&child, pc) > 0) {
-          out.push_back(child);
-          scopes_at(&child, pc, out);
-          return;
-        }
-        break;
-      case DW_TAG_namespace:
-      case DW_TAG_class_type:
-      case DW_TAG_structure_type:
-      case DW_TAG_union_type: {
-        const std::size_t before = out.size();
+    const int tag = dwarf_tag(&child);
+    const std::size_t before = out.size();
+    if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block) {
+      if (dwarf_haspc(&child, pc) > 0) {
+        out.push_back(child);
         scopes_at(&child, pc, out);
-        if (out.size() != before) return;
-        break;
+        return;
       }
-      default:
-        break;
+      if (tag == DW_TAG_subprogram) local_class_scopes_at(&child, pc, out);
+    } else if (tag == DW_TAG_namespace || is_class(tag)) {
+      scopes_at(&child, pc, out);
     }
+    if (out.size() != before) return;
   } while (dwarf_siblingof(&child, &child) == 0);
 }
 

@@ -88,9 +88,20 @@ struct thread_record {
   std::uintptr_t stack_low = 0;
   std::uintptr_t stack_high = 0;
   acquire_site acquire_sites[acquire_sites_size] = {};  // by (lock, caller); each set last used first
-  // Level 2, by call alone (lock_id 0): the stack a new pair reuses once the capture budget is spent.
+  // Level 2, by call and path (lock_id 0): the stack a new pair reuses once the capture budget is spent.
+  // Indexed by both: at -O0 every line that locks through the out-of-line std::mutex::lock is one call
+  // (in the gthread wrapper) reached its own way, and they must not all crowd one set.
   static constexpr unsigned call_set_bits = 6;
   acquire_site call_sites[acquire_site_ways << call_set_bits] = {};  // each set last used first
+  // Each call's depth (how far up its frame-pointer chain tells its paths apart), learned on its first
+  // capture: a call's path, hence its level-2 set, needs it first. Direct-mapped; a call that lost its
+  // entry is learned again.
+  struct call_depth {
+    std::uintptr_t caller = 0;
+    std::uint8_t depth = 0;
+  };
+  static constexpr unsigned call_depth_bits = 6;
+  call_depth call_depths[1u << call_depth_bits] = {};
   // The capture budget: a thread may capture `capture_allowance` stacks for new pairs and new locks,
   // and one more per 2^capture_refill_bits level-1 misses after that (so at most one per as many
   // acquisitions, and no count on the hit path). A thread that cycles through more locks than level 1
@@ -108,8 +119,8 @@ struct thread_record {
   /// another line of the program gets that line's stack. Where a non-inlined wrapper makes every call
   /// return to one place (std::mutex::lock at -O0) and the code keeps frame pointers, the pair also
   /// includes the call's path (call_path), so each line through the wrapper still gets its own stack.
-  /// Past the capture budget a new pair gets the stack of an earlier acquisition from the same call:
-  /// the same line, perhaps reached another way. A lock's first pair also gives a lock registered on
+  /// Past the capture budget a new pair gets the stack of an earlier acquisition on the same line (the
+  /// same call, reached the same way): the line is right, the callers above it perhaps not. A lock's first pair also gives a lock registered on
   /// first sight its creation stack (note_first_use). The stack starts with the runtime's own frames:
   /// reports drop them (is_plumbing_frame).
   /// Inline: every acquisition asks. One multiply; the top bits of the product mix both inputs.

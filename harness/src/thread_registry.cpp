@@ -82,6 +82,7 @@ thread_record* register_thread(const char* name) noexcept {
   r->gate_signature = 0;
   std::fill(std::begin(r->acquire_sites), std::end(r->acquire_sites), thread_record::acquire_site{});
   std::fill(std::begin(r->call_sites), std::end(r->call_sites), thread_record::acquire_site{});
+  std::fill(std::begin(r->call_depths), std::end(r->call_depths), thread_record::call_depth{});
   r->site_misses = 0;
   r->site_captures = 0;
   r->stack_low = stack_low;
@@ -138,13 +139,6 @@ acquire_site site_entry(std::uintptr_t caller, std::uint32_t lock_id, stack_id s
   return nullptr;
 }
 
-/// Any entry for `caller` in `set`, whatever its path, or null.
-const acquire_site* any_way(const acquire_site* set, std::uintptr_t caller) noexcept {
-  for (unsigned way = 0; way < ways; ++way)
-    if ((set[way].caller & ~thread_record::path_bit) == caller) return &set[way];
-  return nullptr;
-}
-
 /// How many return addresses of the frame-pointer chain at the current call agree with `stack`, captured
 /// at that call, just past the call's own frame: the depth at which call_path tells the call's paths
 /// apart, 0 where the code keeps no frame pointers (the chain is then garbage and agrees with nothing).
@@ -182,23 +176,24 @@ stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, st
     return set[0].stack;
   }
   ++site_misses;
-  acquire_site* lines = &call_sites[fibonacci_index(caller, call_set_bits) * ways];
-  acquire_site* line = find_way(*this, lines, 0, caller);
+  call_depth& known = call_depths[fibonacci_index(caller, call_depth_bits)];
+  acquire_site* line = nullptr;
+  if (known.caller == caller) {
+    acquire_site* lines = &call_sites[fibonacci_index(caller ^ call_path(known.depth), call_set_bits) * ways];
+    line = find_way(*this, lines, 0, caller);
+  }
   if (line == nullptr) {
-    if (const acquire_site* other = any_way(lines, caller)) {
-      // A known call reached another way: its own stack within budget, else the other way's.
-      const acquire_site known = *other;
-      const stack_id stack = take_capture() ? capture_stack() : known.stack;
-      line = &push_front(lines, site_entry(caller, 0, stack, call_path(known.depth), known.depth));
-    } else {
-      // A new call always captures (programs have few lines that lock), which also shows how far up
-      // its frame pointers can be trusted.
-      const stack_id stack = capture_stack();
-      const std::uint8_t depth = chain_depth(*this, stack, caller);
-      line = &push_front(lines, site_entry(caller, 0, stack, call_path(depth), depth));
-    }
+    // A new call, or a known one reached another way: another line of the program (at -O0, each line
+    // that locks through an out-of-line wrapper), which another way's stack would misname. Programs
+    // have few, so this always captures; a new call's capture also shows how far up its frame pointers
+    // can be trusted.
+    const stack_id stack = capture_stack();
+    if (known.caller != caller) known = {caller, chain_depth(*this, stack, caller)};
+    const std::uint32_t path = call_path(known.depth);
+    acquire_site* lines = &call_sites[fibonacci_index(caller ^ path, call_set_bits) * ways];
+    line = &push_front(lines, site_entry(caller, 0, stack, path, known.depth));
   } else if (take_capture()) {
-    line->stack = capture_stack();  // a new pair at a known call: its own stack, within budget
+    line->stack = capture_stack();  // a new pair on a known line: its own stack, within budget
   }
   push_front(set, site_entry(caller, lock.id, line->stack, line->path, line->depth));
   note_first_use(lock, line->stack);  // a lock's first use is always a new pair: ids are never reused
