@@ -14,57 +14,43 @@
 namespace gridlock::preload {
 namespace {
 
-/// The try member for `mode`, in the pthread convention.
-int try_member(void* self, const libcxx_shared_mutex& fns, access mode) {
-  return (mode == access::exclusive ? fns.try_lock : fns.try_lock_shared)(self) ? 0 : EBUSY;
+/// The member of an exclusive/shared pair (lock/lock_shared, ...) for `mode`.
+template <class Member>
+Member for_mode(Member exclusive, Member shared, access mode) {
+  return mode == access::exclusive ? exclusive : shared;
 }
 
-/// lock() or lock_shared(): tries first, and only when that fails announces a blocking wait.
-void lock_member(void* self, object_tag tag, const libcxx_shared_mutex& fns, access mode, const void* caller,
-                 const void* frame) {
+/// lock() or lock_shared() (`blocking`: tries first, and only when that fails announces a blocking
+/// wait), or try_lock() or try_lock_shared(). Returns whether it took the lock.
+bool lock_member(void* self, object_tag tag, const libcxx_shared_mutex& fns, access mode, bool blocking,
+                 const void* caller, const void* frame) {
   auto lock = [&] {
-    (mode == access::exclusive ? fns.lock : fns.lock_shared)(self);
+    for_mode(fns.lock, fns.lock_shared, mode)(self);
     return 0;
   };
-  if (bypass()) {
-    if (resolve_real()) lock();
-    return;
-  }
+  // In the pthread convention.
+  auto try_lock = [&] { return for_mode(fns.try_lock, fns.try_lock_shared, mode)(self) ? 0 : EBUSY; };
+  if (bypass()) return resolve_real() && (blocking ? lock() : try_lock()) == 0;
   const call_site_scope site(caller, frame);
   at_sync_point(sync_point::before_lock);
   hook_scope h;
   thread_state& s = h.state();
   lock_record* rec = acquire(self, tag, s, 0);
   pin p(s, 0);
-  if (try_member(self, fns, mode) == 0) {
+  if (!blocking) return (rec == nullptr ? try_lock() : try_once(rec, mode, try_lock)) == 0;
+  if (try_lock() == 0) {
     if (rec != nullptr) on_acquired(rec, mode);
-    return;
+    return true;
   }
-  if (rec == nullptr) {
-    lock();
-    return;
-  }
+  if (rec == nullptr) return lock() == 0;
   blocking_acquire(rec, self, mode, lock, nullptr, took);
-}
-
-/// try_lock() or try_lock_shared().
-bool try_lock_member(void* self, object_tag tag, const libcxx_shared_mutex& fns, access mode, const void* caller,
-                     const void* frame) {
-  if (bypass()) return resolve_real() && try_member(self, fns, mode) == 0;
-  const call_site_scope site(caller, frame);
-  at_sync_point(sync_point::before_lock);
-  hook_scope h;
-  thread_state& s = h.state();
-  lock_record* rec = acquire(self, tag, s, 0);
-  pin p(s, 0);
-  if (rec == nullptr) return try_member(self, fns, mode) == 0;
-  return try_once(rec, mode, [&] { return try_member(self, fns, mode); }) == 0;
+  return true;
 }
 
 /// unlock() or unlock_shared().
 void unlock_member(void* self, object_tag tag, const libcxx_shared_mutex& fns, access mode) {
   auto unlock = [&] {
-    (mode == access::exclusive ? fns.unlock : fns.unlock_shared)(self);
+    for_mode(fns.unlock, fns.unlock_shared, mode)(self);
     return 0;
   };
   if (bypass()) {
@@ -114,19 +100,21 @@ using namespace gridlock::preload;
   void prefix##_construct(void* self) { construct_member(self, real.fns); }                                   \
   void prefix##_construct_base(void* self) { construct_member(self, real.fns); }                              \
   void prefix##_lock(void* self) {                                                                            \
-    lock_member(self, tag, real.fns, access::exclusive, __builtin_return_address(0), __builtin_frame_address(0)); \
+    lock_member(self, tag, real.fns, access::exclusive, true, __builtin_return_address(0),                    \
+                __builtin_frame_address(0));                                                                  \
   }                                                                                                           \
   bool prefix##_try_lock(void* self) {                                                                        \
-    return try_lock_member(self, tag, real.fns, access::exclusive, __builtin_return_address(0),               \
-                           __builtin_frame_address(0));                                                       \
+    return lock_member(self, tag, real.fns, access::exclusive, false, __builtin_return_address(0),            \
+                       __builtin_frame_address(0));                                                           \
   }                                                                                                           \
   void prefix##_unlock(void* self) { unlock_member(self, tag, real.fns, access::exclusive); }                      \
   void prefix##_lock_shared(void* self) {                                                                     \
-    lock_member(self, tag, real.fns, access::shared, __builtin_return_address(0), __builtin_frame_address(0));  \
+    lock_member(self, tag, real.fns, access::shared, true, __builtin_return_address(0),                       \
+                __builtin_frame_address(0));                                                                  \
   }                                                                                                           \
   bool prefix##_try_lock_shared(void* self) {                                                                 \
-    return try_lock_member(self, tag, real.fns, access::shared, __builtin_return_address(0),                  \
-                           __builtin_frame_address(0));                                                       \
+    return lock_member(self, tag, real.fns, access::shared, false, __builtin_return_address(0),               \
+                       __builtin_frame_address(0));                                                           \
   }                                                                                                           \
   void prefix##_unlock_shared(void* self) { unlock_member(self, tag, real.fns, access::shared); }
 
