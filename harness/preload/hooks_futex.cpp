@@ -66,8 +66,9 @@ long program_futex(const arguments& args, const void* caller, const void* frame)
       if (program_catches_signals()) return args.call(SYS_futex);
       const call_site_scope site(caller, frame);
       at_sync_point(sync_point::before_wait);
-      return word_wait(wait_kind::futex, object_tag::futex, word, static_cast<std::uint32_t>(args.a[2]),
-                       args.a[3] != 0 && !libcxx_poll(args, caller), [&] { return args.call(SYS_futex); }, [&]() -> std::optional<long> {
+      const bool timed = args.a[3] != 0 && !libcxx_poll(args, caller);
+      return word_wait(wait_kind::futex, object_tag::futex, word, static_cast<std::uint32_t>(args.a[2]), timed,
+                       [&] { return args.call(SYS_futex); }, [&]() -> std::optional<long> {
                          // FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's an end on its clock.
                          const int op = static_cast<int>(args.a[1]);
                          timespec end{0, slice_ns};

@@ -228,8 +228,10 @@ json timeout_finding(const std::vector<thread_snapshot>& threads, const std::map
       tid_of[id] = t.value("tid", std::int64_t{0});
       last_thread = std::max(last_thread, id);
     }
-    for (const json& w : view.value("waits", json::array()))
-      if (const auto t = tid_of.find(w.value("thread", std::uint64_t{0})); t != tid_of.end()) known[t->second].second = w;
+    for (const json& w : view.value("waits", json::array())) {
+      const auto t = tid_of.find(w.value("thread", std::uint64_t{0}));
+      if (t != tid_of.end()) known[t->second].second = w;
+    }
     for (const json& l : view.value("locks", json::array())) {
       last_lock = std::max(last_lock, l.value("id", std::uint64_t{0}));
       locks.push_back(l);

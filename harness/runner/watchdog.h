@@ -37,7 +37,7 @@ std::vector<pid_t> live_processes(const std::vector<thread_snapshot>& threads);
 /// replies (state_request.h) of the processes that gave one, by process: Gridlock's view of their
 /// threads, numbered after one another in the order the processes appear. A thread of a process other
 /// than the first one's is named with its process id.
-nlohmann::json timeout_finding(const std::vector<thread_snapshot>& threads, const std::map<pid_t, nlohmann::json>& states,
-                               std::chrono::milliseconds timeout);
+nlohmann::json timeout_finding(const std::vector<thread_snapshot>& threads,
+                               const std::map<pid_t, nlohmann::json>& states, std::chrono::milliseconds timeout);
 
 }  // namespace gridlock::runner
