@@ -10,7 +10,7 @@
 // once the program has a signal handler (a handler may store and notify). No sync point at a wake: a
 // signal handler may be the caller.
 //
-// libc++'s std::atomic::wait (its latch, barrier and semaphore too) sleeps in FUTEX_WAIT with a
+// libc++'s std::atomic::wait (its latch and semaphore too) sleeps in FUTEX_WAIT with a
 // 2-second timeout, then checks its value and sleeps again: untimed in all but name, so announced as
 // untimed (the real call keeps its timeout). Otherwise a hang on one could never be all-threads-blocked.
 #include <link.h>
