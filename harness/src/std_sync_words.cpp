@@ -16,16 +16,23 @@ struct facility {
   std::string_view completion;  // how it wakes its waiters, for one that only does so when it completes
 };
 
+constexpr std::string_view latch_completes =
+    "only when its count reaches zero: no running thread is left to count it down";
+constexpr std::string_view barrier_completes =
+    "only when every expected thread has arrived: no running thread is left to arrive";
+
 constexpr facility facilities[] = {
-    {"std::latch::", "std::latch", "only when its count reaches zero: no running thread is left to count it down"},
-    {"std::__tree_barrier<", "std::barrier", "only when every expected thread has arrived: no running thread is left to arrive"},
-    {"std::barrier<", "std::barrier", "only when every expected thread has arrived: no running thread is left to arrive"},
+    {"std::latch::", "std::latch", latch_completes},
+    {"std::__tree_barrier<", "std::barrier", barrier_completes},
+    {"std::barrier<", "std::barrier", barrier_completes},
     {"std::__atomic_semaphore::", "std::counting_semaphore", ""},
     {"std::counting_semaphore<", "std::counting_semaphore", ""},
 };
 
 constexpr std::string_view unwoken = " (changed, never woken)";
-constexpr std::string_view unwoken_hint = ". A waited-on value changed and no wake came: often a store without notify_one/notify_all";
+// wait_for_detector.cpp's, for a changed word: none of a latch's or barrier's business.
+constexpr std::string_view unwoken_hint =
+    ". A waited-on value changed and no wake came: often a store without notify_one/notify_all";
 
 /// The standard object a wait with this (symbolized) stack waits on: read from the library frames
 /// above the system call, the first of which names it, often only in a template argument (an inlined
