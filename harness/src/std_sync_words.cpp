@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "finding_json.h"
+#include "wait_for_detector.h"
 
 namespace gridlock {
 namespace {
@@ -29,10 +30,8 @@ constexpr facility facilities[] = {
     {"std::counting_semaphore<", "std::counting_semaphore", ""},
 };
 
-constexpr std::string_view unwoken = " (changed, never woken)";
-// wait_for_detector.cpp's, for a changed word: none of a latch's or barrier's business.
-constexpr std::string_view unwoken_hint =
-    ". A waited-on value changed and no wake came: often a store without notify_one/notify_all";
+using wait_for::unwoken_hint;
+constexpr std::string_view unwoken = wait_for::unwoken_mark;
 
 /// The standard object a wait with this (symbolized) stack waits on: read from the library frames
 /// above the system call, the first of which names it, often only in a template argument (an inlined

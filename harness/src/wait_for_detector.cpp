@@ -146,7 +146,7 @@ bool may_end_by_itself(const wait_view& v) {
 
 std::string object_label(const lock_record* l) { return l != nullptr ? label(*l) : "?"; }
 
-std::string unwoken(const wait_view& v) { return v.unwoken ? " (changed, never woken)" : ""; }
+std::string unwoken(const wait_view& v) { return v.unwoken ? std::string(unwoken_mark) : std::string(); }
 
 std::string describe_wait(const wait_view& v) {
   switch (v.what) {
@@ -380,7 +380,7 @@ bool check_all_blocked(std::uint64_t ended, bool again) {
   if (std::any_of(waits.begin(), waits.end(), [](const wait_view& v) { return v.notified; }))
     message += ". Waiters a notify reached are still asleep: often notify_one where notify_all was needed";
   if (std::any_of(waits.begin(), waits.end(), [](const wait_view& v) { return v.unwoken; }))
-    message += ". A waited-on value changed and no wake came: often a store without notify_one/notify_all";
+    message += unwoken_hint;
   report(make_finding(finding_kind::all_threads_blocked, waits, std::move(message)),
          dedupe_key("all", waits));
   return false;

@@ -9,11 +9,18 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "gridlock/events.h"
 #include "thread_record.h"
 
 namespace gridlock::wait_for {
+
+/// How a futex-word wait whose word changed without a wake is marked in its text, and what the
+/// all-threads-blocked message then adds (std_sync_words.h takes both back for a latch or barrier).
+inline constexpr std::string_view unwoken_mark = " (changed, never woken)";
+inline constexpr std::string_view unwoken_hint =
+    ". A waited-on value changed and no wake came: often a store without notify_one/notify_all";
 
 /// Publishes self's wait; `caller` is the return address into the program of the call that waits.
 void announce(thread_record& self, const wait_target& target, std::uintptr_t caller) noexcept;
