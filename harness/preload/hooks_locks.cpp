@@ -49,9 +49,9 @@ int mutex_lock(pthread_mutex_t* m) {
     return first;
   }
   if (rec == nullptr || first != EBUSY || errorcheck_relock(m, s)) return real.mutex_lock(m);
+  auto timed_lock = [&](const timespec& end) { return real.mutex_timedlock(m, &end); };
   return blocking_acquire(rec, m, access::exclusive, [&] { return real.mutex_lock(m); },
-                          pthread_slice(CLOCK_REALTIME, [&](const timespec& end) { return real.mutex_timedlock(m, &end); }),
-                          took);
+                          pthread_slice(CLOCK_REALTIME, timed_lock), took);
 }
 
 int mutex_trylock(pthread_mutex_t* m) {

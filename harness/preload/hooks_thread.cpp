@@ -136,8 +136,9 @@ GRIDLOCK_HOOK int pthread_create(pthread_t* thread, const pthread_attr_t* attr, 
 GRIDLOCK_HOOK int pthread_join(pthread_t thread, void** result) {
   if (bypass()) return resolve_real() ? real.join(thread, result) : EINVAL;
   const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  auto timed_join = [&](const timespec& end) { return real.timedjoin_np(thread, result, &end); };
   return join_common(thread, false, [&] { return real.join(thread, result); },
-                     pthread_slice(CLOCK_REALTIME, [&](const timespec& end) { return real.timedjoin_np(thread, result, &end); }));
+                     pthread_slice(CLOCK_REALTIME, timed_join));
 }
 
 GRIDLOCK_HOOK int pthread_tryjoin_np(pthread_t thread, void** result) {

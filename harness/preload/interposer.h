@@ -481,5 +481,4 @@ int init(const void* object, Init&& real_init) {
   return r;
 }
 
-
 }  // namespace gridlock::preload

@@ -121,8 +121,8 @@ struct thread_record {
   /// includes the call's path (call_path), so each line through the wrapper still gets its own stack.
   /// Past the capture budget a new pair gets the stack of an earlier acquisition on the same line (the
   /// same call, reached the same way): the line is right, the callers above it perhaps not. A lock's
-  /// first pair also gives a lock registered on first sight its creation stack (note_first_use). The stack starts with the runtime's own frames:
-  /// reports drop them (is_plumbing_frame).
+  /// first pair also gives a lock registered on first sight its creation stack (note_first_use). The
+  /// stack starts with the runtime's own frames: reports drop them (symbolize_finding).
   /// Inline: every acquisition asks. One multiply; the top bits of the product mix both inputs.
   stack_id site_stack(lock_record& lock, std::uintptr_t caller) noexcept {
     acquire_site* set =

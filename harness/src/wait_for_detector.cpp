@@ -98,7 +98,8 @@ sleep_look asleep_in_wait(const wait_view& v) {
   if (v.thread == threads::current)
     return condition || word_holds(v) ? sleep_look::asleep : sleep_look::not_asleep;
   const auto at = reinterpret_cast<std::uintptr_t>(v.sleeps_on);
-  switch (os_thread::asleep_on_futex(v.thread->tid, at, at + (condition ? sizeof(pthread_cond_t) : sizeof(std::uint32_t)))) {
+  const std::size_t size = condition ? sizeof(pthread_cond_t) : sizeof(std::uint32_t);
+  switch (os_thread::asleep_on_futex(v.thread->tid, at, at + size)) {
     case os_thread::futex_sleep::on_word: return sleep_look::asleep;
     case os_thread::futex_sleep::awake: return sleep_look::awake;
     default: return sleep_look::not_asleep;
