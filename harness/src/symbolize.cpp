@@ -208,13 +208,24 @@ std::vector<Dwarf_Die> function_scopes(Dwfl_Module* mod, Dwarf_Addr pc, Dwarf_Di
   return scopes;
 }
 
-// The innermost function scope at `pc` (a module address): {name, whether it is an inlined
-// subroutine}. Empty name without DWARF.
-std::pair<std::string, bool> innermost_function(Dwfl_Module* mod, Dwarf_Addr pc) {
-  Dwarf_Die unit;
-  std::vector<Dwarf_Die> scopes = function_scopes(mod, pc, unit);
-  if (scopes.empty()) return {};
-  return {die_function_name(&scopes[0]), dwarf_tag(&scopes[0]) == DW_TAG_inlined_subroutine};
+// The frame at `pc` (a module address, the call before `loc`), whose function scopes are `scopes`
+// (function_scopes): its source line, and the innermost inlined function's name, else the symbol
+// table's (the subprogram's DWARF name where the symbol table has none).
+frame frame_at(const code_location& loc, Dwfl_Module* mod, Dwarf_Addr pc, const std::vector<Dwarf_Die>& scopes) {
+  frame out;
+  out.where = loc;
+  std::tie(out.file, out.line) = source_of(mod, pc);
+  Dwarf_Die innermost = scopes.empty() ? Dwarf_Die{} : scopes[0];
+  std::string dwarf_name = scopes.empty() ? std::string() : die_function_name(&innermost);
+  if (!scopes.empty() && dwarf_tag(&innermost) == DW_TAG_inlined_subroutine && !dwarf_name.empty()) {
+    out.function = std::move(dwarf_name);
+    return out;
+  }
+  GElf_Off sym_offset = 0;
+  GElf_Sym sym;
+  const char* name = dwfl_module_addrinfo(mod, pc, &sym_offset, &sym, nullptr, nullptr, nullptr);
+  out.function = name != nullptr ? demangle(name) : std::move(dwarf_name);
+  return out;
 }
 
 // The source position a DW_TAG_inlined_subroutine was inlined at (its caller's file and line).
@@ -302,28 +313,13 @@ symbolizer::symbolizer(symbolizer&&) noexcept = default;
 symbolizer& symbolizer::operator=(symbolizer&&) noexcept = default;
 
 frame symbolizer::resolve(const code_location& loc) {
-  frame out;
-  out.where = loc;
   if (!impl_) impl_ = std::make_unique<impl>();  // after a move
   Dwfl* dwfl = impl_->module(loc.module);
-  if (dwfl == nullptr || loc.offset == 0) return out;
   // A return address: the call is the instruction before it.
-  const Dwarf_Addr pc = loc.offset - 1;
-  Dwfl_Module* mod = dwfl_addrmodule(dwfl, pc);
-  if (mod == nullptr) return out;
-
-  std::tie(out.file, out.line) = source_of(mod, pc);
-
-  auto [dwarf_name, inlined] = innermost_function(mod, pc);
-  if (inlined && !dwarf_name.empty()) {
-    out.function = std::move(dwarf_name);
-  } else {
-    GElf_Off sym_offset = 0;
-    GElf_Sym sym;
-    const char* name = dwfl_module_addrinfo(mod, pc, &sym_offset, &sym, nullptr, nullptr, nullptr);
-    out.function = name != nullptr ? demangle(name) : std::move(dwarf_name);
-  }
-  return out;
+  Dwfl_Module* mod = dwfl != nullptr && loc.offset != 0 ? dwfl_addrmodule(dwfl, loc.offset - 1) : nullptr;
+  if (mod == nullptr) return frame{loc, {}, {}, 0};
+  Dwarf_Die unit;
+  return frame_at(loc, mod, loc.offset - 1, function_scopes(mod, loc.offset - 1, unit));
 }
 
 std::string symbolizer::data_symbol(const code_location& loc) {
@@ -343,17 +339,19 @@ std::string symbolizer::data_symbol(const code_location& loc) {
 }
 
 std::vector<frame> symbolizer::resolve_inlined(const code_location& loc) {
-  frame outer = resolve(loc);
-  std::vector<frame> chain;
+  if (!impl_) impl_ = std::make_unique<impl>();  // after a move
   Dwfl* dwfl = impl_->module(loc.module);
   Dwfl_Module* mod = dwfl != nullptr && loc.offset != 0 ? dwfl_addrmodule(dwfl, loc.offset - 1) : nullptr;
+  if (mod == nullptr) return {frame{loc, {}, {}, 0}};
   Dwarf_Die unit;
-  std::vector<Dwarf_Die> scopes = function_scopes(mod, loc.offset - 1, unit);
+  const std::vector<Dwarf_Die> scopes = function_scopes(mod, loc.offset - 1, unit);
+  const frame outer = frame_at(loc, mod, loc.offset - 1, scopes);
+  std::vector<frame> chain;
   // Innermost first: each inlined scope is a frame at the current position, and its call site is the
   // position in the next scope out.
   std::string file = outer.file;
   int line = outer.line;
-  for (Dwarf_Die& scope : scopes) {
+  for (Dwarf_Die scope : scopes) {
     if (dwarf_tag(&scope) != DW_TAG_inlined_subroutine) break;
     frame f;
     f.where = loc;
