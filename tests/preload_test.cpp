@@ -771,7 +771,7 @@ INSTANTIATE_TEST_SUITE_P(CorrectPrograms, PreloadSilent,
                                            "std_signal_handler", "std_timed_locks",
                                            "std_pthread_defined_errors", "std_many_held",
                                            "std_reused_mutex_memory", "std_one_time_init", "std_futures",
-                                           "std_handoffs", "std_semaphore_posted_by_signal",
+                                           "std_handoffs", "std_semaphore_posted_by_signal", "std_process_shared_fork",
                                            "libcxx_std_read_read_nesting", "libcxx_std_timed_locks",
                                            "libcxx_std_many_held"));
 

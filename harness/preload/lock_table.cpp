@@ -121,7 +121,8 @@ lock_kind kind_of(object_tag tag) noexcept {
 
 /// glibc's robust, priority-inheritance, priority-protect and process-shared bits of __kind: such
 /// mutexes use __list, or live in memory other processes see, and get no mark.
-constexpr int unmarkable_kinds = 16 | 32 | 64 | 128;
+constexpr int pshared_kind = 128;
+constexpr int unmarkable_kinds = 16 | 32 | 64 | pshared_kind;
 
 /// Where a plain mutex's record leaves its mark, or null for other objects.
 __pthread_internal_list** mark_of(std::uintptr_t key, object_tag tag) noexcept {
@@ -149,6 +150,17 @@ bool still_marked(std::uintptr_t key, object_tag tag, const lock_record& rec) no
   if (rec.in_graph.load(std::memory_order_acquire)) return false;
   __atomic_store_n(mark_of(key, tag), mark_value(rec), __ATOMIC_RELAXED);
   return true;
+}
+
+/// Whether the pthread lock at `key` was made PTHREAD_PROCESS_SHARED (glibc: the mutex kind's pshared
+/// bit, the rwlock's __shared).
+bool process_shared(std::uintptr_t key, object_tag tag) noexcept {
+  switch (tag) {
+    case object_tag::mutex:
+    case object_tag::recursive_mutex: return (reinterpret_cast<const pthread_mutex_t*>(key)->__data.__kind & pshared_kind) != 0;
+    case object_tag::rwlock: return reinterpret_cast<const pthread_rwlock_t*>(key)->__data.__shared != 0;
+    default: return false;
+  }
 }
 
 const char* type_of(object_tag tag) noexcept {
@@ -377,6 +389,7 @@ bool inner_mutex_of_tracked(std::uintptr_t key, object_tag tag) noexcept {
   // First sight (or a record being replaced): make the record before taking the table's lock. Its
   // creation stack is its first acquisition's or wait's.
   lock_record* fresh = events::lock_created(address, kind_of(tag), type_of(tag), nullptr, true);
+  fresh->process_shared = process_shared(key, tag);
   lock_record* result = nullptr;
   lock_record* stale = nullptr;
   g_table.mu.lock();

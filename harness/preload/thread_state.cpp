@@ -138,14 +138,26 @@ void fork_parent() {
   --detail::internal_depth;
 }
 
+/// A process-shared lock lives in memory the parent shares: the parent's threads that hold it still do,
+/// there, and will let go, so the child does not inherit those holds (a private lock's stay held).
+void drop_process_shared_holds(thread_record& r) noexcept {
+  for (std::uint32_t i = r.held_count.load(std::memory_order_relaxed); i-- > 0;) {
+    lock_record* lock = r.held[i].lock.load(std::memory_order_relaxed);
+    if (lock == nullptr || !lock->process_shared) continue;
+    held_set::remove(r, &r.held[i]);
+    if (lock->owner.load(std::memory_order_relaxed) == &r) lock->owner.store(nullptr, std::memory_order_relaxed);
+  }
+}
+
 void fork_child() {
   if (!t_fork_prepared) return;
   t_fork_prepared = false;
   if (!t_fork_nested) lock_table_unlock_after_fork(true);
   g_fork_gate.store(0, std::memory_order_seq_cst);
   // Only this thread exists in the child. Other threads' states are free again; their records are
-  // dead threads now. Their held locks stay held: those mutexes are locked for good in the child's
-  // memory, so a child that waits for one is told it waits for a thread that has exited.
+  // dead threads now. Their held locks stay held (but process-shared ones): those mutexes are locked
+  // for good in the child's memory, so a child that waits for one is told it waits for a thread that
+  // has exited.
   thread_state* me = t_state;
   for (thread_state* s = first_state(); s != nullptr; s = s->next) {
     if (s == me) continue;
@@ -159,6 +171,7 @@ void fork_child() {
   if (me != nullptr) me->tid = tid;
   thread_record* self = threads::current;
   for (thread_record* r = threads::first(); r != nullptr; r = r->next) {
+    drop_process_shared_holds(*r);
     if (r == self) continue;
     if (r->alive.load(std::memory_order_relaxed)) unregister_thread(r);
     const std::uint64_t e = r->wait_epoch.load(std::memory_order_relaxed);

@@ -17,6 +17,7 @@ struct lock_record {
   std::uint32_t id = 0;           // unique for the process's life: ids are never reused
   std::uint64_t hash = 0;         // a well-mixed function of id, for held-set signatures
   lock_kind kind = lock_kind::plain;
+  bool process_shared = false;    // a pthread lock made PTHREAD_PROCESS_SHARED: other processes lock it too
   const char* type_name = "";     // static string
   char name[48] = {};             // the user's name, truncated
   const void* address = nullptr;
