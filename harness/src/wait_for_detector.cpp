@@ -301,11 +301,15 @@ std::vector<wait_view> all_blocked(bool settled, bool again, bool& unsure) {
     unsure = look == sleep_look::awake;
     return {};
   }
-  // The memory map, slowest, once settled: a futex word another process may wake counts for nothing.
-  if (settled && std::any_of(waits.begin(), waits.end(), [](const wait_view& v) {
-        return on_futex_word(v.what) && in_shared_mapping(v.sleeps_on);
-      }))
-    return {};
+  // The memory map, slowest, once settled: a futex word or a condition variable that another process
+  // may wake counts for nothing.
+  if (settled) {
+    std::vector<const void*> wakeable;
+    for (const wait_view& v : waits)
+      if ((on_futex_word(v.what) || v.what == wait_kind::condition) && v.sleeps_on != nullptr)
+        wakeable.push_back(v.sleeps_on);
+    if (any_in_shared_mapping(wakeable)) return {};
+  }
   return waits;
 }
 

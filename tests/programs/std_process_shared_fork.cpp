@@ -1,7 +1,8 @@
 // Correct: a process-shared mutex and a process-shared rwlock in shared memory, held across a fork()
 // (the mutex by another thread, the rwlock by the forking thread). The forked child waits for both,
 // and gets them once the parent's threads let go: the locks live in memory both processes see, so the
-// child does not inherit the parent's holds. Nothing may hang and nothing may be reported.
+// child does not inherit the parent's holds. Then the child's only thread waits on a process-shared
+// condition variable that the parent signals. Nothing may hang and nothing may be reported.
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -15,6 +16,8 @@ namespace {
 struct shared_locks {
   pthread_mutex_t mutex;
   pthread_rwlock_t rwlock;
+  pthread_cond_t cond;  // with `mutex`: the parent says `go`
+  bool go;
 };
 
 shared_locks* make_shared_locks() {
@@ -29,6 +32,11 @@ shared_locks* make_shared_locks() {
   pthread_rwlockattr_init(&ra);
   pthread_rwlockattr_setpshared(&ra, PTHREAD_PROCESS_SHARED);
   pthread_rwlock_init(&s->rwlock, &ra);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+  pthread_cond_init(&s->cond, &ca);
+  s->go = false;
   return s;
 }
 
@@ -57,6 +65,7 @@ int main() {
     pthread_mutex_lock(&s->mutex);  // held by the parent's other thread until it lets go
     pthread_rwlock_rdlock(&s->rwlock);  // held by the parent's main thread until it lets go
     pthread_rwlock_unlock(&s->rwlock);
+    while (!s->go) pthread_cond_wait(&s->cond, &s->mutex);  // only the other process can say go
     pthread_mutex_unlock(&s->mutex);
     return 0;
   }
@@ -64,6 +73,11 @@ int main() {
   pthread_rwlock_unlock(&s->rwlock);
   stage.store(2);
   pthread_join(t, nullptr);
+  usleep(50000);  // let the child wait (as above)
+  pthread_mutex_lock(&s->mutex);
+  s->go = true;
+  pthread_cond_signal(&s->cond);
+  pthread_mutex_unlock(&s->mutex);
   int status = 0;
   waitpid(child, &status, 0);
   std::printf("child %s\n", WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "done" : "failed");
