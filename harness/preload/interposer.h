@@ -439,10 +439,14 @@ bool program_catches_signals() noexcept;
 /// Whether a pthread lock call's result means the lock is taken.
 inline bool took(int r) noexcept { return r == 0 || r == EOWNERDEAD; }
 
-/// The acquisition succeeded: the uncontended path (events::acquired, inline).
+/// The acquisition succeeded: the uncontended path (events::acquired, inline). Only first_hold may
+/// throw (a cycle it reports), so taking a lock with none held has no handler around it, and inlines.
 inline void on_acquired(lock_record* rec, access mode) noexcept {
   thread_record& self = *threads::self();
-  guarded([&] { held_set::acquired(self, *rec, mode, detail::call_site); });
+  if (self.held_count.load(std::memory_order_relaxed) == 0)
+    held_set::take(self, *rec, mode, detail::call_site);
+  else
+    guarded([&] { held_set::acquired(self, *rec, mode, detail::call_site); });
 }
 
 /// A try-lock: `try_op` is the real call, in the pthread convention (0: taken).
