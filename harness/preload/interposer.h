@@ -439,9 +439,10 @@ bool program_catches_signals() noexcept;
 /// Whether a pthread lock call's result means the lock is taken.
 inline bool took(int r) noexcept { return r == 0 || r == EOWNERDEAD; }
 
-/// The acquisition succeeded: the uncontended path (events::acquired, inline). Only first_hold may
-/// throw (a cycle it reports), so taking a lock with none held has no handler around it, and inlines.
-inline void on_acquired(lock_record* rec, access mode) noexcept {
+/// The acquisition succeeded: the uncontended path (events::acquired). Only first_hold may throw (a
+/// cycle it reports), so taking a lock with none held has no handler around it. Inlined into each lock
+/// hook: with several callers the compiler would keep it out of line (measured: 7% of std_lock_heavy).
+[[gnu::always_inline]] inline void on_acquired(lock_record* rec, access mode) noexcept {
   thread_record& self = *threads::self();
   if (self.held_count.load(std::memory_order_relaxed) == 0)
     held_set::take(self, *rec, mode, detail::call_site);
