@@ -358,6 +358,30 @@ TEST_F(CliTest, ExecTimeoutSaysWhatEachThreadHoldsAndWaitsFor) {
   }
 }
 
+TEST_F(CliTest, ExecTimeoutNamesAHolderInAnotherProcess) {
+  const outcome r = gridlock({"exec", "--runs", "1", "--timeout", "1", "--json", "report.json", "--",
+                              std_programs + "/std_process_shared_hang"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  const std::vector<json> found = exec_findings(read_json("report.json"));
+  ASSERT_EQ(found.size(), 1u) << r.err;
+  const json& f = found[0];
+  ASSERT_EQ(f.at("kind"), "timeout") << f.dump(2);
+  // The parent's main thread (the first process's first thread) holds the mutex; the child's waits.
+  const auto wait_of = [&](std::uint64_t thread) {
+    return std::find_if(f.at("waits").begin(), f.at("waits").end(), [&](const json& w) { return w.at("thread") == thread; });
+  };
+  const auto parent = wait_of(1);
+  ASSERT_NE(parent, f.at("waits").end()) << f.dump(2);
+  ASSERT_EQ(parent->at("holds").size(), 1u) << f.dump(2);
+  const auto child = std::find_if(f.at("waits").begin(), f.at("waits").end(), [](const json& w) {
+    return w.value("waits_for", "").starts_with("lock pthread_mutex_t#");
+  });
+  ASSERT_NE(child, f.at("waits").end()) << f.dump(2);
+  EXPECT_NE(child->at("thread"), 1) << f.dump(2);
+  EXPECT_EQ(child->at("waits_for"), "lock pthread_mutex_t#" + std::to_string(child->at("lock").get<std::uint64_t>()) +
+                                        " held by thread 1 (main)");
+}
+
 // A program may close the stream's descriptor, and get its number back for a file of its own: daemons
 // close every descriptor, Python's subprocess closes them in its children. Its findings still reach the
 // run, and never that file.

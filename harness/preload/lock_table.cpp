@@ -163,6 +163,17 @@ bool process_shared(std::uintptr_t key, object_tag tag) noexcept {
   }
 }
 
+/// Where the pthread lock at `key` keeps its exclusive holder's OS thread id (glibc: a mutex's __owner,
+/// a rwlock's __cur_writer), or null for other objects.
+const std::int32_t* os_owner_of(std::uintptr_t key, object_tag tag) noexcept {
+  switch (tag) {
+    case object_tag::mutex:
+    case object_tag::recursive_mutex: return &reinterpret_cast<const pthread_mutex_t*>(key)->__data.__owner;
+    case object_tag::rwlock: return &reinterpret_cast<const pthread_rwlock_t*>(key)->__data.__cur_writer;
+    default: return nullptr;
+  }
+}
+
 const char* type_of(object_tag tag) noexcept {
   switch (tag) {
     case object_tag::recursive_mutex: return "pthread_mutex_t (recursive)";
@@ -390,6 +401,7 @@ bool inner_mutex_of_tracked(std::uintptr_t key, object_tag tag) noexcept {
   // creation stack is its first acquisition's or wait's.
   lock_record* fresh = events::lock_created(address, kind_of(tag), type_of(tag), nullptr, true);
   fresh->process_shared = process_shared(key, tag);
+  fresh->os_owner = os_owner_of(key, tag);
   lock_record* result = nullptr;
   lock_record* stale = nullptr;
   g_table.mu.lock();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,7 +65,31 @@ void raise(json& id, std::uint64_t by) {
   if (id.is_number_integer()) id = id.get<std::uint64_t>() + by;
 }
 
+/// reporter.cpp's label() of a thread in a finding.
+std::string thread_label(const json& thread) {
+  std::string s = "thread " + std::to_string(thread.value("id", std::uint64_t{0}));
+  const std::string name = thread.value("name", "");
+  return name.empty() ? s : s + " (" + name + ")";
+}
+
 }  // namespace
+
+void name_holders_by_tid(json& finding) {
+  constexpr std::string_view by_tid = " held by tid ";
+  std::map<std::string, std::string> label_of;  // the tid's digits -> the thread's label
+  for (const json& t : finding.value("threads", json::array()))
+    if (t.value("tid", std::int64_t{0}) > 0) label_of[std::to_string(t.value("tid", std::int64_t{0}))] = thread_label(t);
+  for (json& w : finding["waits"]) {
+    if (!w.contains("waits_for") || !w["waits_for"].is_string()) continue;
+    const std::string text = w["waits_for"].get<std::string>();
+    const std::size_t at = text.find(by_tid);
+    if (at == std::string::npos) continue;
+    std::size_t end = at + by_tid.size();
+    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
+    const auto it = label_of.find(text.substr(at + by_tid.size(), end - at - by_tid.size()));
+    if (it != label_of.end()) w["waits_for"] = text.substr(0, at) + " held by " + it->second + text.substr(end);
+  }
+}
 
 void renumber_view(json& view, std::uint64_t threads, std::uint64_t locks) {
   if (!view.is_object() || (threads == 0 && locks == 0)) return;

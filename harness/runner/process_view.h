@@ -12,4 +12,9 @@ namespace gridlock::runner {
 /// that after it the view's ids follow those of the views before it.
 void renumber_view(nlohmann::json& view, std::uint64_t threads, std::uint64_t locks);
 
+/// In the waits of `finding` (the views of a run's processes, merged), each holder named by its OS
+/// thread id ("held by tid 812": a process-shared lock that another process's thread holds) becomes
+/// that thread's label ("held by thread 1 (main)") when the finding has a thread with that id.
+void name_holders_by_tid(nlohmann::json& finding);
+
 }  // namespace gridlock::runner

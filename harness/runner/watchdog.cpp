@@ -267,6 +267,7 @@ json timeout_finding(const std::vector<thread_snapshot>& threads, const std::map
                  " thread(s)" + (processes.size() > 1 ? " in " + std::to_string(processes.size()) + " processes" : "") +
                  ", " + std::to_string(running) + " running";
   f["stack"] = f["waits"].empty() ? json::array() : f["waits"][0]["stack"];
+  name_holders_by_tid(f);
   return f;
 }
 

@@ -156,6 +156,12 @@ std::string describe_wait(const wait_view& v) {
       auto hs = holders(v.object, v.mode);
       for (std::size_t i = 0; i < hs.size(); ++i)
         s += (i ? ", " : " held by ") + label(*hs[i]) + (hs[i]->alive.load() ? "" : " which has exited");
+      if (hs.empty() && v.object != nullptr && v.object->os_owner != nullptr) {
+        // A holder the runtime does not know, as the object names it: another process's thread (the
+        // runner's timeout report names it when that process is part of the run).
+        if (const std::int32_t tid = __atomic_load_n(v.object->os_owner, __ATOMIC_RELAXED); tid > 0)
+          s += " held by tid " + std::to_string(tid);
+      }
       return s;
     }
     case wait_kind::thread:
