@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -158,9 +159,10 @@ std::string describe_wait(const wait_view& v) {
         s += (i ? ", " : " held by ") + label(*hs[i]) + (hs[i]->alive.load() ? "" : " which has exited");
       if (hs.empty() && v.object != nullptr && v.object->os_owner != nullptr) {
         // A holder the runtime does not know, as the object names it: another process's thread (the
-        // runner's timeout report names it when that process is part of the run).
-        if (const std::int32_t tid = __atomic_load_n(v.object->os_owner, __ATOMIC_RELAXED); tid > 0)
-          s += " held by tid " + std::to_string(tid);
+        // runner's timeout report names it when that process is part of the run). glibc marks an
+        // inconsistent or unrecoverable robust mutex with INT_MAX - 1 and INT_MAX: not thread ids.
+        const std::int32_t tid = __atomic_load_n(v.object->os_owner, __ATOMIC_RELAXED);
+        if (tid > 0 && tid < std::numeric_limits<std::int32_t>::max() - 1) s += " held by tid " + std::to_string(tid);
       }
       return s;
     }
