@@ -12,6 +12,7 @@
 #include "runner/process_view.h"
 #include "runner/reproduce_token.h"
 #include "runner/runner.h"
+#include "runner/watchdog.h"
 
 namespace {
 
@@ -332,6 +333,29 @@ TEST(ProcessViewTest, RenumberingMovesEveryIdAndTheTextThatNamesIt) {
   EXPECT_EQ(view["waits"][0]["waits_for"], "lock pthread_mutex_t#4 held by thread 12 (pool thread 2)");
   EXPECT_EQ(view["waits"][1]["waits_for"], "join of thread 11, not of my_thread 1 or mutex_t#1");
   EXPECT_EQ(view["waits"][2]["waits_for"], "lock pthread_mutex_t (recursive)#5 held by thread 21");
+}
+
+TEST(WatchdogTest, AcrossProcessesAWaitNamesTheChildItWaitsForAndAHolderByThreadId) {
+  // A parent (pid 100) waits for its children: 200 hangs on a process-shared lock the parent's main
+  // thread holds, 300 has ended (a zombie not yet reaped), 400 belongs to 200.
+  const std::vector<gridlock::runner::thread_snapshot> threads = {
+      {100, 1, 100, "app", "S (sleeping)", "do_wait", json::array()},
+      {200, 100, 200, "app", "S (sleeping)", "futex_wait_queue", json::array()},
+      {300, 100, 300, "app", "Z (zombie)", "", json::array()},
+      {400, 200, 400, "app", "S (sleeping)", "do_wait", json::array()},
+      {400, 200, 401, "helper", "S (sleeping)", "do_wait", json::array()}};
+  const json parent_view = {{"threads", {{{"id", 1}, {"tid", 100}, {"name", "main"}}}},
+                            {"locks", {{{"id", 1}, {"name", ""}, {"type", "pthread_mutex_t"}}}},
+                            {"waits", {{{"thread", 1}, {"holds", {1}}, {"waits_for", ""}}}}};
+  const json child_view = {
+      {"threads", {{{"id", 1}, {"tid", 200}, {"name", "main"}}}},
+      {"locks", {{{"id", 1}, {"name", ""}, {"type", "pthread_mutex_t"}}}},
+      {"waits", {{{"thread", 1}, {"lock", 1}, {"holds", json::array()}, {"waits_for", "lock pthread_mutex_t#1 held by tid 100"}}}}};
+  const json f = gridlock::runner::timeout_finding(threads, {{100, parent_view}, {200, child_view}}, 1s);
+  ASSERT_EQ(f.at("waits").size(), 5u) << f.dump(2);
+  EXPECT_EQ(f["waits"][0]["waits_for"], "its child process pid 200 (do_wait)");  // not the zombie, not a grandchild
+  EXPECT_EQ(f["waits"][1]["waits_for"], "lock pthread_mutex_t#2 held by thread 1 (main)");
+  EXPECT_EQ(f["waits"][3]["waits_for"], "the kernel (do_wait)");  // 400 has no children in the run
 }
 
 }  // namespace

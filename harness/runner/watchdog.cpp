@@ -149,19 +149,28 @@ std::string duration_text(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
 
-/// `leader`, then the other processes whose process group it leads, by id (/proc/PID/stat's fifth
-/// field; the command name before it may hold spaces and parentheses, so read from its last ')').
+/// A process's parent and process group, from /proc/PID/stat's fourth and fifth fields (the command
+/// name before them may hold spaces and parentheses, so read from its last ')'); zeros when gone.
+struct process_ids {
+  pid_t parent = 0;
+  pid_t group = 0;
+};
+process_ids ids_of(pid_t pid) {
+  const std::string stat = first_line("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream rest(stat.substr(std::min(stat.size(), stat.rfind(')') + 1)));
+  std::string state;
+  process_ids ids;
+  if (!(rest >> state >> ids.parent >> ids.group)) return {};
+  return ids;
+}
+
+/// `leader`, then the other processes whose process group it leads, by id.
 std::vector<pid_t> group_members(pid_t leader) {
   std::vector<pid_t> others;
   if (DIR* dir = ::opendir("/proc")) {
     while (const dirent* e = ::readdir(dir)) {
       const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
-      if (pid <= 0 || pid == leader) continue;
-      const std::string stat = first_line("/proc/" + std::to_string(pid) + "/stat");
-      std::istringstream rest(stat.substr(std::min(stat.size(), stat.rfind(')') + 1)));
-      std::string state;
-      pid_t parent = 0, group = 0;
-      if (rest >> state >> parent >> group && group == leader) others.push_back(pid);
+      if (pid > 0 && pid != leader && ids_of(pid).group == leader) others.push_back(pid);
     }
     ::closedir(dir);
   }
@@ -174,9 +183,10 @@ std::vector<pid_t> group_members(pid_t leader) {
 void snapshot_process(pid_t pid, std::vector<thread_snapshot>& out) {
   const std::size_t first = out.size();
   // States first: once ptrace stops a thread, /proc shows it as stopped.
+  const pid_t parent = ids_of(pid).parent;
   for (pid_t tid : task_ids(pid))
-    out.push_back({pid, tid, first_line(task_file(pid, tid, "comm")), state_of(pid, tid), wchan_of(pid, tid),
-                   json::array()});
+    out.push_back({pid, parent, tid, first_line(task_file(pid, tid, "comm")), state_of(pid, tid),
+                   wchan_of(pid, tid), json::array()});
   dwfl_ptr dwfl = report_modules(pid);
   std::map<pid_t, json> stacks = ptrace_stacks(dwfl.get(), pid);
   for (std::size_t i = first; i < out.size(); ++i) {
@@ -187,6 +197,18 @@ void snapshot_process(pid_t pid, std::vector<thread_snapshot>& out) {
       t.stack.push_back(frame_at(dwfl.get(), *pc));
     }
   }
+}
+
+/// What a thread the kernel has in do_wait (waitpid and the like) waits for: the end of a child process,
+/// naming those of the run that have not ended.
+std::string child_wait_text(const std::vector<thread_snapshot>& threads, pid_t pid) {
+  std::vector<pid_t> children;
+  for (const thread_snapshot& t : threads)
+    if (t.parent == pid && t.tid == t.pid && !t.state.starts_with("Z")) children.push_back(t.pid);
+  if (children.empty()) return "the kernel (do_wait)";
+  std::string text = children.size() == 1 ? "its child process pid " : "one of its child processes, pids ";
+  for (std::size_t i = 0; i < children.size(); ++i) text += (i ? ", " : "") + std::to_string(children[i]);
+  return text + " (do_wait)";
 }
 
 /// The processes of `threads` in the order they appear; with `skip_ended`, only those not ended.
@@ -254,7 +276,8 @@ json timeout_finding(const std::vector<thread_snapshot>& threads, const std::map
       thread["name"] = thread.value("name", "") + " (pid " + std::to_string(s.pid) + ")";
     json wait = is_known && it->second.second.is_object() ? it->second.second : json{{"waits_for", ""}, {"holds", json::array()}};
     wait["thread"] = thread["id"];
-    if (wait.value("waits_for", "").empty() && !s.wchan.empty()) wait["waits_for"] = "the kernel (" + s.wchan + ")";
+    if (wait.value("waits_for", "").empty() && !s.wchan.empty())
+      wait["waits_for"] = s.wchan == "do_wait" ? child_wait_text(threads, s.pid) : "the kernel (" + s.wchan + ")";
     wait["state"] = s.state;
     wait["wchan"] = s.wchan;
     // Where the thread is now, when ptrace could tell, beats where Gridlock saw it start waiting.

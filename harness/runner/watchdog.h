@@ -17,6 +17,7 @@ namespace gridlock::runner {
 
 struct thread_snapshot {
   pid_t pid = 0;         ///< its process
+  pid_t parent = 0;      ///< its process's parent
   pid_t tid = 0;
   std::string name;      ///< /proc/<pid>/task/<tid>/comm
   std::string state;     ///< as /proc shows it: "S (sleeping)", "R (running)", ...
@@ -36,7 +37,8 @@ std::vector<pid_t> live_processes(const std::vector<thread_snapshot>& threads);
 /// The "timeout" finding (encoded, not yet symbolized) for these threads. `states` are the thread_state
 /// replies (state_request.h) of the processes that gave one, by process: Gridlock's view of their
 /// threads, numbered after one another in the order the processes appear. A thread of a process other
-/// than the first one's is named with its process id.
+/// than the first one's is named with its process id; one that waits for a child process to end names
+/// the run's processes it may be waiting for.
 nlohmann::json timeout_finding(const std::vector<thread_snapshot>& threads,
                                const std::map<pid_t, nlohmann::json>& states, std::chrono::milliseconds timeout);
 
