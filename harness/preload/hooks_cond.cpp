@@ -1,4 +1,4 @@
-// pthread_cond_* hooks. A wait is expressed as gridlock::condition_variable expresses it: the mutex is
+// pthread_cond_* hooks, and C11's cnd_* (over them). A wait is expressed as gridlock::condition_variable expresses it: the mutex is
 // released for the detectors (before_unlock), the thread is blocked on the condition (before_block with
 // wait_kind::condition, so a lost wakeup ends as all-threads-blocked), and after the real wait the mutex
 // is re-acquired as an ordinary blocking acquisition (before_lock + after_lock), so hold-and-wait
@@ -49,6 +49,35 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait, Sl
 }
 
 
+// The bodies of the untimed and timed wait hooks, for pthread_cond_* and C11's cnd_* alike: `ra` and
+// `fa` are the exported function's GRIDLOCK_PROGRAM_CALL.
+
+[[gnu::always_inline]] inline int wait_hook(pthread_cond_t* c, pthread_mutex_t* m, const void* ra, const void* fa) {
+  if (bypass()) return resolve_real() ? real.cond_wait(c, m) : 0;
+  const call_site_scope site(ra, fa);
+  at_sync_point(sync_point::before_wait);
+  // A slice that runs out makes its look again here, with the mutex retaken, and then ends the wait as a
+  // spurious wakeup: waiting again could miss a notify made while it was not waiting, and the program
+  // looks at its predicate anyway.
+  return cond_wait(c, m, false, [&] { return real.cond_wait(c, m); }, [&]() -> std::optional<int> {
+    const timespec end = slice_end(CLOCK_MONOTONIC);
+    const int r = real.cond_clockwait(c, m, CLOCK_MONOTONIC, &end);
+    if (r == ETIMEDOUT) guarded([] { events::check_block(true); });
+    return r == ETIMEDOUT ? 0 : r;
+  });
+}
+
+[[gnu::always_inline]] inline int timedwait_hook(pthread_cond_t* c, pthread_mutex_t* m, const timespec* abstime,
+                                                 const void* ra, const void* fa) {
+  if (bypass()) return resolve_real() ? real.cond_timedwait(c, m, abstime) : 0;
+  const call_site_scope site(ra, fa);
+  at_sync_point(sync_point::before_wait);
+  return cond_wait(c, m, true, [&] { return real.cond_timedwait(c, m, abstime); }, nullptr);
+}
+
+pthread_cond_t* as_pthread(cnd_t* c) noexcept { return reinterpret_cast<pthread_cond_t*>(c); }
+pthread_mutex_t* as_pthread(mtx_t* m) noexcept { return reinterpret_cast<pthread_mutex_t*>(m); }
+
 template <class F>
 int forget_then(const void* object, F&& real_call) {
   if (!bypass()) {
@@ -75,25 +104,11 @@ GRIDLOCK_HOOK int pthread_cond_destroy(pthread_cond_t* c) {
 }
 
 GRIDLOCK_HOOK int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
-  if (bypass()) return resolve_real() ? real.cond_wait(c, m) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
-  at_sync_point(sync_point::before_wait);
-  // A slice that runs out makes its look again here, with the mutex retaken, and then ends the wait as a
-  // spurious wakeup: waiting again could miss a notify made while it was not waiting, and the program
-  // looks at its predicate anyway.
-  return cond_wait(c, m, false, [&] { return real.cond_wait(c, m); }, [&]() -> std::optional<int> {
-    const timespec end = slice_end(CLOCK_MONOTONIC);
-    const int r = real.cond_clockwait(c, m, CLOCK_MONOTONIC, &end);
-    if (r == ETIMEDOUT) guarded([] { events::check_block(true); });
-    return r == ETIMEDOUT ? 0 : r;
-  });
+  return wait_hook(c, m, GRIDLOCK_PROGRAM_CALL);
 }
 
 GRIDLOCK_HOOK int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const timespec* abstime) {
-  if (bypass()) return resolve_real() ? real.cond_timedwait(c, m, abstime) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
-  at_sync_point(sync_point::before_wait);
-  return cond_wait(c, m, true, [&] { return real.cond_timedwait(c, m, abstime); }, nullptr);
+  return timedwait_hook(c, m, abstime, GRIDLOCK_PROGRAM_CALL);
 }
 
 GRIDLOCK_HOOK int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
@@ -120,4 +135,22 @@ GRIDLOCK_HOOK int pthread_cond_broadcast(pthread_cond_t* c) {
     notify_waiters(c, object_tag::cond);
   }
   return real.cond_broadcast(c);
+}
+
+// C11 condition variables (interposer.h: GRIDLOCK_PROGRAM_CALL says why they need hooks of their own).
+
+GRIDLOCK_HOOK int cnd_init(cnd_t* c) { return c11_result(pthread_cond_init(as_pthread(c), nullptr)); }
+
+GRIDLOCK_HOOK void cnd_destroy(cnd_t* c) { pthread_cond_destroy(as_pthread(c)); }
+
+GRIDLOCK_HOOK int cnd_signal(cnd_t* c) { return c11_result(pthread_cond_signal(as_pthread(c))); }
+
+GRIDLOCK_HOOK int cnd_broadcast(cnd_t* c) { return c11_result(pthread_cond_broadcast(as_pthread(c))); }
+
+GRIDLOCK_HOOK int cnd_wait(cnd_t* c, mtx_t* m) {
+  return c11_result(wait_hook(as_pthread(c), as_pthread(m), GRIDLOCK_PROGRAM_CALL));
+}
+
+GRIDLOCK_HOOK int cnd_timedwait(cnd_t* __restrict c, mtx_t* __restrict m, const timespec* __restrict abstime) {
+  return c11_result(timedwait_hook(as_pthread(c), as_pthread(m), abstime, GRIDLOCK_PROGRAM_CALL));
 }

@@ -1,5 +1,6 @@
 // Hooks of one-time initialization: __cxa_guard_acquire/_release/_abort, which the first use of a
-// function-local static calls (Itanium C++ ABI 3.3.2), and pthread_once, which std::call_once calls. An
+// function-local static calls (Itanium C++ ABI 3.3.2), and pthread_once, which std::call_once calls (and
+// C11's call_once, over it). An
 // initialization is a lock held by the thread chosen to run it, from that choice to the end of the
 // initializer: a thread that arrives meanwhile waits for that thread, and the locks the initializer
 // takes are taken under it. So an initializer that takes a lock another thread holds while it first
@@ -108,13 +109,10 @@ int once(pthread_once_t* once, void (*init)()) {
   return real.once(once, once_initializer);
 }
 
-}  // namespace
-}  // namespace gridlock::preload
-
-using namespace gridlock;
-using namespace gridlock::preload;
-
-GRIDLOCK_HOOK int pthread_once(pthread_once_t* once_control, void (*init)()) {
+/// The body of the pthread_once hook, for it and C11's call_once: `ra` and `fa` are the exported
+/// function's GRIDLOCK_PROGRAM_CALL.
+[[gnu::always_inline]] inline int once_hook(pthread_once_t* once_control, void (*init)(), const void* ra,
+                                            const void* fa) {
   if (!resolve_real()) {  // single-threaded startup (dlsym re-entered): run it, as glibc would
     if (!once_done(once_control)) {
       *once_control = 2;
@@ -123,11 +121,27 @@ GRIDLOCK_HOOK int pthread_once(pthread_once_t* once_control, void (*init)()) {
     return 0;
   }
   if (bypass() || once_done(once_control)) return real.once(once_control, init);
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(ra, fa);
   at_sync_point(sync_point::before_lock);
   const int r = once(once_control, init);
   at_sync_point(sync_point::after_unlock);
   return r;
+}
+
+}  // namespace
+}  // namespace gridlock::preload
+
+using namespace gridlock;
+using namespace gridlock::preload;
+
+GRIDLOCK_HOOK int pthread_once(pthread_once_t* once_control, void (*init)()) {
+  return once_hook(once_control, init, GRIDLOCK_PROGRAM_CALL);
+}
+
+// C11's call_once (interposer.h: GRIDLOCK_PROGRAM_CALL says why it needs a hook of its own): its
+// once_flag is a pthread_once_t.
+GRIDLOCK_HOOK void call_once(once_flag* flag, void (*init)()) {
+  once_hook(reinterpret_cast<pthread_once_t*>(flag), init, GRIDLOCK_PROGRAM_CALL);
 }
 
 GRIDLOCK_HOOK int __cxa_guard_acquire(__cxxabiv1::__guard* g) {

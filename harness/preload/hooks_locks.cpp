@@ -1,4 +1,4 @@
-// pthread_mutex_* and pthread_rwlock_* hooks. Each runs the choreography of lock_choreography.h around
+// pthread_mutex_* and pthread_rwlock_* hooks, and C11's mtx_* (over the mutex hooks). Each runs the choreography of lock_choreography.h around
 // the real functions: a blocking lock first tries (events::acquired on success), and only when the lock
 // is taken announces before_lock + before_block, waits for real, then after_wake + after_lock. Try-locks
 // are before_lock(try_once) + after_lock(result); timed and clock variants are attempt::timed with a
@@ -37,7 +37,8 @@ bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept
   return (m->__data.__kind & 3) == PTHREAD_MUTEX_ERRORCHECK_NP && m->__data.__owner == s.tid;
 }
 
-int mutex_lock(pthread_mutex_t* m) {
+// Inlined into both lock hooks (pthread_mutex_lock, mtx_lock): it is the uncontended path.
+[[gnu::always_inline]] inline int mutex_lock(pthread_mutex_t* m) {
   hook_scope h;
   thread_state& s = h.state();
   // The record first, so the table lookup is not added to the time the program holds the lock.
@@ -153,6 +154,33 @@ int rwlock_unlock(pthread_rwlock_t* rw) {
   return real.rwlock_unlock(rw);
 }
 
+// The bodies of the blocking, try and timed lock hooks, for pthread_mutex_* and C11's mtx_* alike:
+// `ra` and `fa` are the exported function's GRIDLOCK_PROGRAM_CALL.
+
+[[gnu::always_inline]] inline int lock_hook(pthread_mutex_t* m, const void* ra, const void* fa) {
+  if (bypass()) return resolve_real() ? real.mutex_lock(m) : 0;
+  const call_site_scope site(ra, fa);
+  at_sync_point(sync_point::before_lock);
+  return mutex_lock(m);
+}
+
+[[gnu::always_inline]] inline int trylock_hook(pthread_mutex_t* m, const void* ra, const void* fa) {
+  if (bypass()) return resolve_real() ? real.mutex_trylock(m) : 0;
+  const call_site_scope site(ra, fa);
+  at_sync_point(sync_point::before_lock);
+  return mutex_trylock(m);
+}
+
+[[gnu::always_inline]] inline int timedlock_hook(pthread_mutex_t* m, const timespec* abstime, const void* ra,
+                                                 const void* fa) {
+  if (bypass()) return resolve_real() ? real.mutex_timedlock(m, abstime) : 0;
+  const call_site_scope site(ra, fa);
+  at_sync_point(sync_point::before_lock);
+  return mutex_timed(m, [&] { return real.mutex_timedlock(m, abstime); });
+}
+
+pthread_mutex_t* as_pthread(mtx_t* m) noexcept { return reinterpret_cast<pthread_mutex_t*>(m); }
+
 template <class Destroy>
 int destroy(const void* object, Destroy&& real_destroy) {
   {
@@ -177,25 +205,12 @@ GRIDLOCK_HOOK int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr
   return init(m, [&] { return real.mutex_init(m, attr); });
 }
 
-GRIDLOCK_HOOK int pthread_mutex_lock(pthread_mutex_t* m) {
-  if (bypass()) return resolve_real() ? real.mutex_lock(m) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
-  at_sync_point(sync_point::before_lock);
-  return mutex_lock(m);
-}
+GRIDLOCK_HOOK int pthread_mutex_lock(pthread_mutex_t* m) { return lock_hook(m, GRIDLOCK_PROGRAM_CALL); }
 
-GRIDLOCK_HOOK int pthread_mutex_trylock(pthread_mutex_t* m) {
-  if (bypass()) return resolve_real() ? real.mutex_trylock(m) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
-  at_sync_point(sync_point::before_lock);
-  return mutex_trylock(m);
-}
+GRIDLOCK_HOOK int pthread_mutex_trylock(pthread_mutex_t* m) { return trylock_hook(m, GRIDLOCK_PROGRAM_CALL); }
 
 GRIDLOCK_HOOK int pthread_mutex_timedlock(pthread_mutex_t* m, const timespec* abstime) {
-  if (bypass()) return resolve_real() ? real.mutex_timedlock(m, abstime) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
-  at_sync_point(sync_point::before_lock);
-  return mutex_timed(m, [&] { return real.mutex_timedlock(m, abstime); });
+  return timedlock_hook(m, abstime, GRIDLOCK_PROGRAM_CALL);
 }
 
 GRIDLOCK_HOOK int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const timespec* abstime) {
@@ -299,3 +314,27 @@ GRIDLOCK_HOOK int pthread_rwlock_destroy(pthread_rwlock_t* rw) {
   if (bypass()) return real.rwlock_destroy(rw);
   return destroy(rw, [&] { return real.rwlock_destroy(rw); });
 }
+
+// C11 mutexes (interposer.h: GRIDLOCK_PROGRAM_CALL says why they need hooks of their own).
+
+GRIDLOCK_HOOK int mtx_init(mtx_t* m, int type) {
+  if ((type & ~(mtx_recursive | mtx_timed)) != 0) return thrd_error;  // as glibc: plain, timed, recursive
+  pthread_mutexattr_t attr;
+  pthread_mutexattr_init(&attr);
+  pthread_mutexattr_settype(&attr, (type & mtx_recursive) != 0 ? PTHREAD_MUTEX_RECURSIVE : PTHREAD_MUTEX_DEFAULT);
+  const int r = pthread_mutex_init(as_pthread(m), &attr);
+  pthread_mutexattr_destroy(&attr);
+  return c11_result(r);
+}
+
+GRIDLOCK_HOOK int mtx_lock(mtx_t* m) { return c11_result(lock_hook(as_pthread(m), GRIDLOCK_PROGRAM_CALL)); }
+
+GRIDLOCK_HOOK int mtx_trylock(mtx_t* m) { return c11_result(trylock_hook(as_pthread(m), GRIDLOCK_PROGRAM_CALL)); }
+
+GRIDLOCK_HOOK int mtx_timedlock(mtx_t* __restrict m, const timespec* __restrict abstime) {
+  return c11_result(timedlock_hook(as_pthread(m), abstime, GRIDLOCK_PROGRAM_CALL));
+}
+
+GRIDLOCK_HOOK int mtx_unlock(mtx_t* m) { return c11_result(pthread_mutex_unlock(as_pthread(m))); }
+
+GRIDLOCK_HOOK void mtx_destroy(mtx_t* m) { pthread_mutex_destroy(as_pthread(m)); }

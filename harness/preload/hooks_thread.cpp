@@ -3,10 +3,13 @@
 // pthread_create returns only once it has, so a join that follows at once finds the thread's record.
 // A thread's end (return from the routine or pthread_exit, whose unwinding runs the body's destructors
 // first) is seen by that thread-exit hook, which reports lock-held-at-exit. Joins are waits of kind
-// thread on events::find_thread(handle); timed and try joins are timed waits.
+// thread on events::find_thread(handle); timed and try joins are timed waits. C11's thrd_* go through
+// the same hooks, their int results carried in the pthread void* as glibc carries them.
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <new>
 
 #include "futex.h"
 #include "interposer.h"
@@ -100,6 +103,29 @@ int join_common(pthread_t thread, bool timed, Join&& join, Slice&& slice) {
   return announced_wait(target, join, slice);
 }
 
+/// The body of the untimed join hook, for pthread_join and C11's thrd_join: `ra` and `fa` are the
+/// exported function's GRIDLOCK_PROGRAM_CALL.
+[[gnu::always_inline]] inline int join_hook(pthread_t thread, void** result, const void* ra, const void* fa) {
+  if (bypass()) return resolve_real() ? real.join(thread, result) : EINVAL;
+  const call_site_scope site(ra, fa);
+  auto timed_join = [&](const timespec& end) { return real.timedjoin_np(thread, result, &end); };
+  return join_common(thread, false, [&] { return real.join(thread, result); },
+                     pthread_slice(CLOCK_REALTIME, timed_join));
+}
+
+/// A C11 thread's start routine and argument, for c11_start.
+struct c11_routine {
+  thrd_start_t routine;
+  void* arg;
+};
+
+/// Runs a C11 thread's routine as a pthread one: its int result in the void* (as glibc keeps it).
+void* c11_start(void* p) {
+  const c11_routine r = *static_cast<c11_routine*>(p);
+  delete static_cast<c11_routine*>(p);
+  return reinterpret_cast<void*>(static_cast<std::intptr_t>(r.routine(r.arg)));
+}
+
 }  // namespace
 
 void register_with_exit_guards(bool main_thread) noexcept {
@@ -134,11 +160,7 @@ GRIDLOCK_HOOK int pthread_create(pthread_t* thread, const pthread_attr_t* attr, 
 }
 
 GRIDLOCK_HOOK int pthread_join(pthread_t thread, void** result) {
-  if (bypass()) return resolve_real() ? real.join(thread, result) : EINVAL;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
-  auto timed_join = [&](const timespec& end) { return real.timedjoin_np(thread, result, &end); };
-  return join_common(thread, false, [&] { return real.join(thread, result); },
-                     pthread_slice(CLOCK_REALTIME, timed_join));
+  return join_hook(thread, result, GRIDLOCK_PROGRAM_CALL);
 }
 
 GRIDLOCK_HOOK int pthread_tryjoin_np(pthread_t thread, void** result) {
@@ -165,3 +187,24 @@ GRIDLOCK_HOOK void pthread_exit(void* value) {
   real.exit(value);
   __builtin_unreachable();
 }
+
+// C11 threads (interposer.h: GRIDLOCK_PROGRAM_CALL says why they need hooks of their own).
+
+GRIDLOCK_HOOK int thrd_create(thrd_t* thread, thrd_start_t routine, void* arg) {
+  auto* r = new (std::nothrow) c11_routine{routine, arg};
+  if (r == nullptr) return thrd_nomem;
+  const int err = pthread_create(thread, nullptr, c11_start, r);
+  if (err != 0) delete r;
+  return c11_result(err);
+}
+
+GRIDLOCK_HOOK int thrd_join(thrd_t thread, int* result) {
+  void* value = nullptr;
+  const int err = join_hook(thread, &value, GRIDLOCK_PROGRAM_CALL);
+  if (err == 0 && result != nullptr) *result = static_cast<int>(reinterpret_cast<std::intptr_t>(value));
+  return c11_result(err);
+}
+
+GRIDLOCK_HOOK int thrd_detach(thrd_t thread) { return c11_result(pthread_detach(thread)); }
+
+GRIDLOCK_HOOK void thrd_exit(int result) { pthread_exit(reinterpret_cast<void*>(static_cast<std::intptr_t>(result))); }

@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <threads.h>
 #include <time.h>
 
 #include <cxxabi.h>
@@ -435,6 +436,23 @@ bool program_catches_signals() noexcept;
 
 // ---------------------------------------------------------------------------------------------------
 // Steps the lock hooks share (hooks_locks.cpp, hooks_libcxx.cpp).
+
+/// The program's call an exported hook serves, for call_site_scope: its own return and frame addresses.
+/// A C11 hook passes its own to the pthread hook's body it shares (C11's <threads.h>: glibc builds mtx_*,
+/// cnd_*, thrd_* and call_once on its pthread functions but calls them internally, out of the hooks'
+/// reach; its mtx_t, cnd_t, thrd_t and once_flag are the pthread types' layouts).
+#define GRIDLOCK_PROGRAM_CALL __builtin_return_address(0), __builtin_frame_address(0)
+
+/// A pthread result as C11 reports it (glibc's mapping).
+inline int c11_result(int err) noexcept {
+  switch (err) {
+    case 0: return thrd_success;
+    case EBUSY: return thrd_busy;
+    case ETIMEDOUT: return thrd_timedout;
+    case ENOMEM: return thrd_nomem;
+    default: return thrd_error;
+  }
+}
 
 /// Whether a pthread lock call's result means the lock is taken.
 inline bool took(int r) noexcept { return r == 0 || r == EOWNERDEAD; }
