@@ -214,7 +214,7 @@ struct page {
     const json& waits = f.contains("waits") && f["waits"].is_array() ? f["waits"] : json::array();
     if (!waits.empty()) {
       html += "<h4>Threads</h4><div class=\"edges\">";
-      for (const wait_group& g : group_waits(f)) {
+      for (const alike_waits& g : group_waits(f)) {
         const json& w = *g.wait;
         const bool one = g.threads.size() == 1;
         const std::string holds = lock_labels(f, w.value("holds", json::array()));

@@ -71,7 +71,7 @@ void append_unnamed_locks(std::string& out, const json& f) {
 
 /// Each thread's wait, holds and stack; threads that wait alike (group_waits) as one entry.
 void append_waits(std::string& out, const json& f, int frames) {
-  for (const wait_group& g : group_waits(f)) {
+  for (const alike_waits& g : group_waits(f)) {
     const json& w = *g.wait;
     const bool one = g.threads.size() == 1;
     const std::string holds = lock_labels(f, w.value("holds", json::array()));
@@ -105,8 +105,8 @@ std::string lock_labels(const json& f, const json& ids) {
   return out;
 }
 
-std::vector<wait_group> group_waits(const json& f) {
-  std::vector<wait_group> groups;
+std::vector<alike_waits> group_waits(const json& f) {
+  std::vector<alike_waits> groups;
   const auto waits = f.find("waits");  // by reference: the groups point into it
   if (waits == f.end() || !waits->is_array()) return groups;
   std::vector<std::string> keys;

@@ -23,12 +23,14 @@ std::string lock_labels(const nlohmann::json& finding, const nlohmann::json& ids
 
 /// Threads that wait alike (the same wait, holds, stack and kernel state): a hang with a thousand
 /// workers parked in one place reads as one entry, as Go groups goroutines. `wait` is the first one's.
-struct wait_group {
+/// (Not "wait_group": gridlock::wait_group is the public primitive, and two classes of one name break
+/// the one-definition rule: the linker keeps one of their destructors for both.)
+struct alike_waits {
   const nlohmann::json* wait;
   std::vector<std::uint32_t> threads;
 };
 /// The finding's waits so grouped, in the order their first threads come; the groups point into it.
-std::vector<wait_group> group_waits(const nlohmann::json& finding);
+std::vector<alike_waits> group_waits(const nlohmann::json& finding);
 /// "thread 2 (worker)" for one thread; "1000 threads (2-1001)" for more.
 std::string threads_label(const nlohmann::json& finding, const std::vector<std::uint32_t>& threads);
 /// Whole numbers as compact ranges, sorted: "1-5,8,9".
