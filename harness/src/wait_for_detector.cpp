@@ -67,17 +67,22 @@ bool read_wait(thread_record* t, wait_view& v) {
   return t->wait_epoch.load(std::memory_order_relaxed) == e;
 }
 
+/// Reads 32 bits of an object another thread waits on, without trusting it to be mapped still (that
+/// thread may have returned and freed it). False when it cannot be read.
+bool read_of_another(const void* at, std::uint32_t& value) {
+  iovec local{&value, sizeof value};
+  iovec remote{const_cast<void*>(at), sizeof value};
+  return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == sizeof value;
+}
+
 /// Whether a futex-word wait's word still holds the value it sleeps on. Another thread's word is read
-/// without trusting it to be mapped still (that thread may have returned and freed it); when it cannot
-/// be read, it is taken to hold.
+/// with read_of_another; when it cannot be read, it is taken to hold.
 bool word_holds(const wait_view& v) {
   std::uint32_t value = v.word;
   if (v.thread == threads::current) {
     value = __atomic_load_n(static_cast<const std::uint32_t*>(v.sleeps_on), __ATOMIC_ACQUIRE);
-  } else {
-    iovec local{&value, sizeof value};
-    iovec remote{const_cast<void*>(v.sleeps_on), sizeof value};
-    if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != sizeof value) return true;
+  } else if (!read_of_another(v.sleeps_on, value)) {
+    return true;
   }
   return value == v.word;
 }
@@ -157,13 +162,14 @@ std::string describe_wait(const wait_view& v) {
       auto hs = holders(v.object, v.mode);
       for (std::size_t i = 0; i < hs.size(); ++i)
         s += (i ? ", " : " held by ") + label(*hs[i]) + (hs[i]->alive.load() ? "" : " which has exited");
-      if (hs.empty() && v.object != nullptr && v.object->os_owner != nullptr) {
-        // A holder the runtime does not know, as the object names it: another process's thread (the
-        // runner's timeout report names it when that process is part of the run). glibc marks an
-        // inconsistent or unrecoverable robust mutex with INT_MAX - 1 and INT_MAX: not thread ids.
-        const std::int32_t tid = __atomic_load_n(v.object->os_owner, __ATOMIC_RELAXED);
-        if (tid > 0 && tid < std::numeric_limits<std::int32_t>::max() - 1) s += " held by tid " + std::to_string(tid);
-      }
+      // A holder the runtime does not know, as the object names it: another process's thread (the
+      // runner's timeout report names it when that process is part of the run). glibc marks an
+      // inconsistent or unrecoverable robust mutex with INT_MAX - 1 and INT_MAX: not thread ids.
+      std::uint32_t tid = 0;
+      if (hs.empty() && v.object != nullptr && v.object->os_owner != nullptr &&
+          read_of_another(v.object->os_owner, tid) && tid > 0 &&
+          tid < static_cast<std::uint32_t>(std::numeric_limits<std::int32_t>::max() - 1))
+        s += " held by tid " + std::to_string(tid);
       return s;
     }
     case wait_kind::thread:
