@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "finding_text.h"
+
 namespace gridlock::runner {
 namespace {
 
@@ -65,20 +67,14 @@ void raise(json& id, std::uint64_t by) {
   if (id.is_number_integer()) id = id.get<std::uint64_t>() + by;
 }
 
-/// reporter.cpp's label() of a thread in a finding.
-std::string thread_label(const json& thread) {
-  std::string s = "thread " + std::to_string(thread.value("id", std::uint64_t{0}));
-  const std::string name = thread.value("name", "");
-  return name.empty() ? s : s + " (" + name + ")";
-}
-
 }  // namespace
 
 void name_holders_by_tid(json& finding) {
   constexpr std::string_view by_tid = " held by tid ";
   std::map<std::string, std::string> label_of;  // the tid's digits -> the thread's label
   for (const json& t : finding.value("threads", json::array()))
-    if (t.value("tid", std::int64_t{0}) > 0) label_of[std::to_string(t.value("tid", std::int64_t{0}))] = thread_label(t);
+    if (t.value("tid", std::int64_t{0}) > 0)
+      label_of[std::to_string(t.value("tid", std::int64_t{0}))] = thread_label(finding, t.value("id", 0u));
   for (json& w : finding["waits"]) {
     if (!w.contains("waits_for") || !w["waits_for"].is_string()) continue;
     const std::string text = w["waits_for"].get<std::string>();
