@@ -75,9 +75,6 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait, Sl
   return cond_wait(c, m, true, [&] { return real.cond_timedwait(c, m, abstime); }, nullptr);
 }
 
-pthread_cond_t* as_pthread(cnd_t* c) noexcept { return reinterpret_cast<pthread_cond_t*>(c); }
-pthread_mutex_t* as_pthread(mtx_t* m) noexcept { return reinterpret_cast<pthread_mutex_t*>(m); }
-
 template <class F>
 int forget_then(const void* object, F&& real_call) {
   if (!bypass()) {

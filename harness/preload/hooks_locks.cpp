@@ -179,8 +179,6 @@ int rwlock_unlock(pthread_rwlock_t* rw) {
   return mutex_timed(m, [&] { return real.mutex_timedlock(m, abstime); });
 }
 
-pthread_mutex_t* as_pthread(mtx_t* m) noexcept { return reinterpret_cast<pthread_mutex_t*>(m); }
-
 template <class Destroy>
 int destroy(const void* object, Destroy&& real_destroy) {
   {

@@ -443,6 +443,10 @@ bool program_catches_signals() noexcept;
 /// reach; its mtx_t, cnd_t, thrd_t and once_flag are the pthread types' layouts).
 #define GRIDLOCK_PROGRAM_CALL __builtin_return_address(0), __builtin_frame_address(0)
 
+/// The pthread object a C11 one is (glibc's layouts).
+inline pthread_mutex_t* as_pthread(mtx_t* m) noexcept { return reinterpret_cast<pthread_mutex_t*>(m); }
+inline pthread_cond_t* as_pthread(cnd_t* c) noexcept { return reinterpret_cast<pthread_cond_t*>(c); }
+
 /// A pthread result as C11 reports it (glibc's mapping).
 inline int c11_result(int err) noexcept {
   switch (err) {
