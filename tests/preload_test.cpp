@@ -465,6 +465,18 @@ TEST(PreloadFindings, C11ThreadsAreSeen) {
   }
 }
 
+// A thread a library's static constructor started before the interposer was initialized registers on
+// its first lock; a join that began before that still names it, and closes the cycle (before, the join
+// was of "a thread" and the run hung until its timeout).
+TEST(PreloadFindings, JoinOfAThreadStartedBeforeTheInterposer) {
+  const run_result r = run("std_join_early_thread");
+  const json* f = ended_with(r, "deadlock");
+  ASSERT_NE(f, nullptr);
+  const auto sites = user_sites(*f, "waits");
+  EXPECT_SITE(sites, site("std_join_early_thread", "join"));
+  EXPECT_SITE(sites, site("lib_early_thread", "early_lock"));
+}
+
 TEST(PreloadFindings, LostWakeup) {
   const run_result r = run("std_lost_wakeup");
   const json* f = ended_with(r, "all-threads-blocked");

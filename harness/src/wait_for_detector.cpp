@@ -64,7 +64,17 @@ bool read_wait(thread_record* t, wait_view& v) {
   v.stack = t->wait_stack.load(std::memory_order_relaxed);
   v.word = t->wait_word.load(std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_acquire);
-  return t->wait_epoch.load(std::memory_order_relaxed) == e;
+  if (t->wait_epoch.load(std::memory_order_relaxed) != e) return false;
+  if (v.what == wait_kind::thread && v.joined == nullptr) {
+    // A join of a thread the runtime did not know when the join began: one started before it (by a
+    // library's static constructor, ahead of the interposer's) registers on its first event, so look
+    // again by the pthread handle the join names.
+    if (thread_record* r = threads::find(reinterpret_cast<unsigned long>(v.sleeps_on))) {
+      v.joined = r;
+      v.joined_id = r->id;
+    }
+  }
+  return true;
 }
 
 /// Reads 32 bits of an object another thread waits on, without trusting it to be mapped still (that
