@@ -195,6 +195,17 @@ const json* ended_with(const run_result& r, const std::string& kind) {
 #define EXPECT_SITE(sites, expected) \
   EXPECT_TRUE(contains(sites, expected)) << "expected " << (expected) << " among [" << joined(sites) << "]"
 
+/// Runs `program` with `args`, which the runtime must end with a finding of `kind` whose waits include
+/// each of `sites` (site()'s file:line).
+void expect_ended_with_waits(const std::string& program, const std::vector<std::string>& args,
+                             const std::string& kind, const std::vector<std::string>& sites) {
+  const run_result r = run(program, args);
+  const json* f = ended_with(r, kind);
+  ASSERT_NE(f, nullptr);
+  const auto found = user_sites(*f, "waits");
+  for (const std::string& s : sites) EXPECT_SITE(found, s);
+}
+
 /// A program tests/CMakeLists.txt builds with clang (clang_*, libcxx_*) where clang++ is installed: the
 /// test that runs it is skipped elsewhere.
 bool missing_clang_build(const std::string& program) {
@@ -449,39 +460,20 @@ TEST(PreloadFindings, C11ThreadsAreSeen) {
     EXPECT_SITE(sites, site(program, "accounts_then_ledger"));
     EXPECT_SITE(sites, site(program, "ledger_then_accounts"));
   }
-  {
-    const run_result r = run(program, {"join"});
-    const json* f = ended_with(r, "deadlock");
-    ASSERT_NE(f, nullptr);
-    const auto sites = user_sites(*f, "waits");
-    EXPECT_SITE(sites, site(program, "join_holding"));
-    EXPECT_SITE(sites, site(program, "join_waiter"));
-  }
-  {
-    const run_result r = run(program, {"lost-wakeup"});
-    const json* f = ended_with(r, "all-threads-blocked");
-    ASSERT_NE(f, nullptr);
-    EXPECT_SITE(user_sites(*f, "waits"), site(program, "lost_wait"));
-  }
+  expect_ended_with_waits(program, {"join"}, "deadlock", {site(program, "join_holding"), site(program, "join_waiter")});
+  expect_ended_with_waits(program, {"lost-wakeup"}, "all-threads-blocked", {site(program, "lost_wait")});
 }
 
 // A thread a library's static constructor started before the interposer was initialized registers on
 // its first lock; a join that began before that still names it, and closes the cycle (before, the join
 // was of "a thread" and the run hung until its timeout).
 TEST(PreloadFindings, JoinOfAThreadStartedBeforeTheInterposer) {
-  const run_result r = run("std_join_early_thread");
-  const json* f = ended_with(r, "deadlock");
-  ASSERT_NE(f, nullptr);
-  const auto sites = user_sites(*f, "waits");
-  EXPECT_SITE(sites, site("std_join_early_thread", "join"));
-  EXPECT_SITE(sites, site("lib_early_thread", "early_lock"));
+  expect_ended_with_waits("std_join_early_thread", {}, "deadlock",
+                          {site("std_join_early_thread", "join"), site("lib_early_thread", "early_lock")});
 }
 
 TEST(PreloadFindings, LostWakeup) {
-  const run_result r = run("std_lost_wakeup");
-  const json* f = ended_with(r, "all-threads-blocked");
-  ASSERT_NE(f, nullptr);
-  EXPECT_SITE(user_sites(*f, "waits"), site("std_lost_wakeup", "wait"));
+  expect_ended_with_waits("std_lost_wakeup", {}, "all-threads-blocked", {site("std_lost_wakeup", "wait")});
 }
 
 // A notify_one that wakes one waiter leaves the others waiting: notified, as far as the runtime saw,
