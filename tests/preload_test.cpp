@@ -472,6 +472,21 @@ TEST(PreloadFindings, JoinOfAThreadStartedBeforeTheInterposer) {
                           {site("std_join_early_thread", "join"), site("lib_early_thread", "early_lock")});
 }
 
+// pthread spin locks wait by spinning, out of the kernel's sight: their inversion is predicted, and
+// two threads spinning on each other's lock are a deadlock, not a hang burning two cores.
+TEST(PreloadFindings, SpinLocks) {
+  const std::string program = "std_spin_locks";
+  const run_result r = run(program, {"inversion"});
+  ASSERT_FALSE(r.timed_out) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-order-cycle"}) << r.output;
+  for (const json& l : r.findings[0].at("locks")) EXPECT_EQ(l.value("type", ""), "pthread_spinlock_t");
+  const auto sites = user_sites(r.findings[0], "acquire");
+  EXPECT_SITE(sites, site(program, "first_then_second"));
+  EXPECT_SITE(sites, site(program, "second_then_first"));
+  expect_ended_with_waits(program, {"deadlock"}, "deadlock",
+                          {site(program, "first_then_second"), site(program, "second_then_first")});
+}
+
 TEST(PreloadFindings, LostWakeup) {
   expect_ended_with_waits("std_lost_wakeup", {}, "all-threads-blocked", {site("std_lost_wakeup", "wait")});
 }
@@ -809,6 +824,7 @@ INSTANTIATE_TEST_SUITE_P(CorrectPrograms, PreloadSilent,
                                            "std_pthread_defined_errors", "std_many_held",
                                            "std_reused_mutex_memory", "std_one_time_init", "std_futures",
                                            "std_handoffs", "std_semaphore_posted_by_signal", "std_process_shared_fork", "std_c11_threads",
+                                           "std_spin_locks",
                                            "libcxx_std_read_read_nesting", "libcxx_std_timed_locks",
                                            "libcxx_std_many_held"));
 

@@ -1,4 +1,5 @@
-// pthread_mutex_* and pthread_rwlock_* hooks, and C11's mtx_* (over the mutex hooks). Each runs the choreography of lock_choreography.h around
+// pthread_mutex_*, pthread_spin_* and pthread_rwlock_* hooks, and C11's mtx_* (over the mutex hooks).
+// Each runs the choreography of lock_choreography.h around
 // the real functions: a blocking lock first tries (events::acquired on success), and only when the lock
 // is taken announces before_lock + before_block, waits for real, then after_wake + after_lock. Try-locks
 // are before_lock(try_once) + after_lock(result); timed and clock variants are attempt::timed with a
@@ -55,13 +56,20 @@ bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept
                           pthread_slice(CLOCK_REALTIME, timed_lock), took);
 }
 
-int mutex_trylock(pthread_mutex_t* m) {
+/// A try-lock of the lock at `object` (tagged `tag`) in `mode` by `try_op`, the real call: through the
+/// runtime when the lock has a record, straight through when the table cannot track it.
+template <class TryOp>
+int tracked_try(const void* object, object_tag tag, access mode, TryOp&& try_op) {
   hook_scope h;
   thread_state& s = h.state();
-  lock_record* rec = acquire(m, mutex_tag(m), s, 0);
+  lock_record* rec = acquire(object, tag, s, 0);
   pin p(s, 0);
-  if (rec == nullptr) return real.mutex_trylock(m);
-  return try_once(rec, access::exclusive, [&] { return real.mutex_trylock(m); });
+  if (rec == nullptr) return try_op();
+  return try_once(rec, mode, try_op);
+}
+
+int mutex_trylock(pthread_mutex_t* m) {
+  return tracked_try(m, mutex_tag(m), access::exclusive, [&] { return real.mutex_trylock(m); });
 }
 
 template <class TimedOp>
@@ -93,6 +101,38 @@ int mutex_unlock(pthread_mutex_t* m) {
   return real.mutex_unlock(m);
 }
 
+// ---- spin locks: plain locks whose real wait spins (it has no timed form to slice) ----
+
+/// A spin lock's address as the table keys it (pthread_spinlock_t is a volatile int).
+const void* spin_address(pthread_spinlock_t* l) noexcept { return const_cast<int*>(l); }
+
+int spin_lock(pthread_spinlock_t* l) {
+  hook_scope h;
+  thread_state& s = h.state();
+  lock_record* rec = acquire(spin_address(l), object_tag::spinlock, s, 0);  // first: as in mutex_lock
+  pin p(s, 0);
+  const int first = real.spin_trylock(l);
+  if (first == 0) {
+    if (rec != nullptr) on_acquired(rec, access::exclusive);
+    return first;
+  }
+  if (rec == nullptr || first != EBUSY) return real.spin_lock(l);
+  return blocking_acquire(rec, spin_address(l), access::exclusive, [&] { return real.spin_lock(l); }, nullptr, took);
+}
+
+int spin_unlock(pthread_spinlock_t* l) {
+  hook_scope h;
+  thread_state& s = h.state();
+  if (int r; unlock_held(spin_address(l), false, r, [&] { return real.spin_unlock(l); })) return r;
+  lock_record* rec = find(spin_address(l), object_tag::spinlock, s, 0);
+  pin p(s, 0);
+  // Never seen taken (before initialization, inside an internal scope), or released by a thread that
+  // does not hold it: a spin lock keeps no owner to tell them apart, so only the runtime's view counts.
+  if (rec == nullptr || !threads::held_by_any(rec)) return real.spin_unlock(l);
+  if (!events::before_unlock(rec, access::exclusive)) return EPERM;
+  return real.spin_unlock(l);
+}
+
 // ---- reader-writer locks ----
 
 /// The calling thread holds the write side: glibc answers EDEADLK (a defined result) to both sides.
@@ -114,16 +154,6 @@ int rwlock_lock(pthread_rwlock_t* rw, access mode, TryOp&& try_op, LockOp&& lock
   }
   if (rec == nullptr || first != EBUSY || rwlock_self_writer(rw, s)) return lock_op();
   return blocking_acquire(rec, rw, mode, lock_op, pthread_slice(CLOCK_REALTIME, timed_op), took);
-}
-
-template <class TryOp>
-int rwlock_try(pthread_rwlock_t* rw, access mode, TryOp&& try_op) {
-  hook_scope h;
-  thread_state& s = h.state();
-  lock_record* rec = acquire(rw, object_tag::rwlock, s, 0);
-  pin p(s, 0);
-  if (rec == nullptr) return try_op();
-  return try_once(rec, mode, try_op);
 }
 
 template <class TryOp, class TimedOp>
@@ -231,6 +261,38 @@ GRIDLOCK_HOOK int pthread_mutex_destroy(pthread_mutex_t* m) {
   return destroy(m, [&] { return real.mutex_destroy(m); });
 }
 
+GRIDLOCK_HOOK int pthread_spin_init(pthread_spinlock_t* l, int pshared) {
+  if (!resolve_real()) return 0;
+  return init(spin_address(l), [&] { return real.spin_init(l, pshared); });
+}
+
+GRIDLOCK_HOOK int pthread_spin_lock(pthread_spinlock_t* l) {
+  if (bypass()) return resolve_real() ? real.spin_lock(l) : 0;
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
+  at_sync_point(sync_point::before_lock);
+  return spin_lock(l);
+}
+
+GRIDLOCK_HOOK int pthread_spin_trylock(pthread_spinlock_t* l) {
+  if (bypass()) return resolve_real() ? real.spin_trylock(l) : 0;
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
+  at_sync_point(sync_point::before_lock);
+  return tracked_try(spin_address(l), object_tag::spinlock, access::exclusive, [&] { return real.spin_trylock(l); });
+}
+
+GRIDLOCK_HOOK int pthread_spin_unlock(pthread_spinlock_t* l) {
+  if (bypass()) return resolve_real() ? real.spin_unlock(l) : 0;
+  const int r = spin_unlock(l);
+  at_sync_point(sync_point::after_unlock);
+  return r;
+}
+
+GRIDLOCK_HOOK int pthread_spin_destroy(pthread_spinlock_t* l) {
+  if (!resolve_real()) return 0;
+  if (bypass()) return real.spin_destroy(l);
+  return destroy(spin_address(l), [&] { return real.spin_destroy(l); });
+}
+
 GRIDLOCK_HOOK int pthread_rwlock_init(pthread_rwlock_t* rw, const pthread_rwlockattr_t* attr) {
   if (!resolve_real()) return 0;
   return init(rw, [&] { return real.rwlock_init(rw, attr); });
@@ -258,14 +320,14 @@ GRIDLOCK_HOOK int pthread_rwlock_tryrdlock(pthread_rwlock_t* rw) {
   if (bypass()) return resolve_real() ? real.rwlock_tryrdlock(rw) : 0;
   const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
   at_sync_point(sync_point::before_lock);
-  return rwlock_try(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); });
+  return tracked_try(rw, object_tag::rwlock, access::shared, [&] { return real.rwlock_tryrdlock(rw); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_trywrlock(pthread_rwlock_t* rw) {
   if (bypass()) return resolve_real() ? real.rwlock_trywrlock(rw) : 0;
   const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
   at_sync_point(sync_point::before_lock);
-  return rwlock_try(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); });
+  return tracked_try(rw, object_tag::rwlock, access::exclusive, [&] { return real.rwlock_trywrlock(rw); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const timespec* abstime) {

@@ -80,6 +80,12 @@ struct real_functions {
   int (*mutex_unlock)(pthread_mutex_t*);
   int (*mutex_destroy)(pthread_mutex_t*);
 
+  int (*spin_init)(pthread_spinlock_t*, int);
+  int (*spin_lock)(pthread_spinlock_t*);
+  int (*spin_trylock)(pthread_spinlock_t*);
+  int (*spin_unlock)(pthread_spinlock_t*);
+  int (*spin_destroy)(pthread_spinlock_t*);
+
   int (*rwlock_init)(pthread_rwlock_t*, const pthread_rwlockattr_t*);
   int (*rwlock_rdlock)(pthread_rwlock_t*);
   int (*rwlock_wrlock)(pthread_rwlock_t*);
@@ -337,7 +343,7 @@ void install_fork_handlers() noexcept;
 /// object) gets a fresh record.
 enum class object_tag : std::uint8_t {
   none = 0, mutex, recursive_mutex, rwlock, cond, static_init, once, future, semaphore, futex,
-  libcxx_shared_mutex, libcxx_shared_timed_mutex
+  libcxx_shared_mutex, libcxx_shared_timed_mutex, spinlock
 };
 
 /// Reads the kind a pthread_mutex_t was initialized with (glibc: __data.__kind & 3).

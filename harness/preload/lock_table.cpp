@@ -186,6 +186,7 @@ const char* type_of(object_tag tag) noexcept {
     case object_tag::futex: return "futex word";
     case object_tag::libcxx_shared_mutex: return "std::shared_mutex";
     case object_tag::libcxx_shared_timed_mutex: return "std::shared_timed_mutex";
+    case object_tag::spinlock: return "pthread_spinlock_t";
     default: return "pthread_mutex_t";
   }
 }

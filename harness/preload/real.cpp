@@ -48,6 +48,12 @@ void load_all() {
   load(real.mutex_unlock, "pthread_mutex_unlock");
   load(real.mutex_destroy, "pthread_mutex_destroy");
 
+  load(real.spin_init, "pthread_spin_init");
+  load(real.spin_lock, "pthread_spin_lock");
+  load(real.spin_trylock, "pthread_spin_trylock");
+  load(real.spin_unlock, "pthread_spin_unlock");
+  load(real.spin_destroy, "pthread_spin_destroy");
+
   load(real.rwlock_init, "pthread_rwlock_init");
   load(real.rwlock_rdlock, "pthread_rwlock_rdlock");
   load(real.rwlock_wrlock, "pthread_rwlock_wrlock");
