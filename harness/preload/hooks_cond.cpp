@@ -111,7 +111,7 @@ GRIDLOCK_HOOK int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, 
 GRIDLOCK_HOOK int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
                                          const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.cond_clockwait(c, m, clock, abstime) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_wait);
   return cond_wait(c, m, true, [&] { return real.cond_clockwait(c, m, clock, abstime); }, nullptr);
 }

@@ -113,5 +113,5 @@ GRIDLOCK_HOOK long syscall(long number, ...) {
   va_end(ap);
   if (!resolve_real()) return (errno = ENOSYS, -1);
   if (number != SYS_futex || bypass()) return args.call(number);
-  return program_futex(args, __builtin_return_address(0), __builtin_frame_address(0));
+  return program_futex(args, GRIDLOCK_PROGRAM_CALL);
 }

@@ -147,7 +147,7 @@ GRIDLOCK_HOOK void call_once(once_flag* flag, void (*init)()) {
 GRIDLOCK_HOOK int __cxa_guard_acquire(__cxxabiv1::__guard* g) {
   if (!resolve_real()) return !initialized(g);  // single-threaded startup: initialize unless done
   if (bypass() || initialized(g)) return real.guard_acquire(g);
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return guard_acquire(g);
 }

@@ -243,7 +243,7 @@ GRIDLOCK_HOOK int pthread_mutex_timedlock(pthread_mutex_t* m, const timespec* ab
 
 GRIDLOCK_HOOK int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.mutex_clocklock(m, clock, abstime) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return mutex_timed(m, [&] { return real.mutex_clocklock(m, clock, abstime); });
 }
@@ -300,7 +300,7 @@ GRIDLOCK_HOOK int pthread_rwlock_init(pthread_rwlock_t* rw, const pthread_rwlock
 
 GRIDLOCK_HOOK int pthread_rwlock_rdlock(pthread_rwlock_t* rw) {
   if (bypass()) return resolve_real() ? real.rwlock_rdlock(rw) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return rwlock_lock(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
                      [&] { return real.rwlock_rdlock(rw); },
@@ -309,7 +309,7 @@ GRIDLOCK_HOOK int pthread_rwlock_rdlock(pthread_rwlock_t* rw) {
 
 GRIDLOCK_HOOK int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
   if (bypass()) return resolve_real() ? real.rwlock_wrlock(rw) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return rwlock_lock(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
                      [&] { return real.rwlock_wrlock(rw); },
@@ -318,21 +318,21 @@ GRIDLOCK_HOOK int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
 
 GRIDLOCK_HOOK int pthread_rwlock_tryrdlock(pthread_rwlock_t* rw) {
   if (bypass()) return resolve_real() ? real.rwlock_tryrdlock(rw) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return tracked_try(rw, object_tag::rwlock, access::shared, [&] { return real.rwlock_tryrdlock(rw); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_trywrlock(pthread_rwlock_t* rw) {
   if (bypass()) return resolve_real() ? real.rwlock_trywrlock(rw) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return tracked_try(rw, object_tag::rwlock, access::exclusive, [&] { return real.rwlock_trywrlock(rw); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.rwlock_timedrdlock(rw, abstime) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return rwlock_timed(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
                       [&] { return real.rwlock_timedrdlock(rw, abstime); });
@@ -340,7 +340,7 @@ GRIDLOCK_HOOK int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const timespe
 
 GRIDLOCK_HOOK int pthread_rwlock_timedwrlock(pthread_rwlock_t* rw, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.rwlock_timedwrlock(rw, abstime) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return rwlock_timed(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
                       [&] { return real.rwlock_timedwrlock(rw, abstime); });
@@ -348,7 +348,7 @@ GRIDLOCK_HOOK int pthread_rwlock_timedwrlock(pthread_rwlock_t* rw, const timespe
 
 GRIDLOCK_HOOK int pthread_rwlock_clockrdlock(pthread_rwlock_t* rw, clockid_t clock, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.rwlock_clockrdlock(rw, clock, abstime) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return rwlock_timed(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
                       [&] { return real.rwlock_clockrdlock(rw, clock, abstime); });
@@ -356,7 +356,7 @@ GRIDLOCK_HOOK int pthread_rwlock_clockrdlock(pthread_rwlock_t* rw, clockid_t clo
 
 GRIDLOCK_HOOK int pthread_rwlock_clockwrlock(pthread_rwlock_t* rw, clockid_t clock, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.rwlock_clockwrlock(rw, clock, abstime) : 0;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return rwlock_timed(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
                       [&] { return real.rwlock_clockwrlock(rw, clock, abstime); });

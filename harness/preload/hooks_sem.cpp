@@ -50,21 +50,21 @@ using namespace gridlock::preload;
 
 GRIDLOCK_HOOK int sem_wait(sem_t* sem) {
   if (bypass()) return resolve_real() ? real.sem_wait(sem) : (errno = EINTR, -1);
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_wait);
   return sem_wait_hook(sem, false, [&] { return real.sem_wait(sem); });
 }
 
 GRIDLOCK_HOOK int sem_timedwait(sem_t* sem, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.sem_timedwait(sem, abstime) : (errno = EINTR, -1);
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_wait);
   return sem_wait_hook(sem, true, [&] { return real.sem_timedwait(sem, abstime); });
 }
 
 GRIDLOCK_HOOK int sem_clockwait(sem_t* sem, clockid_t clock, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.sem_clockwait(sem, clock, abstime) : (errno = EINTR, -1);
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_wait);
   return sem_wait_hook(sem, true, [&] { return real.sem_clockwait(sem, clock, abstime); });
 }

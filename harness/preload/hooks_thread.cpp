@@ -165,13 +165,13 @@ GRIDLOCK_HOOK int pthread_join(pthread_t thread, void** result) {
 
 GRIDLOCK_HOOK int pthread_tryjoin_np(pthread_t thread, void** result) {
   if (bypass()) return resolve_real() ? real.tryjoin_np(thread, result) : EINVAL;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   return join_common(thread, true, [&] { return real.tryjoin_np(thread, result); }, nullptr);
 }
 
 GRIDLOCK_HOOK int pthread_timedjoin_np(pthread_t thread, void** result, const timespec* abstime) {
   if (bypass()) return resolve_real() ? real.timedjoin_np(thread, result, abstime) : EINVAL;
-  const call_site_scope site(__builtin_return_address(0), __builtin_frame_address(0));
+  const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   return join_common(thread, true, [&] { return real.timedjoin_np(thread, result, abstime); }, nullptr);
 }
 
