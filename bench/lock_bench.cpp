@@ -5,9 +5,11 @@
 // per iteration (its creation), and, for the interposer's lock table, random locks over 10,000 and
 // 200,000 std::mutexes (the second past its default bound of 65,536 live locks). For the interposer's
 // other hooks: std::call_once on a flag already done (what a lazily initialized getter pays on every
-// call), and a std::promise round trip through a worker (a blocking future wait, its notify, and the
-// call_once inside set_value).
+// call), a std::promise round trip through a worker (a blocking future wait, its notify, and the
+// call_once inside set_value), and an uncontended pthread spin lock and C11 mutex.
+#include <pthread.h>
 #include <semaphore.h>
+#include <threads.h>
 
 #include <benchmark/benchmark.h>
 
@@ -25,6 +27,28 @@
 #include "gridlock/gridlock.h"
 
 namespace {
+
+/// A pthread spin lock as BasicLockable.
+class pthread_spin {
+ public:
+  pthread_spin() { pthread_spin_init(&lock_, PTHREAD_PROCESS_PRIVATE); }
+  void lock() { pthread_spin_lock(&lock_); }
+  void unlock() { pthread_spin_unlock(&lock_); }
+
+ private:
+  pthread_spinlock_t lock_;
+};
+
+/// A C11 mutex as BasicLockable.
+class c11_mutex {
+ public:
+  c11_mutex() { mtx_init(&mutex_, mtx_plain); }
+  void lock() { mtx_lock(&mutex_); }
+  void unlock() { mtx_unlock(&mutex_); }
+
+ private:
+  mtx_t mutex_;
+};
 
 template <class Mutex>
 void uncontended(benchmark::State& state) {
@@ -210,6 +234,8 @@ void BM_StdFutureRoundTrip(benchmark::State& state) {
 }
 
 void BM_StdMutexUncontended(benchmark::State& s) { uncontended<std::mutex>(s); }
+void BM_PthreadSpinUncontended(benchmark::State& s) { uncontended<pthread_spin>(s); }
+void BM_C11MutexUncontended(benchmark::State& s) { uncontended<c11_mutex>(s); }
 void BM_GridlockMutexUncontended(benchmark::State& s) { uncontended<gridlock::mutex>(s); }
 void BM_StdRecursiveMutexUncontended(benchmark::State& s) { uncontended<std::recursive_mutex>(s); }
 void BM_GridlockRecursiveMutexUncontended(benchmark::State& s) { uncontended<gridlock::recursive_mutex>(s); }
@@ -233,6 +259,8 @@ BENCHMARK(BM_SemPostWait);
 BENCHMARK(BM_StdAtomicWaitPingPong)->UseRealTime();
 BENCHMARK(BM_StdConditionVariablePingPong)->UseRealTime();
 BENCHMARK(BM_StdMutexUncontended);
+BENCHMARK(BM_PthreadSpinUncontended);
+BENCHMARK(BM_C11MutexUncontended);
 BENCHMARK(BM_GridlockMutexUncontended);
 BENCHMARK(BM_StdRecursiveMutexUncontended);
 BENCHMARK(BM_GridlockRecursiveMutexUncontended);
