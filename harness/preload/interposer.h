@@ -441,7 +441,8 @@ auto word_wait(wait_kind kind, object_tag tag, const void* word, std::uint32_t v
 bool program_catches_signals() noexcept;
 
 // ---------------------------------------------------------------------------------------------------
-// Steps the lock hooks share (hooks_locks.cpp, hooks_libcxx.cpp).
+// Steps the hooks share (hooks_locks.cpp and hooks_libcxx.cpp; the program-call mark and the C11
+// helpers in every hooks_*.cpp).
 
 /// The program's call an exported hook serves, for call_site_scope: its own return and frame addresses.
 /// A C11 hook passes its own to the pthread hook's body it shares (C11's <threads.h>: glibc builds mtx_*,
