@@ -213,14 +213,16 @@ const char* type_of(object_tag tag) noexcept {
   return nullptr;
 }
 
-// ---- under g_table.mu ----
-
-slot* scan_locked(std::uintptr_t key) noexcept {
+/// The slot that holds `key` in its probe window, or null. Under g_table.mu it is the slot; without it,
+/// what a reader saw a moment ago (a slot's key is stored with release).
+slot* scan(std::uintptr_t key) noexcept {
   std::size_t i = slot_index(key);
   for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_table.mask)
-    if (g_table.slots[i].key.load(std::memory_order_relaxed) == key) return &g_table.slots[i];
+    if (g_table.slots[i].key.load(std::memory_order_acquire) == key) return &g_table.slots[i];
   return nullptr;
 }
+
+// ---- under g_table.mu ----
 
 slot* free_slot_locked(std::uintptr_t key) noexcept {
   std::size_t i = slot_index(key);
@@ -384,14 +386,10 @@ namespace {
 /// itself in shared_timed_mutex's timed tries. Not tracked apart, nor may it replace the object's record.
 bool inner_mutex_of_tracked(std::uintptr_t key, object_tag tag) noexcept {
   if (tag != object_tag::mutex) return false;
-  std::size_t i = slot_index(key);
-  for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_table.mask) {
-    const slot& sl = g_table.slots[i];
-    if (sl.key.load(std::memory_order_acquire) != key) continue;
-    const object_tag t = sl.tag.load(std::memory_order_relaxed);
-    return t == object_tag::libcxx_shared_mutex || t == object_tag::libcxx_shared_timed_mutex;
-  }
-  return false;
+  const slot* sl = scan(key);
+  if (sl == nullptr) return false;
+  const object_tag t = sl->tag.load(std::memory_order_relaxed);
+  return t == object_tag::libcxx_shared_mutex || t == object_tag::libcxx_shared_timed_mutex;
 }
 
 /// acquire() for an address not in the table: out of line, so the lookup path stays small.
@@ -406,7 +404,7 @@ bool inner_mutex_of_tracked(std::uintptr_t key, object_tag tag) noexcept {
   lock_record* result = nullptr;
   lock_record* stale = nullptr;
   g_table.mu.lock();
-  slot* sl = scan_locked(key);
+  slot* sl = scan(key);
   if (sl != nullptr && sl->tag.load(std::memory_order_relaxed) == tag &&
       still_marked(key, tag, *sl->rec.load(std::memory_order_relaxed))) {
     result = sl->rec.load(std::memory_order_relaxed);  // another thread inserted it meanwhile
@@ -462,7 +460,7 @@ void forget_address(const void* address, bool report_if_held) noexcept {
   const auto key = reinterpret_cast<std::uintptr_t>(address);
   lock_record* held = nullptr;
   g_table.mu.lock();
-  if (slot* sl = scan_locked(key)) {
+  if (slot* sl = scan(key)) {
     lock_record* r = sl->rec.load(std::memory_order_relaxed);
     sl->key.store(0, std::memory_order_relaxed);
     sl->rec.store(nullptr, std::memory_order_relaxed);
