@@ -33,11 +33,11 @@ bool lock_member(void* self, object_tag tag, const libcxx_shared_mutex& fns, acc
   if (bypass()) return resolve_real() && (blocking ? lock() : try_lock()) == 0;
   const call_site_scope site(caller, frame);
   at_sync_point(sync_point::before_lock);
+  if (!blocking) return tracked_try(self, tag, mode, try_lock) == 0;
   hook_scope h;
   thread_state& s = h.state();
   lock_record* rec = acquire(self, tag, s, 0);
   pin p(s, 0);
-  if (!blocking) return (rec == nullptr ? try_lock() : try_once(rec, mode, try_lock)) == 0;
   if (try_lock() == 0) {
     if (rec != nullptr) on_acquired(rec, mode);
     return true;
@@ -100,21 +100,17 @@ using namespace gridlock::preload;
   void prefix##_construct(void* self) { construct_member(self, real.fns); }                                   \
   void prefix##_construct_base(void* self) { construct_member(self, real.fns); }                              \
   void prefix##_lock(void* self) {                                                                            \
-    lock_member(self, tag, real.fns, access::exclusive, true, __builtin_return_address(0),                    \
-                __builtin_frame_address(0));                                                                  \
+    lock_member(self, tag, real.fns, access::exclusive, true, GRIDLOCK_PROGRAM_CALL);                         \
   }                                                                                                           \
   bool prefix##_try_lock(void* self) {                                                                        \
-    return lock_member(self, tag, real.fns, access::exclusive, false, __builtin_return_address(0),            \
-                       __builtin_frame_address(0));                                                           \
+    return lock_member(self, tag, real.fns, access::exclusive, false, GRIDLOCK_PROGRAM_CALL);                 \
   }                                                                                                           \
-  void prefix##_unlock(void* self) { unlock_member(self, tag, real.fns, access::exclusive); }                      \
+  void prefix##_unlock(void* self) { unlock_member(self, tag, real.fns, access::exclusive); }                 \
   void prefix##_lock_shared(void* self) {                                                                     \
-    lock_member(self, tag, real.fns, access::shared, true, __builtin_return_address(0),                       \
-                __builtin_frame_address(0));                                                                  \
+    lock_member(self, tag, real.fns, access::shared, true, GRIDLOCK_PROGRAM_CALL);                            \
   }                                                                                                           \
   bool prefix##_try_lock_shared(void* self) {                                                                 \
-    return lock_member(self, tag, real.fns, access::shared, false, __builtin_return_address(0),               \
-                       __builtin_frame_address(0));                                                           \
+    return lock_member(self, tag, real.fns, access::shared, false, GRIDLOCK_PROGRAM_CALL);                    \
   }                                                                                                           \
   void prefix##_unlock_shared(void* self) { unlock_member(self, tag, real.fns, access::shared); }
 

@@ -56,18 +56,6 @@ bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept
                           pthread_slice(CLOCK_REALTIME, timed_lock), took);
 }
 
-/// A try-lock of the lock at `object` (tagged `tag`) in `mode` by `try_op`, the real call: through the
-/// runtime when the lock has a record, straight through when the table cannot track it.
-template <class TryOp>
-int tracked_try(const void* object, object_tag tag, access mode, TryOp&& try_op) {
-  hook_scope h;
-  thread_state& s = h.state();
-  lock_record* rec = acquire(object, tag, s, 0);
-  pin p(s, 0);
-  if (rec == nullptr) return try_op();
-  return try_once(rec, mode, try_op);
-}
-
 int mutex_trylock(pthread_mutex_t* m) {
   return tracked_try(m, mutex_tag(m), access::exclusive, [&] { return real.mutex_trylock(m); });
 }

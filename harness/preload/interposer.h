@@ -488,6 +488,18 @@ int try_once(lock_record* rec, access mode, TryOp&& try_op) {
   return r;
 }
 
+/// A try-lock of the lock at `object` (tagged `tag`) in `mode` by `try_op`, the real call: through the
+/// runtime when the lock has a record, straight through when the table cannot track it.
+template <class TryOp>
+int tracked_try(const void* object, object_tag tag, access mode, TryOp&& try_op) {
+  hook_scope h;
+  thread_state& s = h.state();
+  lock_record* rec = acquire(object, tag, s, 0);
+  pin p(s, 0);
+  if (rec == nullptr) return try_op();
+  return try_once(rec, mode, try_op);
+}
+
 /// The usual unlock, of a lock this thread holds (a mutex, or with `rwlock` a reader-writer lock):
 /// found in the held set, so no table lookup and no pin (a held record is never freed). Returns false,
 /// having done nothing, when `object` is not held as that kind of lock; else releases the entry and
