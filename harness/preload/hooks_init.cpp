@@ -1,12 +1,11 @@
 // Hooks of one-time initialization: __cxa_guard_acquire/_release/_abort, which the first use of a
 // function-local static calls (Itanium C++ ABI 3.3.2), and pthread_once, which std::call_once calls (and
-// C11's call_once, over it). An
-// initialization is a lock held by the thread chosen to run it, from that choice to the end of the
-// initializer: a thread that arrives meanwhile waits for that thread, and the locks the initializer
-// takes are taken under it. So an initializer that takes a lock another thread holds while it first
-// reaches the initialization is a deadlock the wait-for graph names as it forms, not a hang; an
-// initializer that reaches its own initialization again is a recursive lock. An initialization already
-// done passes straight through, recording nothing: a use after it can never wait.
+// C11's call_once, over it). An initialization is a lock held by the thread chosen to run it, from that
+// choice to the end of the initializer: a thread that arrives meanwhile waits for that thread, and the
+// locks the initializer takes are taken under it. So an initializer that takes a lock another thread
+// holds while it first reaches the initialization is a deadlock the wait-for graph names as it forms, not
+// a hang; an initializer that reaches its own initialization again is a recursive lock. An initialization
+// already done passes straight through, recording nothing: a use after it can never wait.
 #include "held_set.h"
 #include "interposer.h"
 
