@@ -1,11 +1,11 @@
 // pthread_mutex_*, pthread_spin_* and pthread_rwlock_* hooks, and C11's mtx_* (over the mutex hooks).
-// Each runs the choreography of lock_choreography.h around
-// the real functions: a blocking lock first tries (events::acquired on success), and only when the lock
-// is taken announces before_lock + before_block, waits for real, then after_wake + after_lock. Try-locks
-// are before_lock(try_once) + after_lock(result); timed and clock variants are attempt::timed with a
-// timed wait; an unlock the runtime refuses (events::before_unlock false: not the owner) returns EPERM
-// and does not unlock. Every acquisition starts with a before_lock sync point and every release ends
-// with an after_unlock one (docs/injectors.md), as in the gridlock:: primitives.
+// Each runs the choreography of lock_choreography.h around the real functions: a blocking lock first
+// tries (events::acquired on success), and only when the lock is taken announces before_lock +
+// before_block, waits for real, then after_wake + after_lock. Try-locks are before_lock(try_once) +
+// after_lock(result); timed and clock variants are attempt::timed with a timed wait; an unlock the
+// runtime refuses (events::before_unlock false: not the owner) returns EPERM and does not unlock. Every
+// acquisition starts with a before_lock sync point and every release ends with an after_unlock one
+// (docs/injectors.md), as in the gridlock:: primitives.
 #include <errno.h>
 
 #include "held_set.h"
