@@ -487,6 +487,38 @@ TEST(PreloadFindings, SpinLocks) {
                           {site(program, "first_then_second"), site(program, "second_then_first")});
 }
 
+// glibc's barrier waits on a futex word of its own, out of the other hooks' sight: a round that never
+// fills, or a waiter holding the lock a party needs before it arrives, ran to the timeout.
+TEST(PreloadFindings, BarrierRoundThatNeverFills) {
+  const std::string program = "std_barriers";
+  const run_result r = run(program, {"short"});
+  const json* f = ended_with(r, "all-threads-blocked");
+  ASSERT_NE(f, nullptr);
+  const auto sites = user_sites(*f, "waits");
+  EXPECT_EQ(std::count(sites.begin(), sites.end(), site(program, "short_wait")), 2) << joined(sites);
+  EXPECT_SITE(sites, site(program, "short_join"));
+  int barrier_waits = 0;
+  for (const json& w : f->at("waits"))
+    if (w.value("waits_for", "") == "arrivals at (anonymous namespace)::meeting_point (2 of 3 arrived)") ++barrier_waits;
+  EXPECT_EQ(barrier_waits, 2) << f->at("waits").dump();
+  EXPECT_EQ(f->at("locks").at(0).value("type", ""), "pthread_barrier_t");
+}
+
+TEST(PreloadFindings, BarrierWaiterHoldsWhatAPartyNeeds) {
+  const std::string program = "std_barriers";
+  const run_result r = run(program, {"holding"});
+  const json* f = ended_with(r, "all-threads-blocked");
+  ASSERT_NE(f, nullptr);
+  const auto sites = user_sites(*f, "waits");
+  EXPECT_SITE(sites, site(program, "wait_holding"));
+  EXPECT_SITE(sites, site(program, "partner_lock"));
+  const std::string message = f->value("message", "");
+  EXPECT_NE(message.find("waits for arrivals at (anonymous namespace)::meeting_point (1 of 2 arrived)"),
+            std::string::npos) << message;
+  EXPECT_NE(message.find("waits for lock (anonymous namespace)::table_mu held by thread 2"), std::string::npos)
+      << message;
+}
+
 TEST(PreloadFindings, LostWakeup) {
   expect_ended_with_waits("std_lost_wakeup", {}, "all-threads-blocked", {site("std_lost_wakeup", "wait")});
 }
@@ -824,7 +856,7 @@ INSTANTIATE_TEST_SUITE_P(CorrectPrograms, PreloadSilent,
                                            "std_pthread_defined_errors", "std_many_held",
                                            "std_reused_mutex_memory", "std_one_time_init", "std_futures",
                                            "std_handoffs", "std_semaphore_posted_by_signal", "std_process_shared_fork", "std_c11_threads",
-                                           "std_spin_locks",
+                                           "std_spin_locks", "std_barriers",
                                            "libcxx_std_read_read_nesting", "libcxx_std_timed_locks",
                                            "libcxx_std_many_held"));
 

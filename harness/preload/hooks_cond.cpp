@@ -75,15 +75,6 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait, Sl
   return cond_wait(c, m, true, [&] { return real.cond_timedwait(c, m, abstime); }, nullptr);
 }
 
-template <class F>
-int forget_then(const void* object, F&& real_call) {
-  if (!bypass()) {
-    hook_scope h;
-    forget_address(object, false);
-  }
-  return real_call();
-}
-
 }  // namespace
 }  // namespace gridlock::preload
 

@@ -123,6 +123,9 @@ struct real_functions {
   bool (*future_wait_until_steady)(void*, unsigned*, unsigned, bool, std::chrono::seconds, std::chrono::nanoseconds);
   void (*future_notify_all)(unsigned*);
 
+  int (*barrier_wait)(pthread_barrier_t*);
+  int (*barrier_destroy)(pthread_barrier_t*);
+
   int (*sem_wait)(sem_t*);
   int (*sem_timedwait)(sem_t*, const timespec*);
   int (*sem_clockwait)(sem_t*, clockid_t, const timespec*);
@@ -343,7 +346,7 @@ void install_fork_handlers() noexcept;
 /// object) gets a fresh record.
 enum class object_tag : std::uint8_t {
   none = 0, mutex, recursive_mutex, rwlock, cond, static_init, once, future, semaphore, futex,
-  libcxx_shared_mutex, libcxx_shared_timed_mutex, spinlock
+  libcxx_shared_mutex, libcxx_shared_timed_mutex, spinlock, barrier
 };
 
 /// Reads the kind a pthread_mutex_t was initialized with (glibc: __data.__kind & 3).
@@ -512,6 +515,17 @@ bool unlock_held(const void* object, bool rwlock, int& result, UnlockOp&& unlock
   held_set::release(*threads::current, held);  // events::before_unlock, inline: held in that mode
   result = unlock_op();
   return true;
+}
+
+/// `real_call`, which makes the object at `object` a new one or none (a condition variable's or
+/// barrier's init or destroy), after its record, if any, has left the table.
+template <class F>
+int forget_then(const void* object, F&& real_call) {
+  if (!bypass()) {
+    hook_scope h;
+    forget_address(object, false);
+  }
+  return real_call();
 }
 
 /// An initialization by `real_init` (0: done) of the object at `object`.

@@ -187,6 +187,7 @@ const char* type_of(object_tag tag) noexcept {
     case object_tag::libcxx_shared_mutex: return "std::shared_mutex";
     case object_tag::libcxx_shared_timed_mutex: return "std::shared_timed_mutex";
     case object_tag::spinlock: return "pthread_spinlock_t";
+    case object_tag::barrier: return "pthread_barrier_t";
     default: return "pthread_mutex_t";
   }
 }

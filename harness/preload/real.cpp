@@ -89,6 +89,9 @@ void load_all() {
   load(real.future_wait_until_steady, GRIDLOCK_FUTURE_WAIT_UNTIL_STEADY);
   load(real.future_notify_all, GRIDLOCK_FUTURE_NOTIFY_ALL);
 
+  load(real.barrier_wait, "pthread_barrier_wait");
+  load(real.barrier_destroy, "pthread_barrier_destroy");
+
   load(real.sem_wait, "sem_wait");
   load(real.sem_timedwait, "sem_timedwait");
   load(real.sem_clockwait, "sem_clockwait");

@@ -26,6 +26,10 @@ namespace {
 constexpr long confirm_delay_ns = 25'000'000;
 constexpr int confirm_looks = 2;
 constexpr int leave_looks = 100;  // 1 ms apart: how long threads that ended may take to leave
+// How long a look waits for a barrier's waiter on its way to sleep (barrier_look): up to 1000 looks
+// 100 us apart, for one that a loaded machine keeps off its core.
+constexpr int arrival_looks = 1000;
+constexpr long arrival_delay_ns = 100'000;
 // How long an ending thread whose look could not tell looks again (after_thread_exit).
 constexpr std::chrono::milliseconds exit_looks_for{10};
 
@@ -77,6 +81,10 @@ bool read_wait(thread_record* t, wait_view& v) {
   return true;
 }
 
+/// Whether the wait sleeps on a futex word the kernel can be asked about: a futex-word wait's, or the
+/// one inside a barrier.
+bool on_a_word(wait_kind k) noexcept { return on_futex_word(k) || k == wait_kind::barrier; }
+
 /// Reads 32 bits of an object another thread waits on, without trusting it to be mapped still (that
 /// thread may have returned and freed it). False when it cannot be read.
 bool read_of_another(const void* at, std::uint32_t& value) {
@@ -97,6 +105,17 @@ bool word_holds(const wait_view& v) {
   return value == v.word;
 }
 
+/// Whether the caller's own barrier wait sleeps: its arrival, were it made now, would not complete the
+/// round. (Not the count it saw before its look: others may have arrived since.)
+bool arrival_sleeps(const wait_view& v) {
+  const std::uint32_t parties = v.object != nullptr ? v.object->parties.load(std::memory_order_relaxed) : 0;
+  const std::uint32_t arrivals = __atomic_load_n(static_cast<const std::uint32_t*>(v.sleeps_on), __ATOMIC_ACQUIRE);
+  return parties != 0 && (arrivals + 1) % parties != 0;
+}
+
+/// Whether the caller's own wait on a word sleeps.
+bool own_wait_sleeps(const wait_view& v) { return v.what == wait_kind::barrier ? arrival_sleeps(v) : word_holds(v); }
+
 enum class sleep_look : std::uint8_t { asleep, not_asleep, awake };
 
 /// Whether the thread is surely asleep in this wait, not just announced (a notified condition wait, a
@@ -110,16 +129,64 @@ enum class sleep_look : std::uint8_t { asleep, not_asleep, awake };
 /// `awake`, so nobody can tell yet.
 sleep_look asleep_in_wait(const wait_view& v) {
   const bool condition = v.what == wait_kind::condition;
-  if (v.sleeps_on == nullptr || !(condition || on_futex_word(v.what))) return sleep_look::not_asleep;
+  if (v.sleeps_on == nullptr || !(condition || on_a_word(v.what))) return sleep_look::not_asleep;
   if (v.thread == threads::current)
-    return condition || word_holds(v) ? sleep_look::asleep : sleep_look::not_asleep;
+    return condition || own_wait_sleeps(v) ? sleep_look::asleep : sleep_look::not_asleep;
   const auto at = reinterpret_cast<std::uintptr_t>(v.sleeps_on);
-  const std::size_t size = condition ? sizeof(pthread_cond_t) : sizeof(std::uint32_t);
+  const std::size_t size = condition                         ? sizeof(pthread_cond_t)
+                           : v.what == wait_kind::barrier ? sizeof(pthread_barrier_t)
+                                                          : sizeof(std::uint32_t);
   switch (os_thread::asleep_on_futex(v.thread->tid, at, at + size)) {
     case os_thread::futex_sleep::on_word: return sleep_look::asleep;
     case os_thread::futex_sleep::awake: return sleep_look::awake;
     default: return sleep_look::not_asleep;
   }
+}
+
+/// Whether a round of the barrier a waiter waits at has passed since it counted the arrivals (the
+/// barrier's second word: the count at which its current round started).
+bool round_passed(const wait_view& v) {
+  std::uint32_t round_start = 0;
+  return read_of_another(static_cast<const std::uint32_t*>(v.sleeps_on) + 1, round_start) && round_start > v.word;
+}
+
+/// asleep_in_wait() for a barrier's waiter. One that is awake in a round that passed is on its way out:
+/// not asleep. In a round that has not passed, it is on its way to sleep, and is given the time to
+/// (arrival_looks): nobody looks after it once it sleeps. Unless it may be waiting for this look to end:
+/// one that has not arrived yet (its count of arrivals is the barrier's still) may be making its own
+/// look, so of two such waiters that see each other awake, only the later one (by id) waits, and one of
+/// them sees the other asleep.
+sleep_look barrier_look(const wait_view& v) {
+  sleep_look look = asleep_in_wait(v);
+  const thread_record* self = threads::current;
+  if (look != sleep_look::awake || v.thread == self || self == nullptr) return look;
+  if (round_passed(v)) return sleep_look::not_asleep;
+  if (word_holds(v) && v.thread->id > self->id) return look;
+  for (int n = 0; n < arrival_looks && look == sleep_look::awake; ++n) {
+    timespec ts{0, arrival_delay_ns};
+    nanosleep(&ts, nullptr);
+    if (v.thread->wait_epoch.load(std::memory_order_acquire) != v.epoch) return sleep_look::not_asleep;
+    look = asleep_in_wait(v);
+  }
+  return look;
+}
+
+/// Whether the barrier waiters among `waits` that have not arrived yet (the caller, and those whose count
+/// of arrivals is still the barrier's) complete a round when they do: they all will, so that is no
+/// deadlock. It spares a round's last waiters, announced together, the confirmation pauses.
+bool a_round_completes(const std::vector<wait_view>& waits) {
+  for (const wait_view& v : waits) {
+    if (v.what != wait_kind::barrier || v.object == nullptr) continue;
+    const std::uint32_t parties = v.object->parties.load(std::memory_order_relaxed);
+    std::uint32_t arrivals = 0;
+    if (parties == 0 || !read_of_another(v.sleeps_on, arrivals)) continue;
+    const auto on_the_way = std::count_if(waits.begin(), waits.end(), [&](const wait_view& w) {
+      return w.what == wait_kind::barrier && w.sleeps_on == v.sleeps_on &&
+             (w.thread == threads::current || w.word == arrivals);
+    });
+    if (arrivals % parties + on_the_way >= parties) return true;
+  }
+  return false;
 }
 
 /// Threads that hold `lock` in a way that blocks a waiter asking for `mode`.
@@ -158,12 +225,23 @@ bool may_end_by_itself(const wait_view& v) {
   if (v.what == wait_kind::lock) return v.object == nullptr || holders(v.object, v.mode).empty();
   if (v.what == wait_kind::thread) return !joined_running(v);
   if (on_futex_word(v.what)) return !word_holds(v);
+  // Another thread's barrier wait is the kernel's to tell (all_blocked): arrivals after its own change
+  // the barrier's count either way.
+  if (v.what == wait_kind::barrier) return v.thread == threads::current && !arrival_sleeps(v);
   return false;
 }
 
 std::string object_label(const lock_record* l) { return l != nullptr ? label(*l) : "?"; }
 
 std::string unwoken(const wait_view& v) { return v.unwoken ? std::string(unwoken_mark) : std::string(); }
+
+/// A barrier wait's round so far, " (1 of 3 arrived)", when the barrier says.
+std::string arrived(const wait_view& v) {
+  const std::uint32_t parties = v.object != nullptr ? v.object->parties.load(std::memory_order_relaxed) : 0;
+  std::uint32_t arrivals = 0;
+  if (parties == 0 || !read_of_another(v.sleeps_on, arrivals) || arrivals % parties == 0) return "";
+  return " (" + std::to_string(arrivals % parties) + " of " + std::to_string(parties) + " arrived)";
+}
 
 std::string describe_wait(const wait_view& v) {
   switch (v.what) {
@@ -194,6 +272,7 @@ std::string describe_wait(const wait_view& v) {
     case wait_kind::future: return "the result of " + object_label(v.object) + unwoken(v);
     case wait_kind::semaphore: return "a post to " + object_label(v.object) + unwoken(v);
     case wait_kind::futex: return "a wake of " + object_label(v.object) + unwoken(v);
+    case wait_kind::barrier: return "arrivals at " + object_label(v.object) + arrived(v);
     case wait_kind::none: break;
   }
   return "";
@@ -315,22 +394,33 @@ std::vector<wait_view> all_blocked(bool settled, bool again, bool& unsure) {
     }
     waits.push_back(v);
   }
+  if (a_round_completes(waits)) return {};
   // The kernel last, and only now that no thread is known to run: notified waiters still asleep, and
-  // futex-word waiters asleep at all (another thread's once settled).
+  // futex-word and barrier waiters asleep at all (another thread's once settled, or a barrier's at once
+  // when the barrier's count of arrivals moved since it looked: arrived and asleep, or on its way out
+  // of a round that passed).
   for (wait_view& v : waits) {
-    const bool word = on_futex_word(v.what) && (settled || v.thread == threads::current);
+    const bool barrier = v.what == wait_kind::barrier;
+    const bool word =
+        on_a_word(v.what) && (settled || v.thread == threads::current || (barrier && !word_holds(v)));
     if ((!v.notified && !word) || v.unwoken) continue;
-    const sleep_look look = asleep_in_wait(v);
+    const sleep_look look = barrier ? barrier_look(v) : asleep_in_wait(v);
     if ((v.asleep = look == sleep_look::asleep)) continue;
     unsure = look == sleep_look::awake;
     return {};
   }
+  // The caller's own word once more, after the others' looks: a thread that arrived at its barrier
+  // meanwhile may have made it the one to complete the round.
+  if (std::any_of(waits.begin(), waits.end(), [](const wait_view& v) {
+        return v.thread == threads::current && on_a_word(v.what) && !own_wait_sleeps(v);
+      }))
+    return {};
   // The memory map, slowest, once settled: a futex word or a condition variable that another process
   // may wake counts for nothing.
   if (settled) {
     std::vector<const void*> wakeable;
     for (const wait_view& v : waits)
-      if ((on_futex_word(v.what) || v.what == wait_kind::condition) && v.sleeps_on != nullptr)
+      if ((on_a_word(v.what) || v.what == wait_kind::condition) && v.sleeps_on != nullptr)
         wakeable.push_back(v.sleeps_on);
     if (any_in_shared_mapping(wakeable)) return {};
   }
@@ -432,7 +522,7 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
   self.wait_timed.store(target.timed, std::memory_order_relaxed);
   self.wait_word.store(target.word, std::memory_order_relaxed);
   stack_id where = 0;
-  if ((target.kind == wait_kind::lock || target.kind == wait_kind::condition || on_futex_word(target.kind)) &&
+  if ((target.kind == wait_kind::lock || target.kind == wait_kind::condition || on_a_word(target.kind)) &&
       target.lock != nullptr) {
     // Contention, condition and futex-word waits are common: a wait reuses the stack of this thread's
     // earlier waits on (or acquisitions of) that object from the same call, so only a new (object,

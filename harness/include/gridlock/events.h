@@ -41,11 +41,12 @@ enum class access : std::uint8_t { exclusive, shared };
 /// How an acquisition is attempted. A try-lock adds no lock-order edge: it cannot block.
 enum class attempt : std::uint8_t { blocking, try_once, timed };
 
-/// What a blocked thread is waiting for. The last three are waits on a futex word under the
-/// interposer, which like a condition variable's notify no single thread is known to owe: `future`, a
+/// What a blocked thread is waiting for. The last four are waits under the interposer that, like a
+/// condition variable's notify, no single thread is known to owe. Three are on a futex word: `future`, a
 /// std::future's result; `semaphore`, a post to a POSIX semaphore; `futex`, a wake of a word the program
 /// waits on itself (std::atomic::wait, and std::latch, std::barrier, std::counting_semaphore on it).
-enum class wait_kind : std::uint8_t { none, lock, thread, condition, channel, wait_group, future, semaphore, futex };
+/// `barrier`: the rest of a round's arrivals at a pthread barrier.
+enum class wait_kind : std::uint8_t { none, lock, thread, condition, channel, wait_group, future, semaphore, futex, barrier };
 
 /// Whether a wait of this kind sleeps on a futex word (wait_target::word).
 constexpr bool on_futex_word(wait_kind k) noexcept {
@@ -60,7 +61,10 @@ struct thread_record;  // opaque: owned by the runtime
 /// tell a waiter that a notify did not wake from one that is waking). `lock` is its record (the lock, or
 /// the condition variable's, channel's or wait group's own record); `thread` is set for joins. `access`
 /// is the mode a lock wait asks for. `word`, for a wait on a futex word: the value of the unsigned word
-/// at `object` that the wait sleeps on (a future's while the result has not come).
+/// at `object` that the wait sleeps on (a future's while the result has not come). For a barrier wait,
+/// `object` is the barrier, which starts with two unsigned counts (glibc's pthread_barrier_t): arrivals,
+/// and the arrivals at which the current round started; `word` is the first as the caller saw it before
+/// arriving, when it would not complete the round. The waiters sleep on a futex word inside the object.
 struct wait_target {
   wait_kind kind = wait_kind::none;
   const void* object = nullptr;
