@@ -487,6 +487,21 @@ TEST(PreloadFindings, SpinLocks) {
                           {site(program, "first_then_second"), site(program, "second_then_first")});
 }
 
+// jemalloc locks a pthread mutex inside malloc: the runtime, which allocates inside its hooks, called
+// back into it while its thread held that lock, and every jemalloc program hung. The allocator's own
+// lock calls pass through; the program's locks are still seen.
+TEST(PreloadFindings, AllocatorThatLocksAPthreadMutex) {
+  const std::string program = "std_locking_allocator";
+  const run_result r = run(program);
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("names 8002"), std::string::npos) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-order-cycle"}) << r.output;
+  const auto sites = user_sites(r.findings[0], "acquire");
+  EXPECT_SITE(sites, site(program, "names_then_index"));
+  EXPECT_SITE(sites, site(program, "index_then_names"));
+}
+
 // glibc's barrier waits on a futex word of its own, out of the other hooks' sight: a round that never
 // fills, or a waiter holding the lock a party needs before it arrives, ran to the timeout.
 TEST(PreloadFindings, BarrierRoundThatNeverFills) {

@@ -53,7 +53,7 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait, Sl
 // `fa` are the exported function's GRIDLOCK_PROGRAM_CALL.
 
 [[gnu::always_inline]] inline int wait_hook(pthread_cond_t* c, pthread_mutex_t* m, const void* ra, const void* fa) {
-  if (bypass()) return resolve_real() ? real.cond_wait(c, m) : 0;
+  if (pass_through(ra)) return resolve_real() ? real.cond_wait(c, m) : 0;
   const call_site_scope site(ra, fa);
   at_sync_point(sync_point::before_wait);
   // A slice that runs out makes its look again here, with the mutex retaken, and then ends the wait as a
@@ -69,7 +69,7 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait, Sl
 
 [[gnu::always_inline]] inline int timedwait_hook(pthread_cond_t* c, pthread_mutex_t* m, const timespec* abstime,
                                                  const void* ra, const void* fa) {
-  if (bypass()) return resolve_real() ? real.cond_timedwait(c, m, abstime) : 0;
+  if (pass_through(ra)) return resolve_real() ? real.cond_timedwait(c, m, abstime) : 0;
   const call_site_scope site(ra, fa);
   at_sync_point(sync_point::before_wait);
   return cond_wait(c, m, true, [&] { return real.cond_timedwait(c, m, abstime); }, nullptr);
@@ -101,7 +101,7 @@ GRIDLOCK_HOOK int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, 
 
 GRIDLOCK_HOOK int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
                                          const timespec* abstime) {
-  if (bypass()) return resolve_real() ? real.cond_clockwait(c, m, clock, abstime) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.cond_clockwait(c, m, clock, abstime) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_wait);
   return cond_wait(c, m, true, [&] { return real.cond_clockwait(c, m, clock, abstime); }, nullptr);
@@ -109,7 +109,7 @@ GRIDLOCK_HOOK int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, 
 
 GRIDLOCK_HOOK int pthread_cond_signal(pthread_cond_t* c) {
   if (!resolve_real()) return 0;
-  if (!bypass()) {
+  if (!pass_through(GRIDLOCK_PROGRAM_CALLER)) {
     at_sync_point(sync_point::notify);
     notify_waiters(c, object_tag::cond);
   }
@@ -118,7 +118,7 @@ GRIDLOCK_HOOK int pthread_cond_signal(pthread_cond_t* c) {
 
 GRIDLOCK_HOOK int pthread_cond_broadcast(pthread_cond_t* c) {
   if (!resolve_real()) return 0;
-  if (!bypass()) {
+  if (!pass_through(GRIDLOCK_PROGRAM_CALLER)) {
     at_sync_point(sync_point::notify);
     notify_waiters(c, object_tag::cond);
   }

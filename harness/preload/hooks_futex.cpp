@@ -13,7 +13,6 @@
 // libc++'s std::atomic::wait (its latch and semaphore too) sleeps in FUTEX_WAIT with a
 // 2-second timeout, then checks its value and sleeps again: untimed in all but name, so announced as
 // untimed (the real call keeps its timeout). Otherwise a hang on one could never be all-threads-blocked.
-#include <link.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
@@ -21,6 +20,7 @@
 #include <cstring>
 
 #include "interposer.h"
+#include "module_code.h"
 
 #define GRIDLOCK_HOOK extern "C" __attribute__((visibility("default")))
 
@@ -33,27 +33,13 @@ struct arguments {
   long call(long number) const noexcept { return real.syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]); }
 };
 
-/// libc++'s executable code, [low, high): empty when the program does not load libc++.
-std::uintptr_t g_libcxx_low = 0;
-std::uintptr_t g_libcxx_high = 0;
-
-int note_libcxx(dl_phdr_info* info, std::size_t, void*) {
-  const char* slash = info->dlpi_name != nullptr ? std::strrchr(info->dlpi_name, '/') : nullptr;
-  if (slash == nullptr || std::strncmp(slash + 1, "libc++.so", 9) != 0) return 0;
-  for (int i = 0; i < info->dlpi_phnum; ++i) {
-    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
-    if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;
-    g_libcxx_low = info->dlpi_addr + ph.p_vaddr;
-    g_libcxx_high = g_libcxx_low + ph.p_memsz;
-  }
-  return 1;
-}
+/// libc++'s code: empty when the program does not load libc++.
+constinit code_range g_libcxx;
 
 /// A wait that only looks timed: libc++'s poll of an atomic, a relative 2 seconds from libc++'s code.
 bool libcxx_poll(const arguments& args, const void* caller) noexcept {
-  const auto at = reinterpret_cast<std::uintptr_t>(caller);
   const auto* timeout = reinterpret_cast<const timespec*>(args.a[3]);
-  return at >= g_libcxx_low && at < g_libcxx_high && (static_cast<int>(args.a[1]) & FUTEX_CMD_MASK) == FUTEX_WAIT &&
+  return g_libcxx.contains(caller) && (static_cast<int>(args.a[1]) & FUTEX_CMD_MASK) == FUTEX_WAIT &&
          timeout != nullptr && timeout->tv_sec == 2 && timeout->tv_nsec == 0;
 }
 
@@ -98,7 +84,7 @@ long program_futex(const arguments& args, const void* caller, const void* frame)
 
 }  // namespace
 
-void find_libcxx() noexcept { dl_iterate_phdr(note_libcxx, nullptr); }
+void find_libcxx() noexcept { g_libcxx = library_code("libc++.so"); }
 
 }  // namespace gridlock::preload
 
@@ -112,6 +98,6 @@ GRIDLOCK_HOOK long syscall(long number, ...) {
   for (long& x : args.a) x = va_arg(ap, long);
   va_end(ap);
   if (!resolve_real()) return (errno = ENOSYS, -1);
-  if (number != SYS_futex || bypass()) return args.call(number);
+  if (number != SYS_futex || pass_through(GRIDLOCK_PROGRAM_CALLER)) return args.call(number);
   return program_futex(args, GRIDLOCK_PROGRAM_CALL);
 }

@@ -176,14 +176,14 @@ int rwlock_unlock(pthread_rwlock_t* rw) {
 // `ra` and `fa` are the exported function's GRIDLOCK_PROGRAM_CALL.
 
 [[gnu::always_inline]] inline int lock_hook(pthread_mutex_t* m, const void* ra, const void* fa) {
-  if (bypass()) return resolve_real() ? real.mutex_lock(m) : 0;
+  if (pass_through(ra)) return resolve_real() ? real.mutex_lock(m) : 0;
   const call_site_scope site(ra, fa);
   at_sync_point(sync_point::before_lock);
   return mutex_lock(m);
 }
 
 [[gnu::always_inline]] inline int trylock_hook(pthread_mutex_t* m, const void* ra, const void* fa) {
-  if (bypass()) return resolve_real() ? real.mutex_trylock(m) : 0;
+  if (pass_through(ra)) return resolve_real() ? real.mutex_trylock(m) : 0;
   const call_site_scope site(ra, fa);
   at_sync_point(sync_point::before_lock);
   return mutex_trylock(m);
@@ -191,7 +191,7 @@ int rwlock_unlock(pthread_rwlock_t* rw) {
 
 [[gnu::always_inline]] inline int timedlock_hook(pthread_mutex_t* m, const timespec* abstime, const void* ra,
                                                  const void* fa) {
-  if (bypass()) return resolve_real() ? real.mutex_timedlock(m, abstime) : 0;
+  if (pass_through(ra)) return resolve_real() ? real.mutex_timedlock(m, abstime) : 0;
   const call_site_scope site(ra, fa);
   at_sync_point(sync_point::before_lock);
   return mutex_timed(m, [&] { return real.mutex_timedlock(m, abstime); });
@@ -230,14 +230,14 @@ GRIDLOCK_HOOK int pthread_mutex_timedlock(pthread_mutex_t* m, const timespec* ab
 }
 
 GRIDLOCK_HOOK int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const timespec* abstime) {
-  if (bypass()) return resolve_real() ? real.mutex_clocklock(m, clock, abstime) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.mutex_clocklock(m, clock, abstime) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return mutex_timed(m, [&] { return real.mutex_clocklock(m, clock, abstime); });
 }
 
 GRIDLOCK_HOOK int pthread_mutex_unlock(pthread_mutex_t* m) {
-  if (bypass()) return resolve_real() ? real.mutex_unlock(m) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.mutex_unlock(m) : 0;
   const int r = mutex_unlock(m);
   at_sync_point(sync_point::after_unlock);
   return r;
@@ -255,21 +255,21 @@ GRIDLOCK_HOOK int pthread_spin_init(pthread_spinlock_t* l, int pshared) {
 }
 
 GRIDLOCK_HOOK int pthread_spin_lock(pthread_spinlock_t* l) {
-  if (bypass()) return resolve_real() ? real.spin_lock(l) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.spin_lock(l) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return spin_lock(l);
 }
 
 GRIDLOCK_HOOK int pthread_spin_trylock(pthread_spinlock_t* l) {
-  if (bypass()) return resolve_real() ? real.spin_trylock(l) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.spin_trylock(l) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return tracked_try(spin_address(l), object_tag::spinlock, access::exclusive, [&] { return real.spin_trylock(l); });
 }
 
 GRIDLOCK_HOOK int pthread_spin_unlock(pthread_spinlock_t* l) {
-  if (bypass()) return resolve_real() ? real.spin_unlock(l) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.spin_unlock(l) : 0;
   const int r = spin_unlock(l);
   at_sync_point(sync_point::after_unlock);
   return r;
@@ -287,7 +287,7 @@ GRIDLOCK_HOOK int pthread_rwlock_init(pthread_rwlock_t* rw, const pthread_rwlock
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_rdlock(pthread_rwlock_t* rw) {
-  if (bypass()) return resolve_real() ? real.rwlock_rdlock(rw) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.rwlock_rdlock(rw) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return rwlock_lock(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
@@ -296,7 +296,7 @@ GRIDLOCK_HOOK int pthread_rwlock_rdlock(pthread_rwlock_t* rw) {
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
-  if (bypass()) return resolve_real() ? real.rwlock_wrlock(rw) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.rwlock_wrlock(rw) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return rwlock_lock(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
@@ -305,21 +305,21 @@ GRIDLOCK_HOOK int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_tryrdlock(pthread_rwlock_t* rw) {
-  if (bypass()) return resolve_real() ? real.rwlock_tryrdlock(rw) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.rwlock_tryrdlock(rw) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return tracked_try(rw, object_tag::rwlock, access::shared, [&] { return real.rwlock_tryrdlock(rw); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_trywrlock(pthread_rwlock_t* rw) {
-  if (bypass()) return resolve_real() ? real.rwlock_trywrlock(rw) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.rwlock_trywrlock(rw) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return tracked_try(rw, object_tag::rwlock, access::exclusive, [&] { return real.rwlock_trywrlock(rw); });
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const timespec* abstime) {
-  if (bypass()) return resolve_real() ? real.rwlock_timedrdlock(rw, abstime) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.rwlock_timedrdlock(rw, abstime) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return rwlock_timed(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
@@ -327,7 +327,7 @@ GRIDLOCK_HOOK int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const timespe
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_timedwrlock(pthread_rwlock_t* rw, const timespec* abstime) {
-  if (bypass()) return resolve_real() ? real.rwlock_timedwrlock(rw, abstime) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.rwlock_timedwrlock(rw, abstime) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return rwlock_timed(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
@@ -335,7 +335,7 @@ GRIDLOCK_HOOK int pthread_rwlock_timedwrlock(pthread_rwlock_t* rw, const timespe
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_clockrdlock(pthread_rwlock_t* rw, clockid_t clock, const timespec* abstime) {
-  if (bypass()) return resolve_real() ? real.rwlock_clockrdlock(rw, clock, abstime) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.rwlock_clockrdlock(rw, clock, abstime) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return rwlock_timed(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
@@ -343,7 +343,7 @@ GRIDLOCK_HOOK int pthread_rwlock_clockrdlock(pthread_rwlock_t* rw, clockid_t clo
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_clockwrlock(pthread_rwlock_t* rw, clockid_t clock, const timespec* abstime) {
-  if (bypass()) return resolve_real() ? real.rwlock_clockwrlock(rw, clock, abstime) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.rwlock_clockwrlock(rw, clock, abstime) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return rwlock_timed(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
@@ -351,7 +351,7 @@ GRIDLOCK_HOOK int pthread_rwlock_clockwrlock(pthread_rwlock_t* rw, clockid_t clo
 }
 
 GRIDLOCK_HOOK int pthread_rwlock_unlock(pthread_rwlock_t* rw) {
-  if (bypass()) return resolve_real() ? real.rwlock_unlock(rw) : 0;
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.rwlock_unlock(rw) : 0;
   const int r = rwlock_unlock(rw);
   at_sync_point(sync_point::after_unlock);
   return r;

@@ -52,7 +52,7 @@ internal_lock g_mu;  // serializes sigaction() calls
 /// not the program's, and never wrapped.
 bool runtime_call() noexcept {
   return internal_scope::active() ||
-         (g_mode.load(std::memory_order_relaxed) == hook_mode::observing_nested && embedded_scope_active());
+         ((g_mode.load(std::memory_order_relaxed) & hook_mode::nested) != 0 && embedded_scope_active());
 }
 
 bool synchronous(int sig) noexcept {

@@ -29,6 +29,7 @@ void separate_json_report() {
   install_fork_handlers();
   const bool embedded = detect_embedded_runtime();
   find_libcxx();
+  find_allocator();
   if (embedded) separate_json_report();
   // An exception cannot travel through pthread_mutex_lock and friends: `throw` is taken as `exit`.
   if (const char* p = std::getenv("GRIDLOCK_ON_DEADLOCK"); p != nullptr && std::strcmp(p, "throw") == 0)
@@ -43,7 +44,9 @@ void separate_json_report() {
   // runner trial does. The highest real-time signal: programs use SIGUSR1/2 and the low real-time ones
   // far more. (A runtime linked into the program answers for itself, if it does.)
   if (!embedded) answer_state_requests(SIGRTMAX);
-  g_mode.store(embedded ? hook_mode::observing_nested : hook_mode::observing, std::memory_order_release);
+  const std::uint8_t mode = hook_mode::observing | (embedded ? hook_mode::nested : 0) |
+                            (g_allocator.size != 0 ? hook_mode::beside_allocator : 0);
+  g_mode.store(mode, std::memory_order_release);
 }
 
 }  // namespace

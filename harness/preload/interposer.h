@@ -38,6 +38,7 @@
 #include "held_set.h"
 #include "gridlock/events.h"
 #include "lock_record.h"
+#include "module_code.h"
 #include "thread_record.h"
 
 namespace gridlock::preload {
@@ -175,13 +176,15 @@ struct thread_state {
 extern constinit thread_local thread_state* t_state [[gnu::tls_model("initial-exec")]];
 
 /// What every hook does, in one byte, so that the common case is a single load: one flag per line
-/// was measurably slower (a second hot line per hook).
-enum class hook_mode : std::uint8_t {
-  starting,          // init() has not finished: pass straight through
-  observing,         // observe every call
-  observing_nested,  // the program links a runtime of its own: pass through inside its scopes
-};
-extern std::atomic<hook_mode> g_mode;
+/// was measurably slower (a second hot line per hook). `observing` alone: observe every call; with
+/// `nested` or `beside_allocator` added, some calls pass through (pass_through()).
+namespace hook_mode {
+constexpr std::uint8_t starting = 0;          // init() has not finished: pass straight through
+constexpr std::uint8_t observing = 1;
+constexpr std::uint8_t nested = 2;            // the program links a runtime of its own: not inside its scopes
+constexpr std::uint8_t beside_allocator = 4;  // a library's malloc (g_allocator): not its calls
+}  // namespace hook_mode
+extern std::atomic<std::uint8_t> g_mode;
 
 /// Looks for a Gridlock runtime in the executable (its internal_depth TLS symbol). Once, from init().
 bool detect_embedded_runtime() noexcept;
@@ -190,6 +193,11 @@ bool embedded_scope_active() noexcept;
 
 /// Finds libc++'s code, if the program uses libc++ (hooks_futex.cpp). Once, from init().
 void find_libcxx() noexcept;
+
+/// The code of the program's allocator, when a library other than libc provides malloc (jemalloc,
+/// tcmalloc), else empty (allocator.cpp, found once by find_allocator() from init()).
+extern code_range g_allocator;
+void find_allocator() noexcept;
 
 /// Creates (or recycles) the calling thread's state (thread_state.cpp).
 thread_state* attach_state() noexcept;
@@ -214,14 +222,21 @@ inline void light_fence() noexcept {
 /// The other side: after it, every other thread's stores before its light_fence() are visible.
 void heavy_fence() noexcept;
 
-/// Whether hooks must pass straight through to the real function.
-/// A hook counts as an internal_scope of the runtime linked into this library: inside either, pthread
-/// calls are the runtime's own (one thread-local to test on every hook, not two).
-inline bool bypass() noexcept {
+/// Whether a hook called from `caller` (its return address) must pass straight through to the real
+/// function: before initialization, inside a hook (which counts as an internal_scope of the runtime
+/// linked into this library: one thread-local to test on every hook, not two), inside a scope of a
+/// runtime the program links itself, and for a lock or wait call from the program's allocator
+/// (g_allocator). The runtime allocates inside hooks: an allocator that locks a pthread mutex or waits
+/// on a futex would be called back while its own thread holds that lock, and wait for it for ever.
+inline bool pass_through(const void* caller) noexcept {
   if (internal_scope::active()) return true;
-  const hook_mode mode = g_mode.load(std::memory_order_relaxed);
-  return mode != hook_mode::observing && (mode == hook_mode::starting || embedded_scope_active());
+  const std::uint8_t mode = g_mode.load(std::memory_order_relaxed);
+  if (mode == hook_mode::observing) [[likely]] return false;
+  return mode == hook_mode::starting || ((mode & hook_mode::nested) != 0 && embedded_scope_active()) ||
+         ((mode & hook_mode::beside_allocator) != 0 && g_allocator.contains(caller));
 }
+/// pass_through() for a call no allocator makes (or with no caller to tell).
+inline bool bypass() noexcept { return pass_through(nullptr); }
 
 /// Marks the thread as inside a hook for the scope's lifetime.
 class hook_scope {
@@ -451,7 +466,8 @@ bool program_catches_signals() noexcept;
 /// A C11 hook passes its own to the pthread hook's body it shares (C11's <threads.h>: glibc builds mtx_*,
 /// cnd_*, thrd_* and call_once on its pthread functions but calls them internally, out of the hooks'
 /// reach; its mtx_t, cnd_t, thrd_t and once_flag are the pthread types' layouts).
-#define GRIDLOCK_PROGRAM_CALL __builtin_return_address(0), __builtin_frame_address(0)
+#define GRIDLOCK_PROGRAM_CALLER __builtin_return_address(0)
+#define GRIDLOCK_PROGRAM_CALL GRIDLOCK_PROGRAM_CALLER, __builtin_frame_address(0)
 
 /// The pthread object a C11 one is (glibc's layouts).
 inline pthread_mutex_t* as_pthread(mtx_t* m) noexcept { return reinterpret_cast<pthread_mutex_t*>(m); }

@@ -18,7 +18,7 @@
 namespace gridlock::preload {
 
 constinit thread_local thread_state* t_state [[gnu::tls_model("initial-exec")]] = nullptr;
-std::atomic<hook_mode> g_mode{hook_mode::starting};
+std::atomic<std::uint8_t> g_mode{hook_mode::starting};
 bool g_have_membarrier = false;
 
 namespace {
