@@ -871,7 +871,7 @@ INSTANTIATE_TEST_SUITE_P(CorrectPrograms, PreloadSilent,
                                            "std_pthread_defined_errors", "std_many_held",
                                            "std_reused_mutex_memory", "std_one_time_init", "std_futures",
                                            "std_handoffs", "std_semaphore_posted_by_signal", "std_process_shared_fork", "std_c11_threads",
-                                           "std_spin_locks", "std_barriers",
+                                           "std_spin_locks", "std_barriers", "std_lock_in_key_destructor",
                                            "libcxx_std_read_read_nesting", "libcxx_std_timed_locks",
                                            "libcxx_std_many_held"));
 

@@ -331,10 +331,18 @@ std::string dedupe_key(const char* what, const std::vector<wait_view>& waits) {
   return key;
 }
 
+/// How a search for a cycle ended, besides the cycle it found.
+struct search_end {
+  bool dead_owner = false;     // at a lock held by a thread that has exited: its waiter never proceeds
+  bool owner_leaving = false;  // passed a lock held by a thread still finishing its exit
+};
+
 /// Follows "waits for" from self; returns the cycle's waits (self first) or empty. A lock held by an
-/// exited thread ends the search too: its waiter can never proceed.
-std::vector<wait_view> find_cycle(thread_record& self, bool& dead_owner) {
-  dead_owner = false;
+/// exited thread ends the search too: its waiter can never proceed. Unless the OS still lists that
+/// thread: the runtime saw it end, but thread-exit destructors that run after (OpenSSL's, for one) may
+/// still take and release locks, and that is not the waiter's end (end.owner_leaving).
+std::vector<wait_view> find_cycle(thread_record& self, search_end& end) {
+  end = {};
   std::vector<wait_view> path;
   std::vector<std::vector<thread_record*>> pending;
   std::vector<thread_record*> visited;
@@ -356,7 +364,11 @@ std::vector<wait_view> find_cycle(thread_record& self, bool& dead_owner) {
       // read the holders: a thread releases before it exits, so a fresh read tells.)
       const std::vector<thread_record*> now = holders(path.back().object, path.back().mode);
       if (std::find(now.begin(), now.end(), next) == now.end()) continue;
-      dead_owner = true;
+      if (os_thread::listed(next->tid)) {
+        end.owner_leaving = true;
+        continue;
+      }
+      end.dead_owner = true;
       return path;
     }
     if (std::find(visited.begin(), visited.end(), next) != visited.end()) continue;
@@ -488,9 +500,11 @@ bool check_all_blocked(std::uint64_t ended, bool again) {
   std::vector<wait_view> waits = all_blocked(false, again, unsure);
   if (waits.empty()) return unsure;
   if (!confirmed(waits)) return false;
-  // The OS count last: a thread that was ending during the first look has gone by now, or soon will.
+  // The OS count, then the settled look: a thread that was ending during the first look has gone by
+  // now, or soon will, and may have released a lock on its way out (thread-exit destructors).
+  if (!only_known_threads(waits.size() + (ended != 0), ended)) return false;
   if (all_blocked(true, again, unsure).size() != waits.size()) return unsure;
-  if (!only_known_threads(waits.size() + (ended != 0), ended) || !unchanged(waits)) return false;
+  if (!unchanged(waits)) return false;
   waits = sorted(std::move(waits));
   std::string message = "all threads are blocked:";
   for (std::size_t i = 0; i < waits.size(); ++i)
@@ -538,12 +552,12 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
 bool check(thread_record& self, bool again) {
   if (self.wait_timed.load(std::memory_order_relaxed)) return false;
 
-  bool dead_owner = false;
-  std::vector<wait_view> cycle = find_cycle(self, dead_owner);
+  search_end end;
+  std::vector<wait_view> cycle = find_cycle(self, end);
   if (!cycle.empty()) {
-    if (!dead_owner) {
-      bool still = false;
-      if (!confirmed(cycle) || (cycle = find_cycle(self, still)).empty()) cycle.clear();
+    if (!end.dead_owner) {
+      search_end again_end;
+      if (!confirmed(cycle) || (cycle = find_cycle(self, again_end)).empty()) cycle.clear();
     }
     if (!cycle.empty()) {
       std::string message = "deadlock:";
@@ -553,7 +567,8 @@ bool check(thread_record& self, bool again) {
       return false;
     }
   }
-  return check_all_blocked(0, again);
+  // A holder still finishing its exit may release, or end holding: look again (a lock wait's slices).
+  return check_all_blocked(0, again) || end.owner_leaving;
 }
 
 void after_wake(thread_record& self) noexcept {
