@@ -259,6 +259,25 @@ TEST_F(WaitForTest, WaitingForALockHeldByAnExitedThread) {
   // (M goes out of scope still held by the dead thread: destroy-locked, which is not this test's point.)
 }
 
+/// A thread named after it started (the kernel's name, not the one it registered with) is still named
+/// once it has exited: the kernel forgets the name with the thread.
+TEST_F(WaitForTest, AnExitedOwnerKeepsTheNameItTookLater) {
+  gridlock::mutex m("M");
+  gridlock::mutex first("first");
+  std::thread([&] {
+    first.lock();  // registers the thread, still without a name of its own
+    first.unlock();
+    pthread_setname_np(pthread_self(), "renamed");
+    m.lock();
+  }).join();
+  EXPECT_THROW(m.lock(), finding_error);
+  const std::vector<finding> deadlocks = of_kind(finding_kind::deadlock);
+  ASSERT_EQ(deadlocks.size(), 1u) << summary();
+  EXPECT_NE(thread_named(deadlocks[0], "renamed"), nullptr) << deadlocks[0].message;
+  EXPECT_NE(deadlocks[0].message.find(" (renamed) which has exited"), std::string::npos)
+      << deadlocks[0].message;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // All threads blocked.
 

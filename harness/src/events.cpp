@@ -158,6 +158,7 @@ void thread_exiting() noexcept {
   if (!self->alive.load(std::memory_order_relaxed)) return;
   if (!self->is_main && (self->held_count.load(std::memory_order_relaxed) > 0 || self->untracked > 0))
     misuse::held_at_exit(*self);
+  keep_os_name(*self);
   const std::uint64_t ended = unregister_thread(self);
   try {
     wait_for::after_thread_exit(ended);

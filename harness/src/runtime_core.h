@@ -12,6 +12,10 @@ namespace gridlock {
 
 /// Registers the calling thread (threads::self() does this on first use).
 thread_record* register_thread(const char* name) noexcept;
+/// Keeps the calling thread's name as the kernel has it now, when it had none of its own at
+/// registration (one named after it started): the kernel's name leaves with the thread, and findings
+/// made later still name it ("held by thread 4 (VM Thread) which has exited").
+void keep_os_name(thread_record& self) noexcept;
 /// Marks a thread dead; its record is reused once it holds nothing. Returns the number of this end
 /// among the process's thread ends (from 1; 0 when the thread was not alive).
 std::uint64_t unregister_thread(thread_record* r) noexcept;

@@ -55,6 +55,11 @@ std::pair<std::uintptr_t, std::uintptr_t> own_stack() noexcept {
   return {reinterpret_cast<std::uintptr_t>(low), reinterpret_cast<std::uintptr_t>(low) + size};
 }
 
+/// The kernel's name for the calling thread, or "" when it is just the one inherited from the program.
+void own_os_name(char (&out)[sizeof thread_record::name]) noexcept {
+  if (pthread_getname_np(pthread_self(), out, sizeof out) != 0 || inherited_name(out)) out[0] = '\0';
+}
+
 thread_record* take_record() {
   for (thread_record* r = g_first.load(std::memory_order_acquire); r != nullptr; r = r->next) {
     if (!r->alive.load(std::memory_order_relaxed) && r->held_count.load(std::memory_order_relaxed) == 0 &&
@@ -92,8 +97,8 @@ thread_record* register_thread(const char* name) noexcept {
     std::snprintf(r->name, sizeof r->name, "%s", name);
   } else if (r->is_main) {
     std::snprintf(r->name, sizeof r->name, "main");
-  } else if (pthread_getname_np(pthread_self(), r->name, sizeof r->name) != 0 || inherited_name(r->name)) {
-    r->name[0] = '\0';
+  } else {
+    own_os_name(r->name);
   }
   r->alive.store(true, std::memory_order_release);
   g_live.fetch_add(1, std::memory_order_relaxed);
@@ -198,6 +203,13 @@ stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, st
   push_front(set, site_entry(caller, lock.id, line->stack, line->path, line->depth));
   note_first_use(lock, line->stack);  // a lock's first use is always a new pair: ids are never reused
   return line->stack;
+}
+
+void keep_os_name(thread_record& self) noexcept {
+  if (self.name[0] != '\0') return;
+  char name[sizeof self.name];
+  own_os_name(name);
+  std::memcpy(self.name, name, sizeof name);
 }
 
 std::uint64_t unregister_thread(thread_record* r) noexcept {
