@@ -17,10 +17,8 @@
 #include <sys/syscall.h>
 
 #include <cstdarg>
-#include <cstring>
 
 #include "interposer.h"
-#include "module_code.h"
 
 #define GRIDLOCK_HOOK extern "C" __attribute__((visibility("default")))
 

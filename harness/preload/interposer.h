@@ -2,10 +2,11 @@
 // functions, the per-thread state every hook runs under, and the address -> lock_record table.
 //
 // Every hook has the same shape:
-//   1. bypass() -> call the real function and nothing else. That is the case before initialization,
-//      inside another hook on the same thread (the runtime's own pthread use, a signal handler that
-//      interrupted a hook, the unwinder called by capture_stack), inside a gridlock::internal_scope
-//      (this library's runtime, or the runtime of a program that links libgridlock.a itself).
+//   1. pass_through(caller) (bypass() where no allocator calls) -> call the real function and nothing
+//      else. That is the case before initialization, inside another hook on the same thread (the
+//      runtime's own pthread use, a signal handler that interrupted a hook, the unwinder called by
+//      capture_stack), inside a gridlock::internal_scope (this library's runtime, or the runtime of a
+//      program that links libgridlock.a itself), and for the program's allocator's own lock calls.
 //   2. hook_scope: marks the thread as inside a hook for the whole call.
 //   3. nothing for fork() or signals on the way: those only matter while the runtime holds one of its
 //      internal locks (or is in glibc's unwinder), and internal_lock tells thread_state.cpp when that
