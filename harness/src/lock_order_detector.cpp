@@ -65,9 +65,21 @@ std::vector<std::uint32_t> exclusive_gates(const thread_record& self, const lock
   return gates;
 }
 
-// Whether this cycle could really hang: no common gate, and every lock on it can block its waiter.
+/// Whether two sorted gate sets share a lock.
+bool share_a_gate(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>& b) {
+  for (auto i = a.begin(), j = b.begin(); i != a.end() && j != b.end();) {
+    if (*i == *j) return true;
+    *i < *j ? ++i : ++j;
+  }
+  return false;
+}
+
+// Whether this cycle could really hang: every lock on it can block its waiter, and no two of its edges
+// share a gate. A deadlock on the cycle has a thread waiting at every edge at once; two edges that were
+// each only ever taken holding the same lock exclusively (a gate) could never have their threads waiting
+// at the same time (Goodlock's rule: one gate shared by a pair is enough, not one shared by every edge).
 bool can_deadlock(const detector& d, const std::vector<std::uint32_t>& cycle) {
-  std::vector<std::uint32_t> common;
+  std::vector<const edge_data*> edges;
   for (std::size_t i = 0; i < cycle.size(); ++i) {
     const std::uint32_t from = cycle[i], to = cycle[(i + 1) % cycle.size()];
     const std::uint32_t next = cycle[(i + 2) % cycle.size()];
@@ -75,16 +87,12 @@ bool can_deadlock(const detector& d, const std::vector<std::uint32_t>& cycle) {
     const edge_data& out = d.edges.at(edge_key(to, next));
     // At lock `to`: one thread wants it (in), another holds it while wanting the next (out).
     if (!in.to_exclusive_seen && !out.from_exclusive_seen) return false;  // read-read only
-    if (i == 0) {
-      common = in.gates;
-    } else {
-      std::vector<std::uint32_t> both;
-      std::set_intersection(common.begin(), common.end(), in.gates.begin(), in.gates.end(),
-                            std::back_inserter(both));
-      common.swap(both);
-    }
+    edges.push_back(&in);
   }
-  return common.empty();
+  for (std::size_t i = 0; i < edges.size(); ++i)
+    for (std::size_t j = i + 1; j < edges.size(); ++j)
+      if (share_a_gate(edges[i]->gates, edges[j]->gates)) return false;
+  return true;
 }
 
 std::vector<std::uint32_t> canonical(std::vector<std::uint32_t> cycle) {
