@@ -488,8 +488,10 @@ TEST(PreloadFindings, SpinLocks) {
 }
 
 // jemalloc locks a pthread mutex inside malloc: the runtime, which allocates inside its hooks, called
-// back into it while its thread held that lock, and every jemalloc program hung. The allocator's own
-// lock calls pass through; the program's locks are still seen.
+// back into it while its thread held that lock, and every jemalloc program hung. And tcmalloc's
+// initialization calls pthread_once holding a spin lock of its own: the hook's first resolution of the
+// real functions allocated, and every tcmalloc program hung at start. The allocator's own lock calls
+// pass through, resolution allocates nothing; the program's locks are still seen.
 TEST(PreloadFindings, AllocatorThatLocksAPthreadMutex) {
   const std::string program = "std_locking_allocator";
   const run_result r = run(program);

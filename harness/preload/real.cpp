@@ -1,12 +1,12 @@
 // The real pthread functions, resolved once with dlsym(RTLD_NEXT). Resolution may re-enter a hook on
 // the same thread (dlsym can allocate, and some libcs lock inside it): the thread-local flag makes such
-// a call see "not resolved", and the hook then takes its early path (see hooks).
+// a call see "not resolved", and the hook then takes its early path (see hooks). It allocates nothing
+// itself: it may run inside the program's allocator, from a hook the allocator's initialization calls.
 #include <dlfcn.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
 
 #include "interposer.h"
 
@@ -29,14 +29,22 @@ void load(F& slot, const char* name, const char* version = nullptr) {
   slot = reinterpret_cast<F>(p);
 }
 
-void load_libcxx(libcxx_shared_mutex& fns, const std::string& name) {
-  load(fns.construct, (name + GRIDLOCK_LIBCXX_CONSTRUCT).c_str());
-  load(fns.lock, (name + GRIDLOCK_LIBCXX_LOCK).c_str());
-  load(fns.try_lock, (name + GRIDLOCK_LIBCXX_TRY_LOCK).c_str());
-  load(fns.unlock, (name + GRIDLOCK_LIBCXX_UNLOCK).c_str());
-  load(fns.lock_shared, (name + GRIDLOCK_LIBCXX_LOCK_SHARED).c_str());
-  load(fns.try_lock_shared, (name + GRIDLOCK_LIBCXX_TRY_LOCK_SHARED).c_str());
-  load(fns.unlock_shared, (name + GRIDLOCK_LIBCXX_UNLOCK_SHARED).c_str());
+/// A member of one of libc++'s shared mutex classes: `name` (the class's mangled prefix) + `member`.
+template <class F>
+void load_member(F& slot, const char* name, const char* member) {
+  char symbol[128];
+  std::snprintf(symbol, sizeof symbol, "%s%s", name, member);
+  load(slot, symbol);
+}
+
+void load_libcxx(libcxx_shared_mutex& fns, const char* name) {
+  load_member(fns.construct, name, GRIDLOCK_LIBCXX_CONSTRUCT);
+  load_member(fns.lock, name, GRIDLOCK_LIBCXX_LOCK);
+  load_member(fns.try_lock, name, GRIDLOCK_LIBCXX_TRY_LOCK);
+  load_member(fns.unlock, name, GRIDLOCK_LIBCXX_UNLOCK);
+  load_member(fns.lock_shared, name, GRIDLOCK_LIBCXX_LOCK_SHARED);
+  load_member(fns.try_lock_shared, name, GRIDLOCK_LIBCXX_TRY_LOCK_SHARED);
+  load_member(fns.unlock_shared, name, GRIDLOCK_LIBCXX_UNLOCK_SHARED);
 }
 
 void load_all() {
@@ -98,8 +106,12 @@ void load_all() {
   load(real.sem_trywait, "sem_trywait");
   load(real.sem_post, "sem_post");
   load(real.syscall, "syscall");
-  load_libcxx(real.shared_mutex_base, GRIDLOCK_LIBCXX_SHARED_MUTEX_BASE);
-  load_libcxx(real.shared_timed_mutex, GRIDLOCK_LIBCXX_SHARED_TIMED_MUTEX);
+  // Only where libc++ is loaded: a failed dlsym allocates its error message, and this may run inside
+  // the program's allocator (tcmalloc's initialization calls pthread_once, holding its own lock).
+  if (library_code("libc++.so").size != 0) {
+    load_libcxx(real.shared_mutex_base, GRIDLOCK_LIBCXX_SHARED_MUTEX_BASE);
+    load_libcxx(real.shared_timed_mutex, GRIDLOCK_LIBCXX_SHARED_TIMED_MUTEX);
+  }
 
   // Everything a std:: program reaches must exist; the clock variants are newer (glibc 2.30) and a
   // program that calls them links against a libc that has them.

@@ -1,10 +1,12 @@
 // A malloc of the tests' own that locks a pthread mutex inside every allocation and free, as jemalloc
-// does (a try-lock first, then a blocking lock): a program linked with it gets this malloc, as one linked
-// with jemalloc gets jemalloc's. Blocks come from one mapping, one after another, after a header that
-// keeps their size; nothing is ever reused.
+// does (a try-lock first, then a blocking lock), and whose first use sets up its arena holding a spin
+// lock of its own while it calls pthread_once, as tcmalloc's initialization does: a program linked with
+// it gets this malloc, as one linked with jemalloc gets jemalloc's. Blocks come from one mapping, one
+// after another, after a header that keeps their size; nothing is ever reused.
 #include <pthread.h>
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -17,6 +19,25 @@ constexpr std::size_t header = 16;
 pthread_mutex_t heap_mu = PTHREAD_MUTEX_INITIALIZER;
 char* next_free = nullptr;
 char* arena_end = nullptr;
+std::atomic_flag setting_up = ATOMIC_FLAG_INIT;
+std::atomic<bool> set_up{false};
+pthread_once_t arena_once = PTHREAD_ONCE_INIT;
+
+void map_arena() {
+  void* m = mmap(nullptr, arena_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  next_free = m == MAP_FAILED ? nullptr : static_cast<char*>(m);
+  arena_end = next_free + arena_size;
+}
+
+/// Runs first, before the program's own constructors (the C++ runtime allocates while it starts).
+void set_up_arena() {
+  if (set_up.load(std::memory_order_acquire)) return;
+  while (setting_up.test_and_set(std::memory_order_acquire)) {
+  }
+  pthread_once(&arena_once, map_arena);
+  set_up.store(true, std::memory_order_release);
+  setting_up.clear(std::memory_order_release);
+}
 
 void lock_heap() {
   if (pthread_mutex_trylock(&heap_mu) != 0) pthread_mutex_lock(&heap_mu);
@@ -24,12 +45,8 @@ void lock_heap() {
 
 void* take(std::size_t size, std::size_t align) {
   if (align < header) align = header;
+  set_up_arena();
   lock_heap();
-  if (next_free == nullptr) {
-    void* m = mmap(nullptr, arena_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    next_free = m == MAP_FAILED ? nullptr : static_cast<char*>(m);
-    arena_end = next_free + arena_size;
-  }
   char* p = nullptr;
   if (next_free != nullptr) {
     const auto at = (reinterpret_cast<std::uintptr_t>(next_free) + header + align - 1) & ~(align - 1);
