@@ -119,7 +119,7 @@ int once(pthread_once_t* once, void (*init)()) {
     }
     return 0;
   }
-  if (bypass() || once_done(once_control)) return real.once(once_control, init);
+  if (pass_through(ra) || once_done(once_control)) return real.once(once_control, init);
   const call_site_scope site(ra, fa);
   at_sync_point(sync_point::before_lock);
   const int r = once(once_control, init);
@@ -145,7 +145,7 @@ GRIDLOCK_HOOK void call_once(once_flag* flag, void (*init)()) {
 
 GRIDLOCK_HOOK int __cxa_guard_acquire(__cxxabiv1::__guard* g) {
   if (!resolve_real()) return !initialized(g);  // single-threaded startup: initialize unless done
-  if (bypass() || initialized(g)) return real.guard_acquire(g);
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER) || initialized(g)) return real.guard_acquire(g);
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
   return guard_acquire(g);
@@ -156,14 +156,14 @@ GRIDLOCK_HOOK void __cxa_guard_release(__cxxabiv1::__guard* g) noexcept {
     *reinterpret_cast<char*>(g) = 1;
     return;
   }
-  if (bypass()) return real.guard_release(g);
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return real.guard_release(g);
   guard_end(g, real.guard_release);
   at_sync_point(sync_point::after_unlock);
 }
 
 GRIDLOCK_HOOK void __cxa_guard_abort(__cxxabiv1::__guard* g) noexcept {
   if (!resolve_real()) return;
-  if (bypass()) return real.guard_abort(g);
+  if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return real.guard_abort(g);
   guard_end(g, real.guard_abort);
   at_sync_point(sync_point::after_unlock);
 }
