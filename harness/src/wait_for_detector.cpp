@@ -235,11 +235,17 @@ std::string object_label(const lock_record* l) { return l != nullptr ? label(*l)
 
 std::string unwoken(const wait_view& v) { return v.unwoken ? std::string(unwoken_mark) : std::string(); }
 
-/// A barrier wait's round so far, " (1 of 3 arrived)", when the barrier says.
+/// A barrier wait's round so far, " (1 of 3 arrived)", when the barrier says. The calling thread, when
+/// it waits at that barrier, counts too: it looks before it arrives.
 std::string arrived(const wait_view& v) {
   const std::uint32_t parties = v.object != nullptr ? v.object->parties.load(std::memory_order_relaxed) : 0;
   std::uint32_t arrivals = 0;
-  if (parties == 0 || !read_of_another(v.sleeps_on, arrivals) || arrivals % parties == 0) return "";
+  if (parties == 0 || !read_of_another(v.sleeps_on, arrivals)) return "";
+  const thread_record* self = threads::current;
+  if (self != nullptr && self->blocked() && self->wait_what.load(std::memory_order_relaxed) == wait_kind::barrier &&
+      self->wait_object.load(std::memory_order_relaxed) == v.sleeps_on)
+    ++arrivals;
+  if (arrivals % parties == 0) return "";
   return " (" + std::to_string(arrivals % parties) + " of " + std::to_string(parties) + " arrived)";
 }
 
