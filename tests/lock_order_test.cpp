@@ -37,6 +37,14 @@ void nested_in(const char* name, First& first, Second& second) {
   run_in_thread(name, [&] { nested(first, second); });
 }
 
+/// nested_in(), holding `gate` around both.
+inline void nested_under(gridlock::mutex& gate, const char* name, gridlock::mutex& first, gridlock::mutex& second) {
+  run_in_thread(name, [&] {
+    std::lock_guard<gridlock::mutex> g(gate);
+    nested(first, second);
+  });
+}
+
 struct expected_edge {
   std::string from, to, thread;
   friend bool operator<(const expected_edge& a, const expected_edge& b) {
@@ -180,14 +188,8 @@ TEST_F(LockOrderTest, ReadHeldWhilePlainWantedAndReverseWithWriteSideIsReported)
 
 TEST_F(LockOrderTest, EdgeSeenUnderGateThenWithoutItMakesCycleReportable) {
   gridlock::mutex gate("G"), a("A"), b("B");
-  run_in_thread("t1", [&] {
-    std::lock_guard<gridlock::mutex> g(gate);
-    nested(a, b);
-  });
-  run_in_thread("t2", [&] {
-    std::lock_guard<gridlock::mutex> g(gate);
-    nested(b, a);
-  });
+  nested_under(gate, "t1", a, b);
+  nested_under(gate, "t2", b, a);
   EXPECT_TRUE(findings().empty()) << "gated cycle reported:\n" << summary();
 
   nested_in("t3", a, b);  // the same order, but no gate now: t3 and t2 can deadlock
@@ -206,14 +208,8 @@ TEST_F(LockOrderTest, CommonGateLockSuppressesCycle) {
   {
     gridlock::mutex gate("G"), a("A"), b("B");
     for (int round = 0; round < 2; ++round) {
-      run_in_thread("t1", [&] {
-        std::lock_guard<gridlock::mutex> g(gate);
-        nested(a, b);
-      });
-      run_in_thread("t2", [&] {
-        std::lock_guard<gridlock::mutex> g(gate);
-        nested(b, a);
-      });
+      nested_under(gate, "t1", a, b);
+      nested_under(gate, "t2", b, a);
     }
   }  // the locks are gone too: destroying them reports nothing either
   EXPECT_TRUE(findings().empty()) << summary();
@@ -222,15 +218,9 @@ TEST_F(LockOrderTest, CommonGateLockSuppressesCycle) {
 TEST_F(LockOrderTest, CommonGateOfThreeLockCycleSuppressesIt) {
   {
     gridlock::mutex gate("G"), a("A"), b("B"), c("C");
-    auto gated = [&](const char* name, gridlock::mutex& x, gridlock::mutex& y) {
-      run_in_thread(name, [&] {
-        std::lock_guard<gridlock::mutex> g(gate);
-        nested(x, y);
-      });
-    };
-    gated("t1", a, b);
-    gated("t2", b, c);
-    gated("t3", c, a);
+    nested_under(gate, "t1", a, b);
+    nested_under(gate, "t2", b, c);
+    nested_under(gate, "t3", c, a);
   }  // the locks are gone too: destroying them reports nothing either
   EXPECT_TRUE(findings().empty()) << summary();
 }
@@ -241,14 +231,8 @@ TEST_F(LockOrderTest, CommonGateOfThreeLockCycleSuppressesIt) {
 TEST_F(LockOrderTest, GateSharedByTwoEdgesOfACycleSuppressesIt) {
   {
     gridlock::mutex gate("G"), a("A"), b("B"), c("C");
-    auto gated = [&](const char* name, gridlock::mutex& x, gridlock::mutex& y) {
-      run_in_thread(name, [&] {
-        std::lock_guard<gridlock::mutex> g(gate);
-        nested(x, y);
-      });
-    };
-    gated("t1", a, b);
-    gated("t2", b, c);
+    nested_under(gate, "t1", a, b);
+    nested_under(gate, "t2", b, c);
     nested_in("t3", c, a);
   }  // the locks are gone too: destroying them reports nothing either
   EXPECT_TRUE(findings().empty()) << summary();
@@ -257,10 +241,7 @@ TEST_F(LockOrderTest, GateSharedByTwoEdgesOfACycleSuppressesIt) {
 // One gated edge is not: the other two threads may still wait at once with the gated one.
 TEST_F(LockOrderTest, GateOnOneEdgeOnlyLeavesTheCycleReported) {
   gridlock::mutex gate("G"), a("A"), b("B"), c("C");
-  run_in_thread("t1", [&] {
-    std::lock_guard<gridlock::mutex> g(gate);
-    nested(a, b);
-  });
+  nested_under(gate, "t1", a, b);
   nested_in("t2", b, c);
   nested_in("t3", c, a);
   const std::vector<finding> all = findings();
