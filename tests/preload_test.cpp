@@ -504,6 +504,24 @@ TEST(PreloadFindings, AllocatorThatLocksAPthreadMutex) {
   EXPECT_SITE(sites, site(program, "index_then_names"));
 }
 
+// A wait function shared by several of the program's lines (a library's, built without frame
+// pointers) showed every wait with the stack of the thread's first one through it.
+TEST(PreloadFindings, WaitThroughASharedWaitFunctionShowsItsOwnLine) {
+  const std::string program = "std_wrapped_futex_wait";
+  const run_result r = run(program);
+  const json* f = ended_with(r, "all-threads-blocked");
+  ASSERT_NE(f, nullptr);
+  std::vector<std::string> lines;  // every frame: the program's first one is the shared function's
+  for (const json& w : f->at("waits"))
+    for (const json& frame : w.at("stack")) {
+      const std::string file = frame.value("file", "");
+      lines.push_back(file.substr(file.find_last_of('/') + 1) + ":" + std::to_string(frame.value("line", 0)));
+    }
+  EXPECT_SITE(lines, site(program, "second_wait"));
+  EXPECT_SITE(lines, site(program, "join"));
+  EXPECT_FALSE(contains(lines, site(program, "first_wait"))) << joined(lines);
+}
+
 // glibc's barrier waits on a futex word of its own, out of the other hooks' sight: a round that never
 // fills, or a waiter holding the lock a party needs before it arrives, ran to the timeout.
 TEST(PreloadFindings, BarrierRoundThatNeverFills) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "hash.h"
 #include "lock_record.h"
 #include "os_thread.h"
 #include "shared_memory.h"
@@ -545,9 +546,13 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
   if ((target.kind == wait_kind::lock || target.kind == wait_kind::condition || on_a_word(target.kind)) &&
       target.lock != nullptr) {
     // Contention, condition and futex-word waits are common: a wait reuses the stack of this thread's
-    // earlier waits on (or acquisitions of) that object from the same call, so only a new (object,
-    // call) pair captures one. The ids of all these objects come from one counter.
-    where = self.site_stack(*target.lock, caller);
+    // earlier waits on that object from the same call, so only a new (object, call) pair captures one.
+    // The ids of all these objects come from one counter. A call is told apart by the stack's depth at
+    // it too (this frame's address): one wait function of a library built without frame pointers
+    // (absl's per-thread semaphore, a program's futex wrapper) serves many of the program's lines, each
+    // reached at its own depth, which would otherwise all show the first one's stack.
+    const auto depth = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+    where = self.site_stack(*target.lock, (caller ^ mix64(depth)) & ~thread_record::path_bit);
   } else {
     where = capture_stack(2);
   }
