@@ -8,8 +8,8 @@
 // that count a multiple of the parties. The count is read before the real call arrives, so the
 // announcement carries it: while it holds, the caller will sleep; once it changed (another thread
 // arrived meanwhile) the caller's look cannot tell, and another thread's is the kernel's to tell (the
-// thread asleep on the barrier's word). Parties are read at each wait: a barrier made again for other
-// parties at the same address needs no init hook.
+// thread asleep on the barrier's word). The detector reads the barrier's counts itself (events.h): a
+// barrier made again for other parties at the same address needs no init hook.
 #include "interposer.h"
 
 #define GRIDLOCK_HOOK extern "C" __attribute__((visibility("default")))
@@ -34,14 +34,8 @@ int barrier_wait(pthread_barrier_t* b) {
   const unsigned arrivals = __atomic_load_n(&g->in, __ATOMIC_ACQUIRE);
   const unsigned parties = __atomic_load_n(&g->count, __ATOMIC_RELAXED);
   if (parties == 0 || (arrivals + 1) % parties == 0) return real.barrier_wait(b);  // completes the round
-  hook_scope h;
-  thread_state& s = h.state();
-  lock_record* rec = acquire(b, object_tag::barrier, s, 0);
-  pin p(s, 0);
-  if (rec == nullptr) return real.barrier_wait(b);
-  rec->parties.store(parties, std::memory_order_relaxed);
-  return announced_wait({wait_kind::barrier, b, rec, nullptr, access::exclusive, false, arrivals},
-                        [&] { return real.barrier_wait(b); }, nullptr);
+  return word_wait(wait_kind::barrier, object_tag::barrier, b, arrivals, false, [&] { return real.barrier_wait(b); },
+                   nullptr);
 }
 
 }  // namespace

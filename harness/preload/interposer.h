@@ -440,8 +440,9 @@ inline void notify_waiters(const void* object, object_tag tag) noexcept {
 }
 
 /// A wait on the futex word at `word` that no thread owns (a future's result, a semaphore's count, an
-/// atomic's value): `wait`, the real call, sleeps while the word holds `value` (for at most a deadline
-/// if `timed`; else `slice` is announced_wait's). Announced as a wait of `kind` on the word's record
+/// atomic's value, a barrier's arrivals, beside the word its waiters sleep on): `wait`, the real call,
+/// sleeps while the word holds `value` (for at most a deadline if `timed`; else `slice` is
+/// announced_wait's). Announced as a wait of `kind` on the word's record
 /// (tagged `tag`); the hook has marked the program's call (call_site_scope) and passed its sync point.
 template <class Wait, class Slice>
 auto word_wait(wait_kind kind, object_tag tag, const void* word, std::uint32_t value, bool timed, Wait&& wait,

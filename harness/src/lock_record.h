@@ -28,7 +28,6 @@ struct lock_record {
   std::atomic<thread_record*> owner{nullptr};   // exclusive holder, or null (readers: threads::held_by_any)
   std::atomic<bool> in_graph{false};            // has lock-order edges: destroy must remove them
   std::atomic<std::uint32_t> cond_mutex{0};     // a condition variable's: the id of its latest wait's mutex
-  std::atomic<std::uint32_t> parties{0};        // a barrier's: how many arrivals make a round (0: unknown)
 };
 
 /// A lock registered on first sight gets the stack of its first acquisition or wait as its creation

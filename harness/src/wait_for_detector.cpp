@@ -106,11 +106,22 @@ bool word_holds(const wait_view& v) {
   return value == v.word;
 }
 
+/// The counts a barrier starts with (events.h: wait_target), by their place.
+enum barrier_count { arrivals_count = 0, round_start_count = 1, parties_count = 2 };
+
+/// One of the counts of the barrier another thread waits at, read as read_of_another() reads; false
+/// when it cannot be read, or for parties of 0.
+bool barrier_count_of(const wait_view& v, barrier_count which, std::uint32_t& value) {
+  return read_of_another(static_cast<const std::uint32_t*>(v.sleeps_on) + which, value) &&
+         (which != parties_count || value != 0);
+}
+
 /// Whether the caller's own barrier wait sleeps: its arrival, were it made now, would not complete the
 /// round. (Not the count it saw before its look: others may have arrived since.)
 bool arrival_sleeps(const wait_view& v) {
-  const std::uint32_t parties = v.object != nullptr ? v.object->parties.load(std::memory_order_relaxed) : 0;
-  const std::uint32_t arrivals = __atomic_load_n(static_cast<const std::uint32_t*>(v.sleeps_on), __ATOMIC_ACQUIRE);
+  const auto* counts = static_cast<const std::uint32_t*>(v.sleeps_on);
+  const std::uint32_t parties = __atomic_load_n(counts + parties_count, __ATOMIC_RELAXED);
+  const std::uint32_t arrivals = __atomic_load_n(counts + arrivals_count, __ATOMIC_ACQUIRE);
   return parties != 0 && (arrivals + 1) % parties != 0;
 }
 
@@ -148,7 +159,7 @@ sleep_look asleep_in_wait(const wait_view& v) {
 /// barrier's second word: the count at which its current round started).
 bool round_passed(const wait_view& v) {
   std::uint32_t round_start = 0;
-  return read_of_another(static_cast<const std::uint32_t*>(v.sleeps_on) + 1, round_start) && round_start > v.word;
+  return barrier_count_of(v, round_start_count, round_start) && round_start > v.word;
 }
 
 /// asleep_in_wait() for a barrier's waiter. One that is awake in a round that passed is on its way out:
@@ -177,10 +188,10 @@ sleep_look barrier_look(const wait_view& v) {
 /// deadlock. It spares a round's last waiters, announced together, the confirmation pauses.
 bool a_round_completes(const std::vector<wait_view>& waits) {
   for (const wait_view& v : waits) {
-    if (v.what != wait_kind::barrier || v.object == nullptr) continue;
-    const std::uint32_t parties = v.object->parties.load(std::memory_order_relaxed);
-    std::uint32_t arrivals = 0;
-    if (parties == 0 || !read_of_another(v.sleeps_on, arrivals)) continue;
+    std::uint32_t parties = 0, arrivals = 0;
+    if (v.what != wait_kind::barrier || !barrier_count_of(v, parties_count, parties) ||
+        !barrier_count_of(v, arrivals_count, arrivals))
+      continue;
     const auto on_the_way = std::count_if(waits.begin(), waits.end(), [&](const wait_view& w) {
       return w.what == wait_kind::barrier && w.sleeps_on == v.sleeps_on &&
              (w.thread == threads::current || w.word == arrivals);
@@ -239,9 +250,8 @@ std::string unwoken(const wait_view& v) { return v.unwoken ? std::string(unwoken
 /// A barrier wait's round so far, " (1 of 3 arrived)", when the barrier says. The calling thread, when
 /// it waits at that barrier, counts too: it looks before it arrives.
 std::string arrived(const wait_view& v) {
-  const std::uint32_t parties = v.object != nullptr ? v.object->parties.load(std::memory_order_relaxed) : 0;
-  std::uint32_t arrivals = 0;
-  if (parties == 0 || !read_of_another(v.sleeps_on, arrivals)) return "";
+  std::uint32_t parties = 0, arrivals = 0;
+  if (!barrier_count_of(v, parties_count, parties) || !barrier_count_of(v, arrivals_count, arrivals)) return "";
   const thread_record* self = threads::current;
   if (self != nullptr && self->blocked() && self->wait_what.load(std::memory_order_relaxed) == wait_kind::barrier &&
       self->wait_object.load(std::memory_order_relaxed) == v.sleeps_on)

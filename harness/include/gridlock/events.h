@@ -62,9 +62,10 @@ struct thread_record;  // opaque: owned by the runtime
 /// the condition variable's, channel's or wait group's own record); `thread` is set for joins. `access`
 /// is the mode a lock wait asks for. `word`, for a wait on a futex word: the value of the unsigned word
 /// at `object` that the wait sleeps on (a future's while the result has not come). For a barrier wait,
-/// `object` is the barrier, which starts with two unsigned counts (glibc's pthread_barrier_t): arrivals,
-/// and the arrivals at which the current round started; `word` is the first as the caller saw it before
-/// arriving, when it would not complete the round. The waiters sleep on a futex word inside the object.
+/// `object` is the barrier, which starts with three unsigned counts (glibc's pthread_barrier_t):
+/// arrivals, the arrivals at which the current round started, and the parties a round needs; `word` is
+/// the first as the caller saw it before arriving, when it would not complete the round. The waiters
+/// sleep on a futex word inside the object.
 struct wait_target {
   wait_kind kind = wait_kind::none;
   const void* object = nullptr;
