@@ -1,10 +1,10 @@
-// pthread_cond_* hooks, and C11's cnd_* (over them). A wait is expressed as gridlock::condition_variable expresses it: the mutex is
-// released for the detectors (before_unlock), the thread is blocked on the condition (before_block with
-// wait_kind::condition, so a lost wakeup ends as all-threads-blocked), and after the real wait the mutex
-// is re-acquired as an ordinary blocking acquisition (before_lock + after_lock), so hold-and-wait
-// orders show in the lock-order graph. Condition variables get records of their own (never locked) so
-// reports can name them and so signal/broadcast can tell the runtime which waiters may now be runnable
-// (events::notified). Waits start with a before_wait sync point, signals and broadcasts with a notify one.
+// pthread_cond_* hooks, and C11's cnd_* (over them). A wait is expressed as gridlock::condition_variable
+// expresses it: the mutex is released for the detectors (before_unlock), the thread is blocked on the
+// condition (before_block with wait_kind::condition, so a lost wakeup ends as all-threads-blocked), and
+// after the real wait the mutex is re-acquired as an ordinary blocking acquisition (before_lock +
+// after_lock), so hold-and-wait orders show in the lock-order graph. Condition variables get records of
+// their own (never locked) so reports can name them and so signal/broadcast can tell the runtime which
+// waiters may now be runnable (events::notified). Waits start with a before_wait sync point, signals and broadcasts with a notify one.
 #include <errno.h>
 
 #include "interposer.h"

@@ -46,7 +46,9 @@ enum class attempt : std::uint8_t { blocking, try_once, timed };
 /// std::future's result; `semaphore`, a post to a POSIX semaphore; `futex`, a wake of a word the program
 /// waits on itself (std::atomic::wait, and std::latch, std::barrier, std::counting_semaphore on it).
 /// `barrier`: the rest of a round's arrivals at a pthread barrier.
-enum class wait_kind : std::uint8_t { none, lock, thread, condition, channel, wait_group, future, semaphore, futex, barrier };
+enum class wait_kind : std::uint8_t {
+  none, lock, thread, condition, channel, wait_group, future, semaphore, futex, barrier
+};
 
 /// Whether a wait of this kind sleeps on a futex word (wait_target::word).
 constexpr bool on_futex_word(wait_kind k) noexcept {
