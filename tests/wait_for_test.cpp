@@ -135,6 +135,45 @@ TEST_F(WaitForTest, AbbaDeadlockThrowsInTheClosingThread) {
   EXPECT_EQ(findings().size(), 2u) << summary();
 }
 
+/// Two threads blocked in an ABBA cycle whose own checks have not run yet (preempted between the
+/// announcement and the check), when a third thread blocks and finds every thread blocked: the cycle is
+/// the deadlock, named as such whichever thread's check comes first, not all-threads-blocked.
+TEST_F(WaitForTest, ACycleSeenByAnotherThreadsCheckIsADeadlock) {
+  gridlock::mutex a("A"), b("B");
+  std::latch announced(2);
+  std::latch resume(1);
+  // Each holds its first lock and announces its wait for the other's, without checking (announce_block:
+  // the hooks' way of announcing before a real wait that is checked later), then sleeps unseen.
+  auto body = [&](gridlock::mutex& first, gridlock::mutex& second) {
+    std::lock_guard<gridlock::mutex> held(first);
+    events::announce_block({.kind = wait_kind::lock, .object = &second, .lock = second.record()});
+    announced.count_down();
+    resume.wait();
+    events::after_wake();
+  };
+  gridlock::thread t1 = gridlock::thread::named("t1", body, std::ref(a), std::ref(b));
+  gridlock::thread t2 = gridlock::thread::named("t2", body, std::ref(b), std::ref(a));
+  announced.wait();
+  std::optional<finding> seen;
+  try {
+    t1.join();  // main's check: no cycle through main, every thread blocked
+  } catch (const finding_error& e) {
+    seen = e.which();
+  }
+  resume.count_down();
+  t1.join();
+  t2.join();
+
+  ASSERT_TRUE(seen.has_value()) << summary();
+  EXPECT_EQ(seen->kind, finding_kind::deadlock) << seen->message;
+  const std::vector<finding> deadlocks = of_kind(finding_kind::deadlock);
+  ASSERT_EQ(deadlocks.size(), 1u) << summary();
+  EXPECT_EQ(thread_names(deadlocks[0]), (std::vector<std::string>{"t1", "t2"}));
+  expect_waits(deadlocks[0], "t1", "B", "A");
+  expect_waits(deadlocks[0], "t2", "A", "B");
+  EXPECT_TRUE(of_kind(finding_kind::all_threads_blocked).empty()) << summary();
+}
+
 /// A death test's child: ends with deadlock_exit_code, or with 0 if nothing was found.
 void abba_deadlock_child() {
   set_deadlock_policy(deadlock_policy::exit);

@@ -508,6 +508,14 @@ bool only_known_threads(std::size_t known, std::uint64_t ended) {
   return false;
 }
 
+/// Reports `cycle`, a wait-for cycle confirmed, as the deadlock.
+void report_deadlock(const std::vector<wait_view>& cycle) {
+  std::string message = "deadlock:";
+  for (std::size_t i = 0; i < cycle.size(); ++i)
+    message += (i ? "; " : " ") + label(*cycle[i].thread) + " waits for " + describe_wait(cycle[i]);
+  report(make_finding(finding_kind::deadlock, cycle, std::move(message)), dedupe_key("cycle", sorted(cycle)));
+}
+
 /// `ended`: the caller is a thread that has just ended (its end's number: it is still listed by the OS),
 /// 0 for one about to block; `again`: all_blocked()'s. Returns whether it could not tell: every thread
 /// was blocked but for a waiter that may be about to sleep again (or for good) where no thread will look
@@ -522,6 +530,15 @@ bool check_all_blocked(std::uint64_t ended, bool again) {
   if (!only_known_threads(waits.size() + (ended != 0), ended)) return false;
   if (all_blocked(true, again, unsure).size() != waits.size()) return unsure;
   if (!unchanged(waits)) return false;
+  // A cycle among them is the deadlock, whichever thread looks first: its own threads' checks may not
+  // have run yet (preempted between their announcements and their checks).
+  for (const wait_view& v : waits) {
+    search_end end;
+    if (std::vector<wait_view> cycle = find_cycle(*v.thread, end); !cycle.empty()) {
+      report_deadlock(cycle);
+      return false;
+    }
+  }
   waits = sorted(std::move(waits));
   std::string message = "all threads are blocked:";
   for (std::size_t i = 0; i < waits.size(); ++i)
@@ -581,10 +598,7 @@ bool check(thread_record& self, bool again) {
       if (!confirmed(cycle) || (cycle = find_cycle(self, again_end)).empty()) cycle.clear();
     }
     if (!cycle.empty()) {
-      std::string message = "deadlock:";
-      for (std::size_t i = 0; i < cycle.size(); ++i)
-        message += (i ? "; " : " ") + label(*cycle[i].thread) + " waits for " + describe_wait(cycle[i]);
-      report(make_finding(finding_kind::deadlock, cycle, std::move(message)), dedupe_key("cycle", sorted(cycle)));
+      report_deadlock(cycle);
       return false;
     }
   }
