@@ -31,6 +31,7 @@
 namespace {
 
 using nlohmann::json;
+using gridlock::test::frame_sites;
 using gridlock::test::line_of;
 using gridlock::test::user_sites;
 
@@ -340,6 +341,30 @@ TEST(PreloadFindings, UnoptimizedBuildStacksNameEachLine) {
   EXPECT_SITE(acquired, site("std_debug_build_inversion", "backward-a"));
 }
 
+TEST(PreloadFindings, StacksThroughTheProgramsOwnLockFunctionNameEachLine) {
+  // Optimized code keeps no frame pointers: a line is told apart by the return address above the one
+  // call into pthread_mutex_lock, read where the first unwind of that call found it.
+  const std::string program = "std_lock_through_wrapper";
+  const run_result r = run(program);
+  ASSERT_FALSE(r.timed_out) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-order-cycle"}) << r.output;
+  const json& f = r.findings[0];
+  std::map<std::uint64_t, std::string> symbols;
+  for (const json& l : f.at("locks")) symbols[l.at("id").get<std::uint64_t>()] = l.value("symbol", "");
+  const json* writer = nullptr;
+  const json* auditor = nullptr;
+  for (const json& e : f.at("edges"))
+    (symbols[e.at("from").get<std::uint64_t>()] == "(anonymous namespace)::ledger" ? writer : auditor) = &e;
+  ASSERT_TRUE(writer != nullptr && auditor != nullptr) << f.dump(2);
+  EXPECT_SITE(frame_sites(writer->at("acquire_stack")), site(program, "write_journal"));
+  const auto held = frame_sites(auditor->at("held_stack"));
+  const auto acquired = frame_sites(auditor->at("acquire_stack"));
+  EXPECT_SITE(held, site(program, "audit_journal"));
+  EXPECT_FALSE(contains(held, site(program, "glance"))) << joined(held);
+  EXPECT_SITE(acquired, site(program, "audit_ledger"));
+  EXPECT_FALSE(contains(acquired, site(program, "audit_index"))) << joined(acquired);
+}
+
 /// A heap mutex has no variable to name it: each lock of the cycle must still say where it was first
 /// used (its first acquisition), and each edge where it was taken. With `warm` other heap mutexes used
 /// first at the same lines, the thread's stack-capture budget is spent and the stacks are reused ones.
@@ -512,11 +537,10 @@ TEST(PreloadFindings, WaitThroughASharedWaitFunctionShowsItsOwnLine) {
   const json* f = ended_with(r, "all-threads-blocked");
   ASSERT_NE(f, nullptr);
   std::vector<std::string> lines;  // every frame: the program's first one is the shared function's
-  for (const json& w : f->at("waits"))
-    for (const json& frame : w.at("stack")) {
-      const std::string file = frame.value("file", "");
-      lines.push_back(file.substr(file.find_last_of('/') + 1) + ":" + std::to_string(frame.value("line", 0)));
-    }
+  for (const json& w : f->at("waits")) {
+    const auto sites = frame_sites(w.at("stack"));
+    lines.insert(lines.end(), sites.begin(), sites.end());
+  }
   EXPECT_SITE(lines, site(program, "second_wait"));
   EXPECT_SITE(lines, site(program, "join"));
   EXPECT_FALSE(contains(lines, site(program, "first_wait"))) << joined(lines);

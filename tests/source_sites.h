@@ -24,6 +24,16 @@ inline int line_of(const std::string& path, const std::string& tag) {
   return -1;
 }
 
+/// file:line (file without directories) of every frame of a symbolized stack that has a line.
+inline std::vector<std::string> frame_sites(const nlohmann::json& stack) {
+  std::vector<std::string> sites;
+  for (const nlohmann::json& frame : stack) {
+    const std::string file = frame.value("file", "");
+    if (!file.empty()) sites.push_back(file.substr(file.find_last_of('/') + 1) + ":" + std::to_string(frame.value("line", 0)));
+  }
+  return sites;
+}
+
 /// file:line (file without directories) of the first user frame of every stack of `which` kind in a
 /// finding: "stack", "acquire" or "held" (its edges'), "waits".
 inline std::vector<std::string> user_sites(const nlohmann::json& f, const std::string& which) {

@@ -1,6 +1,6 @@
 // The program's call an event serves, as the acquisition-stack cache keys it (thread_record::site_stack):
-// its return address into the program (detail::call_site) and the frame pointer of the function that
-// made it (detail::call_frame).
+// its return address into the program (detail::call_site) and the frame of the function serving it
+// (detail::call_frame), from which the program's stack above the call is read.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +32,7 @@ class call_site_scope {
   call_site_scope(bool marks, const void* return_address, const void* frame) noexcept : marks_(marks) {
     if (!marks_) return;
     detail::call_site = reinterpret_cast<std::uintptr_t>(return_address);
-    detail::call_frame = *static_cast<const std::uintptr_t*>(frame);
+    detail::call_frame = reinterpret_cast<std::uintptr_t>(frame);
   }
   bool marks_;
 };

@@ -41,9 +41,9 @@ struct detector {
   std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> node_edges;  // keys touching a node
   std::set<std::vector<std::uint32_t>> reported;        // cycles, rotated to start at the smallest id
   // The acquiring side's stack of new edges, by (the held lock's acquisition stack, the acquiring
-  // call): a thread that nests locks of a large set (shards, taken in address order) makes a new edge
+  // lock's): a thread that nests locks of a large set (shards, taken in address order) makes a new edge
   // per pair along one code path, and a stack capture per edge would dominate its cost.
-  std::map<std::pair<stack_id, std::uintptr_t>, stack_id> acquire_stacks;
+  std::map<std::pair<stack_id, stack_id>, stack_id> acquire_stacks;
 };
 
 detector& the_detector() {
@@ -140,10 +140,13 @@ void find_cycles(detector& d, std::uint32_t from, std::uint32_t to, std::vector<
                         });
 }
 
-/// Where `self` takes a lock from `caller` while holding `held`: a stack captured once per (held
-/// lock's acquisition stack, call).
-stack_id acquire_stack(detector& d, const held_lock& held, std::uintptr_t caller) {
-  const std::pair<stack_id, std::uintptr_t> where{held.acquired_at, caller};
+/// Where `self` takes `lock` from `caller` while holding `held`: a stack captured once per (held lock's
+/// acquisition stack, the acquisition's own). The latter tells the lines apart (thread_record::site_stack:
+/// a call through one out-of-line lock function serves many); the capture adds the way this thread
+/// came there holding the other.
+stack_id acquire_stack(detector& d, thread_record& self, const held_lock& held, lock_record& lock,
+                       std::uintptr_t caller) {
+  const std::pair<stack_id, stack_id> where{held.acquired_at, self.site_stack(lock, caller)};
   d.mu.lock();
   const auto it = d.acquire_stacks.find(where);
   const stack_id known_stack = it != d.acquire_stacks.end() ? it->second : 0;
@@ -169,7 +172,7 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
   lock_record* from = held.lock.load(std::memory_order_relaxed);
   const bool from_shared = held.mode.load(std::memory_order_relaxed) == access::shared;
   std::vector<std::uint32_t> gates = exclusive_gates(self, from);
-  const stack_id here = acquire_stack(d, held, caller);
+  const stack_id here = acquire_stack(d, self, held, lock, caller);
 
   std::vector<finding> found;
   d.mu.lock();

@@ -78,6 +78,8 @@ struct thread_record {
     stack_id stack = 0;
     std::uint32_t path = 0;     // call_path(depth) when the entry was made
     std::uint8_t depth = 0;     // return addresses above the call that tell its paths apart (0: none)
+    std::uint16_t slot = 0;     // the call's known_call::slot
+    std::uintptr_t above = 0;   // word_above_call(slot) when the entry was made
   };
   static constexpr std::uintptr_t path_bit = std::uintptr_t{1} << (sizeof(std::uintptr_t) * 8 - 1);
   /// The deepest call_path: enough for unoptimized std::unique_lock -> std::mutex::lock -> gthread
@@ -93,15 +95,20 @@ struct thread_record {
   // (in the gthread wrapper) reached its own way, and they must not all crowd one set.
   static constexpr unsigned call_set_bits = 6;
   acquire_site call_sites[acquire_site_ways << call_set_bits] = {};  // each set last used first
-  // Each call's depth (how far up its frame-pointer chain tells its paths apart), learned on its first
-  // capture: a call's path, hence its level-2 set, needs it first. Direct-mapped; a call that lost its
-  // entry is learned again.
-  struct call_depth {
+  // What tells a call's paths apart, learned on its first capture: a call's path, hence its level-2
+  // set, needs it first. Where the code keeps frame pointers, how far up their chain (depth); elsewhere
+  // where the stack holds the return address of the call before it (slot, in words above the call's
+  // own; 0: not found), which tells apart the lines that lock through one out-of-line function of the
+  // program's. Direct-mapped; a call that lost its entry is learned again.
+  struct known_call {
     std::uintptr_t caller = 0;
     std::uint8_t depth = 0;
+    std::uint16_t slot = 0;
   };
-  static constexpr unsigned call_depth_bits = 6;
-  call_depth call_depths[1u << call_depth_bits] = {};
+  static constexpr unsigned known_call_bits = 6;
+  /// How far above a call slot is looked for: a wrapper's frame is small, and a big one is not a wrapper.
+  static constexpr unsigned max_slot = 256;
+  known_call known_calls[1u << known_call_bits] = {};
   // The capture budget: a thread may capture `capture_allowance` stacks for new pairs and new locks,
   // and one more per 2^capture_refill_bits level-1 misses after that (so at most one per as many
   // acquisitions, and no count on the hit path). A thread that cycles through more locks than level 1
@@ -117,8 +124,9 @@ struct thread_record {
   /// The stack of this thread taking `lock` from the call at `caller`, captured the first time that
   /// pair is seen and reused after: the uncontended path captures nothing, and the same lock taken at
   /// another line of the program gets that line's stack. Where a non-inlined wrapper makes every call
-  /// return to one place (std::mutex::lock at -O0) and the code keeps frame pointers, the pair also
-  /// includes the call's path (call_path), so each line through the wrapper still gets its own stack.
+  /// return to one place (std::mutex::lock at -O0, a C library's lock function), the pair also
+  /// includes the call's path, so each line through the wrapper still gets its own stack: call_path
+  /// where the code keeps frame pointers, else the return address above the call (known_call::slot).
   /// Past the capture budget a new pair gets the stack of an earlier acquisition on the same line (the
   /// same call, reached the same way): the line is right, the callers above it perhaps not. A lock's
   /// first pair also gives a lock registered on first sight its creation stack (note_first_use). The
@@ -127,9 +135,14 @@ struct thread_record {
   stack_id site_stack(lock_record& lock, std::uintptr_t caller) noexcept {
     acquire_site* set =
         &acquire_sites[fibonacci_index(lock.id ^ (std::uint64_t{caller} << 16), acquire_set_bits) * acquire_site_ways];
-    if (set->lock_id == lock.id && set->caller == caller) [[likely]]
+    if (set->lock_id == lock.id && set->caller == caller && word_above_call(set->slot) == set->above) [[likely]]
       return set->stack;
     return site_stack_miss(set, lock, caller);
+  }
+  /// The word `slot` words above the return address of the call being served (detail::call_frame; 0:
+  /// that return address). Only for a slot learned at this call: the word lies in the program's frames.
+  static std::uintptr_t word_above_call(unsigned slot) noexcept {
+    return reinterpret_cast<const std::uintptr_t*>(detail::call_frame)[1 + slot];
   }
   /// A hash of the first `depth` return addresses of the frame-pointer chain at the current call
   /// (detail::call_frame): which way the program reached a call site that itself is shared, such as the

@@ -87,7 +87,7 @@ thread_record* register_thread(const char* name) noexcept {
   r->gate_signature = 0;
   std::fill(std::begin(r->acquire_sites), std::end(r->acquire_sites), thread_record::acquire_site{});
   std::fill(std::begin(r->call_sites), std::end(r->call_sites), thread_record::acquire_site{});
-  std::fill(std::begin(r->call_depths), std::end(r->call_depths), thread_record::call_depth{});
+  std::fill(std::begin(r->known_calls), std::end(r->known_calls), thread_record::known_call{});
   r->site_misses = 0;
   r->site_captures = 0;
   r->stack_low = stack_low;
@@ -122,13 +122,16 @@ int chain_at_call(const thread_record& self, std::uintptr_t* out, int max) noexc
   // to the thread's stack could hold unmapped pages.
   const auto here = reinterpret_cast<std::uintptr_t>(out);
   if (here < self.stack_low || here >= self.stack_high) return 0;
-  return frame_chain(detail::call_frame, here, self.stack_high, out, max);
+  return frame_chain(*reinterpret_cast<const std::uintptr_t*>(detail::call_frame), here, self.stack_high, out,
+                     max);
 }
 
-/// An entry for the call at `caller` on the path `path` at `depth` (see acquire_site::caller).
+/// An entry for the call at `caller` on the path `path` at `depth`, or through `slot` (see
+/// acquire_site::caller, thread_record::known_call).
 acquire_site site_entry(std::uintptr_t caller, std::uint32_t lock_id, stack_id stack, std::uint32_t path,
-                        std::uint8_t depth) noexcept {
-  return {depth > 0 ? caller | thread_record::path_bit : caller, lock_id, stack, path, depth};
+                        std::uint8_t depth, std::uint16_t slot) noexcept {
+  return {depth > 0 ? caller | thread_record::path_bit : caller, lock_id, stack, path, depth, slot,
+          thread_record::word_above_call(slot)};
 }
 
 /// The entry for (lock_id, caller) in `set` whose path is the current call's, or null.
@@ -138,8 +141,11 @@ acquire_site site_entry(std::uintptr_t caller, std::uint32_t lock_id, stack_id s
   for (unsigned way = 0; way < ways; ++way) {
     acquire_site& e = set[way];
     if (e.lock_id != lock_id) continue;
-    if (e.caller == caller) return &e;  // a call whose paths are not told apart
-    if (e.caller == (caller | thread_record::path_bit) && e.path == self.call_path(e.depth)) return &e;
+    // A call whose frame-pointer paths are not told apart, or one on this path; then the word above
+    // it, which the entry's slot reads within this call's frames.
+    if (e.caller != caller && (e.caller != (caller | thread_record::path_bit) || e.path != self.call_path(e.depth)))
+      continue;
+    if (thread_record::word_above_call(e.slot) == e.above) return &e;
   }
   return nullptr;
 }
@@ -156,6 +162,29 @@ std::uint8_t chain_depth(const thread_record& self, stack_id stack, std::uintptr
   std::uint8_t depth = 0;
   while (depth < n && at + 1 + depth != frames.end() && at[1 + depth] == chain[depth]) ++depth;
   return depth;
+}
+
+/// Where above the call's own return address (in words, at most max_slot) the stack holds the next
+/// return address of `stack`, captured at that call: the return address into the line that called the
+/// caller's function. 0 where it is not found (the caller's frame is large: not a wrapper's) or the
+/// call is not on the thread's own stack.
+std::uint16_t slot_above(const thread_record& self, stack_id stack, std::uintptr_t caller) {
+  const raw_stack frames = stack_of(stack);
+  const auto at = std::find(frames.begin(), frames.end(), caller);
+  if (at == frames.end() || at + 1 == frames.end()) return 0;
+  const auto* call = reinterpret_cast<const std::uintptr_t*>(detail::call_frame) + 1;
+  const auto here = reinterpret_cast<std::uintptr_t>(call);
+  if (here < self.stack_low || here >= self.stack_high || *call != caller) return 0;
+  const std::uintptr_t room = (self.stack_high - here) / sizeof(std::uintptr_t);
+  for (std::uintptr_t i = 1; i <= thread_record::max_slot && i < room; ++i)
+    if (call[i] == at[1]) return static_cast<std::uint16_t>(i);
+  return 0;
+}
+
+/// The level-2 set of the call at `caller` reached on `path` (call_path) through `slot`.
+acquire_site* line_set(thread_record& self, std::uintptr_t caller, std::uint32_t path, std::uint16_t slot) noexcept {
+  const std::uintptr_t key = caller ^ path ^ mix64(thread_record::word_above_call(slot));
+  return &self.call_sites[fibonacci_index(key, thread_record::call_set_bits) * ways];
 }
 
 /// Puts `entry` first in `set`; the last entry falls out.
@@ -181,26 +210,27 @@ stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, st
     return set[0].stack;
   }
   ++site_misses;
-  call_depth& known = call_depths[fibonacci_index(caller, call_depth_bits)];
+  known_call& known = known_calls[fibonacci_index(caller, known_call_bits)];
   acquire_site* line = nullptr;
-  if (known.caller == caller) {
-    acquire_site* lines = &call_sites[fibonacci_index(caller ^ call_path(known.depth), call_set_bits) * ways];
-    line = find_way(*this, lines, 0, caller);
-  }
+  if (known.caller == caller)
+    line = find_way(*this, line_set(*this, caller, call_path(known.depth), known.slot), 0, caller);
   if (line == nullptr) {
-    // A new call, or a known one reached another way: another line of the program (at -O0, each line
-    // that locks through an out-of-line wrapper), which another way's stack would misname. Programs
-    // have few, so this always captures; a new call's capture also shows how far up its frame pointers
-    // can be trusted.
+    // A new call, or a known one reached another way: another line of the program (each line that
+    // locks through an out-of-line wrapper), which another way's stack would misname. Programs have
+    // few, so this always captures; a new call's capture also shows how far up its frame pointers can
+    // be trusted, or else where the return address above it lies.
     const stack_id stack = capture_stack();
-    if (known.caller != caller) known = {caller, chain_depth(*this, stack, caller)};
+    if (known.caller != caller) {
+      const std::uint8_t depth = chain_depth(*this, stack, caller);
+      known = {caller, depth, depth > 0 ? std::uint16_t{0} : slot_above(*this, stack, caller)};
+    }
     const std::uint32_t path = call_path(known.depth);
-    acquire_site* lines = &call_sites[fibonacci_index(caller ^ path, call_set_bits) * ways];
-    line = &push_front(lines, site_entry(caller, 0, stack, path, known.depth));
+    line = &push_front(line_set(*this, caller, path, known.slot),
+                       site_entry(caller, 0, stack, path, known.depth, known.slot));
   } else if (take_capture()) {
     line->stack = capture_stack();  // a new pair on a known line: its own stack, within budget
   }
-  push_front(set, site_entry(caller, lock.id, line->stack, line->path, line->depth));
+  push_front(set, site_entry(caller, lock.id, line->stack, line->path, line->depth, line->slot));
   note_first_use(lock, line->stack);  // a lock's first use is always a new pair: ids are never reused
   return line->stack;
 }

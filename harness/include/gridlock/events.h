@@ -161,9 +161,11 @@ extern constinit thread_local int internal_depth [[gnu::tls_model("initial-exec"
 /// hook), else by the event itself (call_site.h). 0 otherwise. The events key their reuse of
 /// acquisition stacks by it, so one lock taken at two lines of a program is reported at the right one.
 extern constinit thread_local std::uintptr_t call_site [[gnu::tls_model("initial-exec")]];
-/// While call_site is set: the frame pointer of the program's function that made that call. A candidate
-/// only (optimized code keeps no frame pointer): where unoptimized code wraps every lock in one
-/// out-of-line std::mutex::lock, the calls above it tell the program's lines apart (frame_chain.h).
+/// While call_site is set: the frame of the function serving that call (the hook, or the event), whose
+/// two words are the program's frame pointer and call_site, with the program's stack above them. The
+/// frame pointer is a candidate only (optimized code keeps none): where unoptimized code wraps every
+/// lock in one out-of-line std::mutex::lock, the calls above it tell the program's lines apart
+/// (frame_chain.h); elsewhere a return address found higher up the stack does (thread_record).
 extern constinit thread_local std::uintptr_t call_frame [[gnu::tls_model("initial-exec")]];
 }  // namespace detail
 
