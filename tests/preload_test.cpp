@@ -531,9 +531,10 @@ TEST(PreloadFindings, AllocatorThatLocksAPthreadMutex) {
 
 // A wait function shared by several of the program's lines (a library's, built without frame
 // pointers) showed every wait with the stack of the thread's first one through it.
-TEST(PreloadFindings, WaitThroughASharedWaitFunctionShowsItsOwnLine) {
+void expect_last_wait_named(const std::vector<std::string>& args, const std::string& last, const std::string& first) {
+  SCOPED_TRACE(args.empty() ? "no argument" : args[0]);
   const std::string program = "std_wrapped_futex_wait";
-  const run_result r = run(program);
+  const run_result r = run(program, args);
   const json* f = ended_with(r, "all-threads-blocked");
   ASSERT_NE(f, nullptr);
   std::vector<std::string> lines;  // every frame: the program's first one is the shared function's
@@ -541,9 +542,14 @@ TEST(PreloadFindings, WaitThroughASharedWaitFunctionShowsItsOwnLine) {
     const auto sites = frame_sites(w.at("stack"));
     lines.insert(lines.end(), sites.begin(), sites.end());
   }
-  EXPECT_SITE(lines, site(program, "second_wait"));
+  EXPECT_SITE(lines, site(program, last));
   EXPECT_SITE(lines, site(program, "join"));
-  EXPECT_FALSE(contains(lines, site(program, "first_wait"))) << joined(lines);
+  EXPECT_FALSE(contains(lines, site(program, first))) << joined(lines);
+}
+
+TEST(PreloadFindings, WaitThroughASharedWaitFunctionShowsItsOwnLine) {
+  expect_last_wait_named({}, "second_wait", "first_wait");  // told apart by the stack's depth
+  expect_last_wait_named({"sibling"}, "sibling_second_wait", "sibling_first_wait");  // by the line above
 }
 
 // glibc's barrier waits on a futex word of its own, out of the other hooks' sight: a round that never

@@ -131,13 +131,16 @@ struct thread_record {
   /// same call, reached the same way): the line is right, the callers above it perhaps not. A lock's
   /// first pair also gives a lock registered on first sight its creation stack (note_first_use). The
   /// stack starts with the runtime's own frames: reports drop them (symbolize_finding).
+  /// `salt` (without path_bit) sets apart pairs that one call and path cannot: waits reached at another
+  /// depth (wait_for::announce).
   /// Inline: every acquisition asks. One multiply; the top bits of the product mix both inputs.
-  stack_id site_stack(lock_record& lock, std::uintptr_t caller) noexcept {
+  stack_id site_stack(lock_record& lock, std::uintptr_t caller, std::uintptr_t salt = 0) noexcept {
+    const std::uintptr_t key = caller ^ salt;
     acquire_site* set =
-        &acquire_sites[fibonacci_index(lock.id ^ (std::uint64_t{caller} << 16), acquire_set_bits) * acquire_site_ways];
-    if (set->lock_id == lock.id && set->caller == caller && word_above_call(set->slot) == set->above) [[likely]]
+        &acquire_sites[fibonacci_index(lock.id ^ (std::uint64_t{key} << 16), acquire_set_bits) * acquire_site_ways];
+    if (set->lock_id == lock.id && set->caller == key && word_above_call(set->slot) == set->above) [[likely]]
       return set->stack;
-    return site_stack_miss(set, lock, caller);
+    return site_stack_miss(set, lock, caller, key);
   }
   /// The word `slot` words above the return address of the call being served (detail::call_frame; 0:
   /// that return address). Only for a slot learned at this call: the word lies in the program's frames.
@@ -157,7 +160,7 @@ struct thread_record {
   }
   /// site_stack() when the pair is not first in its set: found further in (swapped to the front), or
   /// captured (or taken from level 2) into the front, the set's last entry falling out. Out of line.
-  stack_id site_stack_miss(acquire_site* set, lock_record& lock, std::uintptr_t caller) noexcept;
+  stack_id site_stack_miss(acquire_site* set, lock_record& lock, std::uintptr_t caller, std::uintptr_t key) noexcept;
   /// The entry for `lock` in the held set, or null.
   held_lock* find_held(const lock_record* lock) noexcept {
     const std::uint32_t n = held_count.load(std::memory_order_relaxed);

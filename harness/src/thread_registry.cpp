@@ -204,8 +204,9 @@ std::uint32_t thread_record::call_path(unsigned depth) const noexcept {
   return static_cast<std::uint32_t>(h);
 }
 
-stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, std::uintptr_t caller) noexcept {
-  if (acquire_site* found = find_way(*this, set, lock.id, caller)) {
+stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, std::uintptr_t caller,
+                                        std::uintptr_t key) noexcept {
+  if (acquire_site* found = find_way(*this, set, lock.id, key)) {
     std::swap(*found, set[0]);  // to the front, where the inline check looks: the pair is in use
     return set[0].stack;
   }
@@ -213,7 +214,7 @@ stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, st
   known_call& known = known_calls[fibonacci_index(caller, known_call_bits)];
   acquire_site* line = nullptr;
   if (known.caller == caller)
-    line = find_way(*this, line_set(*this, caller, call_path(known.depth), known.slot), 0, caller);
+    line = find_way(*this, line_set(*this, key, call_path(known.depth), known.slot), 0, key);
   if (line == nullptr) {
     // A new call, or a known one reached another way: another line of the program (each line that
     // locks through an out-of-line wrapper), which another way's stack would misname. Programs have
@@ -225,12 +226,11 @@ stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, st
       known = {caller, depth, depth > 0 ? std::uint16_t{0} : slot_above(*this, stack, caller)};
     }
     const std::uint32_t path = call_path(known.depth);
-    line = &push_front(line_set(*this, caller, path, known.slot),
-                       site_entry(caller, 0, stack, path, known.depth, known.slot));
+    line = &push_front(line_set(*this, key, path, known.slot), site_entry(key, 0, stack, path, known.depth, known.slot));
   } else if (take_capture()) {
     line->stack = capture_stack();  // a new pair on a known line: its own stack, within budget
   }
-  push_front(set, site_entry(caller, lock.id, line->stack, line->path, line->depth, line->slot));
+  push_front(set, site_entry(key, lock.id, line->stack, line->path, line->depth, line->slot));
   note_first_use(lock, line->stack);  // a lock's first use is always a new pair: ids are never reused
   return line->stack;
 }

@@ -577,9 +577,10 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
     // The ids of all these objects come from one counter. A call is told apart by the stack's depth at
     // it too (this frame's address): one wait function of a library built without frame pointers
     // (absl's per-thread semaphore, a program's futex wrapper) serves many of the program's lines, each
-    // reached at its own depth, which would otherwise all show the first one's stack.
+    // reached at its own depth, which would otherwise all show the first one's stack; two lines of one
+    // function, at one depth, by the return address above the call, as acquisitions are.
     const auto depth = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
-    where = self.site_stack(*target.lock, (caller ^ mix64(depth)) & ~thread_record::path_bit);
+    where = self.site_stack(*target.lock, caller, mix64(depth) & ~thread_record::path_bit);
   } else {
     where = capture_stack(2);
   }
