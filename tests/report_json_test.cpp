@@ -174,3 +174,54 @@ TEST(FingerprintTest, SameBugSameFingerprintSameShapeElsewhereAnother) {
   EXPECT_NE(a, fingerprinted({blocked_at(1, "main", "/src/a/latch_test.cpp", 12),
                               blocked_at(2, "worker", "/src/a/latch_test.cpp", 11)}));
 }
+
+namespace {
+
+// A symbolized stack: the program's lock function `acquire` (the one call every line makes), then
+// `function` at `line`.
+json through_lock_function(const std::string& function, int line) {
+  return {{{"function", "pthread_mutex_lock"}, {"file", ""}, {"line", 0}},
+          {{"function", "acquire(std::mutex&)"}, {"file", "/src/bank.cpp"}, {"line", 23}},
+          {{"function", function}, {"file", "/src/bank.cpp"}, {"line", line}}};
+}
+
+// A two-lock cycle: `first` holds A (at line `at`) and takes B (at `at` + 1), `second` the other way.
+json cycle_through_lock_function(const std::string& first, const std::string& second, int at) {
+  json f = {{"kind", "lock-order-cycle"}, {"waits", json::array()}, {"edges", json::array()}};
+  for (const std::string& function : {first, second})
+    f["edges"].push_back({{"held_stack", through_lock_function(function, at)},
+                          {"acquire_stack", through_lock_function(function, at + 1)}});
+  gridlock::add_fingerprint(f);
+  return f.at("fingerprint");
+}
+
+}  // namespace
+
+// Every stack of a program that locks through a function of its own starts at that function: it names
+// none of the lines, so the functions above it do. Two different cycles got one fingerprint before (the
+// console and the reports showed one of them, and a baseline entry for one hid both).
+TEST(FingerprintTest, ALockFunctionEveryLineCallsDoesNotNameTheFinding) {
+  const json deposit_audit = cycle_through_lock_function("deposit()", "audit()", 40);
+  EXPECT_EQ(deposit_audit, cycle_through_lock_function("audit()", "deposit()", 52));
+  EXPECT_NE(deposit_audit, cycle_through_lock_function("transfer()", "audit()", 40));
+}
+
+// Two cycles through the same functions (one takes A then B, later A then C; the other the reverse)
+// are two bugs when their locks are different variables; another element of one array of locks is
+// the same bug again.
+TEST(FingerprintTest, LockVariablesTellCyclesThroughTheSameFunctionsApart) {
+  const auto cycle = [](const std::string& first, const std::string& second) {
+    json f = {{"kind", "lock-order-cycle"}, {"waits", json::array()}, {"edges", json::array()}, {"locks", json::array()}};
+    for (const std::string& symbol : {first, second})
+      f["locks"].push_back({{"name", ""}, {"type", "pthread_mutex_t"}, {"symbol", symbol}});
+    f["edges"].push_back({{"held_stack", through_lock_function("nest()", 37)},
+                          {"acquire_stack", through_lock_function("nest()", 38)}});
+    f["edges"].push_back({{"held_stack", through_lock_function("other()", 47)},
+                          {"acquire_stack", through_lock_function("other()", 48)}});
+    gridlock::add_fingerprint(f);
+    return f.at("fingerprint");
+  };
+  EXPECT_NE(cycle("A", "B"), cycle("A", "C"));
+  EXPECT_EQ(cycle("A", "B"), cycle("B", "A"));
+  EXPECT_EQ(cycle("shards+64", "index"), cycle("shards+448", "index"));
+}

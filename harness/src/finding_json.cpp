@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -71,12 +73,46 @@ void symbolize_stack(json& stack, symbolizer& s) {
   stack = std::move(out);
 }
 
+// A frame's call within one finding: two stacks with the same one went through the same call.
+std::string call_of(const json& fr) {
+  return fr.value("function", "") + "@" + fr.value("file", "") + ":" + std::to_string(fr.value("line", 0)) + "#" +
+         fr.value("module", "") + "+" + fr.value("offset", "");
+}
+
+// The calls that are the first user frame of two of the finding's stacks reached from different places
+// (their next user frames differ): a function of the program's or a library's that takes every lock
+// (g_rec_mutex_lock, osl_acquireMutex, a program's own acquire()), which names none of the lines.
+std::set<std::string> lock_functions(const json& f) {
+  std::map<std::string, std::set<std::string>> reached_from;
+  const auto look = [&](const json& stack) {
+    const auto user = std::find_if_not(stack.begin(), stack.end(), is_plumbing_frame);
+    if (user == stack.end()) return;
+    const auto next = std::find_if_not(std::next(user), stack.end(), is_plumbing_frame);
+    reached_from[call_of(*user)].insert(next == stack.end() ? std::string() : call_of(*next));
+  };
+  for (const json& e : f.value("edges", json::array())) {
+    look(e.value("held_stack", json::array()));
+    look(e.value("acquire_stack", json::array()));
+  }
+  for (const json& w : f.value("waits", json::array())) look(w.value("stack", json::array()));
+  std::set<std::string> shared;
+  for (const auto& [call, from] : reached_from)
+    if (from.size() > 1) shared.insert(call);
+  return shared;
+}
+
 // The identity of a stack for fingerprints: the first user frame's function and the base name of its
 // source file ("deposit@bank.cpp": two programs' main::{lambda} are different places), without the
-// line, which moves with every edit; module+offset where the function is unknown.
-std::string site(const json& stack) {
-  const json fr = first_user_frame(stack);
+// line, which moves with every edit; module+offset where the function is unknown. Calls among
+// `skipped` (lock_functions) give way to the frame above them.
+std::string site(const json& stack, const std::set<std::string>& skipped) {
+  json fr = first_user_frame(stack);
   if (fr.is_null()) return "?";
+  for (const json& above : stack)
+    if (!is_plumbing_frame(above) && skipped.count(call_of(above)) == 0) {
+      fr = above;
+      break;
+    }
   if (!fr.value("function", "").empty()) {
     const std::string file = fr.value("file", "");
     return fr.value("function", "") + "@" + file.substr(file.find_last_of('/') + 1);
@@ -200,11 +236,20 @@ json first_user_frame(const json& stack) {
 }
 
 void add_fingerprint(json& f) {
+  const std::set<std::string> skipped = lock_functions(f);
   std::vector<std::string> parts;
   for (const json& e : f.value("edges", json::array()))
-    parts.push_back(site(e.value("held_stack", json::array())) + ">" + site(e.value("acquire_stack", json::array())));
-  for (const json& w : f.value("waits", json::array())) parts.push_back("wait@" + site(w.value("stack", json::array())));
-  if (parts.empty()) parts.push_back("at@" + site(f.value("stack", json::array())));
+    parts.push_back(site(e.value("held_stack", json::array()), skipped) + ">" +
+                    site(e.value("acquire_stack", json::array()), skipped));
+  for (const json& w : f.value("waits", json::array()))
+    parts.push_back("wait@" + site(w.value("stack", json::array()), skipped));
+  if (parts.empty()) parts.push_back("at@" + site(f.value("stack", json::array()), skipped));
+  // The locks' variables, where they have one (without the offset into it): two cycles through the
+  // same functions but other locks are two bugs. Heap locks, and elements of one array, are not told
+  // apart: the same code with other objects is the same bug.
+  for (const json& l : f.value("locks", json::array()))
+    if (const std::string symbol = l.value("symbol", ""); !symbol.empty())
+      parts.push_back("lock@" + symbol.substr(0, symbol.find('+')));
   // Sorted: the same cycle entered at another edge, or the same threads listed in another order,
   // is the same finding.
   std::sort(parts.begin(), parts.end());
