@@ -211,7 +211,8 @@ TEST(FingerprintTest, ALockFunctionEveryLineCallsDoesNotNameTheFinding) {
 // the same bug again.
 TEST(FingerprintTest, LockVariablesTellCyclesThroughTheSameFunctionsApart) {
   const auto cycle = [](const std::string& first, const std::string& second) {
-    json f = {{"kind", "lock-order-cycle"}, {"waits", json::array()}, {"edges", json::array()}, {"locks", json::array()}};
+    json f = {{"kind", "lock-order-cycle"}, {"waits", json::array()}, {"edges", json::array()},
+              {"locks", json::array()}};
     for (const std::string& symbol : {first, second})
       f["locks"].push_back({{"name", ""}, {"type", "pthread_mutex_t"}, {"symbol", symbol}});
     f["edges"].push_back({{"held_stack", through_lock_function("nest()", 37)},

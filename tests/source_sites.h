@@ -29,7 +29,8 @@ inline std::vector<std::string> frame_sites(const nlohmann::json& stack) {
   std::vector<std::string> sites;
   for (const nlohmann::json& frame : stack) {
     const std::string file = frame.value("file", "");
-    if (!file.empty()) sites.push_back(file.substr(file.find_last_of('/') + 1) + ":" + std::to_string(frame.value("line", 0)));
+    if (!file.empty())
+      sites.push_back(file.substr(file.find_last_of('/') + 1) + ":" + std::to_string(frame.value("line", 0)));
   }
   return sites;
 }

@@ -106,7 +106,8 @@ struct thread_record {
     std::uint16_t slot = 0;
   };
   static constexpr unsigned known_call_bits = 6;
-  /// How far above a call slot is looked for: a wrapper's frame is small, and a big one is not a wrapper.
+  /// How many words above a call's return address a slot is looked for: a lock function's frame is
+  /// small; a caller with a larger one is taken for the program's line itself.
   static constexpr unsigned max_slot = 256;
   known_call known_calls[1u << known_call_bits] = {};
   // The capture budget: a thread may capture `capture_allowance` stacks for new pairs and new locks,

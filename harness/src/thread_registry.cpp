@@ -181,10 +181,10 @@ std::uint16_t slot_above(const thread_record& self, stack_id stack, std::uintptr
   return 0;
 }
 
-/// The level-2 set of the call at `caller` reached on `path` (call_path) through `slot`.
-acquire_site* line_set(thread_record& self, std::uintptr_t caller, std::uint32_t path, std::uint16_t slot) noexcept {
-  const std::uintptr_t key = caller ^ path ^ mix64(thread_record::word_above_call(slot));
-  return &self.call_sites[fibonacci_index(key, thread_record::call_set_bits) * ways];
+/// The level-2 set of the call keyed `key` (site_stack's) reached on `path` (call_path) through `slot`.
+acquire_site* line_set(thread_record& self, std::uintptr_t key, std::uint32_t path, std::uint16_t slot) noexcept {
+  const std::uintptr_t line = key ^ path ^ mix64(thread_record::word_above_call(slot));
+  return &self.call_sites[fibonacci_index(line, thread_record::call_set_bits) * ways];
 }
 
 /// Puts `entry` first in `set`; the last entry falls out.
@@ -226,7 +226,8 @@ stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, st
       known = {caller, depth, depth > 0 ? std::uint16_t{0} : slot_above(*this, stack, caller)};
     }
     const std::uint32_t path = call_path(known.depth);
-    line = &push_front(line_set(*this, key, path, known.slot), site_entry(key, 0, stack, path, known.depth, known.slot));
+    line = &push_front(line_set(*this, key, path, known.slot),
+                       site_entry(key, 0, stack, path, known.depth, known.slot));
   } else if (take_capture()) {
     line->stack = capture_stack();  // a new pair on a known line: its own stack, within budget
   }
