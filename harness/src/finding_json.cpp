@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <map>
-#include <set>
 #include <string_view>
 #include <vector>
 
@@ -79,40 +77,31 @@ std::string call_of(const json& fr) {
          fr.value("module", "") + "+" + fr.value("offset", "");
 }
 
-// The calls that are the first user frame of two of the finding's stacks reached from different places
-// (their next user frames differ): a function of the program's or a library's that takes every lock
-// (g_rec_mutex_lock, osl_acquireMutex, a program's own acquire()), which names none of the lines.
-std::set<std::string> lock_functions(const json& f) {
-  std::map<std::string, std::set<std::string>> reached_from;
-  const auto look = [&](const json& stack) {
-    const auto user = std::find_if_not(stack.begin(), stack.end(), is_plumbing_frame);
-    if (user == stack.end()) return;
-    const auto next = std::find_if_not(std::next(user), stack.end(), is_plumbing_frame);
-    reached_from[call_of(*user)].insert(next == stack.end() ? std::string() : call_of(*next));
-  };
-  for (const json& e : f.value("edges", json::array())) {
-    look(e.value("held_stack", json::array()));
-    look(e.value("acquire_stack", json::array()));
-  }
-  for (const json& w : f.value("waits", json::array())) look(w.value("stack", json::array()));
-  std::set<std::string> shared;
-  for (const auto& [call, from] : reached_from)
-    if (from.size() > 1) shared.insert(call);
-  return shared;
+// The user frames of a symbolized stack, innermost first.
+std::vector<json> user_frames(const json& stack) {
+  std::vector<json> user;
+  for (const json& fr : stack)
+    if (!is_plumbing_frame(fr)) user.push_back(fr);
+  return user;
+}
+
+// How many leading user frames an edge's held and acquire stacks share: both locks were taken through
+// the same calls, a lock function (a program's own acquire(), GLib's g_rec_mutex_lock, LibreOffice's
+// osl_acquireMutex and a helper above it) that names neither line. 0 where they share all of one
+// stack (one line that takes both, in a loop): that line names the edge.
+std::size_t shared_lock_calls(const std::vector<json>& held, const std::vector<json>& acquire) {
+  std::size_t n = 0;
+  while (n < held.size() && n < acquire.size() && call_of(held[n]) == call_of(acquire[n])) ++n;
+  return n < held.size() && n < acquire.size() ? n : 0;
 }
 
 // The identity of a stack for fingerprints: the first user frame's function and the base name of its
 // source file ("deposit@bank.cpp": two programs' main::{lambda} are different places), without the
-// line, which moves with every edit; module+offset where the function is unknown. Calls among
-// `skipped` (lock_functions) give way to the frame above them.
-std::string site(const json& stack, const std::set<std::string>& skipped) {
-  json fr = first_user_frame(stack);
-  if (fr.is_null()) return "?";
-  for (const json& above : stack)
-    if (!is_plumbing_frame(above) && skipped.count(call_of(above)) == 0) {
-      fr = above;
-      break;
-    }
+// line, which moves with every edit; module+offset where the function is unknown. `skip`: user
+// frames to pass over (shared_lock_calls).
+std::string site(const std::vector<json>& user, std::size_t skip = 0) {
+  if (skip >= user.size()) return "?";
+  const json& fr = user[skip];
   if (!fr.value("function", "").empty()) {
     const std::string file = fr.value("file", "");
     return fr.value("function", "") + "@" + file.substr(file.find_last_of('/') + 1);
@@ -236,14 +225,16 @@ json first_user_frame(const json& stack) {
 }
 
 void add_fingerprint(json& f) {
-  const std::set<std::string> skipped = lock_functions(f);
   std::vector<std::string> parts;
-  for (const json& e : f.value("edges", json::array()))
-    parts.push_back(site(e.value("held_stack", json::array()), skipped) + ">" +
-                    site(e.value("acquire_stack", json::array()), skipped));
+  for (const json& e : f.value("edges", json::array())) {
+    const std::vector<json> held = user_frames(e.value("held_stack", json::array()));
+    const std::vector<json> acquire = user_frames(e.value("acquire_stack", json::array()));
+    const std::size_t skip = shared_lock_calls(held, acquire);
+    parts.push_back(site(held, skip) + ">" + site(acquire, skip));
+  }
   for (const json& w : f.value("waits", json::array()))
-    parts.push_back("wait@" + site(w.value("stack", json::array()), skipped));
-  if (parts.empty()) parts.push_back("at@" + site(f.value("stack", json::array()), skipped));
+    parts.push_back("wait@" + site(user_frames(w.value("stack", json::array()))));
+  if (parts.empty()) parts.push_back("at@" + site(user_frames(f.value("stack", json::array()))));
   // The locks' variables, where they have one (without the offset into it): two cycles through the
   // same functions but other locks are two bugs. Heap locks, and elements of one array, are not told
   // apart: the same code with other objects is the same bug.

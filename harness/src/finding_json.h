@@ -19,9 +19,10 @@ nlohmann::json encode_finding(const finding& f);
 /// Adds function/file/line to every frame of an encoded finding.
 void symbolize_finding(nlohmann::json& f, symbolizer& s);
 /// Sets f["fingerprint"]: a 16-hex-digit hash of the kind, the code locations involved (function
-/// names of the first frames outside Gridlock, the standard library and a lock function that every
-/// line calls) and the variables of the locks that have one, independent of addresses, lines, thread
-/// ids, lock ids and timing, and of where in the cycle the detector entered it.
+/// names of the first frames outside Gridlock and the standard library, and for an edge, past a lock
+/// function both its locks were taken through) and the variables of the locks that have one,
+/// independent of addresses, lines, thread ids, lock ids and timing, and of where in the cycle the
+/// detector entered it.
 void add_fingerprint(nlohmann::json& f);
 
 /// Whether a symbolized frame belongs to Gridlock itself or to the C/C++ runtime (lock_guard,
