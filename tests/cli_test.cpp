@@ -297,11 +297,12 @@ TEST_F(CliTest, ExecEndsAnActualDeadlockAndReportsEveryThread) {
 // A hang no detector can prove (a wait another process could end) ends at the timeout; the program's
 // own runtime (the interposer) still tells the watchdog what each thread holds and waits for, as a
 // runner trial does: also when a wrapper started it, and from each process when it forked (every
-// process numbers its threads and locks from 1; the finding numbers them apart, its text too).
+// process numbers its threads and locks from 1; the finding numbers them apart, its text too), and from
+// a process that closed every descriptor it inherited, the stream's too (it answers into the file).
 TEST_F(CliTest, ExecTimeoutSaysWhatEachThreadHoldsAndWaitsFor) {
   const std::string program = std_programs + "/std_hang_holding_lock";
   for (const std::vector<std::string>& command : std::vector<std::vector<std::string>>{
-           {program}, {"sh", "-c", quoted(program) + "; echo ended"}, {program, "forked"}}) {
+           {program}, {"sh", "-c", quoted(program) + "; echo ended"}, {program, "forked"}, {program, "daemon"}}) {
     SCOPED_TRACE(command.back());
     std::vector<std::string> args = {"exec", "--runs", "1", "--timeout", "1", "--json", "report.json", "--"};
     args.insert(args.end(), command.begin(), command.end());
@@ -384,13 +385,16 @@ TEST_F(CliTest, ExecTimeoutNamesAHolderInAnotherProcess) {
 
 // A program may close the stream's descriptor, and get its number back for a file of its own: daemons
 // close every descriptor, Python's subprocess closes them in its children. Its findings still reach the
-// run, and never that file.
+// run, and never that file; also when, started as root, it then runs as another user (daemons drop
+// their privileges: the file the runner made must take that user's lines too).
 TEST_F(CliTest, ExecFindingsReachTheRunWhenTheProgramClosedOrReusedTheStreamsDescriptor) {
   const std::string data = (dir_ / "data").string();
-  for (const std::string& redirect : {std::string("3>&-"), "3>" + quoted(data)}) {
+  std::vector<std::string> redirects = {"3>&-", "3>" + quoted(data)};
+  if (::geteuid() == 0) redirects.push_back("3>&-; exec setpriv --reuid=65534 --regid=65534 --clear-groups");
+  for (const std::string& redirect : redirects) {
     SCOPED_TRACE(redirect);
     const outcome r = gridlock({"exec", "--runs", "1", "--json", "report.json", "--", "sh", "-c",
-                                "exec " + redirect + "; exec " + quoted(std_programs + "/std_lock_order_inversion")});
+                                "exec " + redirect + " " + quoted(std_programs + "/std_lock_order_inversion")});
     EXPECT_EQ(r.code, 1) << r.out << r.err;
     const std::vector<json> found = exec_findings(read_json("report.json"));
     ASSERT_EQ(found.size(), 1u) << r.out;

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,6 +50,8 @@ std::vector<std::string> command_line(const trial_spec& spec) {
 
 /// A file of the runner's own that the child may write (its path goes in the child's environment): read
 /// once the child has ended however it ended, then removed. Empty path when not wanted or not made.
+/// Writable by every user, readable by the runner's only: a daemon started as root that drops to
+/// another user must still be able to append to it.
 class child_file {
  public:
   explicit child_file(bool wanted = true) {
@@ -57,6 +60,7 @@ class child_file {
     std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/gridlock-trial-XXXXXX";
     const int fd = ::mkstemp(path.data());
     if (fd < 0) return;  // the trial runs all the same, without what the file was for
+    ::fchmod(fd, 0622);
     ::close(fd);
     path_ = std::move(path);
   }
@@ -245,6 +249,9 @@ trial_result run_trial(const trial_spec& spec) {
   finding_stream spilled;  // after the pipe's lines, and apart: the pipe may end mid-line
   const std::string spilled_text = spill.read();
   spilled.feed(spilled_text.data(), spilled_text.size());
+  // A process that closed the pipe's descriptor (a daemon closes every one) answers the state request
+  // into the file.
+  for (const auto& [pid, state] : spilled.states()) states.try_emplace(pid, state);
 
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);

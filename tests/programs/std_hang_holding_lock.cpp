@@ -5,6 +5,7 @@
 // notify_one with nothing for them to do wakes one (which waits again); the other sleeps on, notified.
 // With the argument `forked`, main first takes a mutex of its own and forks: the child hangs so, and
 // the parent waits for it, holding that mutex (two processes, each with its own threads and locks).
+// With `daemon`, it first closes every descriptor above stderr, as daemons do.
 #include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -27,6 +28,8 @@ int idle = 0;
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "daemon") == 0)
+    for (int fd = 3; fd < 1024; ++fd) close(fd);
   if (argc > 1 && std::strcmp(argv[1], "forked") == 0) {
     std::lock_guard<std::mutex> g(parent_mu);
     if (const pid_t child = fork(); child > 0) return waitpid(child, nullptr, 0) == child ? 0 : 1;
