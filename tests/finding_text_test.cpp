@@ -82,6 +82,25 @@ TEST(FindingText, UnnamedLocksAreToldApartByWhereTheyWereFirstSeen) {
   EXPECT_EQ(text.find("g_registry_mu: first seen"), std::string::npos) << "nor one named by its variable\n" << text;
 }
 
+// A program that locks through a function of its own first used both heap mutexes in it: the line
+// names where each was first used through that function, not the function's own line twice.
+TEST(FindingText, UnnamedLocksFirstSeenThroughOneLockFunctionAreToldApartByTheirCallers) {
+  const auto through_acquire = [](const std::string& caller, int line) {
+    return json::array({frame("pthread_mutex_lock", "/src/harness/preload/hooks_locks.cpp", 2, "/opt/lib/libgridlock_preload.so"),
+                        frame("acquire(std::mutex&)", "/home/u/app/locks.cpp", 23, "/home/u/app"),
+                        frame(caller, "/home/u/app/bank.cpp", line, "/home/u/app"),
+                        frame("main", "/home/u/app/main.cpp", 30, "/home/u/app")});
+  };
+  json f = cycle_finding(library_stack(), library_stack());
+  f["locks"] = json::array({{{"id", 1}, {"type", "pthread_mutex_t"}, {"name", ""}, {"created", through_acquire("open_account", 12)}},
+                            {{"id", 2}, {"type", "pthread_mutex_t"}, {"name", ""}, {"created", through_acquire("open_ledger", 40)}}});
+  const std::string text = gridlock::render_text(f, 2);
+  EXPECT_NE(text.find("  pthread_mutex_t#1: first seen at open_account (bank.cpp:12) (through acquire(std::mutex&) (locks.cpp:23))\n"
+                      "  pthread_mutex_t#2: first seen at open_ledger (bank.cpp:40) (through acquire(std::mutex&) (locks.cpp:23))\n"),
+            std::string::npos)
+      << text;
+}
+
 /// A hang with many threads parked in one place: one entry for all of them, the others as they are.
 TEST(FindingText, ThreadsWaitingAlikeAreOneEntry) {
   const json parked = json::array({frame("worker_loop", "/home/u/app/pool.cpp", 9, "/home/u/app")});

@@ -58,14 +58,39 @@ json first_program_frame(const json& stack) {
   return first;
 }
 
+/// The frames of `stack` from first_program_frame() on, as frame_text() shows them.
+std::vector<std::string> program_frames_text(const json& stack) {
+  const json first = first_program_frame(stack);
+  std::vector<std::string> frames;
+  bool started = false;
+  for (const json& fr : stack) {
+    started = started || fr == first;
+    if (started && !is_plumbing_frame(fr)) frames.push_back(frame_text(fr));
+  }
+  return frames;
+}
+
 /// One line per lock with neither a name nor a variable to call it by (a heap-allocated std::mutex):
-/// where it was first seen, so two "pthread_mutex_t#N" of one report can be told apart.
+/// where it was first seen, so two "pthread_mutex_t#N" of one report can be told apart. Where two were
+/// first seen through the same calls (a lock function of the program's), the first frame where they
+/// differ says where, and the line says through which function.
 void append_unnamed_locks(std::string& out, const json& f) {
+  std::vector<std::pair<std::uint64_t, std::vector<std::string>>> unnamed;
   for (const json& l : f.value("locks", json::array())) {
     if (!l.value("name", "").empty() || !l.value("symbol", "").empty()) continue;
-    const json where = first_program_frame(l.value("created", json::array()));
-    if (where.is_null()) continue;
-    out += "  " + lock_label(f, l.value("id", std::uint64_t{0})) + ": first seen at " + frame_text(where) + "\n";
+    std::vector<std::string> frames = program_frames_text(l.value("created", json::array()));
+    if (!frames.empty()) unnamed.emplace_back(l.value("id", std::uint64_t{0}), std::move(frames));
+  }
+  for (const auto& [id, frames] : unnamed) {
+    std::size_t shared = 0;
+    for (const auto& [other_id, other] : unnamed) {
+      if (other_id == id) continue;
+      std::size_t n = 0;
+      while (n + 1 < frames.size() && n < other.size() && frames[n] == other[n]) ++n;
+      shared = std::max(shared, n);
+    }
+    out += "  " + lock_label(f, id) + ": first seen at " + frames[shared];
+    out += shared > 0 ? " (through " + frames[0] + ")\n" : "\n";
   }
 }
 
