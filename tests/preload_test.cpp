@@ -879,6 +879,19 @@ TEST(PreloadFindings, ThreadsExitHoldingMutexes) {
   }
 }
 
+// A robust mutex's holder that ends hands it on: the finding says what its next locker gets instead of
+// a wait for ever.
+TEST(PreloadFindings, RobustMutexHeldAtExitGoesToTheNextLockerWithEownerdead) {
+  const run_result r = run("std_lock_held_at_exit", {"robust"});
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-held-at-exit"}) << r.output;
+  const json& f = r.findings[0];
+  EXPECT_NE(f.value("message", "").find("the next to lock it gets EOWNERDEAD"), std::string::npos) << f.dump(2);
+  EXPECT_EQ(f.value("message", "").find("waits forever"), std::string::npos) << f.dump(2);
+  EXPECT_SITE(user_sites(f, "held"), site("std_lock_held_at_exit", "leak_robust"));
+}
+
 TEST(PreloadFindings, UnlockOfUnlockedMutex) {
   const run_result r = run("std_unlock_not_owner");
   ASSERT_FALSE(r.timed_out) << r.output;

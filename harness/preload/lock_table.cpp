@@ -121,8 +121,9 @@ lock_kind kind_of(object_tag tag) noexcept {
 
 /// glibc's robust, priority-inheritance, priority-protect and process-shared bits of __kind: such
 /// mutexes use __list, or live in memory other processes see, and get no mark.
+constexpr int robust_kind = 16;
 constexpr int pshared_kind = 128;
-constexpr int unmarkable_kinds = 16 | 32 | 64 | pshared_kind;
+constexpr int unmarkable_kinds = robust_kind | 32 | 64 | pshared_kind;
 
 /// Where a plain mutex's record leaves its mark, or null for other objects.
 __pthread_internal_list** mark_of(std::uintptr_t key, object_tag tag) noexcept {
@@ -161,6 +162,12 @@ bool process_shared(std::uintptr_t key, object_tag tag) noexcept {
     case object_tag::rwlock: return reinterpret_cast<const pthread_rwlock_t*>(key)->__data.__shared != 0;
     default: return false;
   }
+}
+
+/// Whether the pthread mutex at `key` is robust (glibc: the mutex kind's robust bit).
+bool robust(std::uintptr_t key, object_tag tag) noexcept {
+  return (tag == object_tag::mutex || tag == object_tag::recursive_mutex) &&
+         (reinterpret_cast<const pthread_mutex_t*>(key)->__data.__kind & robust_kind) != 0;
 }
 
 /// Where the pthread lock at `key` keeps its exclusive holder's OS thread id (glibc: a mutex's __owner,
@@ -401,6 +408,7 @@ bool inner_mutex_of_tracked(std::uintptr_t key, object_tag tag) noexcept {
   // creation stack is its first acquisition's or wait's.
   lock_record* fresh = events::lock_created(address, kind_of(tag), type_of(tag), nullptr, true);
   fresh->process_shared = process_shared(key, tag);
+  fresh->robust = robust(key, tag);
   fresh->os_owner = os_owner_of(key, tag);
   lock_record* result = nullptr;
   lock_record* stale = nullptr;

@@ -18,6 +18,7 @@ struct lock_record {
   std::uint64_t hash = 0;         // a well-mixed function of id, for held-set signatures
   lock_kind kind = lock_kind::plain;
   bool process_shared = false;    // a pthread lock made PTHREAD_PROCESS_SHARED: other processes lock it too
+  bool robust = false;            // a robust pthread mutex: its holder's end hands it on (EOWNERDEAD)
   // Where the object itself keeps the OS thread id of its exclusive holder (a pthread lock's), or null:
   // names a holder the held sets do not know (another process's thread, for a process-shared lock).
   const std::int32_t* os_owner = nullptr;

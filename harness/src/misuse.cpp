@@ -85,11 +85,18 @@ void unlock_not_owner(thread_record& self, lock_record& lock, access mode) {
 
 void held_at_exit(thread_record& self) {
   std::string names;
+  bool all_robust = true;
   const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
-  for (std::uint32_t i = 0; i < n; ++i) names += (i ? ", " : "") + label(*self.held[i].lock.load());
+  for (std::uint32_t i = 0; i < n; ++i) {
+    names += (i ? ", " : "") + label(*self.held[i].lock.load());
+    all_robust = all_robust && self.held[i].lock.load()->robust;
+  }
+  // A robust mutex goes on: glibc hands it to its next locker, who must repair what it guarded.
   finding f = make(finding_kind::lock_held_at_exit, self, {},
                    label(self) + " exits while holding " + (names.empty() ? "locks" : names) +
-                       ": whoever waits for them waits forever");
+                       (n > 0 && all_robust ? ": the next to lock it gets EOWNERDEAD, with what it guards "
+                                              "left as this thread left it"
+                                            : ": whoever waits for them waits forever"));
   for (std::uint32_t i = 0; i < n; ++i) add_acquired_at(f, self, *self.held[i].lock.load());
   report(std::move(f));
 }
