@@ -403,6 +403,24 @@ TEST_F(CliTest, ExecFindingsReachTheRunWhenTheProgramClosedOrReusedTheStreamsDes
   EXPECT_EQ(slurp(data), "");
 }
 
+// A run of several processes (a daemon's, a script's): each finding says which one made it, since each
+// numbers its own threads and locks.
+TEST_F(CliTest, ExecFindingsSayWhichProcessMadeThem) {
+  const std::string program = quoted(std_programs + "/std_lock_order_inversion");
+  const outcome r = gridlock({"exec", "--runs", "1", "--json", "report.json", "--", "sh", "-c",
+                              program + " & " + program + "; wait"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  const std::vector<json> found = exec_findings(read_json("report.json"));
+  ASSERT_EQ(found.size(), 2u) << r.out;
+  std::set<long> pids;
+  for (const json& f : found) {
+    EXPECT_EQ(f.at("kind"), "lock-order-cycle");
+    pids.insert(f.value("pid", 0L));
+  }
+  EXPECT_EQ(pids.size(), 2u) << found[0].dump(2);
+  EXPECT_FALSE(pids.contains(0)) << found[0].dump(2);
+}
+
 // A program run through a wrapper (a shell, a test driver) that hangs: the timeout shows the threads of
 // every process the run started, not only the wrapper's.
 TEST_F(CliTest, ExecTimeoutShowsTheThreadsOfWhatTheWrapperStarted) {

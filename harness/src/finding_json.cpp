@@ -1,5 +1,7 @@
 #include "finding_json.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -170,6 +172,7 @@ json encode_finding(const finding& f) {
     j["waits"].push_back(std::move(jw));
   }
   j["stack"] = encode_stack(f.stack);
+  j["pid"] = ::getpid();  // a run of a daemon has several processes, each numbering its threads from 1
   return j;
 }
 
