@@ -403,6 +403,27 @@ TEST_F(CliTest, ExecFindingsReachTheRunWhenTheProgramClosedOrReusedTheStreamsDes
   EXPECT_EQ(slurp(data), "");
 }
 
+// Lines on the stream that are no finding Gridlock wrote (a program that writes to the descriptor it got
+// as fd 3; anyone who can write the spare file) are dropped: they stopped every report of the run
+// ("type must be string, but is null", exit 2, only report.json written).
+TEST_F(CliTest, ExecDropsStreamLinesThatAreNoFinding) {
+  const std::string forged = R"({"kind":"deadlock"}
+{"kind":"deadlock","message":"m","locks":[1]}
+{"kind":"nonsense","message":"m"}
+{"kind":"deadlock","message":"m","edges":[{"held_stack":"x"}]}
+{"kind":"deadlock","message":"m","waits":[{"stack":[7]}]}
+)";
+  std::ofstream(dir_ / "forged") << forged;
+  const outcome r = gridlock({"exec", "--runs", "1", "--out", "out", "--", "sh", "-c",
+                              "cat forged >&3; exec " + quoted(std_programs + "/std_lock_order_inversion")});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  for (const char* report : {"report.json", "junit.xml", "report.html", "report.sarif"})
+    EXPECT_TRUE(fs::exists(dir_ / "out" / report)) << report << "\n" << r.err;
+  const std::vector<json> found = exec_findings(read_json("out/report.json"));
+  ASSERT_EQ(found.size(), 1u) << r.out;
+  EXPECT_EQ(found[0].at("kind"), "lock-order-cycle");
+}
+
 // A run of several processes (a daemon's, a script's): each finding says which one made it, since each
 // numbers its own threads and locks.
 TEST_F(CliTest, ExecFindingsSayWhichProcessMadeThem) {

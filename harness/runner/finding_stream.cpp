@@ -2,8 +2,11 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <initializer_list>
 #include <utility>
 
+#include "gridlock/finding.h"
 #include "state_request.h"
 
 namespace gridlock::runner {
@@ -11,6 +14,36 @@ namespace {
 
 // A stream line longer than this is no line gridlock wrote: drop it rather than grow without bound.
 constexpr std::size_t max_line = 64u << 20;
+
+bool array_of_objects(const nlohmann::json& j) {
+  return j.is_array() && std::all_of(j.begin(), j.end(), [](const nlohmann::json& e) { return e.is_object(); });
+}
+
+/// Whether `j` has the shape of a finding as the runtime writes it (encode_finding), as far as the
+/// reports rely on it: a line from another writer (a program that writes to the descriptor it got as
+/// fd 3, anyone who can write the spare file) must not stop the reports of the whole run.
+bool well_formed(const nlohmann::json& j) {
+  const auto kind = j.find("kind");
+  const auto message = j.find("message");
+  if (kind == j.end() || !kind->is_string() || !parse_finding_kind(kind->get<std::string>()) ||
+      message == j.end() || !message->is_string())
+    return false;
+  // Each of these, where present: an array of objects (frames, locks, ...), in turn.
+  const auto arrays_of_objects = [](const nlohmann::json& object, std::initializer_list<const char*> keys) {
+    return std::all_of(keys.begin(), keys.end(), [&](const char* key) {
+      const auto it = object.find(key);
+      return it == object.end() || array_of_objects(*it);
+    });
+  };
+  if (!arrays_of_objects(j, {"locks", "threads", "edges", "waits", "stack"})) return false;
+  const auto all = [&](const char* key, std::initializer_list<const char*> stacks) {
+    const auto it = j.find(key);
+    return it == j.end() || std::all_of(it->begin(), it->end(), [&](const nlohmann::json& e) {
+             return arrays_of_objects(e, stacks);
+           });
+  };
+  return all("locks", {"created"}) && all("edges", {"held_stack", "acquire_stack"}) && all("waits", {"stack"});
+}
 
 }  // namespace
 
@@ -33,8 +66,8 @@ void finding_stream::on_line(std::string_view line) {
   if (const auto it = j.find(state_announce_key); it != j.end() && it->is_number_integer()) {
     state_signals_[pid] = it->get<int>();
   } else if (const auto reply = j.find(state_reply_key); reply != j.end()) {
-    states_[pid] = std::move(*reply);
-  } else if (!(other_ && other_(j)) && j.contains("kind")) {
+    if (well_formed(*reply)) states_[pid] = std::move(*reply);
+  } else if (!(other_ && other_(j)) && well_formed(j)) {
     findings.push_back(std::move(j));
   }
 }
