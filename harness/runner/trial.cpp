@@ -50,8 +50,9 @@ std::vector<std::string> command_line(const trial_spec& spec) {
 
 /// A file of the runner's own that the child may write (its path goes in the child's environment): read
 /// once the child has ended however it ended, then removed. Empty path when not wanted or not made.
-/// Writable by every user, readable by the runner's only: a daemon started as root that drops to
-/// another user must still be able to append to it.
+/// A root runner's is writable by every user (readable by root only): a daemon it starts may drop to
+/// another user and must still be able to append to it. Another runner's children cannot change
+/// user, and its file stays its own.
 class child_file {
  public:
   explicit child_file(bool wanted = true) {
@@ -60,7 +61,7 @@ class child_file {
     std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/gridlock-trial-XXXXXX";
     const int fd = ::mkstemp(path.data());
     if (fd < 0) return;  // the trial runs all the same, without what the file was for
-    ::fchmod(fd, 0622);
+    if (::geteuid() == 0) ::fchmod(fd, 0622);
     ::close(fd);
     path_ = std::move(path);
   }

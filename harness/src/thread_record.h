@@ -107,8 +107,10 @@ struct thread_record {
   };
   static constexpr unsigned known_call_bits = 6;
   /// How many words above a call's return address a slot is looked for: a lock function's frame is
-  /// small; a caller with a larger one is taken for the program's line itself.
-  static constexpr unsigned max_slot = 256;
+  /// small; a caller with a larger one is taken for the program's line itself. Small also because a
+  /// hit reads that far above the call unchecked: a frame whose size varies (assembly with alloca and
+  /// no frame pointer) could put the word past the top of a shallower stack (a fiber's).
+  static constexpr unsigned max_slot = 32;
   known_call known_calls[1u << known_call_bits] = {};
   // The capture budget: a thread may capture `capture_allowance` stacks for new pairs and new locks,
   // and one more per 2^capture_refill_bits level-1 misses after that (so at most one per as many
