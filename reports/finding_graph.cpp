@@ -31,19 +31,25 @@ std::string cut(const std::string& text, std::size_t max = label_chars) {
   return text.substr(0, end) + "\xE2\x80\xA6";  // …
 }
 
-/// The frame an edge is labelled with: the first user frame of `stack` with a source line, so that a
-/// wait inside a library without debug information (GLib's, called by the program) shows the program's
-/// line; else the first user frame.
-json label_frame(const json& stack) {
+/// The frame an edge is labelled with: the first user frame of `stack` past its first `skip` (an edge's
+/// lock_function_depth) with a source line, so that a wait inside a library without debug information
+/// (GLib's, called by the program) shows the program's line; else the first user frame.
+json label_frame(const json& stack, std::size_t skip) {
   if (stack.is_array())
-    for (const json& fr : stack)
-      if (!is_plumbing_frame(fr) && !fr.value("file", "").empty()) return fr;
+    for (const json& fr : stack) {
+      if (is_plumbing_frame(fr)) continue;
+      if (skip > 0) {
+        --skip;
+        continue;
+      }
+      if (!fr.value("file", "").empty()) return fr;
+    }
   return first_user_frame(stack);
 }
 
-/// "function (file:line)" with the function shortened, from label_frame(stack).
-std::string where(const json& stack) {
-  const json frame = label_frame(stack);
+/// "function (file:line)" with the function shortened, from label_frame(stack, skip).
+std::string where(const json& stack, std::size_t skip = 0) {
+  const json frame = label_frame(stack, skip);
   if (frame.is_null()) return "";
   std::string text = short_function(frame.value("function", ""));
   if (text.empty()) text = "?";
@@ -151,7 +157,7 @@ finding_graph graph_of(const json& f) {
       out.from = lock_node(e.value("from", std::uint64_t{0}));
       out.to = lock_node(e.value("to", std::uint64_t{0}));
       out.label = thread_label(f, e.value("thread", 0u));
-      out.detail = where(e.value("acquire_stack", json::array()));
+      out.detail = where(e.value("acquire_stack", json::array()), lock_function_depth(e));
       out.tooltip = out.label + " acquires " + g.nodes[out.to].label + " while holding " + g.nodes[out.from].label +
                     (out.detail.empty() ? "" : ", at " + out.detail);
       g.edges.push_back(std::move(out));

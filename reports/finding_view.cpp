@@ -20,11 +20,17 @@ bool locates(const json& frame) {
   return !file.empty() && !system_file(file) && !is_plumbing_frame(frame);
 }
 
-/// The first locating frame of `stack`, under `root` if `inside`.
-json find_in(const json& stack, const std::string& root, bool inside) {
+/// The first locating frame of `stack` past its first `skip` user frames, under `root` if `inside`.
+json find_in(const json& stack, const std::string& root, bool inside, std::size_t skip = 0) {
   if (!stack.is_array()) return nullptr;
-  for (const json& frame : stack)
+  for (const json& frame : stack) {
+    if (is_plumbing_frame(frame)) continue;
+    if (skip > 0) {
+      --skip;
+      continue;
+    }
     if (locates(frame) && (!inside || !path_under(frame.value("file", ""), root).empty())) return frame;
+  }
   return nullptr;
 }
 
@@ -86,10 +92,16 @@ const json& deciding_stack(const json& f) {
   return none;
 }
 
+json stack_locating_frame(const json& stack, std::size_t skip, const std::string& source_root) {
+  if (json frame = find_in(stack, source_root, true, skip); !frame.is_null()) return frame;
+  return find_in(stack, source_root, false, skip);
+}
+
 json locating_frame(const json& f, const std::string& source_root) {
-  const json& stack = deciding_stack(f);
-  if (json frame = find_in(stack, source_root, true); !frame.is_null()) return frame;
-  if (json frame = find_in(stack, source_root, false); !frame.is_null()) return frame;
+  // The first edge's acquisition decides a cycle: past the lock function both its locks went through.
+  const json* edges = list_at(f, "edges");
+  const std::size_t skip = edges != nullptr && !edges->empty() ? lock_function_depth((*edges)[0]) : 0;
+  if (json frame = stack_locating_frame(deciding_stack(f), skip, source_root); !frame.is_null()) return frame;
   for (bool inside : {true, false})
     for (const json* s : all_stacks(f))
       if (json frame = find_in(*s, source_root, inside); !frame.is_null()) return frame;

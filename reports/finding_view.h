@@ -29,10 +29,13 @@ std::string finding_title(const nlohmann::json& finding);
 /// it (the first edge's acquire_stack); otherwise where it was detected (`stack`: the blocking call or
 /// the misuse), or else the first thread's wait.
 const nlohmann::json& deciding_stack(const nlohmann::json& finding);
-/// The frame that locates the finding in source: the first user frame (finding_json.h) with a file of
-/// deciding_stack(), preferring one under `source_root`; failing that, the first such frame anywhere
-/// in the finding. Frames in system headers (/usr/include, /usr/lib) never locate. Null when no frame
-/// has a file (no debug information).
+/// The frame that locates `stack` in source: its first user frame (finding_json.h) with a file past its
+/// first `skip` user frames (an edge's lock_function_depth), preferring one under `source_root`. Frames
+/// in system headers (/usr/include, /usr/lib) never locate. Null when no such frame has a file.
+nlohmann::json stack_locating_frame(const nlohmann::json& stack, std::size_t skip, const std::string& source_root);
+/// The frame that locates the finding in source: stack_locating_frame() of deciding_stack() (past the
+/// lock function of a cycle's first edge); failing that, the first such frame anywhere in the finding.
+/// Null when no frame has a file (no debug information).
 nlohmann::json locating_frame(const nlohmann::json& finding, const std::string& source_root);
 
 /// `file` relative to `root` ("scenarios/abba.cpp") when it lies under it; otherwise empty.

@@ -124,11 +124,9 @@ class builder {
     return loc;
   }
 
-  /// The first user frame of `stack` with a file, under the root if there is one; null if none.
-  json site(const json& stack) const {
-    json wrapper = {{"stack", stack}};
-    return locating_frame(wrapper, root_);
-  }
+  /// The first user frame of `stack` with a file past `skip` user frames, under the root if there is
+  /// one; null if none.
+  json site(const json& stack, std::size_t skip = 0) const { return stack_locating_frame(stack, skip, root_); }
 
   /// relatedLocations and codeFlows: each edge (both its sites), or each thread's wait.
   void related(const json& f, json& result) const {
@@ -140,12 +138,13 @@ class builder {
       const std::string from = lock_label(f, e.value("from", std::uint64_t{0}));
       const std::string to = lock_label(f, e.value("to", std::uint64_t{0}));
       json steps = json::array();
-      if (const json held = site(e.value("held_stack", json::array())); !held.is_null()) {
+      const std::size_t skip = lock_function_depth(e);
+      if (const json held = site(e.value("held_stack", json::array()), skip); !held.is_null()) {
         const std::string text = thread + " acquires " + from;
         locations.push_back(location(held, text, id++));
         steps.push_back({{"location", location(held, text)}, {"nestingLevel", 0}});
       }
-      if (const json acquire = site(e.value("acquire_stack", json::array())); !acquire.is_null()) {
+      if (const json acquire = site(e.value("acquire_stack", json::array()), skip); !acquire.is_null()) {
         const std::string text = thread + " acquires " + to + " while holding " + from;
         locations.push_back(location(acquire, text, id++));
         steps.push_back({{"location", location(acquire, text)}, {"nestingLevel", 1}});

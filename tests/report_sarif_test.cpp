@@ -133,6 +133,33 @@ TEST(ReportSarifTest, AResultPerDistinctFingerprintAtTheClosingAcquisition) {
   EXPECT_FALSE((*deadlock).contains("baselineState")) << "no baseline, no baseline state";
 }
 
+// A program that takes every lock through a function of its own: each of its results pointed at that
+// function's one line (code scanning showed every cycle there). Past the calls both locks of an edge
+// went through, the lines that called it locate the result and its steps.
+TEST(ReportSarifTest, ACycleThroughTheProgramsLockFunctionIsAtTheLinesThatCalledIt) {
+  json r = report();
+  json& edges = r["runs"][0]["findings"][0]["edges"];
+  const auto through = [](const std::string& file, int line) {
+    return plumbing_then({frame("app::locked(std::mutex&)", "/src/app/src/locks.cpp", 5), frame("app::step()", file, line),
+                          frame("main", "/src/app/src/main.cpp", 7)});
+  };
+  edges[0]["held_stack"] = through("/src/app/src/worker.cpp", 41);
+  edges[0]["acquire_stack"] = through("/src/app/src/worker.cpp", 42);
+  edges[1]["held_stack"] = through("/src/app/src/audit.cpp", 30);
+  edges[1]["acquire_stack"] = through("/src/app/src/audit.cpp", 31);
+  const json sarif = render(r);
+  const json* cycle = result_for(sarif, cycle_fingerprint);
+  ASSERT_NE(cycle, nullptr);
+  const json& at = (*cycle)["locations"][0]["physicalLocation"];
+  EXPECT_EQ(at["artifactLocation"]["uri"], "src/worker.cpp");
+  EXPECT_EQ(at["region"]["startLine"], 42);
+  std::set<std::string> related;
+  for (const json& loc : (*cycle)["relatedLocations"])
+    related.insert(loc["physicalLocation"]["artifactLocation"]["uri"].get<std::string>() + ":" +
+                   std::to_string(loc["physicalLocation"]["region"]["startLine"].get<int>()));
+  EXPECT_EQ(related, (std::set<std::string>{"src/worker.cpp:41", "src/worker.cpp:42", "src/audit.cpp:30", "src/audit.cpp:31"}));
+}
+
 TEST(ReportSarifTest, AFindingWithoutSourceLinesBecomesANotification) {
   const json sarif = render(report());
   EXPECT_EQ(result_for(sarif, bare_fingerprint), nullptr);

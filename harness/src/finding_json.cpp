@@ -87,11 +87,8 @@ std::vector<json> user_frames(const json& stack) {
   return user;
 }
 
-// How many leading user frames an edge's held and acquire stacks share: both locks were taken through
-// the same calls, a lock function (a program's own acquire(), GLib's g_rec_mutex_lock, LibreOffice's
-// osl_acquireMutex and a helper above it) that names neither line. 0 where they share all of one
-// stack (one line that takes both, in a loop): that line names the edge.
-std::size_t shared_lock_calls(const std::vector<json>& held, const std::vector<json>& acquire) {
+// lock_function_depth() of an edge's user frames.
+std::size_t shared_calls(const std::vector<json>& held, const std::vector<json>& acquire) {
   std::size_t n = 0;
   while (n < held.size() && n < acquire.size() && call_of(held[n]) == call_of(acquire[n])) ++n;
   return n < held.size() && n < acquire.size() ? n : 0;
@@ -100,7 +97,7 @@ std::size_t shared_lock_calls(const std::vector<json>& held, const std::vector<j
 // The identity of a stack for fingerprints: the first user frame's function and the base name of its
 // source file ("deposit@bank.cpp": two programs' main::{lambda} are different places), without the
 // line, which moves with every edit; module+offset where the function is unknown. `skip`: user
-// frames to pass over (shared_lock_calls).
+// frames to pass over (lock_function_depth).
 std::string site(const std::vector<json>& user, std::size_t skip = 0) {
   if (skip >= user.size()) return "?";
   const json& fr = user[skip];
@@ -220,6 +217,11 @@ bool is_plumbing_frame(const json& fr) {
   return starts_with(base, "libc.so") || starts_with(base, "libstdc++");
 }
 
+std::size_t lock_function_depth(const json& edge) {
+  return shared_calls(user_frames(edge.value("held_stack", json::array())),
+                      user_frames(edge.value("acquire_stack", json::array())));
+}
+
 json first_user_frame(const json& stack) {
   if (!stack.is_array()) return nullptr;
   for (const json& fr : stack)
@@ -232,7 +234,7 @@ void add_fingerprint(json& f) {
   for (const json& e : f.value("edges", json::array())) {
     const std::vector<json> held = user_frames(e.value("held_stack", json::array()));
     const std::vector<json> acquire = user_frames(e.value("acquire_stack", json::array()));
-    const std::size_t skip = shared_lock_calls(held, acquire);
+    const std::size_t skip = shared_calls(held, acquire);
     parts.push_back(site(held, skip) + ">" + site(acquire, skip));
   }
   for (const json& w : f.value("waits", json::array()))

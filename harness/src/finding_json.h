@@ -30,6 +30,12 @@ void add_fingerprint(nlohmann::json& f);
 bool is_plumbing_frame(const nlohmann::json& frame);
 /// The first frame of a symbolized stack that is not plumbing, or null JSON if none.
 nlohmann::json first_user_frame(const nlohmann::json& stack);
+/// How many leading user frames (not plumbing) an edge's held and acquire stacks share: both locks were
+/// taken through those calls, a lock function (a program's own acquire(), GLib's g_rec_mutex_lock,
+/// LibreOffice's osl_acquireMutex and a helper above it) that names neither line. 0 where one stack
+/// is all shared (one line that takes both, in a loop: that line names the edge). Fingerprints and
+/// reports point past them.
+std::size_t lock_function_depth(const nlohmann::json& edge);
 
 /// A symbolized function's qualified name, without a leading return type ("void std::f<...>(...)").
 std::string_view qualified_name(std::string_view function);
