@@ -35,15 +35,9 @@ std::string cut(const std::string& text, std::size_t max = label_chars) {
 /// lock_function_depth) with a source line, so that a wait inside a library without debug information
 /// (GLib's, called by the program) shows the program's line; else the first user frame.
 json label_frame(const json& stack, std::size_t skip) {
-  if (stack.is_array())
-    for (const json& fr : stack) {
-      if (is_plumbing_frame(fr)) continue;
-      if (skip > 0) {
-        --skip;
-        continue;
-      }
-      if (!fr.value("file", "").empty()) return fr;
-    }
+  const std::vector<json> user = user_frames(stack);
+  for (std::size_t i = skip; i < user.size(); ++i)
+    if (!user[i].value("file", "").empty()) return user[i];
   return first_user_frame(stack);
 }
 

@@ -22,15 +22,9 @@ bool locates(const json& frame) {
 
 /// The first locating frame of `stack` past its first `skip` user frames, under `root` if `inside`.
 json find_in(const json& stack, const std::string& root, bool inside, std::size_t skip = 0) {
-  if (!stack.is_array()) return nullptr;
-  for (const json& frame : stack) {
-    if (is_plumbing_frame(frame)) continue;
-    if (skip > 0) {
-      --skip;
-      continue;
-    }
-    if (locates(frame) && (!inside || !path_under(frame.value("file", ""), root).empty())) return frame;
-  }
+  const std::vector<json> user = user_frames(stack);
+  for (std::size_t i = skip; i < user.size(); ++i)
+    if (locates(user[i]) && (!inside || !path_under(user[i].value("file", ""), root).empty())) return user[i];
   return nullptr;
 }
 

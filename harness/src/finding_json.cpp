@@ -79,14 +79,6 @@ std::string call_of(const json& fr) {
          fr.value("module", "") + "+" + fr.value("offset", "");
 }
 
-// The user frames of a symbolized stack, innermost first.
-std::vector<json> user_frames(const json& stack) {
-  std::vector<json> user;
-  for (const json& fr : stack)
-    if (!is_plumbing_frame(fr)) user.push_back(fr);
-  return user;
-}
-
 // lock_function_depth() of an edge's user frames.
 std::size_t shared_calls(const std::vector<json>& held, const std::vector<json>& acquire) {
   std::size_t n = 0;
@@ -215,6 +207,14 @@ bool is_plumbing_frame(const json& fr) {
   const std::string module = fr.value("module", "");
   const std::string base = module.substr(module.find_last_of('/') + 1);
   return starts_with(base, "libc.so") || starts_with(base, "libstdc++");
+}
+
+std::vector<json> user_frames(const json& stack) {
+  std::vector<json> user;
+  if (stack.is_array())
+    for (const json& fr : stack)
+      if (!is_plumbing_frame(fr)) user.push_back(fr);
+  return user;
 }
 
 std::size_t lock_function_depth(const json& edge) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gridlock/finding.h"
 #include "symbolize.h"
@@ -30,6 +31,8 @@ void add_fingerprint(nlohmann::json& f);
 bool is_plumbing_frame(const nlohmann::json& frame);
 /// The first frame of a symbolized stack that is not plumbing, or null JSON if none.
 nlohmann::json first_user_frame(const nlohmann::json& stack);
+/// The frames of a symbolized stack that are not plumbing, innermost first.
+std::vector<nlohmann::json> user_frames(const nlohmann::json& stack);
 /// How many leading user frames (not plumbing) an edge's held and acquire stacks share: both locks were
 /// taken through those calls, a lock function (a program's own acquire(), GLib's g_rec_mutex_lock,
 /// LibreOffice's osl_acquireMutex and a helper above it) that names neither line. 0 where one stack
