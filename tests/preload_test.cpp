@@ -197,14 +197,15 @@ const json* ended_with(const run_result& r, const std::string& kind) {
   EXPECT_TRUE(contains(sites, expected)) << "expected " << (expected) << " among [" << joined(sites) << "]"
 
 /// Runs `program` with `args`, which the runtime must end with a finding of `kind` whose waits include
-/// each of `sites` (site()'s file:line).
-void expect_ended_with_waits(const std::string& program, const std::vector<std::string>& args,
+/// each of `sites` (site()'s file:line). Returns that finding (null when there is none).
+json expect_ended_with_waits(const std::string& program, const std::vector<std::string>& args,
                              const std::string& kind, const std::vector<std::string>& sites) {
   const run_result r = run(program, args);
   const json* f = ended_with(r, kind);
-  ASSERT_NE(f, nullptr);
+  if (f == nullptr) return nullptr;  // ended_with() has failed the test
   const auto found = user_sites(*f, "waits");
   for (const std::string& s : sites) EXPECT_SITE(found, s);
+  return *f;
 }
 
 /// A program tests/CMakeLists.txt builds with clang (clang_*, libcxx_*) where clang++ is installed: the
@@ -556,28 +557,23 @@ TEST(PreloadFindings, WaitThroughASharedWaitFunctionShowsItsOwnLine) {
 // fills, or a waiter holding the lock a party needs before it arrives, ran to the timeout.
 TEST(PreloadFindings, BarrierRoundThatNeverFills) {
   const std::string program = "std_barriers";
-  const run_result r = run(program, {"short"});
-  const json* f = ended_with(r, "all-threads-blocked");
-  ASSERT_NE(f, nullptr);
-  const auto sites = user_sites(*f, "waits");
+  const json f = expect_ended_with_waits(program, {"short"}, "all-threads-blocked", {site(program, "short_join")});
+  ASSERT_FALSE(f.is_null());
+  const auto sites = user_sites(f, "waits");
   EXPECT_EQ(std::count(sites.begin(), sites.end(), site(program, "short_wait")), 2) << joined(sites);
-  EXPECT_SITE(sites, site(program, "short_join"));
   int barrier_waits = 0;
-  for (const json& w : f->at("waits"))
+  for (const json& w : f.at("waits"))
     if (w.value("waits_for", "") == "arrivals at (anonymous namespace)::meeting_point (2 of 3 arrived)") ++barrier_waits;
-  EXPECT_EQ(barrier_waits, 2) << f->at("waits").dump();
-  EXPECT_EQ(f->at("locks").at(0).value("type", ""), "pthread_barrier_t");
+  EXPECT_EQ(barrier_waits, 2) << f.at("waits").dump();
+  EXPECT_EQ(f.at("locks").at(0).value("type", ""), "pthread_barrier_t");
 }
 
 TEST(PreloadFindings, BarrierWaiterHoldsWhatAPartyNeeds) {
   const std::string program = "std_barriers";
-  const run_result r = run(program, {"holding"});
-  const json* f = ended_with(r, "all-threads-blocked");
-  ASSERT_NE(f, nullptr);
-  const auto sites = user_sites(*f, "waits");
-  EXPECT_SITE(sites, site(program, "wait_holding"));
-  EXPECT_SITE(sites, site(program, "partner_lock"));
-  const std::string message = f->value("message", "");
+  const json f = expect_ended_with_waits(program, {"holding"}, "all-threads-blocked",
+                                         {site(program, "wait_holding"), site(program, "partner_lock")});
+  ASSERT_FALSE(f.is_null());
+  const std::string message = f.value("message", "");
   EXPECT_NE(message.find("waits for arrivals at (anonymous namespace)::meeting_point (1 of 2 arrived)"),
             std::string::npos) << message;
   EXPECT_NE(message.find("waits for lock (anonymous namespace)::table_mu held by thread 2"), std::string::npos)
