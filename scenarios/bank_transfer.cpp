@@ -2,22 +2,16 @@
 // later transfer(b, a) takes b then a. In most seeds the refunds run after the payments, so nothing
 // hangs; the lock-order graph sees accounts[i] -> accounts[j] and accounts[j] -> accounts[i] all the
 // same. One seed in four runs both tellers at once, which can hang for real.
-#include <memory>
 #include <mutex>
-#include <string>
-#include <vector>
 
+#include "bank.h"
 #include "gridlock/mutex.h"
 #include "gridlock/thread.h"
 #include "scenario.h"
 
 namespace {
 
-struct account {
-  explicit account(std::size_t id) : mu(("accounts[" + std::to_string(id) + "]").c_str()) {}
-  gridlock::mutex mu;
-  long balance = 1000;  // guarded by mu
-};
+using scenarios::account;
 
 /// Locks the source, then the destination: the order depends on the caller's arguments.
 void transfer(account& from, account& to, long amount) {
@@ -30,8 +24,7 @@ void transfer(account& from, account& to, long amount) {
 void body(scenarios::context& ctx) {
   const std::size_t n = 2 + ctx.pick(3);
   const int transfers = 1 + static_cast<int>(ctx.pick(4));
-  std::vector<std::unique_ptr<account>> accounts;
-  for (std::size_t i = 0; i < n; ++i) accounts.push_back(std::make_unique<account>(i));
+  const scenarios::accounts accounts = scenarios::open_accounts(n);
 
   const bool overlap = ctx.pick(4) == 0;
 
