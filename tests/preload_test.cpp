@@ -208,10 +208,11 @@ json expect_ended_with_waits(const std::string& program, const std::vector<std::
   return *f;
 }
 
-/// A program tests/CMakeLists.txt builds with clang (clang_*, libcxx_*) where clang++ is installed: the
-/// test that runs it is skipped elsewhere.
-bool missing_clang_build(const std::string& program) {
-  return (program.starts_with("clang_") || program.starts_with("libcxx_")) &&
+/// A program tests/CMakeLists.txt builds only where the toolchain can: with clang (clang_*, libcxx_*)
+/// where clang++ is installed, with OpenMP (omp_*) where the compiler has it. The test that runs it is
+/// skipped elsewhere.
+bool missing_optional_build(const std::string& program) {
+  return (program.starts_with("clang_") || program.starts_with("libcxx_") || program.starts_with("omp_")) &&
          !std::filesystem::exists(programs_dir + "/" + program);
 }
 
@@ -234,7 +235,7 @@ TEST(Preload, ExportsOnlyItsHooks) {
         name != "call_once" &&
         name.rfind("_ZNSt28__atomic_futex_unsigned_base", 0) != 0 &&
         name.rfind("_ZNSt3__119__shared_mutex_base", 0) != 0 && name.rfind("_ZNSt3__118shared_timed_mutex", 0) != 0 &&
-        name != "syscall" && name != "sigaction" &&
+        name.rfind("GOMP_critical_", 0) != 0 && name.rfind("omp_", 0) != 0 && name != "syscall" && name != "sigaction" &&
         name != "signal")
       foreign.push_back(name);
   }
@@ -272,7 +273,7 @@ TEST(PreloadFindings, LockOrderInversionWithoutOverlap) {
 TEST(PreloadFindings, LockOrderInversionNamesTheProgramsLinesHoweverItsDebugInfoWasBuilt) {
   for (const std::string program : {"clang_std_lock_order_inversion", "std_lock_order_inversion_split"}) {
     SCOPED_TRACE(program);
-    if (missing_clang_build(program)) continue;
+    if (missing_optional_build(program)) continue;
     const run_result r = run(program);
     ASSERT_FALSE(r.timed_out) << r.output;
     ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-order-cycle"}) << r.output;
@@ -779,7 +780,7 @@ TEST(PreloadFindings, LatchOrBarrierShortOfAThread) {
 // libc++'s std::atomic::wait (here a std::latch's) sleeps in 2-second timed futex waits and waits again:
 // taken as the untimed wait it is, the hang is named at once instead of running to the timeout.
 TEST(PreloadFindings, LibcxxLatchShortOfAThread) {
-  if (missing_clang_build("libcxx_std_sync_short_of_a_thread")) GTEST_SKIP() << "built without clang++";
+  if (missing_optional_build("libcxx_std_sync_short_of_a_thread")) GTEST_SKIP() << "built without clang++";
   const run_result r = run("libcxx_std_sync_short_of_a_thread", {"latch"}, with_timeout(20));
   const json* f = ended_with(r, "all-threads-blocked");
   ASSERT_NE(f, nullptr);
@@ -840,13 +841,75 @@ TEST(PreloadFindings, RelockOfPlainMutex) {
   EXPECT_SITE(user_sites(r.findings[0], "stack"), site("std_relock", "relock"));
 }
 
+// ---- OpenMP's locks (GCC's libgomp: hooks_omp.cpp) ----
+
+/// The symbols and types of a finding's locks.
+std::set<std::string> lock_symbols(const json& f) {
+  std::set<std::string> symbols;
+  for (const json& l : f.at("locks")) symbols.insert(l.value("symbol", "") + " : " + l.value("type", ""));
+  return symbols;
+}
+
+TEST(PreloadOpenMP, CriticalSectionsNestedBothWaysAreACycleNamedForTheSections) {
+  if (missing_optional_build("omp_locks")) GTEST_SKIP() << "built without OpenMP";
+  const run_result r = run("omp_locks", {"sections"});
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-order-cycle"}) << r.output;
+  const json& f = r.findings[0];
+  EXPECT_EQ(lock_symbols(f), (std::set<std::string>{"omp critical(accounts) : OpenMP critical section",
+                                                    "omp critical(audit) : OpenMP critical section"}));
+  const auto acquired = user_sites(f, "acquire");
+  EXPECT_SITE(acquired, site("omp_locks", "audit_inside_accounts"));
+  EXPECT_SITE(acquired, site("omp_locks", "accounts_inside_audit"));
+  const auto held = user_sites(f, "held");
+  EXPECT_SITE(held, site("omp_locks", "outer_accounts"));
+  EXPECT_SITE(held, site("omp_locks", "outer_audit"));
+}
+
+TEST(PreloadOpenMP, CriticalSectionsEnteredBothWaysAtOnceAreADeadlock) {
+  if (missing_optional_build("omp_locks")) GTEST_SKIP() << "built without OpenMP";
+  const json f = expect_ended_with_waits("omp_locks", {"deadlock"}, "deadlock",
+                                         {site("omp_locks", "audit_inside_accounts"),
+                                          site("omp_locks", "accounts_inside_audit")});
+  EXPECT_NE(f.value("message", "").find("waits for lock omp critical(audit) held by"), std::string::npos) << f.dump(2);
+}
+
+TEST(PreloadOpenMP, TheUnnamedSectionEnteredFromInsideItselfIsARecursiveLock) {
+  // Every `#pragma omp critical` without a name is one lock: a function that enters one, called from
+  // inside another, hangs the thread for ever.
+  if (missing_optional_build("omp_locks")) GTEST_SKIP() << "built without OpenMP";
+  const run_result r = run("omp_locks", {"relock"});
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"recursive-lock"}) << r.output;
+  const json& f = r.findings[0];
+  EXPECT_EQ(lock_symbols(f), std::set<std::string>{"omp critical : OpenMP critical section"});
+  EXPECT_SITE(user_sites(f, "stack"), site("omp_locks", "relock"));
+  EXPECT_SITE(user_sites(f, "held"), site("omp_locks", "first_lock"));
+}
+
+TEST(PreloadOpenMP, SimpleLocksTakenBothWaysAreACycle) {
+  if (missing_optional_build("omp_locks")) GTEST_SKIP() << "built without OpenMP";
+  const run_result r = run("omp_locks", {"locks"});
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-order-cycle"}) << r.output;
+  const json& f = r.findings[0];
+  EXPECT_EQ(lock_symbols(f), (std::set<std::string>{"(anonymous namespace)::journal : omp_lock_t",
+                                                    "(anonymous namespace)::ledger : omp_lock_t"}));
+  const auto acquired = user_sites(f, "acquire");
+  EXPECT_SITE(acquired, site("omp_locks", "journal_inside_ledger"));
+  EXPECT_SITE(acquired, site("omp_locks", "ledger_inside_journal"));
+}
+
 // libstdc++'s std::shared_mutex is a pthread_rwlock_t; libc++'s is built on a mutex and two condition
 // variables, whose own members the library hooks as a reader-writer lock (hooks_libcxx.cpp).
 TEST(PreloadFindings, SharedMutexUpgrade) {
   for (const auto& [program, type] : std::vector<std::pair<std::string, std::string>>{
            {"std_lock_upgrade", "pthread_rwlock_t"}, {"libcxx_std_lock_upgrade", "std::shared_mutex"}}) {
     SCOPED_TRACE(program);
-    if (missing_clang_build(program)) continue;
+    if (missing_optional_build(program)) continue;
     const run_result r = run(program);
     ASSERT_FALSE(r.timed_out) << r.output;
     EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
@@ -862,7 +925,7 @@ TEST(PreloadFindings, SharedMutexUpgrade) {
 TEST(PreloadFindings, ThreadsExitHoldingMutexes) {
   for (const std::string program : {"std_lock_held_at_exit", "libcxx_std_lock_held_at_exit"}) {
     SCOPED_TRACE(program);
-    if (missing_clang_build(program)) continue;
+    if (missing_optional_build(program)) continue;
     const run_result r = run(program);
     ASSERT_FALSE(r.timed_out) << r.output;
     EXPECT_EQ(r.exit_code, 0) << r.output;
@@ -911,7 +974,7 @@ TEST(PreloadFindings, ForkedChildWaitsForALockItsParentsThreadHeld) {
 class PreloadSilent : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(PreloadSilent, ReportsNothing) {
-  if (missing_clang_build(GetParam())) GTEST_SKIP() << "built without clang++";
+  if (missing_optional_build(GetParam())) GTEST_SKIP() << "built without clang++ or OpenMP";
   for (int i = 0; i < 3; ++i) {
     const run_result r = run(GetParam());
     ASSERT_FALSE(r.timed_out) << r.output;
@@ -932,7 +995,7 @@ INSTANTIATE_TEST_SUITE_P(CorrectPrograms, PreloadSilent,
                                            "std_handoffs", "std_semaphore_posted_by_signal", "std_process_shared_fork", "std_c11_threads",
                                            "std_spin_locks", "std_barriers", "std_lock_in_key_destructor",
                                            "libcxx_std_read_read_nesting", "libcxx_std_timed_locks",
-                                           "libcxx_std_many_held"));
+                                           "libcxx_std_many_held", "omp_locks"));
 
 TEST(PreloadRobust, LockHeavyProgramUnchanged) {
   for (int i = 0; i < 3; ++i) {

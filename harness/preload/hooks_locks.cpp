@@ -38,12 +38,13 @@ bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept
   return (m->__data.__kind & 3) == PTHREAD_MUTEX_ERRORCHECK_NP && m->__data.__owner == s.tid;
 }
 
-// Inlined into both lock hooks (pthread_mutex_lock, mtx_lock): it is the uncontended path.
-[[gnu::always_inline]] inline int mutex_lock(pthread_mutex_t* m) {
+/// A lock of `m`, tracked as the lock at `key` tagged `tag` (for a pthread mutex: `m` and mutex_tag(m)).
+/// Inlined into both lock hooks (pthread_mutex_lock, mtx_lock): it is the uncontended path.
+[[gnu::always_inline]] inline int mutex_lock(pthread_mutex_t* m, const void* key, object_tag tag) {
   hook_scope h;
   thread_state& s = h.state();
   // The record first, so the table lookup is not added to the time the program holds the lock.
-  lock_record* rec = acquire(m, mutex_tag(m), s, 0);
+  lock_record* rec = acquire(key, tag, s, 0);
   pin p(s, 0);
   const int first = real.mutex_trylock(m);
   if (took(first)) {
@@ -52,7 +53,7 @@ bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept
   }
   if (rec == nullptr || first != EBUSY || errorcheck_relock(m, s)) return real.mutex_lock(m);
   auto timed_lock = [&](const timespec& end) { return real.mutex_timedlock(m, &end); };
-  return blocking_acquire(rec, m, access::exclusive, [&] { return real.mutex_lock(m); },
+  return blocking_acquire(rec, key, access::exclusive, [&] { return real.mutex_lock(m); },
                           pthread_slice(CLOCK_REALTIME, timed_lock), took);
 }
 
@@ -70,17 +71,17 @@ int mutex_timed(pthread_mutex_t* m, TimedOp&& timed_op) {
   return timed(rec, m, access::exclusive, [&] { return real.mutex_trylock(m); }, timed_op);
 }
 
-int mutex_unlock(pthread_mutex_t* m) {
+/// mutex_unlock() of a mutex this thread's held set does not have: out of line, off the usual path.
+[[gnu::noinline]] int unlock_unheld(pthread_mutex_t* m, const void* key, object_tag tag) {
   hook_scope h;
   thread_state& s = h.state();
-  if (int r; unlock_held(m, false, r, [&] { return real.mutex_unlock(m); })) return r;
-  lock_record* rec = find(m, mutex_tag(m), s, 0);
+  lock_record* rec = find(key, tag, s, 0);
   pin p(s, 0);
   if (rec == nullptr) {
     // Never seen locked. If it is not locked at all this is an unlock of an unlocked mutex; otherwise
     // it was locked where we could not see (before initialization, inside an internal scope).
     if (m->__data.__lock != 0) return real.mutex_unlock(m);
-    rec = acquire(m, mutex_tag(m), s, 0);
+    rec = acquire(key, tag, s, 0);
     if (rec == nullptr) return real.mutex_unlock(m);
   }
   if (!runtime_owns(rec) && m->__data.__lock != 0 && m->__data.__owner == s.tid)
@@ -89,36 +90,29 @@ int mutex_unlock(pthread_mutex_t* m) {
   return real.mutex_unlock(m);
 }
 
+/// An unlock of `m`, tracked as the lock at `key` tagged `tag_of()` (as in mutex_lock; a pthread
+/// mutex's tag is read from it only when needed). Inlined into the unlock hook: the usual path.
+template <class TagOf>
+[[gnu::always_inline]] inline int mutex_unlock(pthread_mutex_t* m, const void* key, TagOf&& tag_of) {
+  {
+    hook_scope h;
+    if (int r; unlock_held(key, false, r, [&] { return real.mutex_unlock(m); })) return r;
+  }
+  return unlock_unheld(m, key, tag_of());
+}
+
 // ---- spin locks: plain locks whose real wait spins (it has no timed form to slice) ----
 
 /// A spin lock's address as the table keys it (pthread_spinlock_t is a volatile int).
 const void* spin_address(pthread_spinlock_t* l) noexcept { return const_cast<int*>(l); }
 
 int spin_lock(pthread_spinlock_t* l) {
-  hook_scope h;
-  thread_state& s = h.state();
-  lock_record* rec = acquire(spin_address(l), object_tag::spinlock, s, 0);  // first: as in mutex_lock
-  pin p(s, 0);
-  const int first = real.spin_trylock(l);
-  if (first == 0) {
-    if (rec != nullptr) on_acquired(rec, access::exclusive);
-    return first;
-  }
-  if (rec == nullptr || first != EBUSY) return real.spin_lock(l);
-  return blocking_acquire(rec, spin_address(l), access::exclusive, [&] { return real.spin_lock(l); }, nullptr, took);
+  return ownerless_lock(spin_address(l), object_tag::spinlock, [&] { return real.spin_trylock(l); },
+                        [&] { return real.spin_lock(l); });
 }
 
 int spin_unlock(pthread_spinlock_t* l) {
-  hook_scope h;
-  thread_state& s = h.state();
-  if (int r; unlock_held(spin_address(l), false, r, [&] { return real.spin_unlock(l); })) return r;
-  lock_record* rec = find(spin_address(l), object_tag::spinlock, s, 0);
-  pin p(s, 0);
-  // Never seen taken (before initialization, inside an internal scope), or released by a thread that
-  // does not hold it: a spin lock keeps no owner to tell them apart, so only the runtime's view counts.
-  if (rec == nullptr || !threads::held_by_any(rec)) return real.spin_unlock(l);
-  if (!events::before_unlock(rec, access::exclusive)) return EPERM;
-  return real.spin_unlock(l);
+  return ownerless_unlock(spin_address(l), object_tag::spinlock, [&] { return real.spin_unlock(l); });
 }
 
 // ---- reader-writer locks ----
@@ -179,7 +173,7 @@ int rwlock_unlock(pthread_rwlock_t* rw) {
   if (pass_through(ra)) return resolve_real() ? real.mutex_lock(m) : 0;
   const call_site_scope site(ra, fa);
   at_sync_point(sync_point::before_lock);
-  return mutex_lock(m);
+  return mutex_lock(m, m, mutex_tag(m));
 }
 
 [[gnu::always_inline]] inline int trylock_hook(pthread_mutex_t* m, const void* ra, const void* fa) {
@@ -197,16 +191,14 @@ int rwlock_unlock(pthread_rwlock_t* rw) {
   return mutex_timed(m, [&] { return real.mutex_timedlock(m, abstime); });
 }
 
-template <class Destroy>
-int destroy(const void* object, Destroy&& real_destroy) {
-  {
-    hook_scope h;
-    forget_address(object, true);
-  }
-  return real_destroy();
+}  // namespace
+
+int lock_mutex_as(pthread_mutex_t* m, const void* key, object_tag tag) { return mutex_lock(m, key, tag); }
+
+int unlock_mutex_as(pthread_mutex_t* m, const void* key, object_tag tag) {
+  return mutex_unlock(m, key, [tag] { return tag; });
 }
 
-}  // namespace
 }  // namespace gridlock::preload
 
 using namespace gridlock;
@@ -238,7 +230,7 @@ GRIDLOCK_HOOK int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, c
 
 GRIDLOCK_HOOK int pthread_mutex_unlock(pthread_mutex_t* m) {
   if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.mutex_unlock(m) : 0;
-  const int r = mutex_unlock(m);
+  const int r = mutex_unlock(m, m, [m] { return mutex_tag(m); });
   at_sync_point(sync_point::after_unlock);
   return r;
 }

@@ -362,7 +362,7 @@ void install_fork_handlers() noexcept;
 /// object) gets a fresh record.
 enum class object_tag : std::uint8_t {
   none = 0, mutex, recursive_mutex, rwlock, cond, static_init, once, future, semaphore, futex,
-  libcxx_shared_mutex, libcxx_shared_timed_mutex, spinlock, barrier
+  libcxx_shared_mutex, libcxx_shared_timed_mutex, spinlock, barrier, omp_critical, omp_lock
 };
 
 /// Reads the kind a pthread_mutex_t was initialized with (glibc: __data.__kind & 3).
@@ -521,6 +521,12 @@ int tracked_try(const void* object, object_tag tag, access mode, TryOp&& try_op)
   return try_once(rec, mode, try_op);
 }
 
+/// A lock and an unlock of the pthread mutex `m` tracked as the lock at `key`, tagged `tag`: for a lock
+/// the program takes through another library's call, which the interposer serves with a mutex of its
+/// own (OpenMP's critical sections, hooks_omp.cpp). The pthread hooks' own paths (hooks_locks.cpp).
+int lock_mutex_as(pthread_mutex_t* m, const void* key, object_tag tag);
+int unlock_mutex_as(pthread_mutex_t* m, const void* key, object_tag tag);
+
 /// The usual unlock, of a lock this thread holds (a mutex, or with `rwlock` a reader-writer lock):
 /// found in the held set, so no table lookup and no pin (a held record is never freed). Returns false,
 /// having done nothing, when `object` is not held as that kind of lock; else releases the entry and
@@ -535,6 +541,40 @@ bool unlock_held(const void* object, bool rwlock, int& result, UnlockOp&& unlock
   return true;
 }
 
+/// A blocking acquisition of a lock that keeps no owner of its own (a spin lock, an OpenMP lock), at
+/// `object` and tagged `tag`: `try_op` first (0: taken, EBUSY: held), and only when it is held the
+/// announced real wait `lock_op`, which has no timed form to slice.
+template <class TryOp, class LockOp>
+int ownerless_lock(const void* object, object_tag tag, TryOp&& try_op, LockOp&& lock_op) {
+  hook_scope h;
+  thread_state& s = h.state();
+  lock_record* rec = acquire(object, tag, s, 0);  // first: as in mutex_lock
+  pin p(s, 0);
+  const int first = try_op();
+  if (first == 0) {
+    if (rec != nullptr) on_acquired(rec, access::exclusive);
+    return first;
+  }
+  if (rec == nullptr || first != EBUSY) return lock_op();
+  return blocking_acquire(rec, object, access::exclusive, lock_op, nullptr, took);
+}
+
+/// The release by `unlock_op`, the real call, of a lock taken by ownerless_lock(): EPERM, and no real
+/// unlock, when the runtime refuses it (a thread that does not hold it).
+template <class UnlockOp>
+int ownerless_unlock(const void* object, object_tag tag, UnlockOp&& unlock_op) {
+  hook_scope h;
+  thread_state& s = h.state();
+  if (int r; unlock_held(object, false, r, unlock_op)) return r;
+  lock_record* rec = find(object, tag, s, 0);
+  pin p(s, 0);
+  // Never seen taken (before initialization, inside an internal scope), or released by a thread that
+  // does not hold it: such a lock keeps no owner to tell them apart, so only the runtime's view counts.
+  if (rec == nullptr || !threads::held_by_any(rec)) return unlock_op();
+  if (!events::before_unlock(rec, access::exclusive)) return EPERM;
+  return unlock_op();
+}
+
 /// `real_call`, which makes the object at `object` a new one or none (a condition variable's or
 /// barrier's init or destroy), after its record, if any, has left the table.
 template <class F>
@@ -544,6 +584,17 @@ int forget_then(const void* object, F&& real_call) {
     forget_address(object, false);
   }
   return real_call();
+}
+
+/// The destruction by `real_destroy` of the lock at `object`: its record leaves the table first, and a
+/// lock destroyed while held is reported (forget_address).
+template <class Destroy>
+int destroy(const void* object, Destroy&& real_destroy) {
+  {
+    hook_scope h;
+    forget_address(object, true);
+  }
+  return real_destroy();
 }
 
 /// An initialization by `real_init` (0: done) of the object at `object`.

@@ -195,6 +195,8 @@ const char* type_of(object_tag tag) noexcept {
     case object_tag::libcxx_shared_timed_mutex: return "std::shared_timed_mutex";
     case object_tag::spinlock: return "pthread_spinlock_t";
     case object_tag::barrier: return "pthread_barrier_t";
+    case object_tag::omp_critical: return "OpenMP critical section";
+    case object_tag::omp_lock: return "omp_lock_t";
     default: return "pthread_mutex_t";
   }
 }

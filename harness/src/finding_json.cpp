@@ -108,6 +108,16 @@ std::uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
+/// A lock's variable as the program's source names it. The compiler's variable for an OpenMP critical
+/// section, .gomp_critical_user_NAME (the interposer's own for the unnamed section has no NAME), is the
+/// section: `omp critical(NAME)`.
+std::string source_name(std::string symbol) {
+  constexpr std::string_view section_variable = ".gomp_critical_user_";
+  if (!symbol.starts_with(section_variable)) return symbol;
+  const std::string name = symbol.substr(section_variable.size());
+  return name.empty() ? "omp critical" : "omp critical(" + name + ")";
+}
+
 }  // namespace
 
 void rename_in_text(json& text, const std::string& label, const std::string& symbol) {
@@ -178,7 +188,7 @@ void symbolize_finding(json& f, symbolizer& s) {
       code_location where;
       where.module = l.value("module", "");
       where.offset = std::stoull(l.value("offset", "0x0"), nullptr, 16);
-      if (std::string symbol = s.data_symbol(where); !symbol.empty()) l["symbol"] = std::move(symbol);
+      if (std::string symbol = s.data_symbol(where); !symbol.empty()) l["symbol"] = source_name(std::move(symbol));
     }
   }
   name_std_sync_words(f);  // by the waiters' stacks, before the labels it changes are renamed
