@@ -358,6 +358,46 @@ TEST_F(InjectorsTest, ControlledGivesNoTurnToAThreadInsideARealWait) {
   gridlock::set_strategy("none");
 }
 
+TEST_F(InjectorsTest, ControlledGivesNoTurnToAThreadAsleepInAWaitItDidNotAnnounce) {
+  // As above, but the wait is one nobody announces (an OpenMP team's barrier, a foreign mutex): the
+  // thread holds the turn when it falls asleep, so passing it on is one '!' step. After that the kernel
+  // says it sleeps, and it is given no turn until it is back at a sync point.
+  ASSERT_TRUE(gridlock::set_strategy("controlled", 3));
+  std::mutex real_mu;  // invisible to Gridlock
+  std::condition_variable real_cv;
+  bool go = false;
+  std::atomic<bool> waiting{false};
+  gridlock::mutex g("g");
+  gridlock::thread t = gridlock::thread::named("sleeps-unseen", [&] {
+    {
+      std::unique_lock<std::mutex> lk(real_mu);
+      waiting.store(true);
+      real_cv.wait(lk, [&] { return go; });
+    }
+    std::lock_guard<gridlock::mutex> lk(g);
+  });
+  while (!waiting.load()) {  // sync points: the turn goes round until t sleeps
+    std::lock_guard<gridlock::mutex> lk(g);
+  }
+  for (int i = 0; i < 100; ++i) {  // sync points while it sleeps: turns it must not be given
+    std::lock_guard<gridlock::mutex> lk(g);
+  }
+  {
+    std::lock_guard<std::mutex> lk(real_mu);
+    go = true;
+  }
+  real_cv.notify_one();
+  t.join();
+  const std::string text = gridlock::recorded_schedule();
+  const gridlock::inject::schedule s = gridlock::inject::schedule::parse(text);
+  EXPECT_EQ(std::count_if(s.steps.begin(), s.steps.end(), [](const gridlock::inject::schedule_step& step) {
+              return step.what == gridlock::inject::schedule_step::kind::stalled;
+            }),
+            1)
+      << text;
+  gridlock::set_strategy("none");
+}
+
 TEST_F(InjectorsTest, ControlledReportsAnActualDeadlock) {
   const gridlock::deadlock_policy policy = gridlock::current_deadlock_policy();
   gridlock::set_deadlock_policy(gridlock::deadlock_policy::throw_);

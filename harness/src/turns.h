@@ -99,9 +99,10 @@ class turns {
   /// Chooses who goes next among the threads that can run (`me` too when `me_runnable`), never
   /// `exclude`, and gives it the turn; `none` when no thread can run. Under lock_.
   std::uint32_t hand_on(std::uint32_t me, bool me_runnable, std::uint32_t exclude, inject::schedule_step::kind why) noexcept;
-  /// Whether `e` runs without the turn inside a wait it announced (the interposer's real pthread waits):
-  /// it cannot reach a sync point before the wait ends, so given the turn it would stall everybody for
-  /// a poll. Under lock_.
+  /// Whether `e` runs without the turn inside a wait: one it announced (the interposer's real pthread
+  /// waits), or one nobody announced that the kernel has it asleep in (an OpenMP team's barrier, a
+  /// sleep). It cannot reach a sync point before the wait ends, so given the turn it would stall
+  /// everybody for a poll. Under lock_.
   static bool away_in_wait(const entry& e) noexcept;
   /// Whether some thread runs without the turn. Under lock_.
   bool anyone_away() const noexcept;
