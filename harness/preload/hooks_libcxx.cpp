@@ -65,7 +65,8 @@ void unlock_member(void* self, object_tag tag, const libcxx_shared_mutex& fns, a
       // else it was not seen taken: nothing to check.
       lock_record* rec = find(self, tag, s, 0);
       pin p(s, 0);
-      if (rec != nullptr && (mode == access::exclusive ? runtime_owns(rec) : events::holds(rec, access::shared)))
+      if (rec != nullptr &&
+          (mode == access::exclusive ? runtime_owns(rec) : events::holds(rec, access::shared) || holds_untracked()))
         events::before_unlock(rec, mode);
       unlock();
     }

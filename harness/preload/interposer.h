@@ -408,6 +408,9 @@ inline bool runtime_owns(const lock_record* rec) noexcept {
   return events::holds(rec, access::exclusive) ||
          (threads::current != nullptr && rec->owner.load(std::memory_order_relaxed) == threads::current);
 }
+/// Whether the calling thread holds locks beyond the held set's bound: an unlock of a read side it
+/// does not hold may release one of them (events::before_unlock counts it off).
+inline bool holds_untracked() noexcept { return threads::current != nullptr && threads::current->untracked > 0; }
 /// The record of held_entry(address), or null.
 inline lock_record* held_by_address(const void* address) noexcept {
   const held_lock* h = held_entry(address);

@@ -33,6 +33,12 @@ void announce(const wait_target& target, const void* return_address, const void*
     lock.owner.store(nullptr, std::memory_order_release);
     return true;
   }
+  // A read side keeps no owner: one this thread took beyond the bound cannot be told from a misuse,
+  // and refusing a correct unlock would leave the lock read-locked for ever.
+  if (self.untracked > 0 && mode == access::shared) {
+    --self.untracked;
+    return true;
+  }
   misuse::unlock_not_owner(self, lock, mode);
   return false;
 }
