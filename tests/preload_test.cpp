@@ -841,6 +841,18 @@ TEST(PreloadFindings, RelockOfPlainMutex) {
   EXPECT_SITE(user_sites(r.findings[0], "stack"), site("std_relock", "relock"));
 }
 
+TEST(PreloadFindings, AnInversionOverALazilyMadeMutexIsStillACycle) {
+  // Its creation, locked under creation_mu, is no order (PreloadSilent runs it without one); a later
+  // lock of it under creation_mu is.
+  const run_result r = run("std_lazy_mutex", {"inverted"});
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-order-cycle"}) << r.output;
+  const auto acquired = user_sites(r.findings[0], "acquire");
+  EXPECT_SITE(acquired, site("std_lazy_mutex", "inverted"));
+  EXPECT_FALSE(contains(acquired, site("std_lazy_mutex", "created_locked"))) << joined(acquired);
+}
+
 // ---- OpenMP's locks (GCC's libgomp: hooks_omp.cpp) ----
 
 /// The symbols and types of a finding's locks.
@@ -995,7 +1007,7 @@ INSTANTIATE_TEST_SUITE_P(CorrectPrograms, PreloadSilent,
                                            "std_handoffs", "std_semaphore_posted_by_signal", "std_process_shared_fork", "std_c11_threads",
                                            "std_spin_locks", "std_barriers", "std_lock_in_key_destructor",
                                            "libcxx_std_read_read_nesting", "libcxx_std_timed_locks",
-                                           "libcxx_std_many_held", "omp_locks"));
+                                           "libcxx_std_many_held", "omp_locks", "std_lazy_mutex"));
 
 TEST(PreloadRobust, LockHeavyProgramUnchanged) {
   for (int i = 0; i < 3; ++i) {
