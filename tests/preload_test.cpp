@@ -1007,7 +1007,8 @@ INSTANTIATE_TEST_SUITE_P(CorrectPrograms, PreloadSilent,
                                            "std_handoffs", "std_semaphore_posted_by_signal", "std_process_shared_fork", "std_c11_threads",
                                            "std_spin_locks", "std_barriers", "std_lock_in_key_destructor",
                                            "libcxx_std_read_read_nesting", "libcxx_std_timed_locks",
-                                           "libcxx_std_many_held", "omp_locks", "std_lazy_mutex"));
+                                           "libcxx_std_many_held", "omp_locks", "std_lazy_mutex",
+                                           "std_registered_frames"));
 
 TEST(PreloadRobust, LockHeavyProgramUnchanged) {
   for (int i = 0; i < 3; ++i) {

@@ -8,7 +8,9 @@
 //    first-call dlopen of libgcc_s taking an interposed lock) returns 0 instead of recursing.
 #include "stack.h"
 
+#include <dlfcn.h>
 #include <execinfo.h>
+#include <link.h>
 #include <sys/mman.h>
 
 #include <atomic>
@@ -114,13 +116,40 @@ std::uint64_t hash_frames(const std::uintptr_t* frames, std::uint32_t n) noexcep
   return h ^ (h >> 29);
 }
 
+/// Executable code, [low, high).
+struct code_span {
+  std::uintptr_t low = 0;
+  std::uintptr_t high = 0;
+};
+code_span g_unwinder;  // set once, during static initialization
+
+/// dl_iterate_phdr's callback: the executable segment holding the address in data->low.
+int find_segment(dl_phdr_info* info, std::size_t, void* data) {
+  auto* span = static_cast<code_span*>(data);
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    const std::uintptr_t low = info->dlpi_addr + ph.p_vaddr;
+    if (ph.p_type == PT_LOAD && (ph.p_flags & PF_X) != 0 && span->low - low < ph.p_memsz) {
+      *span = {low, low + ph.p_memsz};
+      return 1;
+    }
+  }
+  return 0;
+}
+
 // The first backtrace() of a process loads libgcc_s (dlopen, malloc): do it once during static
-// initialization, not in the middle of some later slow path or with the depot's lock held.
+// initialization, not in the middle of some later slow path or with the depot's lock held. Then note
+// where the unwinder's code lies (unwinder_call).
 struct backtrace_warm_up {
   backtrace_warm_up() noexcept {
     in_capture = true;
     void* frame[2];
     (void)backtrace(frame, 2);
+    if (void* gcc = dlopen("libgcc_s.so.1", RTLD_LAZY | RTLD_NOLOAD)) {
+      code_span span{reinterpret_cast<std::uintptr_t>(dlsym(gcc, "_Unwind_Find_FDE")), 0};
+      if (span.low != 0 && dl_iterate_phdr(find_segment, &span) != 0) g_unwinder = span;
+      dlclose(gcc);
+    }
     in_capture = false;
   }
 };
@@ -160,6 +189,10 @@ const backtrace_warm_up warm_up;
   const stack_id id = the_depot.find_or_insert(frames, n, hash);
   the_depot.lock.unlock();
   return id;
+}
+
+bool unwinder_call(std::uintptr_t return_address) noexcept {
+  return return_address - g_unwinder.low < g_unwinder.high - g_unwinder.low;
 }
 
 raw_stack stack_of(stack_id id) {

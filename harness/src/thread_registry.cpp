@@ -206,6 +206,7 @@ std::uint32_t thread_record::call_path(unsigned depth) const noexcept {
 
 stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, std::uintptr_t caller,
                                         std::uintptr_t key) noexcept {
+  if (unwinder_call(caller)) return 0;  // its lock is held, and unwinding would take it again
   if (acquire_site* found = find_way(*this, set, lock.id, key)) {
     std::swap(*found, set[0]);  // to the front, where the inline check looks: the pair is in use
     return set[0].stack;
