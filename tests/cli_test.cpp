@@ -3,6 +3,7 @@
 // failing trial, the report's destinations, and a table of bad invocations that must each exit 2 with
 // one line on stderr.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -462,6 +463,43 @@ TEST_F(CliTest, ExecTimeoutShowsTheThreadsOfWhatTheWrapperStarted) {
   for (const json& w : f.at("waits"))
     for (const json& fr : w.at("stack")) program_stack |= fr.value("file", "").ends_with("std_hang_holding_lock.cpp");
   EXPECT_TRUE(program_stack) << f.dump(2);
+}
+
+TEST_F(CliTest, ATerminatedRunnerTakesItsRunningTrialsWithIt) {
+  // Each trial runs in a process group of its own, out of reach of the signals sent to the runner's: a
+  // cancelled CI job (SIGTERM) left its trials running, with nobody to time them out.
+  const fs::path pid_file = dir_ / "trial.pid";
+  const pid_t runner = ::fork();
+  ASSERT_GE(runner, 0);
+  if (runner == 0) {
+    ::execl(GRIDLOCK_BIN, GRIDLOCK_BIN, "exec", "--runs", "1", "--timeout", "600", "--out", (dir_ / "out").c_str(), "--",
+            "sh", "-c", ("echo $$ > " + quoted(pid_file.string()) + " && exec sleep 600").c_str(), nullptr);
+    ::_exit(127);
+  }
+  pid_t trial = 0;
+  for (int i = 0; i < 3000 && trial == 0; ++i) {  // up to 30 s for the trial to start
+    std::ifstream in(pid_file);
+    if (!(in >> trial)) trial = 0;
+    if (trial == 0) ::usleep(10000);
+  }
+  ASSERT_GT(trial, 0) << "the trial never started";
+  ::kill(runner, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(::waitpid(runner, &status, 0), runner);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
+  // Ended: no such process, or a zombie its new parent (pid 1, which may never reap it) has not reaped.
+  auto ended = [trial] {
+    std::ifstream stat("/proc/" + std::to_string(trial) + "/stat");
+    std::string pid, name, state;
+    return !(stat >> pid >> name >> state) || state == "Z";
+  };
+  bool gone = false;
+  for (int i = 0; i < 1000 && !gone; ++i) {  // SIGKILL was sent before the runner ended: moments
+    gone = ended();
+    if (!gone) ::usleep(10000);
+  }
+  EXPECT_TRUE(gone) << "trial " << trial << " outlived its runner";
+  if (!gone) ::kill(trial, SIGKILL);
 }
 
 TEST_F(CliTest, ExecOfACorrectProgramIsClean) {

@@ -7,6 +7,7 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "runner/child_process.h"
 
 namespace {
 
@@ -66,6 +67,7 @@ int dispatch(const arguments& words) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  gridlock::runner::child_process::end_children_with_runner();
   try {
     return dispatch(arguments(argv + 1, argv + argc));
   } catch (const std::exception& e) {

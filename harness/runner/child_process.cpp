@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <string>
 #include <system_error>
@@ -17,6 +18,33 @@ namespace gridlock::runner {
 namespace {
 
 constexpr int child_stream_fd = 3;
+
+/// The process groups of the running children, for the signal handler: slots of 0 are free.
+constexpr int max_running = 1024;
+std::atomic<pid_t> g_running[max_running];
+
+void note_running(pid_t pid) noexcept {
+  for (std::atomic<pid_t>& slot : g_running) {
+    pid_t free = 0;
+    if (slot.compare_exchange_strong(free, pid)) return;
+  }
+}
+
+void note_reaped(pid_t pid) noexcept {
+  for (std::atomic<pid_t>& slot : g_running) {
+    pid_t was = pid;
+    if (slot.compare_exchange_strong(was, 0)) return;
+  }
+}
+
+/// Async-signal-safe: kill() and the default action, raised again.
+extern "C" void end_children_and_self(int sig) {
+  for (std::atomic<pid_t>& slot : g_running)
+    if (const pid_t pid = slot.load(); pid > 0) ::killpg(pid, SIGKILL);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
 
 void close_fd(int& fd) noexcept {
   if (fd >= 0) ::close(fd);
@@ -104,6 +132,7 @@ child_process child_process::spawn(const std::vector<std::string>& argv, const s
     throw std::system_error(rc, std::generic_category(), "cannot run " + argv[0]);
   }
   child.reaped_ = false;
+  note_running(child.pid_);
   // The raw system call: glibc 2.36's <sys/pidfd.h> lacks extern "C". -1 on kernels before 5.3: the
   // caller then looks in short ticks instead.
   child.pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, child.pid_, 0));
@@ -125,6 +154,17 @@ child_process& child_process::operator=(child_process&& other) noexcept {
 }
 
 child_process::~child_process() { end(); }
+
+void child_process::end_children_with_runner() noexcept {
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old{};
+    if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;  // a background job's
+    struct sigaction on{};
+    on.sa_handler = end_children_and_self;
+    sigemptyset(&on.sa_mask);
+    ::sigaction(sig, &on, nullptr);
+  }
+}
 
 void child_process::end() noexcept {
   if (!reaped_) {
@@ -150,6 +190,7 @@ int child_process::reap() noexcept {
   if (reaped_) return status;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
+  note_reaped(pid_);
   reaped_ = true;
   return status;
 }

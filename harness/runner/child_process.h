@@ -41,6 +41,12 @@ class child_process {
   /// Waits for the child to end and returns its wait status. Call once.
   int reap() noexcept;
 
+  /// From now on SIGINT, SIGTERM and SIGHUP (where not ignored) kill every running child's process
+  /// group before they end this process as they would have: the children run in groups of their own,
+  /// so a Ctrl-C or a cancelled CI job would otherwise leave them running, with nobody to time them
+  /// out. For the runner's main(); idempotent.
+  static void end_children_with_runner() noexcept;
+
  private:
   /// Kills and reaps the child if still running, and closes every descriptor.
   void end() noexcept;
