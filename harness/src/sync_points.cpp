@@ -75,6 +75,22 @@ constinit thread_local local_state t_local;
 /// thread has passed a sync point for defer_stall), a thread that is not held back itself counts only
 /// until it has burnt defer_spin of CPU time without passing one: then it is spinning, most likely
 /// waiting for us.
+/// How long a thread the kernel had asleep is taken to sleep on without asking again: the thread's
+/// state is a file in /proc, and pct asks about every higher-priority thread at every sync point (16
+/// idle threads in a server's pool made each lock cost 16 reads).
+constexpr std::chrono::milliseconds asleep_trust{1};
+
+/// Whether the kernel has `r`'s thread asleep, as of at most asleep_trust ago.
+bool asleep(const thread_record& r) noexcept {
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(steady_clock::now().time_since_epoch()).count();
+  if (now < r.asleep_until_ns.load(std::memory_order_relaxed)) return true;
+  if (!os_thread::sleeping(r.tid)) return false;
+  const_cast<thread_record&>(r).asleep_until_ns.store(now + std::chrono::nanoseconds(asleep_trust).count(),
+                                                      std::memory_order_relaxed);
+  return true;
+}
+
 class runtime_view final : public inject::thread_view {
  public:
   void progress() noexcept {
@@ -97,7 +113,7 @@ class runtime_view final : public inject::thread_view {
       saw_held_back_ = true;
       return true;
     }
-    if (os_thread::sleeping(r->tid)) return false;
+    if (asleep(*r)) return false;
     if (!stalled_) return true;
     const std::int64_t cpu = os_thread::cpu_ns(r->tid);
     if (cpu < 0) return false;
@@ -297,8 +313,14 @@ void detail::sync_point_slow(sync_point where, const void* released) noexcept {
   if (me.log != nullptr) me.log->push_back({where, a.what, a.pause_ns, s.recorded_priority(*me.slot)});
   switch (a.what) {
     case sync_action::proceed: break;
-    case sync_action::yield: sched_yield(); break;
-    case sync_action::pause: sleep_for(std::chrono::nanoseconds(a.pause_ns)); break;
+    // A thread alone in its process has nothing to interleave with: a one-thread tool under exec (a
+    // script's openssl, a control client) would only be slowed down.
+    case sync_action::yield:
+      if (threads::live_count() > 1) sched_yield();
+      break;
+    case sync_action::pause:
+      if (threads::live_count() > 1) sleep_for(std::chrono::nanoseconds(a.pause_ns));
+      break;
     case sync_action::defer: defer(*g, *me.slot); break;
     case sync_action::turn: take_turn(*g, *me.slot, where, released); break;
   }

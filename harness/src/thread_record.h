@@ -61,6 +61,8 @@ struct thread_record {
   std::atomic<bool> wait_timed{false};
   std::atomic<stack_id> wait_stack{0};
   std::atomic<std::uint32_t> wait_word{0};  // a futex-word wait's wait_target::word
+  // pct's look at it (sync_points.cpp): the kernel had it asleep, trusted until then (steady clock, ns).
+  std::atomic<std::int64_t> asleep_until_ns{0};
 
   std::uint64_t edge_cache[edge_cache_size] = {};  // lock-order keys known to the graph; 0 = empty
 
