@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -29,13 +30,20 @@ json run_of(const runner::trial_result& r, const std::map<std::string, std::stri
 
   runner::reproduce_request again{r.spec, {}};
   if (!r.schedule.empty()) again.spec.schedule = r.schedule;  // replays what this trial did
+  // One finding per fingerprint: a bug over many lock instances (a cycle through the same code for each
+  // row's lock of a table) is one, with the count of the others (`repeats`), not thousands.
   json findings = json::array();
+  std::map<std::string, std::size_t> first_of;  // fingerprint -> its finding's index
   for (json f : r.findings) {
     symbolize_finding(f, sym);
     add_fingerprint(f);
     const std::string fp = f.value("fingerprint", "");
-    if (std::find(again.fingerprints.begin(), again.fingerprints.end(), fp) == again.fingerprints.end())
-      again.fingerprints.push_back(fp);
+    if (const auto [at, added] = first_of.emplace(fp, findings.size()); !added) {
+      json& first = findings[at->second];
+      first["repeats"] = first.value("repeats", 0) + 1;
+      continue;
+    }
+    again.fingerprints.push_back(fp);
     findings.push_back(std::move(f));
   }
   if (r.outcome != runner::outcome::clean) run["reproduce"] = runner::reproduce_command(again);

@@ -428,9 +428,10 @@ TEST_F(CliTest, ExecDropsStreamLinesThatAreNoFinding) {
 // A run of several processes (a daemon's, a script's): each finding says which one made it, since each
 // numbers its own threads and locks.
 TEST_F(CliTest, ExecFindingsSayWhichProcessMadeThem) {
-  const std::string program = quoted(std_programs + "/std_lock_order_inversion");
+  // Two programs with a cycle each (two of one program would be one finding: the same fingerprint).
   const outcome r = gridlock({"exec", "--runs", "1", "--json", "report.json", "--", "sh", "-c",
-                              program + " & " + program + "; wait"});
+                              quoted(std_programs + "/std_lock_order_inversion") + " & " +
+                                  quoted(std_programs + "/std_heap_inversion") + "; wait"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   const std::vector<json> found = exec_findings(read_json("report.json"));
   ASSERT_EQ(found.size(), 2u) << r.out;

@@ -121,6 +121,26 @@ TEST(ReportJsonTest, VerdictsCompareEachScenarioWithItsExpectation) {
   EXPECT_FALSE(verdicts[3].matches());
 }
 
+TEST(ReportJsonTest, FindingsOfARunWithOneFingerprintAreOneWithACountOfTheOthers) {
+  // A cycle through the same code for each row's lock of a table is one bug: Kyoto Cabinet's test made
+  // 4,000 such findings a run, a 200 MB report that took minutes to write.
+  trial_result r = result("rows", 1, outcome::finding);
+  json other = encoded_finding();  // the same code, another lock
+  other["locks"][0]["id"] = 2;
+  other["locks"][0]["name"] = "m2";
+  r.findings.push_back(other);
+  r.findings.push_back(other);
+  json different = encoded_finding();
+  different["kind"] = "lock-upgrade";
+  r.findings.push_back(different);
+  const json run = gridlock::reports::build_report({r}, {})["runs"][0];
+  ASSERT_EQ(run["findings"].size(), 2u) << run.dump(2);
+  EXPECT_EQ(run["findings"][0]["kind"], "recursive-lock");
+  EXPECT_EQ(run["findings"][0].value("repeats", 0), 2);
+  EXPECT_EQ(run["findings"][1]["kind"], "lock-upgrade");
+  EXPECT_FALSE(run["findings"][1].contains("repeats"));
+}
+
 TEST(ReportJsonTest, WriterWritesTheModelAtomically) {
   const fs::path dir = fs::temp_directory_path() / ("report_json_test." + std::to_string(::getpid()));
   fs::create_directories(dir);

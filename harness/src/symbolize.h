@@ -72,6 +72,8 @@ class symbolizer {
   std::string data_symbol(const code_location& loc);
 
  private:
+  std::vector<frame> resolve_inlined_uncached(const code_location& loc);
+
   struct impl;
   std::unique_ptr<impl> impl_;
 };
