@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "detector_test_support.h"
+#include "wait_for_detector.h"
 #include "gridlock/gridlock.h"
 
 namespace gridlock::test {
@@ -594,6 +595,21 @@ TEST_F(WaitForTest, ConditionWaitThatThrowsLeavesTheMutexHeld) {
 
 // ---------------------------------------------------------------------------------------------------
 // Timed waits end by themselves: never a deadlock.
+
+TEST_F(WaitForTest, ATimeoutRecordSaysAThreadAStrategyKeepsWaitsForItsTurn) {
+  // A thread that pct holds back, or that waits for controlled's turn, sleeps in the runtime: its
+  // stack, its runtime frames hidden, showed the program's last line as if it hung there (a helper read
+  // one as OpenSSL hanging). sync_points.cpp marks such a thread for the time it is kept.
+  gridlock::thread_record& self = *gridlock::threads::self();
+  self.held_back_by.store("pct holds it back for higher-priority threads");
+  const gridlock::finding f = gridlock::wait_for::every_thread(gridlock::finding_kind::timeout);
+  self.held_back_by.store(nullptr);
+  const auto mine = std::find_if(f.waits.begin(), f.waits.end(), [&](const auto& w) { return w.thread == self.id; });
+  ASSERT_NE(mine, f.waits.end());
+  EXPECT_EQ(mine->waits_for, "its turn (--strategy pct holds it back for higher-priority threads)");
+  const gridlock::finding after = gridlock::wait_for::every_thread(gridlock::finding_kind::timeout);
+  for (const auto& w : after.waits) EXPECT_EQ(w.waits_for, "") << "no thread waits: the test's threads run";
+}
 
 TEST_F(WaitForTest, TimedLockWaitIsNotReported) {
   gridlock::timed_mutex tm("TM");

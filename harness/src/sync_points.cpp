@@ -296,6 +296,20 @@ bool configure(const char* name) {
 
 [[maybe_unused]] const bool g_from_environment = sync_points::configure_from_environment();
 
+/// Marks the calling thread as kept at its sync point by the strategy, for `why`, for the scope.
+class held_back {
+ public:
+  explicit held_back(const char* why) noexcept : self_(*threads::self()) {
+    self_.held_back_by.store(why, std::memory_order_relaxed);
+  }
+  ~held_back() { self_.held_back_by.store(nullptr, std::memory_order_relaxed); }
+  held_back(const held_back&) = delete;
+  held_back& operator=(const held_back&) = delete;
+
+ private:
+  thread_record& self_;
+};
+
 /// The turns a primitive parked in (park_prepare), or null: not in turns after all.
 turns* parked_turns() noexcept { return t_local.parked; }
 
@@ -321,8 +335,16 @@ void detail::sync_point_slow(sync_point where, const void* released) noexcept {
     case sync_action::pause:
       if (threads::live_count() > 1) sleep_for(std::chrono::nanoseconds(a.pause_ns));
       break;
-    case sync_action::defer: defer(*g, *me.slot); break;
-    case sync_action::turn: take_turn(*g, *me.slot, where, released); break;
+    case sync_action::defer: {
+      const held_back mark("pct holds it back for higher-priority threads");
+      defer(*g, *me.slot);
+      break;
+    }
+    case sync_action::turn: {
+      const held_back mark("controlled runs one thread at a time");
+      take_turn(*g, *me.slot, where, released);
+      break;
+    }
   }
   if (where == sync_point::thread_exit) s.detach(*me.slot);
 }

@@ -63,6 +63,9 @@ struct thread_record {
   std::atomic<std::uint32_t> wait_word{0};  // a futex-word wait's wait_target::word
   // pct's look at it (sync_points.cpp): the kernel had it asleep, trusted until then (steady clock, ns).
   std::atomic<std::int64_t> asleep_until_ns{0};
+  // While a strategy keeps it at a sync point (pct's hold-back, controlled's turns): why, a static
+  // string; a wait the timeout's record names (wait_for::every_thread).
+  std::atomic<const char*> held_back_by{nullptr};
 
   std::uint64_t edge_cache[edge_cache_size] = {};  // lock-order keys known to the graph; 0 = empty
 

@@ -290,7 +290,10 @@ std::string describe_wait(const wait_view& v) {
     case wait_kind::semaphore: return "a post to " + object_label(v.object) + unwoken(v);
     case wait_kind::futex: return "a wake of " + object_label(v.object) + unwoken(v);
     case wait_kind::barrier: return "arrivals at " + object_label(v.object) + arrived(v);
-    case wait_kind::none: break;
+    case wait_kind::none:
+      if (const char* why = v.thread->held_back_by.load(std::memory_order_relaxed))
+        return std::string("its turn (--strategy ") + why + ")";
+      break;
   }
   return "";
 }
