@@ -269,3 +269,24 @@ TEST(FingerprintTest, LockVariablesTellCyclesThroughTheSameFunctionsApart) {
   EXPECT_EQ(cycle("A", "B"), cycle("B", "A"));
   EXPECT_EQ(cycle("shards+64", "index"), cycle("shards+448", "index"));
 }
+
+// A stripped library's lock wrappers have a name and no source file; every program that uses the
+// library goes through them. Kyoto Cabinet's kctreetest and kchashtest cycles shared a fingerprint:
+// their first user frames were RWLock::lock_writer() and lock_reader() in both.
+TEST(FingerprintTest, AFunctionWithoutSourceIsToldApartByItsCaller) {
+  auto cycle = [](const std::string& writer_caller, const std::string& reader_caller) {
+    auto through = [](const std::string& wrapper, const std::string& caller) {
+      return json::array({{{"function", wrapper}, {"file", ""}, {"line", 0}},
+                          {{"function", caller}, {"file", "/src/db.cc"}, {"line", 12}},
+                          {{"function", "main"}, {"file", "/src/db.cc"}, {"line", 90}}});
+    };
+    json f = {{"kind", "lock-order-cycle"}, {"waits", json::array()}, {"edges", json::array()}};
+    for (int i = 0; i < 2; ++i)
+      f["edges"].push_back({{"held_stack", through("kyotocabinet::RWLock::lock_writer()", writer_caller)},
+                            {"acquire_stack", through("kyotocabinet::RWLock::lock_reader()", reader_caller)}});
+    gridlock::add_fingerprint(f);
+    return f.at("fingerprint");
+  };
+  EXPECT_NE(cycle("PlantDB::iterate", "PlantDB::accept"), cycle("HashDB::Cursor::accept", "HashDB::accept"));
+  EXPECT_EQ(cycle("HashDB::Cursor::accept", "HashDB::accept"), cycle("HashDB::Cursor::accept", "HashDB::accept"));
+}

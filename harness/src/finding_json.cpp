@@ -90,9 +90,8 @@ std::size_t shared_calls(const std::vector<json>& held, const std::vector<json>&
 // source file ("deposit@bank.cpp": two programs' main::{lambda} are different places), without the
 // line, which moves with every edit; module+offset where the function is unknown. `skip`: user
 // frames to pass over (lock_function_depth).
-std::string site(const std::vector<json>& user, std::size_t skip = 0) {
-  if (skip >= user.size()) return "?";
-  const json& fr = user[skip];
+/// A frame's location: function@file, module+offset where there is no function name.
+std::string location(const json& fr) {
   if (!fr.value("function", "").empty()) {
     const std::string file = fr.value("file", "");
     return fr.value("function", "") + "@" + file.substr(file.find_last_of('/') + 1);
@@ -100,6 +99,15 @@ std::string site(const std::vector<json>& user, std::size_t skip = 0) {
   std::string module = fr.value("module", "");
   module = module.substr(module.find_last_of('/') + 1);
   return module + "+" + fr.value("offset", "");
+}
+
+std::string site(const std::vector<json>& user, std::size_t skip = 0) {
+  if (skip >= user.size()) return "?";
+  std::string s = location(user[skip]);
+  // A function without source (a lock wrapper of a library without debug information) is the same
+  // in every program that uses it: its caller says where.
+  if (user[skip].value("file", "").empty() && skip + 1 < user.size()) s += "<" + location(user[skip + 1]);
+  return s;
 }
 
 std::uint64_t fnv1a(std::string_view s) {
