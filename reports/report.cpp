@@ -40,7 +40,7 @@ json run_of(const runner::trial_result& r, const std::map<std::string, std::stri
     const std::string fp = f.value("fingerprint", "");
     if (const auto [at, added] = first_of.emplace(fp, findings.size()); !added) {
       json& first = findings[at->second];
-      first["repeats"] = first.value("repeats", 0) + 1;
+      first["repeats"] = first.value("repeats", 0) + 1 + f.value("repeats", 0);  // the stream's count too
       continue;
     }
     again.fingerprints.push_back(fp);

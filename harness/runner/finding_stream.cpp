@@ -45,6 +45,26 @@ bool well_formed(const nlohmann::json& j) {
   return all("locks", {"created"}) && all("edges", {"held_stack", "acquire_stack"}) && all("waits", {"stack"});
 }
 
+/// What makes a finding one the stream has had before, as the runtime wrote it: its kind, every frame
+/// of its stacks and where each lock lives. Two of one shape (a cycle through the same code over other
+/// heap locks) symbolize alike, so have one fingerprint: the report keeps one anyway.
+std::string shape_of(const nlohmann::json& f) {
+  std::string s = f.value("kind", "");
+  const auto add = [&](const nlohmann::json& stack) {
+    s += '|';
+    for (const nlohmann::json& fr : stack) s += fr.value("module", "") + '+' + fr.value("offset", "") + ';';
+  };
+  for (const nlohmann::json& e : f.value("edges", nlohmann::json::array())) {
+    add(e.value("held_stack", nlohmann::json::array()));
+    add(e.value("acquire_stack", nlohmann::json::array()));
+  }
+  for (const nlohmann::json& w : f.value("waits", nlohmann::json::array())) add(w.value("stack", nlohmann::json::array()));
+  add(f.value("stack", nlohmann::json::array()));
+  for (const nlohmann::json& l : f.value("locks", nlohmann::json::array()))
+    s += '|' + l.value("module", "") + '+' + l.value("offset", "");
+  return s;
+}
+
 }  // namespace
 
 finding_stream::finding_stream(line_handler other) : other_(std::move(other)) {}
@@ -68,6 +88,13 @@ void finding_stream::on_line(std::string_view line) {
   } else if (const auto reply = j.find(state_reply_key); reply != j.end()) {
     if (well_formed(*reply)) states_[pid] = std::move(*reply);
   } else if (!(other_ && other_(j)) && well_formed(j)) {
+    // A program that makes thousands of one finding (a cycle for each row's lock of a table) would keep
+    // them all until the report: hundreds of megabytes. One, with the count of the others, is kept.
+    if (const auto [at, added] = shapes_.emplace(shape_of(j), findings.size()); !added) {
+      nlohmann::json& first = findings[at->second];
+      first["repeats"] = first.value("repeats", 0) + 1;
+      return;
+    }
     findings.push_back(std::move(j));
   }
 }

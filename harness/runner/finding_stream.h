@@ -29,7 +29,8 @@ class finding_stream {
   /// writes, is dropped.
   void feed(const char* data, std::size_t n);
 
-  std::vector<nlohmann::json> findings;  ///< in the order written
+  /// In the order written; one of each shape, the first, with `repeats` counting the others.
+  std::vector<nlohmann::json> findings;
   /// The processes that announced they answer state requests, and the signal each answers on.
   const std::map<pid_t, int>& state_signals() const noexcept { return state_signals_; }
   /// Their replies to state requests, as they came.
@@ -42,6 +43,7 @@ class finding_stream {
   std::string line_;  // the incomplete last line
   std::map<pid_t, int> state_signals_;
   std::map<pid_t, nlohmann::json> states_;
+  std::map<std::string, std::size_t> shapes_;  // shape_of() -> index in findings
 };
 
 /// Waits until more of the stream arrives or `until`, and feeds what came to the stream; false once
