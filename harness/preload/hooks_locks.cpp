@@ -38,18 +38,6 @@ bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept
   return (m->__data.__kind & 3) == PTHREAD_MUTEX_ERRORCHECK_NP && m->__data.__owner == s.tid;
 }
 
-/// The first lock of the mutex this thread initialized last, just taken: when no thread has used it
-/// before (its record has no first use), nothing else can hold it, so the locks held now cannot wait
-/// through it: no edges into it. The lazily made mutex created and locked under the lock that guards
-/// its creation (GDAL's CPLCreateOrAcquireMutex) is no order that can deadlock; its later locks are.
-[[gnu::noinline]] void took_initialized(thread_state& s, lock_record* rec) {
-  s.initialized = nullptr;
-  if (rec->created_at.load(std::memory_order_relaxed) == 0)
-    held_set::take(*threads::self(), *rec, access::exclusive, detail::call_site);
-  else
-    on_acquired(rec, access::exclusive);
-}
-
 /// A lock of `m`, tracked as the lock at `key` tagged `tag` (for a pthread mutex: `m` and mutex_tag(m)).
 /// Inlined into both lock hooks (pthread_mutex_lock, mtx_lock): it is the uncontended path.
 [[gnu::always_inline]] inline int mutex_lock(pthread_mutex_t* m, const void* key, object_tag tag) {
@@ -60,11 +48,7 @@ bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept
   pin p(s, 0);
   const int first = real.mutex_trylock(m);
   if (took(first)) {
-    if (rec == nullptr) return first;
-    if (s.initialized == m) [[unlikely]]
-      took_initialized(s, rec);
-    else
-      on_acquired(rec, access::exclusive);
+    if (rec != nullptr) on_acquired(rec, access::exclusive);
     return first;
   }
   if (rec == nullptr || first != EBUSY || errorcheck_relock(m, s)) return real.mutex_lock(m);
@@ -229,7 +213,7 @@ GRIDLOCK_HOOK int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr
   const int r = init(m, [&] { return real.mutex_init(m, attr); });
   if (r == 0 && !bypass()) {
     hook_scope h;
-    h.state().initialized = m;
+    threads::self()->initialized = m;  // its first lock makes no edges (held_set::first_hold)
   }
   return r;
 }

@@ -167,7 +167,6 @@ struct thread_state {
   std::atomic<bool> in_use{false};
   thread_state* next = nullptr;           // the registry's list; set before publication
   int tid = 0;                            // the OS thread id (refreshed in a forked child)
-  const void* initialized = nullptr;      // the mutex this thread initialized last (hooks_locks.cpp)
   // Signals that arrived inside a critical section, re-sent when it ends (hooks_signal.cpp). Written
   // only by this thread (its signal handler), read by it after leaving the section.
   volatile int deferred_count = 0;

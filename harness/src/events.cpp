@@ -50,6 +50,14 @@ bool held_set::first_hold(thread_record& self, lock_record& lock, access mode, s
     ++h->depth;  // a recursive lock's re-entry, or a read lock taken again for reading
     return false;
   }
+  // The first lock of the lock this thread made last, when no thread has used it yet (it has no first
+  // use): nothing else can hold it, so the locks held now cannot wait through it, and make no edges
+  // into it. A lazily made mutex is created and locked under the lock that guards its creation (GDAL's
+  // CPLCreateOrAcquireMutex); its later locks make edges.
+  if (lock.address == self.initialized && lock.created_at.load(std::memory_order_relaxed) == 0) {
+    self.initialized = nullptr;
+    return true;
+  }
   lock_order::before_acquire(self, lock, mode, caller);
   return true;
 }

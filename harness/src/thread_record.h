@@ -40,6 +40,7 @@ struct thread_record {
   std::atomic<std::uint32_t> held_count{0};
   std::uint32_t untracked = 0;         // locks held beyond max_held (not in the graph)
   std::uint64_t gate_signature = 0;    // XOR of hash of every lock held exclusively
+  const void* initialized = nullptr;   // the lock this thread made last (pthread_mutex_init): first_hold
 
   // Wait publication, seqlock-style. wait_epoch counts the thread's waits (in steps of 4) and its low
   // two bits say where the latest stands: wait_running (over, or none), wait_blocked (the owner wrote

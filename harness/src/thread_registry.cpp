@@ -84,6 +84,7 @@ thread_record* register_thread(const char* name) noexcept {
   r->handle = pthread_self();
   r->is_main = r->tid == getpid();
   r->untracked = 0;
+  r->initialized = nullptr;
   r->gate_signature = 0;
   std::fill(std::begin(r->acquire_sites), std::end(r->acquire_sites), thread_record::acquire_site{});
   std::fill(std::begin(r->call_sites), std::end(r->call_sites), thread_record::acquire_site{});
