@@ -13,11 +13,8 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-bool system_file(const std::string& file) { return file.starts_with("/usr/include/") || file.starts_with("/usr/lib/"); }
-
 bool locates(const json& frame) {
-  const std::string file = frame.value("file", "");
-  return !file.empty() && !system_file(file) && !is_plumbing_frame(frame);
+  return !frame.value("file", "").empty() && !is_installed_code(frame) && !is_plumbing_frame(frame);
 }
 
 /// The first locating frame of `stack` past its first `skip` user frames, under `root` if `inside`.

@@ -30,8 +30,8 @@ std::string finding_title(const nlohmann::json& finding);
 /// the misuse), or else the first thread's wait.
 const nlohmann::json& deciding_stack(const nlohmann::json& finding);
 /// The frame that locates `stack` in source: its first user frame (finding_json.h) with a file past its
-/// first `skip` user frames (an edge's lock_function_depth), preferring one under `source_root`. Frames
-/// in system headers (/usr/include, /usr/lib) never locate. Null when no such frame has a file.
+/// first `skip` user frames (an edge's lock_function_depth), preferring one under `source_root`.
+/// Installed code (is_installed_code) never locates. Null when no such frame has a file.
 nlohmann::json stack_locating_frame(const nlohmann::json& stack, std::size_t skip, const std::string& source_root);
 /// The frame that locates the finding in source: stack_locating_frame() of deciding_stack() (past the
 /// lock function of a cycle's first edge); failing that, the first such frame anywhere in the finding.

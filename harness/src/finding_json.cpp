@@ -103,10 +103,15 @@ std::string location(const json& fr) {
 
 std::string site(const std::vector<json>& user, std::size_t skip = 0) {
   if (skip >= user.size()) return "?";
+  // Installed code (Boost's inline mutex::lock and lock_guard, a system library's lock wrapper) is the
+  // same in every program that uses it: its callers up to the program's own code say where. So does
+  // the caller of a function without source (a wrapper in a program built without debug information).
   std::string s = location(user[skip]);
-  // A function without source (a lock wrapper of a library without debug information) is the same
-  // in every program that uses it: its caller says where.
-  if (user[skip].value("file", "").empty() && skip + 1 < user.size()) s += "<" + location(user[skip + 1]);
+  for (std::size_t at = skip; at + 1 < user.size(); ++at) {
+    const bool without_source = at == skip && user[at].value("file", "").empty();
+    if (!without_source && !is_installed_code(user[at])) break;
+    s += "<" + location(user[at + 1]);
+  }
   return s;
 }
 
@@ -207,6 +212,14 @@ void symbolize_finding(json& f, symbolizer& s) {
       for (json& w : f["waits"]) rename_in_text(w["waits_for"], label, l.value("symbol", ""));
     }
   }
+}
+
+bool is_installed_code(const json& fr) {
+  const std::string file = fr.value("file", "");
+  const std::string module = fr.value("module", "");
+  // Not all of /usr: a program's own source can live there (/usr/src/app in container images).
+  return starts_with(file, "/usr/include/") || starts_with(file, "/usr/local/include/") || starts_with(file, "/usr/lib/") ||
+         starts_with(module, "/lib/") || starts_with(module, "/usr/lib/");
 }
 
 bool is_plumbing_frame(const json& fr) {

@@ -29,6 +29,10 @@ void add_fingerprint(nlohmann::json& f);
 /// Whether a symbolized frame belongs to Gridlock itself or to the C/C++ runtime (lock_guard,
 /// pthread_mutex_lock, ...): such frames are shown but never name a finding's location.
 bool is_plumbing_frame(const nlohmann::json& frame);
+/// Whether a symbolized frame is code installed on the system rather than the program's own source: an
+/// installed header's (/usr/include, /usr/local/include, /usr/lib; also where the program inlined it) or
+/// a system library's (/lib, /usr/lib).
+bool is_installed_code(const nlohmann::json& frame);
 /// The first frame of a symbolized stack that is not plumbing, or null JSON if none.
 nlohmann::json first_user_frame(const nlohmann::json& stack);
 /// The frames of a symbolized stack that are not plumbing, innermost first.

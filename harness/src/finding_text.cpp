@@ -10,14 +10,9 @@ namespace {
 
 using nlohmann::json;
 
-/// Code from installed headers or system libraries (/usr/include, /usr/lib, /lib), or with no source
-/// line: a library the program uses, not the program's own source.
-bool is_library_frame(const json& fr) {
-  const std::string file = fr.value("file", "");
-  const std::string module = fr.value("module", "");
-  return file.empty() || file.rfind("/usr/", 0) == 0 || module.rfind("/lib/", 0) == 0 ||
-         module.rfind("/usr/lib/", 0) == 0;
-}
+/// Installed code, or code with no source line: a library the program uses, not the program's own
+/// source.
+bool is_library_frame(const json& fr) { return fr.value("file", "").empty() || is_installed_code(fr); }
 
 /// The top `frames` frames past the runtime's own; when those are all library code (a lock taken inside
 /// a logging library, say), also the first frame of the program's own source, so the reader sees which
