@@ -3,7 +3,9 @@
 // failing trial, the report's destinations, and a table of bad invocations that must each exit 2 with
 // one line on stderr.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace {
 
@@ -182,6 +185,31 @@ TEST_F(CliTest, ReportGoesWhereAsked) {
   gridlock({"run", "--scenario", name, "--seeds", "2", "--out", "a/b", "--json", "c.json"});
   EXPECT_EQ(read_json("a/b/report.json")["runs"].size(), 2u);
   EXPECT_EQ(read_json("c.json"), read_json("a/b/report.json"));
+}
+
+// `--json /dev/stdout` or a pipe a tool reads: a report written beside it and renamed over it took the
+// pipe's (as root, the device's) name and reached no reader. A report that cannot be written (a full
+// disk) exited 0, after that rename, or stopped the summary.
+TEST_F(CliTest, AReportIsWrittenIntoAPipeAndOneThatCannotBeWrittenIsAnErrorAfterTheSummary) {
+  const fs::path pipe = dir_ / "report.pipe";
+  ASSERT_EQ(::mkfifo(pipe.c_str(), 0600), 0);
+  std::string received;
+  std::thread reader([&] { received = slurp(pipe); });
+  const outcome piped = gridlock({"exec", "--runs", "1", "--json", pipe.string(), "--", "true"});
+  // A reader still waiting (nothing opened the pipe to write) gets its end of file.
+  if (const int fd = ::open(pipe.c_str(), O_WRONLY | O_NONBLOCK); fd >= 0) ::close(fd);
+  reader.join();
+  EXPECT_EQ(piped.code, 0) << piped.err;
+  EXPECT_TRUE(fs::is_fifo(pipe)) << "a file took the pipe's name";
+  ASSERT_TRUE(json::accept(received)) << received;
+  EXPECT_EQ(json::parse(received)["runs"].size(), 1u);
+
+  const outcome full = gridlock({"exec", "--runs", "1", "--json", "/dev/full", "--", "true"});
+  EXPECT_EQ(full.code, 2);
+  EXPECT_EQ(full.err.substr(full.err.find("gridlock: error: ")),
+            "gridlock: error: cannot write the report to '/dev/full': No space left on device\n");
+  EXPECT_NE(full.out.find("1 trial(s): 1 clean"), std::string::npos) << "the summary comes first";
+  EXPECT_TRUE(fs::is_character_file("/dev/full"));
 }
 
 TEST_F(CliTest, HelpAndVersion) {

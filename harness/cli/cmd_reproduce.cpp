@@ -67,6 +67,7 @@ int reproduce_command(const arguments& args) {
 
   const json report = run_session("reproduce", {request.spec}, 1, outputs);
   print_summary(std::cout, report, {}, outputs.paths());
+  write_reports(report, outputs);
   const bool again = came_back(report["runs"][0], request.fingerprints);
   std::cout << (again ? "reproduced: " : "not reproduced: ") << request.spec.name << " seed " << request.spec.seed
             << " under " << request.spec.strategy

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
@@ -101,7 +103,10 @@ void write_reports(const nlohmann::json& report, const report_outputs& outputs) 
   const reports::writer_settings settings{outputs.source_root};
   for (const report_outputs::target& t : outputs.targets) {
     const std::unique_ptr<reports::report_writer> writer = reports::make_writer(t.format, settings);
-    if (!writer || !writer->write(report, t.path)) throw std::runtime_error("cannot write the report to '" + t.path + "'");
+    errno = 0;
+    if (!writer || !writer->write(report, t.path))
+      throw std::runtime_error("cannot write the report to '" + t.path + "'" +
+                               (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()));
   }
 }
 

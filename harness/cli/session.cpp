@@ -40,7 +40,6 @@ nlohmann::json run_session(const std::string& command, const std::vector<runner:
   nlohmann::json report = reports::build_report(results, expected, {command, shard});
   if (confirm_runs > 0) confirm_predictions(report, mine, confirm_runs, jobs);
   mark_known(report, outputs);
-  write_reports(report, outputs);
   return report;
 }
 
