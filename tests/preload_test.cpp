@@ -266,6 +266,17 @@ TEST(PreloadFindings, LockOrderInversionWithoutOverlap) {
   EXPECT_SITE(sites, site("std_lock_order_inversion", "log_then_accounts"));
 }
 
+// A GRIDLOCK_JSON that cannot be written left no file and said nothing: it read as a clean run.
+TEST(PreloadFindings, AGridlockJsonThatCannotBeWrittenIsSaidEvenWhenQuiet) {
+  run_options opt;
+  opt.env = {"GRIDLOCK_JSON=/nonexistent/findings.json", "GRIDLOCK_QUIET=1"};
+  const run_result r = run("std_lock_order_inversion", {}, opt);
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_NE(r.output.find("gridlock: cannot write GRIDLOCK_JSON '/nonexistent/findings.json': No such file or directory\n"),
+            std::string::npos)
+      << r.output;
+}
+
 // The program's own lines however its debug information was built (tests/CMakeLists.txt): by clang,
 // whose DWARF 5 elfutils 0.188's dwarf_getscopes could not map to inlined frames, and split into a .dwo
 // file. Either way every frame of the program's own was lost inside std::lock_guard before, and the

@@ -88,7 +88,9 @@ void write_json_file(reporter_state& s) {
   s.mu.unlock();
   nlohmann::json doc = {{"tool", "gridlock"}, {"version", GRIDLOCK_VERSION}, {"findings", nlohmann::json::array()}};
   for (std::size_t i = 0; i < n; ++i) doc["findings"].push_back(symbolized_at(s, i));
-  write_report_file(s.json_path, doc.dump(2) + "\n");
+  // Said even when quiet: a file that silently never appears reads as a clean run.
+  if (!write_report_file(s.json_path, doc.dump(2) + "\n"))
+    write_all(STDERR_FILENO, std::string("gridlock: cannot write GRIDLOCK_JSON '") + s.json_path + "': " + std::strerror(errno) + "\n");
 }
 
 }  // namespace
