@@ -65,6 +65,7 @@ svg.defs { position: absolute; }
 ol.frames { margin: 0; padding-left: 22px; } ol.frames li { overflow-wrap: anywhere; }
 ol.frames li.lib { color: var(--muted); }
 .loc { color: #175cd3; white-space: nowrap; }
+pre.code { margin: 2px 0 4px; padding: 2px 8px; background: #eff8ff; }
 details summary { cursor: pointer; color: var(--muted); font-size: 12.5px; }
 .bar { display: inline-block; width: 80px; height: 8px; background: #eaecf0; border-radius: 4px; vertical-align: middle; margin-right: 6px; overflow: hidden; }
 .bar i { display: block; height: 100%; background: var(--fail); }
@@ -127,6 +128,7 @@ struct page {
     if (const std::string file = frame.value("file", ""); !file.empty())
       out += " <span class=\"loc mono\">" + esc(display_path(file, root)) + ":" + std::to_string(frame.value("line", 0)) + "</span>";
     if (frame.value("inlined", false)) out += " <span class=\"muted\">(inlined)</span>";
+    if (const std::string code = frame.value("code", ""); !code.empty()) out += "<pre class=\"code mono\">" + esc(code) + "</pre>";
     return out;
   }
 

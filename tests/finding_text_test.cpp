@@ -49,6 +49,21 @@ TEST(FindingText, LibraryTopFramesAreFollowedByTheProgramsFirstFrame) {
   EXPECT_EQ(text.find("std_mutex.h"), std::string::npos) << text;  // std:: and Gridlock frames are dropped
 }
 
+// The program's own first frame is followed by its line of source; library frames are not, nor are the
+// program's frames above it.
+TEST(FindingText, TheProgramsFirstFrameShowsItsLineOfSource) {
+  json stack = library_stack();
+  for (json& fr : stack) fr["code"] = "line of " + fr.value("function", "");
+  const std::string text = gridlock::render_text(cycle_finding(stack, stack), 8);
+  EXPECT_NE(text.find("      at app::audit_sink::forward (audit.cpp:17)\n"
+                      "         | line of app::audit_sink::forward\n"
+                      "      at main (main.cpp:30)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("line of lib::"), std::string::npos) << text;
+  EXPECT_EQ(text.find("line of main"), std::string::npos) << text;
+}
+
 TEST(FindingText, ProgramFrameWithinTheTopFramesAddsNothing) {
   json stack = library_stack();
   stack.erase(stack.begin() + 4, stack.begin() + 6);  // the program's own frame is now the second shown

@@ -264,6 +264,13 @@ TEST(PreloadFindings, LockOrderInversionWithoutOverlap) {
   const auto sites = user_sites(f, "acquire");
   EXPECT_SITE(sites, site("std_lock_order_inversion", "accounts_then_log"));
   EXPECT_SITE(sites, site("std_lock_order_inversion", "log_then_accounts"));
+  // The program's frames carry their line of source, the one each site names.
+  std::set<std::string> code;
+  for (const json& e : f.at("edges"))
+    for (const json& fr : e.at("acquire_stack"))
+      if (fr.value("file", "").ends_with("std_lock_order_inversion.cpp")) code.insert(fr.value("code", ""));
+  EXPECT_TRUE(code.contains("std::lock_guard<std::mutex> l(audit_log);  // LINE:accounts_then_log")) << f.dump(1);
+  EXPECT_TRUE(code.contains("std::lock_guard<std::mutex> a(accounts);  // LINE:log_then_accounts")) << f.dump(1);
 }
 
 // A GRIDLOCK_JSON that cannot be written left no file and said nothing: it read as a clean run.

@@ -31,6 +31,12 @@ inline json frame(const std::string& function, const std::string& file, int line
           {"function", function}, {"file", file}, {"line", line}};
 }
 
+/// `f` with its line of source, as the report-writing process reads it.
+inline json code_at(json f, const std::string& code) {
+  f["code"] = code;
+  return f;
+}
+
 /// Gridlock's and the standard library's frames, as every real acquisition stack begins.
 inline json plumbing_then(json user_frames) {
   json stack = json::array({frame("void gridlock::detail::acquire<gridlock::detail::exclusive_lock<>>(gridlock::lock_record*)",
@@ -53,7 +59,7 @@ inline json cycle_finding() {
           {"edges",
            {{{"from", 1}, {"to", 2}, {"from_mode", "exclusive"}, {"to_mode", "exclusive"}, {"thread", 2},
              {"held_stack", plumbing_then({frame(worker_fn, "/src/app/src/worker.cpp", 41)})},
-             {"acquire_stack", plumbing_then({frame(worker_fn, "/src/app/src/worker.cpp", 42),
+             {"acquire_stack", plumbing_then({code_at(frame(worker_fn, "/src/app/src/worker.cpp", 42), "std::lock_guard<B&co> second(b);"),
                                               frame("main", "/src/app/src/main.cpp", 7)})}},
             {{"from", 2}, {"to", 1}, {"from_mode", "exclusive"}, {"to_mode", "exclusive"}, {"thread", 1},
              {"held_stack", plumbing_then({frame("bool operator&(a::b<c>, d)", "/opt/vendor/lib.h", 10)})},

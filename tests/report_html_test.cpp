@@ -102,6 +102,8 @@ TEST_F(ReportHtmlTest, ProgramTextIsEscapedEverywhere) {
   EXPECT_GT(count(html, "B&amp;co"), 1u);
   EXPECT_NE(html.find("app::worker&lt;std::map&lt;int, std::vector&lt;int&gt;&gt;&gt;(app::guard&lt;A&amp;B&gt;&amp;)"), std::string::npos)
       << "the demangled function in full, in the stacks";
+  EXPECT_NE(html.find("<pre class=\"code mono\">std::lock_guard&lt;B&amp;co&gt; second(b);</pre>"), std::string::npos)
+      << "a frame's line of source";
   EXPECT_NE(html.find("&lt;fatal&gt; &amp;"), std::string::npos) << "a child's stderr, control bytes replaced";
   EXPECT_EQ(html.find('\x01'), std::string::npos);
 }

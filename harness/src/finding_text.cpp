@@ -16,17 +16,22 @@ bool is_library_frame(const json& fr) { return fr.value("file", "").empty() || i
 
 /// The top `frames` frames past the runtime's own; when those are all library code (a lock taken inside
 /// a logging library, say), also the first frame of the program's own source, so the reader sees which
-/// of their lines led there.
+/// of their lines led there. That frame's line of source follows it, where the report has it.
 void append_stack(std::string& out, const json& stack, const std::string& indent, int frames) {
   int shown = 0;
   bool program_shown = false;
   int skipped = 0;
+  const auto show = [&](const json& fr) {
+    out += indent + "  at " + frame_text(fr) + "\n";
+    if (program_shown || is_library_frame(fr)) return;
+    program_shown = true;
+    if (const std::string code = fr.value("code", ""); !code.empty()) out += indent + "     | " + code + "\n";
+  };
   for (const json& fr : stack) {
     if (is_plumbing_frame(fr)) continue;
     if (shown < frames) {
       ++shown;
-      program_shown = program_shown || !is_library_frame(fr);
-      out += indent + "  at " + frame_text(fr) + "\n";
+      show(fr);
       continue;
     }
     if (program_shown) break;
@@ -35,7 +40,7 @@ void append_stack(std::string& out, const json& stack, const std::string& indent
       continue;
     }
     if (skipped > 0) out += indent + "  ... " + std::to_string(skipped) + " library frame(s)\n";
-    out += indent + "  at " + frame_text(fr) + "\n";
+    show(fr);
     break;
   }
   if (shown == 0) out += indent + "  (no user frames; build with -g and frame info for stacks)\n";

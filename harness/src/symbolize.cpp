@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "source_lines.h"
+
 namespace gridlock {
 namespace {
 
@@ -303,6 +305,7 @@ struct symbolizer::impl {
   // resolve_inlined's answers by module and offset: a report's findings share most of their frames
   // (a program's 2,000 cycles through the same functions took a minute to symbolize without it).
   std::map<std::pair<std::string, std::uintptr_t>, std::vector<frame>> inlined;
+  source_lines sources;
 
   Dwfl* module(const std::string& path) {
     auto it = modules.find(path);
@@ -325,6 +328,8 @@ frame symbolizer::resolve(const code_location& loc) {
   Dwarf_Die unit;
   return frame_at(loc, mod, loc.offset - 1, function_scopes(mod, loc.offset - 1, unit));
 }
+
+std::string symbolizer::source_text(const std::string& file, int line) { return impl_->sources.line(file, line); }
 
 std::string symbolizer::data_symbol(const code_location& loc) {
   if (!impl_) impl_ = std::make_unique<impl>();  // after a move

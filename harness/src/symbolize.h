@@ -70,6 +70,8 @@ class symbolizer {
   /// bytes into it: "g_cache_mu", "(anonymous namespace)::accounts+40". Empty for an address in no
   /// variable the module's symbol table names (heap, stack, a stripped module).
   std::string data_symbol(const code_location& loc);
+  /// The text of `line` in source `file` as a report shows it (source_lines.h); empty where there is none.
+  std::string source_text(const std::string& file, int line);
 
  private:
   std::vector<frame> resolve_inlined_uncached(const code_location& loc);
