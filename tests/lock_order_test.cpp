@@ -254,6 +254,19 @@ TEST_F(LockOrderTest, GateOnOneEdgeOnlyLeavesTheCycleReported) {
   expect_cycle(all[0], {{"A", "B", "t1"}, {"B", "C", "t2"}, {"C", "A", "t3"}});
 }
 
+// An edge's own first lock gates it too. log4cxx: a logger's lock G, its appender's M (always under G),
+// and the user's X (an appender callback takes it; the user logs holding it). X -> G -> X is a real
+// cycle; X -> G -> M -> X is not: its G -> M edge holds G, and so does its M -> X edge, so their threads
+// could never wait at once. It was reported beside the real one.
+TEST_F(LockOrderTest, AnEdgesFirstLockGatesAnotherEdgeTakenUnderIt) {
+  gridlock::mutex g("G"), m("M"), x("X");
+  nested_under(g, "appender", m, x);
+  nested_under(x, "user", g, m);
+  const std::vector<finding> all = findings();
+  ASSERT_EQ(all.size(), 1u) << summary(all);
+  expect_cycle(all[0], {{"X", "G", "user"}, {"G", "X", "appender"}});
+}
+
 TEST_F(LockOrderTest, TryLockClosingCycleIsNotReported) {
   {
     gridlock::mutex a("A"), b("B");

@@ -29,6 +29,7 @@ struct edge_data {
   bool first_to_shared = false;
   bool from_exclusive_seen = false;  // `from` was held for writing at some observation
   bool to_exclusive_seen = false;    // `to` was wanted for writing at some observation
+  bool from_shared_seen = false;     // `from` was held for reading at some observation
   std::vector<std::uint32_t> gates;  // sorted; locks held exclusively at *every* observation
 };
 
@@ -78,6 +79,8 @@ bool share_a_gate(const std::vector<std::uint32_t>& a, const std::vector<std::ui
 // share a gate. A deadlock on the cycle has a thread waiting at every edge at once; two edges that were
 // each only ever taken holding the same lock exclusively (a gate) could never have their threads waiting
 // at the same time (Goodlock's rule: one gate shared by a pair is enough, not one shared by every edge).
+// An edge's own first lock, when never read-held there, is one of its gates: G -> M, and M -> X taken
+// under G, are never waited at together.
 bool can_deadlock(const detector& d, const std::vector<std::uint32_t>& cycle) {
   std::vector<const edge_data*> edges;
   for (std::size_t i = 0; i < cycle.size(); ++i) {
@@ -89,9 +92,15 @@ bool can_deadlock(const detector& d, const std::vector<std::uint32_t>& cycle) {
     if (!in.to_exclusive_seen && !out.from_exclusive_seen) return false;  // read-read only
     edges.push_back(&in);
   }
-  for (std::size_t i = 0; i < edges.size(); ++i)
-    for (std::size_t j = i + 1; j < edges.size(); ++j)
-      if (share_a_gate(edges[i]->gates, edges[j]->gates)) return false;
+  std::vector<std::vector<std::uint32_t>> gates;
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    std::vector<std::uint32_t> g = edges[i]->gates;
+    if (!edges[i]->from_shared_seen) g.insert(std::lower_bound(g.begin(), g.end(), cycle[i]), cycle[i]);
+    gates.push_back(std::move(g));
+  }
+  for (std::size_t i = 0; i < gates.size(); ++i)
+    for (std::size_t j = i + 1; j < gates.size(); ++j)
+      if (share_a_gate(gates[i], gates[j])) return false;
   return true;
 }
 
@@ -203,6 +212,7 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
       e.gates.swap(both);
     }
     if (!from_shared && !e.from_exclusive_seen) e.from_exclusive_seen = changed = true;
+    if (from_shared && !e.from_shared_seen) e.from_shared_seen = changed = true;
     if (mode == access::exclusive && !e.to_exclusive_seen) e.to_exclusive_seen = changed = true;
     if (changed && !inserted) {
       // This observation is what may now make a cycle reportable (no gate, or a write side): it, not
