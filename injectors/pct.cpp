@@ -9,7 +9,8 @@
 // runtime holds a thread back by sleeping in short slices while some higher-priority thread is alive and
 // not blocked in a wait the runtime knows of, up to a cap per sync point, so a hold-back can never hang
 // the program by itself (a higher-priority thread spinning, sleeping or blocked outside gridlock looks
-// runnable until the cap). Steps are counted process-wide, so which thread makes a change-point step
+// runnable until the cap; a thread held back for the whole cap while others kept passing sync points
+// then goes above them all). Steps are counted process-wide, so which thread makes a change-point step
 // depends on the interleaving; the initial priorities do not.
 #include <algorithm>
 #include <vector>
@@ -49,6 +50,16 @@ class pct_strategy final : public strategy {
       if (other.priority.load(std::memory_order_acquire) > mine && view.runnable(other)) return true;
     }
     return false;
+  }
+
+  // PCT proper would never run `t` while the thread above it polls. It goes above every thread instead,
+  // a priority change like a change point's: one cap per poller, not one per sync point of `t`.
+  void held_back_for_the_cap(thread_slot& t) noexcept override {
+    std::int64_t top = t.priority.load(std::memory_order_acquire);
+    const std::uint32_t n = slot_count();
+    for (std::uint32_t i = 0; i < n; ++i)
+      if (slots()[i].active.load(std::memory_order_acquire)) top = std::max(top, slots()[i].priority.load(std::memory_order_acquire));
+    t.priority.store(top + 1, std::memory_order_release);
   }
 
   std::int64_t recorded_priority(const thread_slot& t) const noexcept override {

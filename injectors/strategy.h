@@ -89,6 +89,10 @@ class strategy {
   /// For sync_action::defer: whether the thread must still wait now. The runtime asks again after each
   /// short sleep, and stops asking at its cap.
   virtual bool outranked(const thread_slot& t, const thread_view& view) const noexcept { return false; }
+  /// For sync_action::defer: the runtime held `t` back for its whole cap while other threads kept
+  /// passing sync points (a higher thread polling in a loop never blocks). The strategy may change
+  /// priorities so that `t` is not held back that long again.
+  virtual void held_back_for_the_cap(thread_slot& t) noexcept {}
   /// The priority recorded with a decision (pct); 0 otherwise.
   virtual std::int64_t recorded_priority(const thread_slot& t) const noexcept { return 0; }
 

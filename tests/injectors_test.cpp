@@ -415,6 +415,35 @@ TEST_F(InjectorsTest, PctDepthChangesTheSchedule) {
   EXPECT_NE(d1, d3);
 }
 
+// A thread that polls with a lock in its loop (Poco::RWLock readers: `while (!stop) { read lock; ... }`)
+// never blocks, so under pct a thread below it waited the whole 50 ms cap at every sync point: 400 lock
+// pairs took 40 s, a timeout on correct code. A thread held back for the whole cap while others kept
+// passing sync points now goes above them all.
+TEST_F(InjectorsTest, PctPutsAThreadHeldBackForTheWholeCapAboveThePollerAheadOfIt) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    std::atomic<bool> stop{false};
+    const decision_log log = record("pct", seed, [&] {
+      gridlock::mutex table("table"), work("work");
+      gridlock::thread poller = gridlock::thread::named("poller", [&] {
+        while (!stop.load()) std::lock_guard<gridlock::mutex> g(table);
+      });
+      for (int i = 0; i < 20; ++i) std::lock_guard<gridlock::mutex> g(work);
+      stop = true;
+      poller.join();
+    }, 1);
+    ASSERT_EQ(log.size(), 2u);
+    const auto started = [](const auto& entry) { return entry.second.front().where == gridlock::sync_point::thread_start; };
+    const std::vector<gridlock::sync_decision>& main = std::find_if_not(log.begin(), log.end(), started)->second;
+    const std::vector<gridlock::sync_decision>& poller = std::find_if(log.begin(), log.end(), started)->second;
+    if (main.front().priority > poller.front().priority) continue;  // this seed puts main first anyway
+    std::int64_t poller_top = 0;
+    for (const gridlock::sync_decision& d : poller) poller_top = std::max(poller_top, d.priority);
+    EXPECT_GT(main.back().priority, poller_top) << "seed " << seed;
+    return;
+  }
+  FAIL() << "no seed in 20 put the poller above main";
+}
+
 /// A stand-in for the runtime: which slots can run.
 struct fake_view final : gridlock::inject::thread_view {
   std::vector<const gridlock::inject::thread_slot*> running;

@@ -185,7 +185,7 @@ void sleep_for(std::chrono::nanoseconds d) noexcept {
 /// pct's hold-back: short sleeps while a higher-priority thread can run (sync_points.h has the rules
 /// that keep it bounded). Only timing depends on what it sees, never a decision.
 void defer(generation& g, inject::thread_slot& slot) noexcept {
-  const inject::strategy& s = *g.strategy;
+  inject::strategy& s = *g.strategy;
   runtime_view view;
   if (!s.outranked(slot, view)) return;
   slot.deferring.store(true, std::memory_order_release);
@@ -197,7 +197,10 @@ void defer(generation& g, inject::thread_slot& slot) noexcept {
     sleep_for(slice);
     slice = std::min(slice * 2, sync_points::max_defer_slice);
     const steady_clock::time_point now = steady_clock::now();
-    if (now - start >= sync_points::defer_cap) break;
+    if (now - start >= sync_points::defer_cap) {
+      if (last_progress != start) s.held_back_for_the_cap(slot);
+      break;
+    }
     if (const std::uint64_t steps = g.steps.load(std::memory_order_relaxed); steps != last_steps) {
       last_steps = steps;
       last_progress = now;
