@@ -434,6 +434,24 @@ TEST(PreloadFindings, AbbaDeadlock) {
   EXPECT_SITE(sites, site("std_abba_deadlock", "b_then_a"));
 }
 
+// A wait reuses the stack of an earlier wait from the same call, which names the earlier line where a
+// library without frame pointers stands between the program and the lock (two calls deep: the
+// acquisition-stack cache tells one level apart). A wait that lasts captures its stack afresh.
+// A wait that lasts, and the wait that closes the cycle, capture their stacks afresh.
+TEST(PreloadFindings, ADeadlockNamesTheLineThatWaitsNotAnEarlierWaitsThroughTheSameLibraryCall) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{}, std::vector<std::string>{"worker_closes"}}) {
+    SCOPED_TRACE(args.empty() ? "main closes the cycle" : "the worker closes it");
+    const run_result r = run("std_wait_through_a_library", args);
+    const json* f = ended_with(r, "deadlock");
+    ASSERT_NE(f, nullptr) << r.output;
+    std::vector<std::string> sites;
+    for (const json& w : f->at("waits"))
+      for (const std::string& s : frame_sites(w.at("stack"))) sites.push_back(s);
+    EXPECT_TRUE(contains(sites, site("std_wait_through_a_library", "second_wait"))) << joined(sites);
+    EXPECT_FALSE(contains(sites, site("std_wait_through_a_library", "first_wait"))) << joined(sites);
+  }
+}
+
 TEST(PreloadFindings, AbbaDeadlockEndsTheProcessWithItsReport) {
   // As the runner gets findings: streamed, unsymbolized. The time from the lock call that closes the
   // cycle to the process being gone is printed for docs/performance.md, not asserted (speed is not a

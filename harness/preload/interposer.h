@@ -302,20 +302,27 @@ inline timespec slice_end(clockid_t clock) noexcept {
 /// call: the policy under the interposer is never `throw`, and anything thrown anyway stops here. The
 /// wait's result and errno reach the caller as the real wait left them (a futex wait's caller reads
 /// errno).
-/// While the check cannot tell (events::before_block: a notified waiter was awake, a waited-on futex
-/// word had changed; either may settle where nothing makes another thread look), the wait is made in
-/// slices: `slice`, the real wait for at most slice_ns (slice_end), gives the wait's result, or nothing
-/// when the time ran out; then the check is made again. `slice` is nullptr for a wait that has no timed
-/// form; a timed wait is never checked, so needs none either.
+/// `slice`, the real wait for at most slice_ns (slice_end), gives the wait's result, or nothing when the
+/// time ran out. A lock or join wait starts with one: one that lasts past it captures its stack afresh
+/// (events::wait_goes_on), what a deadlock report will show. (A condition or futex wait's slice ends it
+/// as a spurious wakeup: every long wait would become a loop.) While the check cannot tell
+/// (events::before_block: a notified waiter was awake, a waited-on futex word had changed; either may
+/// settle where nothing makes another thread look), the wait goes on in slices, the check made again
+/// after each. `slice` is nullptr for a wait that has no timed form; a timed wait is never checked, so
+/// needs none either.
 template <class Wait, class Slice>
 auto announced_wait(const wait_target& target, Wait&& wait, Slice&& slice) {
   bool unsure = false;
   guarded([&] { unsure = events::before_block(target); });
   std::optional<decltype(wait())> r;
   if constexpr (!std::is_null_pointer_v<std::decay_t<Slice>>) {
-    for (int n = 0; unsure && !r && n < max_slices; ++n) {
+    bool refresh = target.kind == wait_kind::lock || target.kind == wait_kind::thread;
+    for (int n = 0; (unsure || refresh) && !r && n < max_slices; ++n) {
       r = slice();
-      if (!r) guarded([&] { unsure = events::check_block(true); });
+      if (r) break;
+      if (refresh) guarded([] { events::wait_goes_on(); });
+      refresh = false;
+      if (unsure) guarded([&] { unsure = events::check_block(true); });
     }
   }
   if (!r) r = wait();

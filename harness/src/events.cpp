@@ -159,6 +159,8 @@ bool check_block(bool again) {
   }
 }
 
+void wait_goes_on() noexcept { wait_for::refresh_stack(*threads::self()); }
+
 void after_wake() noexcept { wait_for::after_wake(*threads::self()); }
 
 void notified(lock_record* object) noexcept { wait_for::notified(object); }

@@ -591,6 +591,10 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
   self.wait_epoch.store(epoch | thread_record::wait_blocked, std::memory_order_release);
 }
 
+void refresh_stack(thread_record& self) noexcept {
+  if (self.wait_stack.load(std::memory_order_relaxed) != 0) self.wait_stack.store(capture_stack(), std::memory_order_relaxed);
+}
+
 bool check(thread_record& self, bool again) {
   if (self.wait_timed.load(std::memory_order_relaxed)) return false;
 
@@ -598,6 +602,7 @@ bool check(thread_record& self, bool again) {
   std::vector<wait_view> cycle = find_cycle(self, end);
   if (!cycle.empty()) {
     if (!end.dead_owner) {
+      refresh_stack(self);  // the report names this wait's line: the one line of it worth a capture
       search_end again_end;
       if (!confirmed(cycle) || (cycle = find_cycle(self, again_end)).empty()) cycle.clear();
     }

@@ -30,6 +30,10 @@ void announce(thread_record& self, const wait_target& target, std::uintptr_t cal
 /// where nothing makes another thread look later. The caller should then wait in short slices and
 /// check again, with `again`, after each that runs out (interposer.h: announced_wait).
 bool check(thread_record& self, bool again = false);
+/// Self's wait has lasted: its stack is captured afresh (announce may have reused an earlier wait's
+/// from the same call, which names another of the program's lines where a library without frame
+/// pointers stands between them). Not for a wait announced without a stack (inside the unwinder).
+void refresh_stack(thread_record& self) noexcept;
 /// Self's wait is over.
 void after_wake(thread_record& self) noexcept;
 /// `object` was signalled: its waiters count as running, unless the kernel has them still asleep in the

@@ -120,6 +120,9 @@ bool check_block(bool again = false);
 /// Whether the calling thread's announced wait still stands: false once notified() ended it. A
 /// primitive that finds itself notified but not ready must announce again before it sleeps.
 bool block_pending() noexcept;
+/// The wait has lasted a while (a slice of it ran out): its stack is captured afresh, so that a report
+/// names the line that waits, not that of an earlier wait from the same call. Costs one capture.
+void wait_goes_on() noexcept;
 /// The wait ended (woken, timed out or acquired).
 void after_wake() noexcept;
 /// `object` (a condition variable, channel or wait group record) is signalled: threads waiting on it
