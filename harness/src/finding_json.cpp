@@ -65,7 +65,7 @@ void symbolize_stack(json& stack, symbolizer& s) {
       sym["file"] = chain[i].file;
       sym["line"] = chain[i].line;
       if (i + 1 < chain.size()) sym["inlined"] = true;
-      if (!chain[i].file.empty() && !is_installed_code(sym))
+      if (!chain[i].file.empty() && !is_installed_code(sym) && !is_runtime_frame(sym))
         if (std::string code = s.source_text(chain[i].file, chain[i].line); !code.empty()) sym["code"] = std::move(code);
       out.push_back(std::move(sym));
     }
