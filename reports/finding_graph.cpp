@@ -32,12 +32,13 @@ std::string cut(const std::string& text, std::size_t max = label_chars) {
 }
 
 /// The frame an edge is labelled with: the first user frame of `stack` past its first `skip` (an edge's
-/// lock_function_depth) with a source line, so that a wait inside a library without debug information
-/// (GLib's, called by the program) shows the program's line; else the first user frame.
+/// lock_function_depth) with a source line of the program's own, so that a wait inside a library
+/// without debug information (GLib's, called by the program) or in a library's header (Boost's inline
+/// mutex::lock) shows the program's line; else the first user frame.
 json label_frame(const json& stack, std::size_t skip) {
   const std::vector<json> user = user_frames(stack);
   for (std::size_t i = skip; i < user.size(); ++i)
-    if (!user[i].value("file", "").empty()) return user[i];
+    if (!user[i].value("file", "").empty() && !is_installed_code(user[i])) return user[i];
   return first_user_frame(stack);
 }
 

@@ -183,21 +183,29 @@ TEST_F(ReportHtmlTest, GraphNodesShowTheEndOfLongLockNames) {
 
 // A wait inside a library built without debug information (GLib's mutexes, under the program's call):
 // the graph's edge names the program's line, not the library's function.
-TEST_F(ReportHtmlTest, GraphEdgesShowTheProgramsLineUnderALibraryWithoutSources) {
-  json r = report();
-  json& deadlock = r["runs"][2]["findings"][0];
-  ASSERT_EQ(deadlock.value("fingerprint", ""), deadlock_fingerprint);
-  json& stack = deadlock["waits"][1]["stack"];
-  const auto program = std::find_if(stack.begin(), stack.end(),
-                                    [](const json& fr) { return fr.value("file", "").ends_with("worker.cpp"); });
-  ASSERT_NE(program, stack.end());
-  stack.insert(program, json{{"address", "0x3000"}, {"module", "/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0"},
-                             {"offset", "0xa899c"}, {"function", "g_mutex_lock_slowpath"}});
-  const std::string html = render(r);
-  const std::size_t at = html.find("id=\"f-" + std::string(deadlock_fingerprint) + "\"");
-  const std::string graph = html.substr(at, html.find("</svg>", at) - at);
-  EXPECT_NE(graph.find("\xC2\xB7 worker.cpp:50</tspan>"), std::string::npos) << graph;
-  EXPECT_EQ(graph.find("g_mutex_lock_slowpath"), std::string::npos) << graph;
+// And under a header-only library's code (Boost's inline boost::mutex::lock), which has a line, but not
+// one of the program's.
+TEST_F(ReportHtmlTest, GraphEdgesShowTheProgramsLineUnderALibraryWithoutSourcesOrInItsHeaders) {
+  for (const json& library : {json{{"address", "0x3000"}, {"module", "/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0"},
+                                   {"offset", "0xa899c"}, {"function", "g_mutex_lock_slowpath"}},
+                              json{{"address", "0x3000"}, {"module", "/src/app/build/app"}, {"offset", "0x3000"},
+                                   {"function", "boost::posix::pthread_mutex_lock(pthread_mutex_t*)"},
+                                   {"file", "/usr/include/boost/thread/pthread/pthread_helpers.hpp"}, {"line", 79}}}) {
+    json r = report();
+    json& deadlock = r["runs"][2]["findings"][0];
+    ASSERT_EQ(deadlock.value("fingerprint", ""), deadlock_fingerprint);
+    json& stack = deadlock["waits"][1]["stack"];
+    const auto program = std::find_if(stack.begin(), stack.end(),
+                                      [](const json& fr) { return fr.value("file", "").ends_with("worker.cpp"); });
+    ASSERT_NE(program, stack.end());
+    stack.insert(program, library);
+    const std::string html = render(r);
+    const std::size_t at = html.find("id=\"f-" + std::string(deadlock_fingerprint) + "\"");
+    const std::string graph = html.substr(at, html.find("</svg>", at) - at);
+    EXPECT_NE(graph.find("\xC2\xB7 worker.cpp:50</tspan>"), std::string::npos) << graph;
+    EXPECT_EQ(graph.find("pthread_mutex_lock"), std::string::npos) << graph;
+    EXPECT_EQ(graph.find("g_mutex_lock_slowpath"), std::string::npos) << graph;
+  }
 }
 
 TEST_F(ReportHtmlTest, KnownFindingsAreMarkedAndComeLast) {
