@@ -212,6 +212,16 @@ TEST_F(CliTest, AReportIsWrittenIntoAPipeAndOneThatCannotBeWrittenIsAnErrorAfter
   EXPECT_TRUE(fs::is_character_file("/dev/full"));
 }
 
+// `gridlock exec --json /dev/stdout -- prog | jq ...`: the summary went to standard output too, and
+// what read it got text before the JSON.
+TEST_F(CliTest, AReportToStandardOutputHasItToItself) {
+  const outcome r = gridlock({"exec", "--runs", "2", "--json", "/dev/stdout", "--", "true"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(json::accept(r.out)) << r.out;
+  EXPECT_EQ(json::parse(r.out)["runs"].size(), 2u);
+  EXPECT_NE(r.err.find("2 trial(s): 2 clean"), std::string::npos) << r.err;
+}
+
 TEST_F(CliTest, HelpAndVersion) {
   const outcome help = gridlock({"--help"});
   EXPECT_EQ(help.code, 0);

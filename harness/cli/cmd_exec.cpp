@@ -74,7 +74,7 @@ int exec_command(const arguments& args) {
 
   const nlohmann::json report = run_session("exec", specs, jobs, outputs, shard, confirm_runs);
   const std::vector<reports::verdict> verdicts = reports::verdicts(report);
-  print_summary(std::cout, report, verdicts, outputs.paths());
+  print_summary(outputs.console(), report, verdicts, outputs.paths());
   write_reports(report, outputs);
   const bool clean = std::all_of(verdicts.begin(), verdicts.end(), [](const reports::verdict& v) { return v.matches(); });
   return clean ? 0 : 1;

@@ -37,9 +37,9 @@ int merge_command(const arguments& args) {
     throw usage_error(e.what());
   }
   mark_known(merged, outputs);
-  write_reports(merged, outputs);
   const std::vector<reports::verdict> verdicts = reports::verdicts(merged);
-  print_summary(std::cout, merged, verdicts, outputs.paths());
+  print_summary(outputs.console(), merged, verdicts, outputs.paths());
+  write_reports(merged, outputs);
   return reports::passes(merged) ? 0 : 1;
 }
 

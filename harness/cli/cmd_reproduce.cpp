@@ -66,10 +66,10 @@ int reproduce_command(const arguments& args) {
   const report_outputs outputs = parse_report_outputs(vm, "");
 
   const json report = run_session("reproduce", {request.spec}, 1, outputs);
-  print_summary(std::cout, report, {}, outputs.paths());
+  print_summary(outputs.console(), report, {}, outputs.paths());
   write_reports(report, outputs);
   const bool again = came_back(report["runs"][0], request.fingerprints);
-  std::cout << (again ? "reproduced: " : "not reproduced: ") << request.spec.name << " seed " << request.spec.seed
+  outputs.console() << (again ? "reproduced: " : "not reproduced: ") << request.spec.name << " seed " << request.spec.seed
             << " under " << request.spec.strategy
             << (request.spec.strategy == "pct" ? " d=" + std::to_string(request.spec.pct_depth) : std::string())
             << (again ? " shows the problem again\n" : " did not show the problem this time\n");

@@ -83,7 +83,7 @@ int run_command(const arguments& args) {
 
   const nlohmann::json report = run_session("run", specs, jobs, outputs, shard, confirm_runs);
   const std::vector<reports::verdict> verdicts = reports::verdicts(report);
-  print_summary(std::cout, report, verdicts, outputs.paths());
+  print_summary(outputs.console(), report, verdicts, outputs.paths());
   write_reports(report, outputs);
   const bool all_expected = std::all_of(verdicts.begin(), verdicts.end(), [](const reports::verdict& v) { return v.matches(); });
   return all_expected ? 0 : 1;

@@ -1,10 +1,12 @@
 #include "cli/report_outputs.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <stdexcept>
 
 #include "reports/report_formats.h"
@@ -44,6 +46,14 @@ std::vector<std::string> report_outputs::paths() const {
   std::vector<std::string> out;
   for (const target& t : targets) out.push_back(t.path);
   return out;
+}
+
+std::ostream& report_outputs::console() const {
+  struct stat out, st;
+  if (::fstat(STDOUT_FILENO, &out) != 0) return std::cout;
+  for (const target& t : targets)
+    if (::stat(t.path.c_str(), &st) == 0 && st.st_dev == out.st_dev && st.st_ino == out.st_ino) return std::cerr;
+  return std::cout;
 }
 
 void add_output_options(po::options_description& options) {

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,9 @@ struct report_outputs {
 
   /// The files, for the summary's "report:" lines.
   std::vector<std::string> paths() const;
+  /// Where the console summary goes: standard error when a report goes to standard output
+  /// (`--json /dev/stdout | jq ...`), so that what reads it gets the report alone; else standard output.
+  std::ostream& console() const;
 };
 
 /// Adds the options above to a command's options.
