@@ -135,6 +135,11 @@ struct real_functions {
   int (*sem_post)(sem_t*);
   long (*syscall)(long, ...);
 
+  int (*nanosleep)(const timespec*, timespec*);
+  int (*clock_nanosleep)(clockid_t, int, const timespec*, timespec*);
+  int (*usleep)(useconds_t);
+  unsigned (*sleep)(unsigned);
+
   // libc++'s std::shared_mutex (the members of its std::__1::__shared_mutex_base) and
   // std::shared_timed_mutex, in libc++.so: null where the program has no libc++.
   libcxx_shared_mutex shared_mutex_base;

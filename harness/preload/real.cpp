@@ -106,6 +106,10 @@ void load_all() {
   load(real.sem_trywait, "sem_trywait");
   load(real.sem_post, "sem_post");
   load(real.syscall, "syscall");
+  load(real.nanosleep, "nanosleep");
+  load(real.clock_nanosleep, "clock_nanosleep");
+  load(real.usleep, "usleep");
+  load(real.sleep, "sleep");
   // Only where libc++ is loaded: a failed dlsym allocates its error message, and this may run inside
   // the program's allocator (tcmalloc's initialization calls pthread_once, holding its own lock).
   if (library_code("libc++.so").size != 0) {
@@ -119,9 +123,10 @@ void load_all() {
       real.cond_wait == nullptr || real.create == nullptr || real.join == nullptr || real.exit == nullptr ||
       real.once == nullptr || real.guard_acquire == nullptr || real.guard_release == nullptr ||
       real.guard_abort == nullptr || real.sem_wait == nullptr || real.sem_trywait == nullptr ||
-      real.sem_post == nullptr || real.syscall == nullptr) {
+      real.sem_post == nullptr || real.syscall == nullptr || real.nanosleep == nullptr ||
+      real.clock_nanosleep == nullptr || real.usleep == nullptr || real.sleep == nullptr) {
     static const char msg[] =
-        "gridlock: libgridlock_preload.so cannot find the real pthread, guard, semaphore or syscall functions\n";
+        "gridlock: libgridlock_preload.so cannot find the real pthread, guard, semaphore, syscall or sleep functions\n";
     (void)!fwrite(msg, 1, sizeof msg - 1, stderr);
     std::abort();
   }
