@@ -16,23 +16,15 @@
 namespace gridlock::preload {
 namespace {
 
-/// The interposer's own code: the runtime's sleeps (a strategy's pauses, the detector's looks) are its
-/// own business, not the program's.
-constinit code_range g_own;
-
-/// `sleep`, the real call, after the turn is handed on (only a strategy that serializes has one) when
-/// the program called it from `caller`.
+/// `sleep`, the real call, after the turn is handed on (only a strategy that serializes has one). The
+/// runtime's own sleeps pass straight through (runtime_sleep.h).
 template <class Sleep>
-auto sleep_hook(const void* caller, Sleep&& sleep) {
-  if (detail::sync_points_on.load(std::memory_order_relaxed) && !bypass() && !g_own.contains(caller))
-    guarded([] { sync_points::blocking_for_real(); });
+auto sleep_hook(Sleep&& sleep) {
+  if (detail::sync_points_on.load(std::memory_order_relaxed) && !bypass()) guarded([] { sync_points::blocking_for_real(); });
   return sleep();
 }
 
 }  // namespace
-
-void find_own_code() noexcept { g_own = library_code_at(reinterpret_cast<const void*>(&find_own_code)); }
-
 }  // namespace gridlock::preload
 
 using namespace gridlock;
@@ -43,20 +35,20 @@ using namespace gridlock::preload;
 
 GRIDLOCK_HOOK int nanosleep(const timespec* duration, timespec* remaining) {
   if (!resolve_real()) return errno = EINTR, -1;
-  return sleep_hook(GRIDLOCK_PROGRAM_CALLER, [&] { return real.nanosleep(duration, remaining); });
+  return sleep_hook([&] { return real.nanosleep(duration, remaining); });
 }
 
 GRIDLOCK_HOOK int clock_nanosleep(clockid_t clock, int flags, const timespec* t, timespec* remaining) {
   if (!resolve_real()) return EINTR;
-  return sleep_hook(GRIDLOCK_PROGRAM_CALLER, [&] { return real.clock_nanosleep(clock, flags, t, remaining); });
+  return sleep_hook([&] { return real.clock_nanosleep(clock, flags, t, remaining); });
 }
 
 GRIDLOCK_HOOK int usleep(useconds_t microseconds) {
   if (!resolve_real()) return errno = EINTR, -1;
-  return sleep_hook(GRIDLOCK_PROGRAM_CALLER, [&] { return real.usleep(microseconds); });
+  return sleep_hook([&] { return real.usleep(microseconds); });
 }
 
 GRIDLOCK_HOOK unsigned sleep(unsigned seconds) {
   if (!resolve_real()) return seconds;
-  return sleep_hook(GRIDLOCK_PROGRAM_CALLER, [&] { return real.sleep(seconds); });
+  return sleep_hook([&] { return real.sleep(seconds); });
 }

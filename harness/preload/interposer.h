@@ -199,9 +199,6 @@ bool embedded_scope_active() noexcept;
 
 /// Finds libc++'s code, if the program uses libc++ (hooks_futex.cpp). Once, from init().
 void find_libcxx() noexcept;
-/// Finds the interposer's own code, whose sleeps are not the program's (hooks_sleep.cpp). Once, from
-/// init().
-void find_own_code() noexcept;
 
 /// The code of the program's allocator, when a library other than libc provides malloc (jemalloc,
 /// tcmalloc), else empty (allocator.cpp, found once by find_allocator() from init()).

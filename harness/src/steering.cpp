@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "internal_lock.h"
+#include "runtime_sleep.h"
 #include "symbolize.h"
 
 namespace gridlock::steering {
@@ -42,8 +43,7 @@ void meet(std::size_t needed, std::uint32_t pause_us) {
   }
   g_meet_lock.unlock();
   for (long waited_ns = 0; waited_ns < static_cast<long>(pause_us) * 1000; waited_ns += poll_ns) {
-    const timespec poll{0, poll_ns};
-    nanosleep(&poll, nullptr);
+    detail::sleep_for(std::chrono::nanoseconds(poll_ns));
     g_meet_lock.lock();
     const bool met = g_generation != generation;
     g_meet_lock.unlock();

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "gridlock/strategy.h"
+#include "runtime_sleep.h"
 #include "gridlock/turns.h"
 #include "injectors/strategy.h"
 #include "internal_lock.h"
@@ -176,12 +177,6 @@ local_state& attach_here(generation& g) noexcept {
   return me;
 }
 
-void sleep_for(std::chrono::nanoseconds d) noexcept {
-  timespec ts{static_cast<time_t>(d.count() / 1'000'000'000), static_cast<long>(d.count() % 1'000'000'000)};
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-  }
-}
-
 /// pct's hold-back: short sleeps while a higher-priority thread can run (sync_points.h has the rules
 /// that keep it bounded). Only timing depends on what it sees, never a decision.
 void defer(generation& g, inject::thread_slot& slot) noexcept {
@@ -194,7 +189,7 @@ void defer(generation& g, inject::thread_slot& slot) noexcept {
   std::uint64_t last_steps = g.steps.load(std::memory_order_relaxed);
   std::chrono::microseconds slice = sync_points::first_defer_slice;
   for (;;) {
-    sleep_for(slice);
+    detail::sleep_for(slice);
     slice = std::min(slice * 2, sync_points::max_defer_slice);
     const steady_clock::time_point now = steady_clock::now();
     if (now - start >= sync_points::defer_cap) {
@@ -337,7 +332,7 @@ void detail::sync_point_slow(sync_point where, const void* released) noexcept {
       if (threads::live_count() > 1) sched_yield();
       break;
     case sync_action::pause:
-      if (threads::live_count() > 1) sleep_for(std::chrono::nanoseconds(a.pause_ns));
+      if (threads::live_count() > 1) detail::sleep_for(std::chrono::nanoseconds(a.pause_ns));
       break;
     case sync_action::defer: {
       const held_back mark("pct holds it back for higher-priority threads");

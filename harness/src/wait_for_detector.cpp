@@ -18,6 +18,7 @@
 #include "shared_memory.h"
 #include "stack.h"
 #include "runtime_core.h"
+#include "runtime_sleep.h"
 
 namespace gridlock::wait_for {
 namespace {
@@ -175,8 +176,7 @@ sleep_look barrier_look(const wait_view& v) {
   if (round_passed(v)) return sleep_look::not_asleep;
   if (word_holds(v) && v.thread->id > self->id) return look;
   for (int n = 0; n < arrival_looks && look == sleep_look::awake; ++n) {
-    timespec ts{0, arrival_delay_ns};
-    nanosleep(&ts, nullptr);
+    detail::sleep_for(std::chrono::nanoseconds(arrival_delay_ns));
     if (v.thread->wait_epoch.load(std::memory_order_acquire) != v.epoch) return sleep_look::not_asleep;
     look = asleep_in_wait(v);
   }
@@ -472,8 +472,7 @@ constinit thread_local bool t_settled [[gnu::tls_model("initial-exec")]] = false
 bool confirmed(const std::vector<wait_view>& waits) {
   if (t_settled) return true;
   for (int look = 0; look < confirm_looks; ++look) {
-    timespec ts{0, confirm_delay_ns};
-    nanosleep(&ts, nullptr);
+    detail::sleep_for(std::chrono::nanoseconds(confirm_delay_ns));
     if (!unchanged(waits)) return false;
   }
   return true;
@@ -505,8 +504,7 @@ bool only_known_threads(std::size_t known, std::uint64_t ended) {
     const std::size_t listed = os_thread::count();
     if (listed == known) return true;
     if (listed > known + leaving) return false;
-    timespec ts{0, 1'000'000};
-    nanosleep(&ts, nullptr);
+    detail::sleep_for(std::chrono::milliseconds(1));
   }
   return false;
 }
