@@ -765,14 +765,14 @@ TEST_F(CliTest, ExecUnderControlledPassesTheTurnOnAroundWaitsItCannotPark) {
 
 // A thread that sleeps with the turn kept every other thread waiting while it slept: a sleep shorter
 // than the 2 ms stall rule never lost the turn (OpenSSL handshakes beside a thread polling every 1 ms:
-// 111 s under controlled). Each sleep made with the turn now hands it on, a '!' step: most of the
-// poller's 30 (25-32 a run; 1-3 before).
+// 111 s under controlled). Each sleep made with the turn now hands it on, a '!' step: nearly all of
+// the poller's 30, as the workers outlast them (31-32 a run; 1-3 before).
 TEST_F(CliTest, ExecUnderControlledHandsTheTurnOnBeforeEachSleep) {
   const outcome r = gridlock({"exec", "--strategy", "controlled", "--runs", "1", "--timeout", "60", "--json", "report.json",
                               "--", std_programs + "/std_sleeping_poller"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   const std::string schedule = read_json("report.json").at("runs").at(0).value("schedule", "");
-  EXPECT_GE(std::count(schedule.begin(), schedule.end(), '!'), 15) << schedule;
+  EXPECT_GE(std::count(schedule.begin(), schedule.end(), '!'), 25) << schedule;
 }
 
 // A reproduce line whose program is gone (deleted, or a relative path run from elsewhere) is bad input:

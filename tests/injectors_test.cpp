@@ -319,7 +319,9 @@ namespace {
 /// interposer announces a program's pthread waits) while main passes 100 sync points, then is let go.
 /// The turn leaving it is one '!' step; given the turn while it waits, it could not reach a sync point
 /// before the wait ended, and every thread would wait for the stall poll to take it back: a '!' step
-/// each time. Only the one is allowed.
+/// each time. Only the one is allowed, and where the wait is not announced one more at the end: a look
+/// that found the thread asleep is believed a while (threads::asleep), and main may park for
+/// its join within that, after the thread was let go.
 void expect_one_stall_around_a_real_wait(bool announced) {
   ASSERT_TRUE(gridlock::set_strategy("controlled", 3));
   std::mutex real_mu;  // a real wait: Gridlock sees no more than its announcement
@@ -353,11 +355,11 @@ void expect_one_stall_around_a_real_wait(bool announced) {
   t.join();
   const std::string text = gridlock::recorded_schedule();
   const gridlock::inject::schedule s = gridlock::inject::schedule::parse(text);
-  EXPECT_EQ(std::count_if(s.steps.begin(), s.steps.end(), [](const gridlock::inject::schedule_step& step) {
-              return step.what == gridlock::inject::schedule_step::kind::stalled;
-            }),
-            1)
-      << text;
+  const auto stalls = std::count_if(s.steps.begin(), s.steps.end(), [](const gridlock::inject::schedule_step& step) {
+    return step.what == gridlock::inject::schedule_step::kind::stalled;
+  });
+  EXPECT_GE(stalls, 1) << text;
+  EXPECT_LE(stalls, announced ? 1 : 2) << text;
   gridlock::set_strategy("none");
 }
 

@@ -71,23 +71,6 @@ struct local_state {
 };
 constinit thread_local local_state t_local;
 
-/// How long a thread the kernel had asleep is taken to sleep on without asking again: the thread's
-/// state is a file in /proc, and pct asks about every higher-priority thread at every sync point (16
-/// idle threads in a server's pool made each lock cost 16 reads).
-constexpr std::chrono::milliseconds asleep_trust{1};
-
-/// Whether the kernel has `r`'s thread asleep, as of at most asleep_trust ago. pct's only: controlled's
-/// turns read the state afresh, since the schedule's stall steps follow from it.
-bool asleep(const thread_record& r) noexcept {
-  const std::int64_t now =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(steady_clock::now().time_since_epoch()).count();
-  if (now < r.asleep_until_ns.load(std::memory_order_relaxed)) return true;
-  if (!os_thread::sleeping(r.tid)) return false;
-  const_cast<thread_record&>(r).asleep_until_ns.store(now + std::chrono::nanoseconds(asleep_trust).count(),
-                                                      std::memory_order_relaxed);
-  return true;
-}
-
 /// What pct asks of the runtime: can that thread run now? Not if it is blocked in a wait the runtime
 /// knows of, or asleep in the kernel (unless it is itself held back, which sleeps). While `stalled` (no
 /// thread has passed a sync point for defer_stall), a thread that is not held back itself counts only
@@ -115,7 +98,7 @@ class runtime_view final : public inject::thread_view {
       saw_held_back_ = true;
       return true;
     }
-    if (asleep(*r)) return false;
+    if (threads::asleep(*r)) return false;
     if (!stalled_) return true;
     const std::int64_t cpu = os_thread::cpu_ns(r->tid);
     if (cpu < 0) return false;

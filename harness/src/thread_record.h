@@ -62,7 +62,7 @@ struct thread_record {
   std::atomic<bool> wait_timed{false};
   std::atomic<stack_id> wait_stack{0};
   std::atomic<std::uint32_t> wait_word{0};  // a futex-word wait's wait_target::word
-  // pct's look at it (sync_points.cpp): the kernel had it asleep, trusted until then (steady clock, ns).
+  // threads::asleep(): the kernel had it asleep, believed until then (steady clock, ns).
   std::atomic<std::int64_t> asleep_until_ns{0};
   // While a strategy keeps it at a sync point (pct's hold-back, controlled's turns): why, a static
   // string; a wait the timeout's record names (wait_for::every_thread).
@@ -204,6 +204,13 @@ std::size_t recent_ends(ended_thread* out) noexcept;
 thread_record* find(unsigned long handle) noexcept;
 /// Number of live threads the runtime knows.
 std::uint32_t live_count() noexcept;
+/// Whether the kernel has `r`'s thread asleep (os_thread::sleeping), as of at most 1 ms ago. The
+/// strategies ask about other threads at every sync point (pct about each of higher priority,
+/// controlled about each running without the turn), and each look is a /proc read: 16 idle threads in
+/// a server's pool made each lock cost 16. A thread that wakes within the 1 ms is not missed for long:
+/// it reaches a sync point, where the strategies see it. "Awake" is never believed: it would have a
+/// strategy wait on a thread that cannot move.
+bool asleep(const thread_record& r) noexcept;
 /// Whether some thread holds `lock`: it has an owner, or is in some thread's held set. Locks keep no
 /// reader count (two atomic read-modify-writes per shared acquisition): the held sets are the truth. A
 /// scan of every thread, for slow paths only; it never misses an entry that stays held while it scans

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iterator>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include "frame_chain.h"
 #include "internal_lock.h"
 #include "lock_record.h"
+#include "os_thread.h"
 #include "runtime_core.h"
 #include "thread_record.h"
 
@@ -279,6 +281,16 @@ thread_record* find(unsigned long handle) noexcept {
 }
 
 std::uint32_t live_count() noexcept { return g_live.load(std::memory_order_relaxed); }
+
+bool asleep(const thread_record& r) noexcept {
+  constexpr std::int64_t believed_ns = 1'000'000;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (now < r.asleep_until_ns.load(std::memory_order_relaxed)) return true;
+  if (!os_thread::sleeping(r.tid)) return false;
+  const_cast<thread_record&>(r).asleep_until_ns.store(now + believed_ns, std::memory_order_relaxed);
+  return true;
+}
 
 bool held_by_any(const lock_record* lock) noexcept {
   if (lock->owner.load(std::memory_order_acquire) != nullptr) return true;

@@ -237,7 +237,7 @@ bool turns::away_in_wait(const entry& e) noexcept {
   const thread_record* r = e.st == state::away && e.slot != nullptr ? record_of(*e.slot) : nullptr;
   return r != nullptr &&
          (thread_record::wait_state(r->wait_epoch.load(std::memory_order_acquire)) != thread_record::wait_running ||
-          os_thread::sleeping(r->tid));
+          threads::asleep(*r));
 }
 
 std::uint32_t turns::hand_on(std::uint32_t me, bool me_runnable, std::uint32_t exclude, kind why) noexcept {

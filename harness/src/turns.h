@@ -102,7 +102,8 @@ class turns {
   /// Whether `e` runs without the turn inside a wait: one it announced (the interposer's real pthread
   /// waits), or one nobody announced that the kernel has it asleep in (an OpenMP team's barrier, a
   /// sleep). It cannot reach a sync point before the wait ends, so given the turn it would stall
-  /// everybody for a poll. Under lock_.
+  /// everybody for a poll. "Asleep" is threads::asleep's, believed a while: one woken meanwhile takes
+  /// its turn at its next sync point, at worst through a stall step. Under lock_.
   static bool away_in_wait(const entry& e) noexcept;
   /// Whether some thread runs without the turn. Under lock_.
   bool anyone_away() const noexcept;
