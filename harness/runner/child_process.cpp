@@ -1,6 +1,8 @@
 #include "runner/child_process.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -37,8 +39,16 @@ void note_reaped(pid_t pid) noexcept {
   }
 }
 
-/// Async-signal-safe: kill() and the default action, raised again.
+/// Spawns under way (spawn(): from before the child starts until it is noted running).
+std::atomic<int> g_spawning{0};
+
+/// The signals that end the runner and its children with it (end_children_with_runner).
+constexpr int ending_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+/// Async-signal-safe: kill() and the default action, raised again. A child another thread is spawning
+/// is waited for: it may already run, and only once noted can it be killed.
 extern "C" void end_children_and_self(int sig) {
+  while (g_spawning.load() > 0) ::sched_yield();
   for (std::atomic<pid_t>& slot : g_running)
     if (const pid_t pid = slot.load(); pid > 0) ::killpg(pid, SIGKILL);
   ::signal(sig, SIG_DFL);
@@ -126,13 +136,22 @@ child_process child_process::spawn(const std::vector<std::string>& argv, const s
   std::vector<std::string> full_env = env;
   for (std::string& v : stream_variables(stream)) full_env.push_back(std::move(v));
   std::vector<char*> args = c_strings(argv), envp = c_strings(full_env);
+  // Until its child is noted, this thread holds off the ending signals (a handler on another thread
+  // waits for it): a cancelled CI job's SIGTERM that came in between left the child running.
+  sigset_t ending, mask;
+  sigemptyset(&ending);
+  for (const int sig : ending_signals) sigaddset(&ending, sig);
+  ::pthread_sigmask(SIG_BLOCK, &ending, &mask);
+  ++g_spawning;
   const int rc = ::posix_spawnp(&child.pid_, args[0], &setup.actions, &setup.attr, args.data(), envp.data());
+  if (rc == 0) note_running(child.pid_);
+  --g_spawning;
+  ::pthread_sigmask(SIG_SETMASK, &mask, nullptr);
   if (rc != 0) {
     child.pid_ = -1;
     throw std::system_error(rc, std::generic_category(), "cannot run " + argv[0]);
   }
   child.reaped_ = false;
-  note_running(child.pid_);
   // The raw system call: glibc 2.36's <sys/pidfd.h> lacks extern "C". -1 on kernels before 5.3: the
   // caller then looks in short ticks instead.
   child.pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, child.pid_, 0));
@@ -156,7 +175,7 @@ child_process& child_process::operator=(child_process&& other) noexcept {
 child_process::~child_process() { end(); }
 
 void child_process::end_children_with_runner() noexcept {
-  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+  for (const int sig : ending_signals) {
     struct sigaction old{};
     if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;  // a background job's
     struct sigaction on{};
