@@ -159,6 +159,38 @@ TEST_F(LockOrderTest, SameCycleIsReportedOnce) {
   expect_cycle(all[0], {{"A", "B", "t1"}, {"B", "A", "t2"}});
 }
 
+[[gnu::noinline]] void take_in_one_path(gridlock::mutex& first, gridlock::mutex& second) { nested(first, second); }
+[[gnu::noinline]] void take_in_another_path(gridlock::mutex& first, gridlock::mutex& second) { nested(first, second); }
+
+// Two code paths take A -> B; which thread gets there first is timing. The edge's witness, and with it
+// the finding's fingerprint (a baseline, a reproduce line), must not be: the path whose stacks sort
+// first is the witness whichever came first.
+TEST_F(LockOrderTest, AnEdgesWitnessDoesNotDependOnWhichPathCameFirst) {
+  auto witness = [](bool swapped) {
+    reset_findings();
+    gridlock::mutex a("A"), b("B");
+    auto one = [&] { take_in_one_path(a, b); };
+    auto another = [&] { take_in_another_path(a, b); };
+    if (swapped) {
+      run_in_thread("another", another);
+      run_in_thread("one", one);
+    } else {
+      run_in_thread("one", one);
+      run_in_thread("another", another);
+    }
+    nested_in("inverse", b, a);
+    const std::vector<finding> all = findings();
+    EXPECT_EQ(all.size(), 1u) << summary(all);
+    for (const finding& f : all)
+      for (const edge_info& e : f.edges)
+        if (lock_by_id(f, e.from)->name == "A") return thread_by_id(f, e.thread)->name;
+    return std::string("none");
+  };
+  const std::string first = witness(false);
+  EXPECT_TRUE(first == "one" || first == "another") << first;
+  EXPECT_EQ(witness(true), first);
+}
+
 TEST_F(LockOrderTest, ReadHeldWhilePlainWantedAndReverseWithWriteSideIsReported) {
   gridlock::shared_mutex s("S");
   gridlock::mutex m("M");

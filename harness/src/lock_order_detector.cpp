@@ -21,7 +21,8 @@ constexpr std::size_t max_cycle_locks = 32;
 constexpr std::size_t max_cycles_per_edge = 64;
 
 struct edge_data {
-  // The witness: the first observation, or the latest one that weakened what suppresses a cycle.
+  // The witness: the observation that last weakened what suppresses a cycle (the first one at first),
+  // or, among the paths seen since, the one whose stacks sort first (witness_first).
   thread_info thread;
   stack_id held_stack = 0;
   stack_id acquire_stack = 0;
@@ -102,6 +103,15 @@ bool can_deadlock(const detector& d, const std::vector<std::uint32_t>& cycle) {
     for (std::size_t j = i + 1; j < gates.size(); ++j)
       if (share_a_gate(gates[i], gates[j])) return false;
   return true;
+}
+
+/// Whether the path (held, acquire) sorts before the edge's witness: by the return addresses of their
+/// stacks, innermost first. The same code has the same order in every run (a module's code keeps its
+/// layout), so the witness of an edge that several paths make, and the fingerprint of its cycle, do
+/// not depend on which thread got there first. A stack that could not be captured sorts last.
+bool witness_first(stack_id held, stack_id acquire, const edge_data& e) {
+  auto order = [](stack_id id) { return std::make_pair(id == 0, stack_of(id)); };
+  return std::make_pair(order(held), order(acquire)) < std::make_pair(order(e.held_stack), order(e.acquire_stack));
 }
 
 std::vector<std::uint32_t> canonical(std::vector<std::uint32_t> cycle) {
@@ -214,9 +224,12 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
     if (!from_shared && !e.from_exclusive_seen) e.from_exclusive_seen = changed = true;
     if (from_shared && !e.from_shared_seen) e.from_shared_seen = changed = true;
     if (mode == access::exclusive && !e.to_exclusive_seen) e.to_exclusive_seen = changed = true;
-    if (changed && !inserted) {
-      // This observation is what may now make a cycle reportable (no gate, or a write side): it, not
-      // the first one, is the edge's witness in reports.
+    // Shows as much as the witness does: the same modes, and no gate every observation lacks.
+    const bool as_telling = !inserted && gates.size() == e.gates.size() && from_shared == e.first_from_shared &&
+                            (mode == access::shared) == e.first_to_shared;
+    if (!inserted && (changed || (as_telling && witness_first(held.acquired_at, here, e)))) {
+      // This observation is what may now make a cycle reportable (no gate, or a write side), or an
+      // equally telling path that sorts first: it, not the first one, is the edge's witness in reports.
       e.thread = describe(self);
       e.held_stack = held.acquired_at;
       e.acquire_stack = here;
