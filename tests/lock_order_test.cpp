@@ -191,6 +191,27 @@ TEST_F(LockOrderTest, AnEdgesWitnessDoesNotDependOnWhichPathCameFirst) {
   EXPECT_EQ(witness(true), first);
 }
 
+// Main takes A -> B once at start-up, a worker then takes them the same way, and main later B -> A.
+// Shown with main's start-up edge, the cycle would read as a thread's inversion with itself, which
+// alone cannot hang; the worker's edge is the one that can. Each of two paths in turn is main's, so in
+// one case main's sorts first and would be the witness.
+TEST_F(LockOrderTest, ACycleWhoseWitnessesAreOneThreadsShowsAnEdgeTakenOnAnother) {
+  for (const bool swapped : {false, true}) {
+    reset_findings();
+    gridlock::mutex a("A"), b("B");
+    (swapped ? take_in_another_path : take_in_one_path)(a, b);
+    run_in_thread("worker", [&] { (swapped ? take_in_one_path : take_in_another_path)(a, b); });
+    nested(b, a);
+    const std::vector<finding> all = findings();
+    ASSERT_EQ(all.size(), 1u) << summary(all);
+    const finding& f = all[0];
+    ASSERT_EQ(f.edges.size(), 2u);
+    for (const edge_info& e : f.edges)
+      EXPECT_EQ(thread_by_id(f, e.thread)->name == "worker", lock_by_id(f, e.from)->name == "A") << summary(all);
+    EXPECT_EQ(f.threads.size(), 2u);
+  }
+}
+
 TEST_F(LockOrderTest, ReadHeldWhilePlainWantedAndReverseWithWriteSideIsReported) {
   gridlock::shared_mutex s("S");
   gridlock::mutex m("M");
