@@ -10,6 +10,7 @@
 
 #include "held_set.h"
 #include "interposer.h"
+#include "lock_table.h"
 #include "thread_record.h"
 
 #define GRIDLOCK_HOOK extern "C" __attribute__((visibility("default")))
@@ -44,7 +45,7 @@ bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept
   hook_scope h;
   thread_state& s = h.state();
   // The record first, so the table lookup is not added to the time the program holds the lock.
-  lock_record* rec = acquire(key, tag, s, 0);
+  lock_record* rec = acquire_inline(key, tag, s, 0);
   pin p(s, 0);
   const int first = real.mutex_trylock(m);
   if (took(first)) {
@@ -127,7 +128,7 @@ template <class TryOp, class LockOp, class TimedOp>
 int rwlock_lock(pthread_rwlock_t* rw, access mode, TryOp&& try_op, LockOp&& lock_op, TimedOp&& timed_op) {
   hook_scope h;
   thread_state& s = h.state();
-  lock_record* rec = acquire(rw, object_tag::rwlock, s, 0);  // first: as in mutex_lock
+  lock_record* rec = acquire_inline(rw, object_tag::rwlock, s, 0);  // first: as in mutex_lock
   pin p(s, 0);
   const int first = try_op();
   if (first == 0) {

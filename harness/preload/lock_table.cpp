@@ -38,28 +38,30 @@
 
 #include "internal_lock.h"
 #include "interposer.h"
+#include "lock_table.h"
 #include "runtime_core.h"
 #include "thread_record.h"
 
 namespace gridlock::preload {
+
+constinit table_slots g_slots;
+std::atomic<std::uint32_t> g_epoch{1};
+
+bool renew_mark(std::uintptr_t key, object_tag tag, const lock_record& rec) noexcept {
+  if (rec.in_graph.load(std::memory_order_acquire)) return false;
+  __atomic_store_n(mark_of(key, tag), mark_value(rec), __ATOMIC_RELAXED);
+  return true;
+}
+
 namespace {
 
-constexpr int probe_window = 32;
 constexpr std::size_t retired_batch = 64;   // destroyed records waiting for one fence and hazard scan
 constexpr std::size_t retired_cap = 1024;   // past it (all pinned or held: a buggy program), leak
 
-struct slot {
-  std::atomic<std::uintptr_t> key{0};  // 0 = free
-  std::atomic<lock_record*> rec{nullptr};
-  std::atomic<std::uint32_t> epoch{0};
-  std::atomic<object_tag> tag{object_tag::none};
-};
-static_assert(sizeof(slot) == 24 || sizeof(slot) == 32);
+using slot = table_slot;
 
+/// The table beside its slots (g_slots).
 struct table {
-  slot* slots = nullptr;
-  std::size_t mask = 0;
-  unsigned bits = 0;        // log2(capacity)
   std::size_t max_live = 0;
   std::size_t epoch_every = 1;
   // Under `mu`:
@@ -74,14 +76,6 @@ struct table {
 };
 
 constinit table g_table;
-std::atomic<std::uint32_t> g_epoch{1};
-
-std::size_t slot_index(std::uintptr_t key) noexcept { return fibonacci_index(key, g_table.bits); }
-
-void touch(slot& s) noexcept {
-  const std::uint32_t e = g_epoch.load(std::memory_order_relaxed);
-  if (s.epoch.load(std::memory_order_relaxed) != e) s.epoch.store(e, std::memory_order_relaxed);
-}
 
 void say_once(bool& flag, const char* text) noexcept {
   if (flag) return;
@@ -117,40 +111,6 @@ lock_kind kind_of(object_tag tag) noexcept {
     case object_tag::libcxx_shared_timed_mutex: return lock_kind::shared;
     default: return lock_kind::plain;
   }
-}
-
-/// glibc's robust, priority-inheritance, priority-protect and process-shared bits of __kind: such
-/// mutexes use __list, or live in memory other processes see, and get no mark.
-constexpr int robust_kind = 16;
-constexpr int pshared_kind = 128;
-constexpr int unmarkable_kinds = robust_kind | 32 | 64 | pshared_kind;
-
-/// Where a plain mutex's record leaves its mark, or null for other objects.
-__pthread_internal_list** mark_of(std::uintptr_t key, object_tag tag) noexcept {
-  if (tag != object_tag::mutex && tag != object_tag::recursive_mutex) return nullptr;
-  auto* m = reinterpret_cast<pthread_mutex_t*>(key);
-  if ((m->__data.__kind & unmarkable_kinds) != 0) return nullptr;
-  return &m->__data.__list.__next;
-}
-
-__pthread_internal_list* mark_value(const lock_record& rec) noexcept {
-  return reinterpret_cast<__pthread_internal_list*>(std::uintptr_t{rec.id});
-}
-
-/// Whether the object at `key` is still the one `rec` was made for (see "Reused memory" above).
-bool still_marked(std::uintptr_t key, object_tag tag, const lock_record& rec) noexcept {
-  __pthread_internal_list** mark = mark_of(key, tag);
-  return mark == nullptr || __atomic_load_n(mark, __ATOMIC_RELAXED) == mark_value(rec);
-}
-
-/// A new mutex where one lived that never took part in a lock-order edge: there is no history to keep
-/// apart, so it keeps the record (and its first use's stack) and only the mark is renewed, cheaply:
-/// objects made and dropped in a loop do this for every new one. False when the record has edges: it
-/// must be replaced.
-[[gnu::noinline, gnu::cold]] bool renew_mark(std::uintptr_t key, object_tag tag, const lock_record& rec) noexcept {
-  if (rec.in_graph.load(std::memory_order_acquire)) return false;
-  __atomic_store_n(mark_of(key, tag), mark_value(rec), __ATOMIC_RELAXED);
-  return true;
 }
 
 /// Whether the pthread lock at `key` was made PTHREAD_PROCESS_SHARED (glibc: the mutex kind's pshared
@@ -201,34 +161,12 @@ const char* type_of(object_tag tag) noexcept {
   }
 }
 
-/// Lock-free: the pinned record for `key` with `tag`, or null (absent, another tag, being removed).
-/// Inlined into acquire() and find(): it is most of every lock hook's table work.
-[[gnu::always_inline]] inline lock_record* lookup(std::uintptr_t key, object_tag tag, thread_state& s, int hz) noexcept {
-  std::size_t i = slot_index(key);
-  for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_table.mask) {
-    slot& sl = g_table.slots[i];
-    if (sl.key.load(std::memory_order_acquire) != key) continue;
-    lock_record* rec = sl.rec.load(std::memory_order_acquire);
-    if (rec == nullptr || sl.tag.load(std::memory_order_relaxed) != tag) return nullptr;
-    s.hazard[hz].store(rec, std::memory_order_relaxed);
-    light_fence();
-    if (sl.key.load(std::memory_order_acquire) == key && sl.rec.load(std::memory_order_relaxed) == rec &&
-        (still_marked(key, tag, *rec) || renew_mark(key, tag, *rec))) {
-      touch(sl);
-      return rec;
-    }
-    s.hazard[hz].store(nullptr, std::memory_order_relaxed);
-    return nullptr;
-  }
-  return nullptr;
-}
-
 /// The slot that holds `key` in its probe window, or null. Under g_table.mu it is the slot; without it,
 /// what a reader saw a moment ago (a slot's key is stored with release).
 slot* scan(std::uintptr_t key) noexcept {
   std::size_t i = slot_index(key);
-  for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_table.mask)
-    if (g_table.slots[i].key.load(std::memory_order_acquire) == key) return &g_table.slots[i];
+  for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_slots.mask)
+    if (g_slots.slots[i].key.load(std::memory_order_acquire) == key) return &g_slots.slots[i];
   return nullptr;
 }
 
@@ -236,10 +174,10 @@ slot* scan(std::uintptr_t key) noexcept {
 
 slot* free_slot_locked(std::uintptr_t key) noexcept {
   std::size_t i = slot_index(key);
-  for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_table.mask)
-    if (g_table.slots[i].key.load(std::memory_order_relaxed) == 0 &&
-        g_table.slots[i].rec.load(std::memory_order_relaxed) == nullptr)
-      return &g_table.slots[i];
+  for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_slots.mask)
+    if (g_slots.slots[i].key.load(std::memory_order_relaxed) == 0 &&
+        g_slots.slots[i].rec.load(std::memory_order_relaxed) == nullptr)
+      return &g_slots.slots[i];
   return nullptr;
 }
 
@@ -274,12 +212,12 @@ struct victim {
 /// thread, then frees those that no hook pins and nobody holds; the others get their key back.
 /// Returns how many were freed.
 std::size_t evict_victims_locked(const std::vector<victim>& victims) {
-  for (const victim& v : victims) g_table.slots[v.index].key.store(0, std::memory_order_relaxed);
+  for (const victim& v : victims) g_slots.slots[v.index].key.store(0, std::memory_order_relaxed);
   heavy_fence();
   const std::vector<lock_record*> used = in_use_records();
   std::size_t freed = 0;
   for (const victim& v : victims) {
-    slot& s = g_table.slots[v.index];
+    slot& s = g_slots.slots[v.index];
     lock_record* r = s.rec.load(std::memory_order_relaxed);
     if (in_use(used, r)) {
       s.key.store(v.key, std::memory_order_release);  // in use after all: put it back
@@ -302,11 +240,11 @@ std::uint32_t age_of(const slot& s, std::uint32_t now) noexcept {
 void evict_batch_locked() {
   const std::size_t target = std::max<std::size_t>(1, g_table.max_live / 8);
   const std::uint32_t now = g_epoch.load(std::memory_order_relaxed);
-  const std::size_t capacity = g_table.mask + 1;
+  const std::size_t capacity = g_slots.mask + 1;
   const std::vector<lock_record*> used = in_use_records();  // choosing only: evict_victims_locked re-checks
   std::size_t by_age[64] = {};
   for (std::size_t i = 0; i < capacity; ++i) {
-    const slot& s = g_table.slots[i];
+    const slot& s = g_slots.slots[i];
     if (s.key.load(std::memory_order_relaxed) == 0) continue;
     const lock_record* r = s.rec.load(std::memory_order_relaxed);
     if (r != nullptr && !in_use(used, r)) ++by_age[age_of(s, now)];
@@ -321,7 +259,7 @@ void evict_batch_locked() {
   std::vector<victim> victims;
   victims.reserve(count);
   for (std::size_t i = 0; i < capacity; ++i) {
-    const slot& s = g_table.slots[i];
+    const slot& s = g_slots.slots[i];
     const std::uintptr_t k = s.key.load(std::memory_order_relaxed);
     const lock_record* r = s.rec.load(std::memory_order_relaxed);
     if (k != 0 && r != nullptr && !in_use(used, r) && age_of(s, now) >= threshold) victims.push_back({i, k});
@@ -340,8 +278,8 @@ void evict_window_locked(std::uintptr_t key) {
   const std::vector<lock_record*> used = in_use_records();  // choosing only: evict_victims_locked re-checks
   std::vector<std::pair<std::uint32_t, victim>> candidates;  // (age, victim)
   std::size_t i = slot_index(key);
-  for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_table.mask) {
-    const slot& s = g_table.slots[i];
+  for (int n = 0; n < probe_window; ++n, i = (i + 1) & g_slots.mask) {
+    const slot& s = g_slots.slots[i];
     const std::uintptr_t k = s.key.load(std::memory_order_relaxed);
     const lock_record* r = s.rec.load(std::memory_order_relaxed);
     if (k != 0 && r != nullptr && !in_use(used, r)) candidates.push_back({age_of(s, now), {i, k}});
@@ -373,9 +311,9 @@ void lock_table_init() noexcept {
     p = mmap(nullptr, capacity * sizeof(slot), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) std::abort();
   }
-  g_table.slots = static_cast<slot*>(p);  // zero pages are a valid empty table
-  g_table.mask = capacity - 1;
-  g_table.bits = static_cast<unsigned>(__builtin_ctzll(capacity));
+  g_slots.slots = static_cast<slot*>(p);  // zero pages are a valid empty table
+  g_slots.mask = capacity - 1;
+  g_slots.bits = static_cast<unsigned>(__builtin_ctzll(capacity));
   g_table.max_live = max_live;
   g_table.epoch_every = std::max<std::size_t>(1, max_live / 16);
   g_table.quiet = std::getenv("GRIDLOCK_QUIET") != nullptr || std::getenv("GRIDLOCK_STREAM_FD") != nullptr;
@@ -402,8 +340,9 @@ bool inner_mutex_of_tracked(std::uintptr_t key, object_tag tag) noexcept {
   return t == object_tag::libcxx_shared_mutex || t == object_tag::libcxx_shared_timed_mutex;
 }
 
-/// acquire() for an address not in the table: out of line, so the lookup path stays small.
-[[gnu::noinline]] lock_record* insert(const void* address, object_tag tag, thread_state& s, int hz) noexcept {
+}  // namespace
+
+lock_record* insert(const void* address, object_tag tag, thread_state& s, int hz) noexcept {
   const auto key = reinterpret_cast<std::uintptr_t>(address);
   if (inner_mutex_of_tracked(key, tag)) return nullptr;
   // First sight (or a record being replaced): make the record before taking the table's lock. Its
@@ -460,11 +399,8 @@ bool inner_mutex_of_tracked(std::uintptr_t key, object_tag tag) noexcept {
   return result;
 }
 
-}  // namespace
-
 lock_record* acquire(const void* address, object_tag tag, thread_state& s, int hz) noexcept {
-  if (lock_record* r = lookup(reinterpret_cast<std::uintptr_t>(address), tag, s, hz)) return r;
-  return insert(address, tag, s, hz);
+  return acquire_inline(address, tag, s, hz);
 }
 
 void forget_address(const void* address, bool report_if_held) noexcept {
