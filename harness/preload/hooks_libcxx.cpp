@@ -39,7 +39,7 @@ bool lock_member(void* self, object_tag tag, const libcxx_shared_mutex& fns, acc
   lock_record* rec = acquire(self, tag, s, 0);
   pin p(s, 0);
   if (try_lock() == 0) {
-    if (rec != nullptr) on_acquired(rec, mode);
+    if (rec != nullptr) on_acquired(rec, mode, reinterpret_cast<std::uintptr_t>(caller));
     return true;
   }
   if (rec == nullptr) return lock() == 0;

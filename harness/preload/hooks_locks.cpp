@@ -39,9 +39,10 @@ bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept
   return (m->__data.__kind & 3) == PTHREAD_MUTEX_ERRORCHECK_NP && m->__data.__owner == s.tid;
 }
 
-/// A lock of `m`, tracked as the lock at `key` tagged `tag` (for a pthread mutex: `m` and mutex_tag(m)).
-/// Inlined into both lock hooks (pthread_mutex_lock, mtx_lock): it is the uncontended path.
-[[gnu::always_inline]] inline int mutex_lock(pthread_mutex_t* m, const void* key, object_tag tag) {
+/// A lock of `m`, tracked as the lock at `key` tagged `tag` (for a pthread mutex: `m` and mutex_tag(m)),
+/// for the program's call returning to `caller` (detail::call_site). Inlined into both lock hooks
+/// (pthread_mutex_lock, mtx_lock): it is the uncontended path.
+[[gnu::always_inline]] inline int mutex_lock(pthread_mutex_t* m, const void* key, object_tag tag, const void* caller) {
   hook_scope h;
   thread_state& s = h.state();
   // The record first, so the table lookup is not added to the time the program holds the lock.
@@ -49,7 +50,7 @@ bool errorcheck_relock(const pthread_mutex_t* m, const thread_state& s) noexcept
   pin p(s, 0);
   const int first = real.mutex_trylock(m);
   if (took(first)) {
-    if (rec != nullptr) on_acquired(rec, access::exclusive);
+    if (rec != nullptr) on_acquired(rec, access::exclusive, reinterpret_cast<std::uintptr_t>(caller));
     return first;
   }
   if (rec == nullptr || first != EBUSY || errorcheck_relock(m, s)) return real.mutex_lock(m);
@@ -123,16 +124,17 @@ bool rwlock_self_writer(const pthread_rwlock_t* rw, const thread_state& s) noexc
   return rw->__data.__cur_writer == s.tid;
 }
 
-/// `timed_op(end)`: lock_op with a deadline (for announced_wait's slices).
+/// `timed_op(end)`: lock_op with a deadline (for announced_wait's slices); `caller` as in mutex_lock.
 template <class TryOp, class LockOp, class TimedOp>
-int rwlock_lock(pthread_rwlock_t* rw, access mode, TryOp&& try_op, LockOp&& lock_op, TimedOp&& timed_op) {
+int rwlock_lock(pthread_rwlock_t* rw, access mode, const void* caller, TryOp&& try_op, LockOp&& lock_op,
+                TimedOp&& timed_op) {
   hook_scope h;
   thread_state& s = h.state();
   lock_record* rec = acquire_inline(rw, object_tag::rwlock, s, 0);  // first: as in mutex_lock
   pin p(s, 0);
   const int first = try_op();
   if (first == 0) {
-    if (rec != nullptr) on_acquired(rec, mode);
+    if (rec != nullptr) on_acquired(rec, mode, reinterpret_cast<std::uintptr_t>(caller));
     return first;
   }
   if (rec == nullptr || first != EBUSY || rwlock_self_writer(rw, s)) return lock_op();
@@ -174,7 +176,7 @@ int rwlock_unlock(pthread_rwlock_t* rw) {
   if (pass_through(ra)) return resolve_real() ? real.mutex_lock(m) : 0;
   const call_site_scope site(ra, fa);
   at_sync_point(sync_point::before_lock);
-  return mutex_lock(m, m, mutex_tag(m));
+  return mutex_lock(m, m, mutex_tag(m), ra);
 }
 
 [[gnu::always_inline]] inline int trylock_hook(pthread_mutex_t* m, const void* ra, const void* fa) {
@@ -194,7 +196,9 @@ int rwlock_unlock(pthread_rwlock_t* rw) {
 
 }  // namespace
 
-int lock_mutex_as(pthread_mutex_t* m, const void* key, object_tag tag) { return mutex_lock(m, key, tag); }
+int lock_mutex_as(pthread_mutex_t* m, const void* key, object_tag tag) {
+  return mutex_lock(m, key, tag, reinterpret_cast<const void*>(detail::call_site));
+}
 
 int unlock_mutex_as(pthread_mutex_t* m, const void* key, object_tag tag) {
   return mutex_unlock(m, key, [tag] { return tag; });
@@ -288,7 +292,7 @@ GRIDLOCK_HOOK int pthread_rwlock_rdlock(pthread_rwlock_t* rw) {
   if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.rwlock_rdlock(rw) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
-  return rwlock_lock(rw, access::shared, [&] { return real.rwlock_tryrdlock(rw); },
+  return rwlock_lock(rw, access::shared, GRIDLOCK_PROGRAM_CALLER, [&] { return real.rwlock_tryrdlock(rw); },
                      [&] { return real.rwlock_rdlock(rw); },
                      [&](const timespec& end) { return real.rwlock_timedrdlock(rw, &end); });
 }
@@ -297,7 +301,7 @@ GRIDLOCK_HOOK int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
   if (pass_through(GRIDLOCK_PROGRAM_CALLER)) return resolve_real() ? real.rwlock_wrlock(rw) : 0;
   const call_site_scope site(GRIDLOCK_PROGRAM_CALL);
   at_sync_point(sync_point::before_lock);
-  return rwlock_lock(rw, access::exclusive, [&] { return real.rwlock_trywrlock(rw); },
+  return rwlock_lock(rw, access::exclusive, GRIDLOCK_PROGRAM_CALLER, [&] { return real.rwlock_trywrlock(rw); },
                      [&] { return real.rwlock_wrlock(rw); },
                      [&](const timespec& end) { return real.rwlock_timedwrlock(rw, &end); });
 }

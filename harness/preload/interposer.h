@@ -504,15 +504,17 @@ inline int c11_result(int err) noexcept {
 /// Whether a pthread lock call's result means the lock is taken.
 inline bool took(int r) noexcept { return r == 0 || r == EOWNERDEAD; }
 
-/// The acquisition succeeded: the uncontended path (events::acquired). Only first_hold may throw (a
+/// The acquisition succeeded: the uncontended path (events::acquired), for the program's call returning
+/// to `caller` (detail::call_site, passed on so that it is not read back). Only first_hold may throw (a
 /// cycle it reports), so taking a lock with none held has no handler around it. Inlined into each lock
 /// hook: with several callers the compiler would keep it out of line (measured: 7% of std_lock_heavy).
-[[gnu::always_inline]] inline void on_acquired(lock_record* rec, access mode) noexcept {
+[[gnu::always_inline]] inline void on_acquired(lock_record* rec, access mode, std::uintptr_t caller) noexcept {
   thread_record& self = *threads::self();
-  if (self.held_count.load(std::memory_order_relaxed) == 0)
-    held_set::take(self, *rec, mode, detail::call_site);
-  else
-    guarded([&] { held_set::acquired(self, *rec, mode, detail::call_site); });
+  const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
+  if (n == 0)
+    held_set::take(self, *rec, mode, caller, 0);
+  else  // by value: captures by reference would put rec and mode in memory on the common path too
+    guarded([&self, rec, mode, caller, n] { held_set::acquired(self, *rec, mode, caller, n); });
 }
 
 /// A try-lock: `try_op` is the real call, in the pthread convention (0: taken).
@@ -567,7 +569,7 @@ int ownerless_lock(const void* object, object_tag tag, TryOp&& try_op, LockOp&& 
   pin p(s, 0);
   const int first = try_op();
   if (first == 0) {
-    if (rec != nullptr) on_acquired(rec, access::exclusive);
+    if (rec != nullptr) on_acquired(rec, access::exclusive, detail::call_site);
     return first;
   }
   if (rec == nullptr || first != EBUSY) return lock_op();

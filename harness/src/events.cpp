@@ -121,12 +121,13 @@ void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noex
     }
   }
   const auto call = call_site_scope::unless_marked(__builtin_return_address(0), __builtin_frame_address(0));
-  held_set::take(self, *lock, mode, detail::call_site);
+  held_set::take(self, *lock, mode, detail::call_site, self.held_count.load(std::memory_order_relaxed));
 }
 
 void acquired(lock_record* lock, access mode) {
   const auto call = call_site_scope::unless_marked(__builtin_return_address(0), __builtin_frame_address(0));
-  held_set::acquired(*threads::self(), *lock, mode, detail::call_site);
+  thread_record& self = *threads::self();
+  held_set::acquired(self, *lock, mode, detail::call_site, self.held_count.load(std::memory_order_relaxed));
 }
 
 bool before_unlock(lock_record* lock, access mode) noexcept {

@@ -11,8 +11,10 @@
 
 namespace gridlock::held_set {
 
-[[gnu::always_inline]] inline void add(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller) {
-  const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
+/// `n`: self's held count, as the caller has read it (0, a constant, on the hooks' first lock: no bound
+/// to check, no index to compute).
+[[gnu::always_inline]] inline void add(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller,
+                                       std::uint32_t n) {
   if (n == thread_record::max_held) {
     ++self.untracked;  // beyond the bound: still correct, just not in the graph
     return;
@@ -46,10 +48,11 @@ namespace gridlock::held_set {
   last->lock.store(nullptr, std::memory_order_relaxed);
 }
 
-/// `self` holds `lock` now (in `mode`, from the call returning to `caller`): the held set, the owner,
-/// and steering's look at it.
-[[gnu::always_inline]] inline void take(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller) {
-  add(self, lock, mode, caller);
+/// `self` holds `lock` now (in `mode`, from the call returning to `caller`; `n` as in add()): the held
+/// set, the owner, and steering's look at it.
+[[gnu::always_inline]] inline void take(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller,
+                                        std::uint32_t n) {
+  add(self, lock, mode, caller, n);
   if (mode == access::exclusive) lock.owner.store(&self, std::memory_order_release);
   if (steering::on.load(std::memory_order_relaxed)) [[unlikely]] steering::after_acquire(caller);
 }
@@ -59,10 +62,12 @@ namespace gridlock::held_set {
 /// (events.cpp): the common case holds nothing.
 bool first_hold(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller);
 
-/// A non-blocking attempt from the program call at `caller` has taken `lock`: events::acquired.
-[[gnu::always_inline]] inline void acquired(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller) {
-  if (self.held_count.load(std::memory_order_relaxed) != 0 && !first_hold(self, lock, mode, caller)) return;
-  take(self, lock, mode, caller);
+/// A non-blocking attempt from the program call at `caller` has taken `lock`: events::acquired. `n` as
+/// in add().
+[[gnu::always_inline]] inline void acquired(thread_record& self, lock_record& lock, access mode, std::uintptr_t caller,
+                                            std::uint32_t n) {
+  if (n != 0 && !first_hold(self, lock, mode, caller)) return;
+  take(self, lock, mode, caller, n);
 }
 
 /// Releases the entry `h` of self's held set, in the mode it was taken: events::before_unlock for a
