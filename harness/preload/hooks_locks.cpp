@@ -97,7 +97,7 @@ int mutex_timed(pthread_mutex_t* m, TimedOp&& timed_op) {
 template <class TagOf>
 [[gnu::always_inline]] inline int mutex_unlock(pthread_mutex_t* m, const void* key, TagOf&& tag_of) {
   {
-    hook_scope h;
+    const internal_scope h;  // a hook_scope without the thread's state: a held lock's release needs none
     if (int r; unlock_held(key, false, r, [&] { return real.mutex_unlock(m); })) return r;
   }
   return unlock_unheld(m, key, tag_of());
@@ -151,10 +151,10 @@ int rwlock_timed(pthread_rwlock_t* rw, access mode, TryOp&& try_op, TimedOp&& ti
   return timed(rec, rw, mode, try_op, timed_op);
 }
 
-int rwlock_unlock(pthread_rwlock_t* rw) {
+/// rwlock_unlock() of a lock this thread's held set does not have: out of line, off the usual path.
+[[gnu::noinline]] int rwlock_unlock_unheld(pthread_rwlock_t* rw) {
   hook_scope h;
   thread_state& s = h.state();
-  if (int r; unlock_held(rw, true, r, [&] { return real.rwlock_unlock(rw); })) return r;
   lock_record* rec = find(rw, object_tag::rwlock, s, 0);
   pin p(s, 0);
   if (rec == nullptr) return real.rwlock_unlock(rw);  // never seen locked: nothing to check against
@@ -167,6 +167,15 @@ int rwlock_unlock(pthread_rwlock_t* rw) {
   }
   if (!events::before_unlock(rec, mode)) return EPERM;
   return real.rwlock_unlock(rw);
+}
+
+/// An unlock of `rw`, inlined into its hook: the usual path, as in mutex_unlock.
+[[gnu::always_inline]] inline int rwlock_unlock(pthread_rwlock_t* rw) {
+  {
+    const internal_scope h;
+    if (int r; unlock_held(rw, true, r, [&] { return real.rwlock_unlock(rw); })) return r;
+  }
+  return rwlock_unlock_unheld(rw);
 }
 
 // The bodies of the blocking, try and timed lock hooks, for pthread_mutex_* and C11's mtx_* alike:

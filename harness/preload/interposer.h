@@ -403,14 +403,13 @@ void forget_address(const void* address, bool report_if_held) noexcept;
 
 /// This thread's held-set entry for the lock at `address`, the latest if several, or null. A held
 /// record is never freed (eviction and destroy skip it), so unlocks start here and skip the table; it
-/// also finds an entry that has left the table (destroyed or re-initialized while held).
+/// also finds an entry that has left the table (destroyed or re-initialized while held). The thread's
+/// own entries below held_count are never null (held_set.h stores the lock before the count).
 inline held_lock* held_entry(const void* address) noexcept {
   thread_record* self = threads::current;
   if (self == nullptr) return nullptr;
-  for (std::uint32_t i = self->held_count.load(std::memory_order_relaxed); i-- > 0;) {
-    lock_record* r = self->held[i].lock.load(std::memory_order_relaxed);
-    if (r != nullptr && r->address == address) return &self->held[i];
-  }
+  for (std::uint32_t i = self->held_count.load(std::memory_order_relaxed); i-- > 0;)
+    if (self->held[i].lock.load(std::memory_order_relaxed)->address == address) return &self->held[i];
   return nullptr;
 }
 /// Whether the runtime counts `rec` as held exclusively by the calling thread: in its held set, or as

@@ -29,9 +29,8 @@ namespace gridlock::held_set {
   if (mode == access::exclusive) self.gate_signature ^= lock.hash;
 }
 
-[[gnu::always_inline]] inline void remove(thread_record& self, held_lock* h) {
-  lock_record* lock = h->lock.load(std::memory_order_relaxed);
-  if (h->mode.load(std::memory_order_relaxed) == access::exclusive) self.gate_signature ^= lock->hash;
+/// Takes `h` out of the held set, the others keeping their order; the signature is the caller's.
+[[gnu::always_inline]] inline void erase(thread_record& self, held_lock* h) {
   const std::uint32_t n = self.held_count.load(std::memory_order_relaxed);
   held_lock* last = &self.held[n - 1];
   // Locks are usually released in reverse order, so this is mostly a no-op; otherwise keep the order.
@@ -46,6 +45,12 @@ namespace gridlock::held_set {
   }
   self.held_count.store(n - 1, std::memory_order_release);
   last->lock.store(nullptr, std::memory_order_relaxed);
+}
+
+[[gnu::always_inline]] inline void remove(thread_record& self, held_lock* h) {
+  lock_record* lock = h->lock.load(std::memory_order_relaxed);
+  if (h->mode.load(std::memory_order_relaxed) == access::exclusive) self.gate_signature ^= lock->hash;
+  erase(self, h);
 }
 
 /// `self` holds `lock` now (in `mode`, from the call returning to `caller`; `n` as in add()): the held
@@ -76,7 +81,8 @@ bool first_hold(thread_record& self, lock_record& lock, access mode, std::uintpt
   if (--h->depth > 0) return;
   lock_record* lock = h->lock.load(std::memory_order_relaxed);
   const bool exclusive = h->mode.load(std::memory_order_relaxed) == access::exclusive;
-  remove(self, h);
+  if (exclusive) self.gate_signature ^= lock->hash;
+  erase(self, h);
   if (exclusive) lock->owner.store(nullptr, std::memory_order_release);
 }
 
