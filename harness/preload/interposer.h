@@ -154,7 +154,9 @@ struct real_functions {
   "_ZNSt28__atomic_futex_unsigned_base26_M_futex_wait_until_steadyEPjjbNSt6chrono8durationIlSt5ratioILl1ELl1EEEENS2_IlS3_ILl1ELl1000000000EEEE"
 #define GRIDLOCK_FUTURE_NOTIFY_ALL "_ZNSt28__atomic_futex_unsigned_base19_M_futex_notify_allEPj"
 
-extern real_functions real;
+// The hooks' globals are declared hidden, as they are defined: otherwise each read first loads the
+// variable's address from the GOT (the linker relaxes that to an lea, still an instruction of its own).
+extern real_functions real [[gnu::visibility("hidden")]];
 
 /// Resolves every member of `real` (idempotent, thread-safe). Returns false while a resolution is in
 /// progress on this very thread (dlsym re-entering a hook): the caller must then not use `real`.
@@ -190,7 +192,7 @@ constexpr std::uint8_t observing = 1;
 constexpr std::uint8_t nested = 2;            // the program links a runtime of its own: not inside its scopes
 constexpr std::uint8_t beside_allocator = 4;  // a library's malloc (g_allocator): not its calls
 }  // namespace hook_mode
-extern std::atomic<std::uint8_t> g_mode;
+extern std::atomic<std::uint8_t> g_mode [[gnu::visibility("hidden")]];
 
 /// Looks for a Gridlock runtime in the executable (its internal_depth TLS symbol). Once, from init().
 bool detect_embedded_runtime() noexcept;
@@ -218,7 +220,7 @@ thread_state* first_state() noexcept;
 /// The ordering the hazard and busy protocols need between a thread's own store and its next load.
 /// Cheap side: a compiler barrier when membarrier(PRIVATE_EXPEDITED) is available (the heavy side then
 /// interrupts every running thread), else a full fence.
-extern bool g_have_membarrier;
+extern bool g_have_membarrier [[gnu::visibility("hidden")]];
 inline void light_fence() noexcept {
   if (g_have_membarrier)
     std::atomic_signal_fence(std::memory_order_seq_cst);

@@ -31,9 +31,9 @@ struct table_slots {
   std::size_t mask = 0;
   unsigned bits = 0;  // log2(capacity)
 };
-extern constinit table_slots g_slots;
+extern constinit table_slots g_slots [[gnu::visibility("hidden")]];  // hidden: interposer.h says why
 /// The table's clock for choosing what to evict: lookups stamp the slots they find with it.
-extern std::atomic<std::uint32_t> g_epoch;
+extern std::atomic<std::uint32_t> g_epoch [[gnu::visibility("hidden")]];
 
 /// An address lives in one of this many consecutive slots after its hash.
 constexpr int probe_window = 32;

@@ -38,8 +38,9 @@ std::string format_target(const target& t);
 bool parse_target(std::string_view text, target& out);
 
 /// True in a confirmation run (GRIDLOCK_CONFIRM set and well-formed, read once at startup). The one
-/// thing an acquisition reads otherwise: a relaxed load and a branch not taken.
-extern constinit std::atomic<bool> on;
+/// thing an acquisition reads otherwise: a relaxed load and a branch not taken. Hidden, as
+/// detail::sync_points_on.
+extern constinit std::atomic<bool> on [[gnu::visibility("hidden")]];
 
 /// The calling thread has just taken a lock (it is recorded as the holder) from the program call at
 /// `caller`: pauses it if that call is one of the target's sites. Each thread pauses at most a bounded

@@ -188,8 +188,9 @@ enum class sync_point : std::uint8_t {
 
 namespace detail {
 /// True while a strategy other than `none` is active (sync_points.cpp). The one thing a sync point
-/// reads when no strategy is active: a relaxed load and a branch not taken.
-extern constinit std::atomic<bool> sync_points_on;
+/// reads when no strategy is active: a relaxed load and a branch not taken. Hidden: read in place, with
+/// no address taken from the GOT first (each copy of the runtime, linked statically, has its own).
+extern constinit std::atomic<bool> sync_points_on [[gnu::visibility("hidden")]];
 /// The active strategy's decision for this thread at `where`, and its delay. Never holds a runtime lock
 /// while it delays. `released`: at after_unlock, the lock's record (its parked waiters may go on).
 void sync_point_slow(sync_point where, const void* released = nullptr) noexcept;
