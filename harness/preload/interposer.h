@@ -230,6 +230,10 @@ inline void light_fence() noexcept {
 /// The other side: after it, every other thread's stores before its light_fence() are visible.
 void heavy_fence() noexcept;
 
+/// pass_through() when the mode is not plain `observing`: out of line, so that the hooks keep neither
+/// the mode nor the caller in a register of their own on the common path.
+[[gnu::noinline]] bool pass_through_by_mode(std::uint8_t mode, const void* caller) noexcept;
+
 /// Whether a hook called from `caller` (its return address) must pass straight through to the real
 /// function: before initialization, inside a hook (which counts as an internal_scope of the runtime
 /// linked into this library: one thread-local to test on every hook, not two), inside a scope of a
@@ -240,8 +244,7 @@ inline bool pass_through(const void* caller) noexcept {
   if (internal_scope::active()) return true;
   const std::uint8_t mode = g_mode.load(std::memory_order_relaxed);
   if (mode == hook_mode::observing) [[likely]] return false;
-  return mode == hook_mode::starting || ((mode & hook_mode::nested) != 0 && embedded_scope_active()) ||
-         ((mode & hook_mode::beside_allocator) != 0 && g_allocator.contains(caller));
+  return pass_through_by_mode(mode, caller);
 }
 /// pass_through() for a call no allocator makes (or with no caller to tell).
 inline bool bypass() noexcept { return pass_through(nullptr); }

@@ -21,6 +21,11 @@ constinit thread_local thread_state* t_state [[gnu::tls_model("initial-exec")]] 
 std::atomic<std::uint8_t> g_mode{hook_mode::starting};
 bool g_have_membarrier = false;
 
+bool pass_through_by_mode(std::uint8_t mode, const void* caller) noexcept {
+  return mode == hook_mode::starting || ((mode & hook_mode::nested) != 0 && embedded_scope_active()) ||
+         ((mode & hook_mode::beside_allocator) != 0 && g_allocator.contains(caller));
+}
+
 namespace {
 
 std::atomic<int> g_fork_gate{0};  // non-zero while a fork is being prepared
