@@ -44,7 +44,9 @@ namespace gridlock::held_set {
     p->acquired_at = p[1].acquired_at;
   }
   self.held_count.store(n - 1, std::memory_order_release);
-  last->lock.store(nullptr, std::memory_order_relaxed);
+  // Release, so that not even the compiler puts it before the count: an entry below the count is never
+  // null, not even to a signal handler's unlock on this thread in between (held_entry reads none).
+  last->lock.store(nullptr, std::memory_order_release);
 }
 
 [[gnu::always_inline]] inline void remove(thread_record& self, held_lock* h) {
