@@ -212,6 +212,27 @@ TEST_F(LockOrderTest, ACycleWhoseWitnessesAreOneThreadsShowsAnEdgeTakenOnAnother
   }
 }
 
+// A cycle only one thread has taken is still a prediction (another thread on either path would
+// hang with it), and the message says that it needs one.
+TEST_F(LockOrderTest, ACycleOfOneThreadSaysSo) {
+  gridlock::mutex a("A"), b("B");
+  run_in_thread("alone", [&] {
+    nested(a, b);
+    nested(b, a);
+  });
+  const std::vector<finding> all = findings();
+  ASSERT_EQ(all.size(), 1u) << summary(all);
+  expect_cycle(all[0], {{"A", "B", "alone"}, {"B", "A", "alone"}});
+  EXPECT_NE(all[0].message.find("so far all on one thread (alone)"), std::string::npos) << all[0].message;
+  reset_findings();  // two threads: the message says nothing of the kind
+  gridlock::mutex c("C"), d("D");
+  nested_in("t1", c, d);
+  nested_in("t2", d, c);
+  const std::vector<finding> two = findings();
+  ASSERT_EQ(two.size(), 1u) << summary(two);
+  EXPECT_EQ(two[0].message.find("one thread"), std::string::npos) << two[0].message;
+}
+
 TEST_F(LockOrderTest, ReadHeldWhilePlainWantedAndReverseWithWriteSideIsReported) {
   gridlock::shared_mutex s("S");
   gridlock::mutex m("M");

@@ -175,6 +175,12 @@ finding make_finding(const detector& d, const std::vector<std::uint32_t>& cycle)
   const lock_info& first = f.locks.front();
   names += " -> " + (first.name.empty() ? first.type + "#" + std::to_string(first.id) : first.name);
   f.message = "potential deadlock: locks are taken in a cycle (" + names + ")";
+  // One thread cannot hang on a cycle by itself: say so, for whoever judges the finding.
+  if (f.threads.size() == 1) {
+    const thread_info& t = f.threads.front();
+    f.message += ", so far all on one thread (" + (t.name.empty() ? "thread " + std::to_string(t.id) : t.name) +
+                 "): it hangs once another thread takes one of these paths";
+  }
   return f;
 }
 
