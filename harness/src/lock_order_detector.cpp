@@ -20,22 +20,13 @@ namespace {
 constexpr std::size_t max_cycle_locks = 32;
 constexpr std::size_t max_cycles_per_edge = 64;
 
-/// One observation of an edge, as a report shows it.
-struct observation {
-  thread_info thread;  // id 0: none
+struct edge_data {
+  // The witness: the first observation, or the latest one that weakened what suppresses a cycle.
+  thread_info thread;
   stack_id held_stack = 0;
   stack_id acquire_stack = 0;
-  bool from_shared = false;
-  bool to_shared = false;
-};
-
-struct edge_data {
-  // The witness: the observation that last weakened what suppresses a cycle (the first one at first),
-  // or, among the equally telling ones since, the one that sorts first (sorts_first).
-  observation witness;
-  // Among the equally telling observations on threads other than the witness's, the one that sorts
-  // first: what a cycle whose witnesses are all one thread's shows instead (make_finding).
-  observation elsewhere;
+  bool first_from_shared = false;
+  bool first_to_shared = false;
   bool from_exclusive_seen = false;  // `from` was held for writing at some observation
   bool to_exclusive_seen = false;    // `to` was wanted for writing at some observation
   bool from_shared_seen = false;     // `from` was held for reading at some observation
@@ -113,25 +104,6 @@ bool can_deadlock(const detector& d, const std::vector<std::uint32_t>& cycle) {
   return true;
 }
 
-/// Whether `a` sorts before `b`: by the return addresses of their held, then acquire stacks, innermost
-/// first. The same code has the same order in every run (a module's code keeps its layout), so the
-/// witness of an edge that several paths make, and the fingerprint of its cycle, do not depend on
-/// which thread got there first. A stack that could not be captured sorts last.
-bool sorts_first(const observation& a, const observation& b) {
-  auto order = [](stack_id id) { return std::make_pair(id == 0, stack_of(id)); };
-  return std::make_pair(order(a.held_stack), order(a.acquire_stack)) <
-         std::make_pair(order(b.held_stack), order(b.acquire_stack));
-}
-
-/// Records `seen`, an observation of `e` that shows as much as its witness (the same modes, no gate
-/// every observation lacks), as the witness or the alternative on another thread if it sorts first.
-void offer(edge_data& e, observation seen) {
-  if (sorts_first(seen, e.witness)) std::swap(seen, e.witness);  // `seen` is now the one passed over
-  if (e.elsewhere.thread.id == e.witness.thread.id) e.elsewhere = {};
-  if (seen.thread.id != e.witness.thread.id && (e.elsewhere.thread.id == 0 || sorts_first(seen, e.elsewhere)))
-    e.elsewhere = std::move(seen);
-}
-
 std::vector<std::uint32_t> canonical(std::vector<std::uint32_t> cycle) {
   std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
   return cycle;
@@ -140,47 +112,28 @@ std::vector<std::uint32_t> canonical(std::vector<std::uint32_t> cycle) {
 finding make_finding(const detector& d, const std::vector<std::uint32_t>& cycle) {
   finding f;
   f.kind = finding_kind::lock_order_cycle;
-  std::vector<const observation*> shown;
-  for (std::size_t i = 0; i < cycle.size(); ++i)
-    shown.push_back(&d.edges.at(edge_key(cycle[i], cycle[(i + 1) % cycle.size()])).witness);
-  // Witnesses all of one thread read as an inversion a thread makes with itself, which alone cannot
-  // hang: where an edge was also taken on another thread, that observation is shown instead (LevelDB's
-  // start-up logging under its mutex on main hid the compaction thread that takes them the same way).
-  if (std::all_of(shown.begin(), shown.end(), [&](const observation* o) { return o->thread.id == shown[0]->thread.id; }))
-    for (std::size_t i = 0; i < cycle.size(); ++i)
-      if (const observation& other = d.edges.at(edge_key(cycle[i], cycle[(i + 1) % cycle.size()])).elsewhere;
-          other.thread.id != 0) {
-        shown[i] = &other;
-        break;
-      }
   std::string names;
   std::set<std::uint32_t> seen_threads;
   for (std::size_t i = 0; i < cycle.size(); ++i) {
     const std::uint32_t from = cycle[i], to = cycle[(i + 1) % cycle.size()];
     f.locks.push_back(describe(*d.nodes.at(from)));
-    const observation& o = *shown[i];
+    const edge_data& e = d.edges.at(edge_key(from, to));
     edge_info edge;
     edge.from = from;
     edge.to = to;
-    edge.from_shared = o.from_shared;
-    edge.to_shared = o.to_shared;
-    edge.thread = o.thread.id;
-    edge.held_stack = stack_of(o.held_stack);
-    edge.acquire_stack = stack_of(o.acquire_stack);
+    edge.from_shared = e.first_from_shared;
+    edge.to_shared = e.first_to_shared;
+    edge.thread = e.thread.id;
+    edge.held_stack = stack_of(e.held_stack);
+    edge.acquire_stack = stack_of(e.acquire_stack);
     f.edges.push_back(std::move(edge));
-    if (seen_threads.insert(o.thread.id).second) f.threads.push_back(o.thread);
+    if (seen_threads.insert(e.thread.id).second) f.threads.push_back(e.thread);
     const lock_info& l = f.locks.back();
     names += (i ? " -> " : "") + (l.name.empty() ? l.type + "#" + std::to_string(l.id) : l.name);
   }
   const lock_info& first = f.locks.front();
   names += " -> " + (first.name.empty() ? first.type + "#" + std::to_string(first.id) : first.name);
   f.message = "potential deadlock: locks are taken in a cycle (" + names + ")";
-  // One thread cannot hang on a cycle by itself: say so, for whoever judges the finding.
-  if (f.threads.size() == 1) {
-    const thread_info& t = f.threads.front();
-    f.message += ", so far all on one thread (" + (t.name.empty() ? "thread " + std::to_string(t.id) : t.name) +
-                 "): it hangs once another thread takes one of these paths";
-  }
   return f;
 }
 
@@ -230,7 +183,6 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
   std::vector<std::uint32_t> gates = exclusive_gates(self, from);
   const stack_id here = acquire_stack(d, self, held, lock, caller);
 
-  observation seen{describe(self), held.acquired_at, here, from_shared, mode == access::shared};
   std::vector<finding> found;
   d.mu.lock();
   if (d.keys.insert(key)) {
@@ -238,7 +190,11 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
     edge_data& e = it->second;
     bool changed = inserted;
     if (inserted) {
-      e.witness = std::move(seen);
+      e.thread = describe(self);
+      e.held_stack = held.acquired_at;
+      e.acquire_stack = here;
+      e.first_from_shared = from_shared;
+      e.first_to_shared = mode == access::shared;
       e.gates = std::move(gates);
       d.nodes[from->id] = from;
       d.nodes[lock.id] = &lock;
@@ -258,14 +214,14 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
     if (!from_shared && !e.from_exclusive_seen) e.from_exclusive_seen = changed = true;
     if (from_shared && !e.from_shared_seen) e.from_shared_seen = changed = true;
     if (mode == access::exclusive && !e.to_exclusive_seen) e.to_exclusive_seen = changed = true;
-    if (!inserted && changed) {
+    if (changed && !inserted) {
       // This observation is what may now make a cycle reportable (no gate, or a write side): it, not
-      // the first one, is the edge's witness in reports, and no earlier one shows as much.
-      e.witness = std::move(seen);
-      e.elsewhere = {};
-    } else if (!inserted && gates.size() == e.gates.size() && seen.from_shared == e.witness.from_shared &&
-               seen.to_shared == e.witness.to_shared) {
-      offer(e, std::move(seen));
+      // the first one, is the edge's witness in reports.
+      e.thread = describe(self);
+      e.held_stack = held.acquired_at;
+      e.acquire_stack = here;
+      e.first_from_shared = from_shared;
+      e.first_to_shared = mode == access::shared;
     }
     if (changed) find_cycles(d, from->id, lock.id, found);
   }

@@ -6,8 +6,8 @@
 // for reading (readers do not block readers). Try-locks and timed locks add no edge: they cannot hang.
 //
 // Hot path: an edge already seen in the same context (same modes, same set of other exclusively held
-// locks, same code path) is answered from a per-thread cache or a lock-free key set; only something new
-// takes the detector's lock, captures a stack or touches the graph.
+// locks) is answered from a per-thread cache or a lock-free key set; only something new takes the
+// detector's lock, captures a stack or touches the graph.
 #pragma once
 
 #include <cstdint>
@@ -21,11 +21,9 @@ namespace gridlock {
 
 namespace lock_order {
 
-/// The key of edge held -> lock in this thread's current context, on this code path (where `held` was
-/// taken, and `caller`, where `lock` is): each path of an edge reaches add_edge once, which keeps the
-/// one that sorts first as the edge's witness, not the one that happened to come first. Never 0.
+/// The key of edge held -> lock in this thread's current context; never 0.
 inline std::uint64_t context_key(const thread_record& self, const held_lock& held, const lock_record& lock,
-                                 access mode, std::uintptr_t caller) noexcept {
+                                 access mode) noexcept {
   const lock_record* from = held.lock.load(std::memory_order_relaxed);
   const bool from_shared = held.mode.load(std::memory_order_relaxed) == access::shared;
   // Gates are the *other* exclusively held locks: take `from` out of the signature.
@@ -34,8 +32,7 @@ inline std::uint64_t context_key(const thread_record& self, const held_lock& hel
   const std::uint64_t modes = (from_shared ? 1u : 0u) | (mode == access::shared ? 2u : 0u);
   // gates is already well mixed (a XOR of mix64 values); one multiply spreads ids and modes into the
   // low bits that index the per-thread cache.
-  const std::uint64_t path = (std::uint64_t{held.acquired_at} << 40) ^ caller;
-  std::uint64_t k = (ids ^ (modes << 62)) * 0x9e3779b97f4a7c15ull ^ gates ^ path * 0xff51afd7ed558ccdull;
+  std::uint64_t k = (ids ^ (modes << 62)) * 0x9e3779b97f4a7c15ull ^ gates;
   return (k ^ (k >> 29)) | 1;
 }
 
@@ -53,7 +50,7 @@ inline void before_acquire(thread_record& self, lock_record& lock, access mode, 
   for (std::uint32_t i = 0; i < n; ++i) {
     const held_lock& held = self.held[i];
     if (held.lock.load(std::memory_order_relaxed) == &lock) continue;
-    const std::uint64_t key = context_key(self, held, lock, mode, caller);
+    const std::uint64_t key = context_key(self, held, lock, mode);
     std::uint64_t& cached = self.edge_cache[key & (thread_record::edge_cache_size - 1)];
     if (cached == key) continue;
     if (!known(key)) add_edge(self, held, lock, mode, key, caller);
