@@ -267,8 +267,11 @@ void add_fingerprint(json& f) {
   for (const json& e : f.value("edges", json::array())) {
     const std::vector<json> held = user_frames(e.value("held_stack", json::array()));
     const std::vector<json> acquire = user_frames(e.value("acquire_stack", json::array()));
-    const std::size_t skip = shared_calls(held, acquire);
-    parts.push_back(site(held, skip) + ">" + site(acquire, skip));
+    // The acquiring side only: the held side's stack is the first path that made the edge, and which
+    // path that is (a compaction thread or a manual compaction's caller, under RocksDB's DB mutex) is
+    // timing. Where the second lock is taken is the same on every path. The held stack still tells
+    // how many calls a lock function both sides went through shares (shared_calls).
+    parts.push_back(site(acquire, shared_calls(held, acquire)));
   }
   for (const json& w : f.value("waits", json::array()))
     parts.push_back("wait@" + site(user_frames(w.value("stack", json::array()))));
