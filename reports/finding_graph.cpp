@@ -12,6 +12,7 @@
 #include "finding_json.h"
 #include "reports/finding_view.h"
 #include "reports/xml_text.h"
+#include "utf8.h"
 
 namespace gridlock::reports {
 namespace {
@@ -26,9 +27,7 @@ constexpr double node_height = 30;
 
 std::string cut(const std::string& text, std::size_t max = label_chars) {
   if (text.size() <= max) return text;
-  std::size_t end = max - 1;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // not mid-character
-  return text.substr(0, end) + "\xE2\x80\xA6";  // …
+  return std::string(utf8_prefix(text, max - 1)) + "\xE2\x80\xA6";  // …
 }
 
 /// The frame an edge is labelled with: the first user frame of `stack` past its first `skip` (an edge's

@@ -52,9 +52,12 @@ TEST_F(SourceLines, NothingForARelativePathAMissingFileOrAPipe) {
 }
 
 TEST_F(SourceLines, ALineThatIsNotUtf8IsNotShown) {
-  const std::string file = write("latin1.cpp", "// caf\xe9\nint x; // caf\xc3\xa9\n");
+  const std::string file = write("latin1.cpp", "// caf\xe9\nint x; // caf\xc3\xa9\n// \xc0\xaf\n// \xed\xa0\x80\n");
   EXPECT_EQ(lines_.line(file, 1), "") << "a report's JSON must stay UTF-8";
   EXPECT_EQ(lines_.line(file, 2), "int x; // caf\xc3\xa9");
+  // An overlong form and a UTF-16 surrogate look like UTF-8 byte by byte; the JSON writer throws on both.
+  EXPECT_EQ(lines_.line(file, 3), "");
+  EXPECT_EQ(lines_.line(file, 4), "");
 }
 
 TEST_F(SourceLines, ALongLineIsCutBetweenCharacters) {

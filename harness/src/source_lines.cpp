@@ -5,24 +5,14 @@
 #include <fstream>
 #include <string_view>
 
+#include "utf8.h"
+
 namespace gridlock {
 namespace {
 
 constexpr std::size_t max_file_bytes = 8u << 20;
 constexpr std::size_t max_files = 1024;  // past this many, lines of further files are not shown
 constexpr std::size_t max_line_chars = 160;
-
-bool is_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    i += n;
-  }
-  return true;
-}
 
 std::vector<std::string> read_lines(const std::string& file) {
   struct stat st;
@@ -51,9 +41,7 @@ std::string source_lines::line(const std::string& file, int line) {
   if (first == std::string_view::npos || !is_utf8(text)) return {};
   text = text.substr(first, text.find_last_not_of(space) - first + 1);
   if (text.size() <= max_line_chars) return std::string(text);
-  std::size_t cut = max_line_chars;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
-  return std::string(text.substr(0, cut)) + " ...";
+  return std::string(utf8_prefix(text, max_line_chars)) + " ...";
 }
 
 }  // namespace gridlock
