@@ -37,7 +37,7 @@ std::string cut(const std::string& text, std::size_t max = label_chars) {
 json label_frame(const json& stack, std::size_t skip) {
   const std::vector<json> user = user_frames(stack);
   for (std::size_t i = skip; i < user.size(); ++i)
-    if (!user[i].value("file", "").empty() && !is_installed_code(user[i])) return user[i];
+    if (is_program_source(user[i])) return user[i];
   return first_user_frame(stack);
 }
 

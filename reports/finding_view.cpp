@@ -13,15 +13,11 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-bool locates(const json& frame) {
-  return !frame.value("file", "").empty() && !is_installed_code(frame) && !is_plumbing_frame(frame);
-}
-
 /// The first locating frame of `stack` past its first `skip` user frames, under `root` if `inside`.
 json find_in(const json& stack, const std::string& root, bool inside, std::size_t skip = 0) {
   const std::vector<json> user = user_frames(stack);
   for (std::size_t i = skip; i < user.size(); ++i)
-    if (locates(user[i]) && (!inside || !path_under(user[i].value("file", ""), root).empty())) return user[i];
+    if (is_program_source(user[i]) && (!inside || !path_under(user[i].value("file", ""), root).empty())) return user[i];
   return nullptr;
 }
 

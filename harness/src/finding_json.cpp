@@ -65,7 +65,7 @@ void symbolize_stack(json& stack, symbolizer& s) {
       sym["file"] = chain[i].file;
       sym["line"] = chain[i].line;
       if (i + 1 < chain.size()) sym["inlined"] = true;
-      if (!chain[i].file.empty() && !is_installed_code(sym) && !is_runtime_frame(sym))
+      if (is_program_source(sym))
         if (std::string code = s.source_text(chain[i].file, chain[i].line); !code.empty()) sym["code"] = std::move(code);
       out.push_back(std::move(sym));
     }
@@ -222,6 +222,10 @@ bool is_installed_code(const json& fr) {
   // Not all of /usr: a program's own source can live there (/usr/src/app in container images).
   return starts_with(file, "/usr/include/") || starts_with(file, "/usr/local/include/") || starts_with(file, "/usr/lib/") ||
          starts_with(module, "/lib/") || starts_with(module, "/usr/lib/");
+}
+
+bool is_program_source(const json& fr) {
+  return !fr.value("file", "").empty() && !is_installed_code(fr) && !is_plumbing_frame(fr);
 }
 
 bool is_plumbing_frame(const json& fr) {

@@ -33,6 +33,9 @@ bool is_plumbing_frame(const nlohmann::json& frame);
 /// installed header's (/usr/include, /usr/local/include, /usr/lib; also where the program inlined it) or
 /// a system library's (/lib, /usr/lib).
 bool is_installed_code(const nlohmann::json& frame);
+/// Whether a symbolized frame is a line of the program's own source: it has a file and is neither
+/// installed code nor plumbing. Such frames carry `code`, locate findings and label graph edges.
+bool is_program_source(const nlohmann::json& frame);
 /// The first frame of a symbolized stack that is not plumbing, or null JSON if none.
 nlohmann::json first_user_frame(const nlohmann::json& stack);
 /// The frames of a symbolized stack that are not plumbing, innermost first.

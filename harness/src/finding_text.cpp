@@ -10,10 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-/// Installed code, or code with no source line: a library the program uses, not the program's own
-/// source.
-bool is_library_frame(const json& fr) { return fr.value("file", "").empty() || is_installed_code(fr); }
-
 /// The top `frames` frames past the runtime's own; when those are all library code (a lock taken inside
 /// a logging library, say), also the first frame of the program's own source, so the reader sees which
 /// of their lines led there. That frame's line of source follows it, where the report has it.
@@ -23,7 +19,7 @@ void append_stack(std::string& out, const json& stack, const std::string& indent
   int skipped = 0;
   const auto show = [&](const json& fr) {
     out += indent + "  at " + frame_text(fr) + "\n";
-    if (program_shown || is_library_frame(fr)) return;
+    if (program_shown || !is_program_source(fr)) return;
     program_shown = true;
     if (const std::string code = fr.value("code", ""); !code.empty()) out += indent + "     | " + code + "\n";
   };
@@ -35,7 +31,7 @@ void append_stack(std::string& out, const json& stack, const std::string& indent
       continue;
     }
     if (program_shown) break;
-    if (is_library_frame(fr)) {
+    if (!is_program_source(fr)) {
       ++skipped;
       continue;
     }
@@ -52,7 +48,7 @@ json first_program_frame(const json& stack) {
   json first;
   for (const json& fr : stack) {
     if (is_plumbing_frame(fr)) continue;
-    if (!is_library_frame(fr)) return fr;
+    if (is_program_source(fr)) return fr;
     if (first.is_null()) first = fr;
   }
   return first;
