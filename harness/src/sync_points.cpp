@@ -22,12 +22,12 @@
 #include <vector>
 
 #include "gridlock/strategy.h"
-#include "runtime_sleep.h"
 #include "gridlock/turns.h"
 #include "injectors/strategy.h"
 #include "internal_lock.h"
 #include "os_thread.h"
 #include "runtime_core.h"
+#include "runtime_sleep.h"
 #include "turns.h"
 #include "wait_for_detector.h"
 
