@@ -20,11 +20,24 @@ namespace {
 constexpr std::size_t max_cycle_locks = 32;
 constexpr std::size_t max_cycles_per_edge = 64;
 
-struct edge_data {
-  // The witness: the first observation, or the latest one that weakened what suppresses a cycle.
+// Other threads' takes of an edge kept beside its witness: one is enough to name two threads where one
+// thread's takes stood for every edge of a cycle (a start-up path of main's made the edge first).
+constexpr std::size_t max_other_sightings = 1;
+
+/// One thread's take of an edge, as a report shows it.
+struct sighting {
   thread_info thread;
   stack_id held_stack = 0;
   stack_id acquire_stack = 0;
+};
+
+struct edge_data {
+  // The witness: the first observation, or the latest one that weakened what suppresses a cycle.
+  sighting witness;
+  std::uintptr_t caller = 0;  // the witness's acquiring call
+  // Takes by other threads at the witness's call and in its modes, each thread once: reports may show
+  // one instead, so that a cycle's edges name different threads where they can.
+  std::vector<sighting> others;
   bool first_from_shared = false;
   bool first_to_shared = false;
   bool from_exclusive_seen = false;  // `from` was held for writing at some observation
@@ -123,11 +136,15 @@ finding make_finding(const detector& d, const std::vector<std::uint32_t>& cycle)
     edge.to = to;
     edge.from_shared = e.first_from_shared;
     edge.to_shared = e.first_to_shared;
-    edge.thread = e.thread.id;
-    edge.held_stack = stack_of(e.held_stack);
-    edge.acquire_stack = stack_of(e.acquire_stack);
+    edge.thread = e.witness.thread.id;
+    edge.held_stack = stack_of(e.witness.held_stack);
+    edge.acquire_stack = stack_of(e.witness.acquire_stack);
+    if (seen_threads.insert(e.witness.thread.id).second) f.threads.push_back(e.witness.thread);
+    for (const sighting& o : e.others) {
+      edge.also.push_back({o.thread.id, stack_of(o.held_stack), stack_of(o.acquire_stack)});
+      if (seen_threads.insert(o.thread.id).second) f.threads.push_back(o.thread);
+    }
     f.edges.push_back(std::move(edge));
-    if (seen_threads.insert(e.thread.id).second) f.threads.push_back(e.thread);
     const lock_info& l = f.locks.back();
     names += (i ? " -> " : "") + (l.name.empty() ? l.type + "#" + std::to_string(l.id) : l.name);
   }
@@ -183,18 +200,20 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
   std::vector<std::uint32_t> gates = exclusive_gates(self, from);
   const stack_id here = acquire_stack(d, self, held, lock, caller);
 
+  const bool to_shared = mode == access::shared;
   std::vector<finding> found;
   d.mu.lock();
-  if (d.keys.insert(key)) {
+  // The context stays this thread's own (thread_key) until another thread has taken the edge at the
+  // witness's call: only then does it become every thread's (the plain key).
+  if (!d.keys.contains(key) && d.keys.insert(thread_key(key, self))) {
     auto [it, inserted] = d.edges.try_emplace(edge_key(from->id, lock.id));
     edge_data& e = it->second;
     bool changed = inserted;
     if (inserted) {
-      e.thread = describe(self);
-      e.held_stack = held.acquired_at;
-      e.acquire_stack = here;
+      e.witness = {describe(self), held.acquired_at, here};
+      e.caller = caller;
       e.first_from_shared = from_shared;
-      e.first_to_shared = mode == access::shared;
+      e.first_to_shared = to_shared;
       e.gates = std::move(gates);
       d.nodes[from->id] = from;
       d.nodes[lock.id] = &lock;
@@ -216,12 +235,18 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
     if (mode == access::exclusive && !e.to_exclusive_seen) e.to_exclusive_seen = changed = true;
     if (changed && !inserted) {
       // This observation is what may now make a cycle reportable (no gate, or a write side): it, not
-      // the first one, is the edge's witness in reports.
-      e.thread = describe(self);
-      e.held_stack = held.acquired_at;
-      e.acquire_stack = here;
+      // the first one, is the edge's witness in reports, and the others took what it replaces.
+      e.witness = {describe(self), held.acquired_at, here};
+      e.caller = caller;
       e.first_from_shared = from_shared;
-      e.first_to_shared = mode == access::shared;
+      e.first_to_shared = to_shared;
+      e.others.clear();
+    } else if (!inserted && e.others.size() < max_other_sightings && caller == e.caller &&
+               from_shared == e.first_from_shared && to_shared == e.first_to_shared &&
+               self.id != e.witness.thread.id &&
+               std::none_of(e.others.begin(), e.others.end(), [&](const sighting& o) { return o.thread.id == self.id; })) {
+      e.others.push_back({describe(self), held.acquired_at, here});
+      if (e.others.size() == max_other_sightings) d.keys.insert(key);
     }
     if (changed) find_cycles(d, from->id, lock.id, found);
   }

@@ -13,6 +13,7 @@
 #include <cstdint>
 
 #include "gridlock/events.h"
+#include "hash.h"
 #include "lock_record.h"
 #include "runtime_core.h"
 #include "thread_record.h"
@@ -36,11 +37,18 @@ inline std::uint64_t context_key(const thread_record& self, const held_lock& hel
   return (k ^ (k >> 29)) | 1;
 }
 
+/// `key` as known to `self` alone (never 0: the salt is even, the key odd). A context is this kind of
+/// key until a second thread takes its edge at the same call (add_edge): each thread comes to the slow
+/// path once, so that reports can name another thread than the first to take an edge.
+inline std::uint64_t thread_key(std::uint64_t key, const thread_record& self) noexcept {
+  return key ^ (mix64(self.id) << 1);
+}
+
 /// Records a context the cache and key set do not know yet; may report cycles. `caller` is the return
 /// address into the program of the call acquiring `lock`. Out of line: slow path.
 void add_edge(thread_record& self, const held_lock& held, lock_record& lock, access mode, std::uint64_t key,
               std::uintptr_t caller);
-/// Whether the shared key set has seen `key`.
+/// Whether the shared key set has `key` (a context's key, or its thread_key).
 bool known(std::uint64_t key) noexcept;
 
 /// Before a blocking acquisition of `lock` by `self`, from the call returning to `caller`: one edge from
@@ -53,7 +61,7 @@ inline void before_acquire(thread_record& self, lock_record& lock, access mode, 
     const std::uint64_t key = context_key(self, held, lock, mode);
     std::uint64_t& cached = self.edge_cache[key & (thread_record::edge_cache_size - 1)];
     if (cached == key) continue;
-    if (!known(key)) add_edge(self, held, lock, mode, key, caller);
+    if (!known(thread_key(key, self)) && !known(key)) add_edge(self, held, lock, mode, key, caller);
     cached = key;
   }
 }

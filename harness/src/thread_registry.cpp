@@ -88,6 +88,8 @@ thread_record* register_thread(const char* name) noexcept {
   r->untracked = 0;
   r->initialized = nullptr;
   r->gate_signature = 0;
+  // A context this record's last thread knew may be one only that thread had taken (lock_order::thread_key).
+  std::fill(std::begin(r->edge_cache), std::end(r->edge_cache), 0);
   std::fill(std::begin(r->acquire_sites), std::end(r->acquire_sites), thread_record::acquire_site{});
   std::fill(std::begin(r->call_sites), std::end(r->call_sites), thread_record::acquire_site{});
   std::fill(std::begin(r->known_calls), std::end(r->known_calls), thread_record::known_call{});

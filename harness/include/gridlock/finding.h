@@ -55,6 +55,13 @@ struct thread_info {
   std::string name;
 };
 
+/// Another thread's take of an edge, at the same call and in the same modes as the edge's own.
+struct edge_sighting {
+  std::uint32_t thread = 0;  ///< thread id
+  raw_stack held_stack;      ///< where that thread acquired `from`
+  raw_stack acquire_stack;   ///< where it acquired `to` while holding `from`
+};
+
 /// One lock-order edge: `thread` acquired `to` while holding `from`.
 struct edge_info {
   std::uint64_t from = 0;    ///< lock id
@@ -64,6 +71,9 @@ struct edge_info {
   std::uint32_t thread = 0;  ///< thread id
   raw_stack held_stack;      ///< where `from` was acquired
   raw_stack acquire_stack;   ///< where `to` was acquired while `from` was held
+  /// The same edge taken by other threads (listed in `threads`): a report shows one of them where
+  /// `thread` already stands for another edge of the cycle.
+  std::vector<edge_sighting> also;
 };
 
 /// What one thread waits for at the moment of the finding.
