@@ -15,11 +15,13 @@ namespace gridlock::reports {
 
 /// A lock id (a whole number, not negative), or nullopt for anything else (a missing "lock").
 std::optional<std::uint64_t> lock_id(const nlohmann::json& id);
-/// Locks and threads are named as the console names them (finding_text.h).
+/// Locks and threads are named as the console names them (finding_text.h), and so are the other
+/// threads that took an edge.
 using gridlock::lock_label;
 using gridlock::lock_labels;
 using gridlock::thread_label;
 using gridlock::threads_label;
+using gridlock::also_taken_by;
 /// Ids of the locks the finding involves: along its edges, then what its threads wait for and hold.
 std::vector<std::uint64_t> involved_locks(const nlohmann::json& finding);
 /// The kind and the locks: "lock-order-cycle on locks A, B".

@@ -451,6 +451,8 @@ TEST_F(CliTest, ExecDropsStreamLinesThatAreNoFinding) {
 {"kind":"nonsense","message":"m"}
 {"kind":"deadlock","message":"m","edges":[{"held_stack":"x"}]}
 {"kind":"deadlock","message":"m","waits":[{"stack":[7]}]}
+{"kind":"deadlock","message":"m","edges":[{"also":"x"}]}
+{"kind":"deadlock","message":"m","edges":[{"also":[{"held_stack":[7]}]}]}
 )";
   std::ofstream(dir_ / "forged") << forged;
   const outcome r = gridlock({"exec", "--runs", "1", "--out", "out", "--", "sh", "-c",

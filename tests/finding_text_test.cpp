@@ -36,6 +36,17 @@ json cycle_finding(const json& acquire_stack, const json& held_stack) {
                                   {"held_stack", held_stack}}})}};
 }
 
+// An edge other threads took too says so on its line: the report shows one take, and the reader of a
+// cycle whose edges name two threads should not think no other thread takes them.
+TEST(FindingText, AnEdgeOtherThreadsTookTooNamesThem) {
+  json f = cycle_finding(library_stack(), library_stack());
+  f["threads"].push_back({{"id", 1}, {"name", "main"}});
+  EXPECT_NE(gridlock::render_text(f).find("thread 3 (worker): A -> B\n"), std::string::npos) << gridlock::render_text(f);
+  f["edges"][0]["also_by"] = json::array({1});
+  const std::string text = gridlock::render_text(f);
+  EXPECT_NE(text.find("thread 3 (worker): A -> B (also taken by thread 1 (main))\n"), std::string::npos) << text;
+}
+
 TEST(FindingText, LibraryTopFramesAreFollowedByTheProgramsFirstFrame) {
   const std::string text = gridlock::render_text(cycle_finding(library_stack(), library_stack()), 2);
   const std::string expected =

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "finding_json.h"
+#include "symbolize.h"
 #include "reports/json_writer.h"
 #include "reports/report.h"
 #include "runner/reproduce_token.h"
@@ -269,6 +270,69 @@ TEST(FingerprintTest, AnEdgesHeldSideDoesNotChangeIt) {
   other["edges"].push_back({{"held_stack", stack_at("stats()", 40, {})}, {"acquire_stack", stack_at("stats()", 41, {})}});
   gridlock::add_fingerprint(other);
   EXPECT_NE(cycle("background_compaction()"), other.at("fingerprint")) << "another line takes the second lock";
+}
+
+namespace {
+
+// A two-lock cycle whose edges main took first: A -> B holding A since `open()` and taking B at
+// `b_taken`, and B -> A; `sighting`, where not null, is another thread's (2) take of A -> B. Symbolized
+// (its frames already are) and fingerprinted as the reports do it.
+json cycle_main_took_first(const json& b_taken, const json& sighting) {
+  json f = {{"kind", "lock-order-cycle"}, {"message", ""}, {"waits", json::array()}, {"locks", json::array()},
+            {"stack", json::array()}, {"threads", {{{"id", 1}, {"name", "main"}}, {{"id", 2}, {"name", ""}}}},
+            {"edges", json::array()}};
+  json ab = {{"from", 1}, {"to", 2}, {"thread", 1}, {"held_stack", stack_at("open()", 10, {})}, {"acquire_stack", b_taken}};
+  if (!sighting.is_null()) ab["also"] = json::array({sighting});
+  f["edges"].push_back(std::move(ab));
+  f["edges"].push_back({{"from", 2}, {"to", 1}, {"thread", 1}, {"held_stack", stack_at("put()", 70, {})},
+                        {"acquire_stack", stack_at("put()", 71, {})}});
+  gridlock::symbolizer s;
+  gridlock::symbolize_finding(f, s);
+  gridlock::add_fingerprint(f);
+  return f;
+}
+
+json take_by_thread_2(const json& held_stack, const json& acquire_stack) {
+  return {{"thread", 2}, {"held_stack", held_stack}, {"acquire_stack", acquire_stack}};
+}
+
+}  // namespace
+
+// Main's start-up path took both edges of a cycle first (LevelDB's main thread logs under the DB mutex
+// before the compaction thread does), and thread 2 took one of them too, at the same place: the report
+// shows thread 2 there, so that the cycle names the two threads that can deadlock, and keeps main as
+// also_by. The fingerprint is the one the witnesses alone give.
+TEST(FingerprintTest, AnEdgeIsShownByAnotherThreadWhereOneThreadTookEveryEdge) {
+  const json plain = cycle_main_took_first(stack_at("log()", 30, {}), nullptr);
+  const json shown =
+      cycle_main_took_first(stack_at("log()", 30, {}), take_by_thread_2(stack_at("compact()", 50, {}), stack_at("log()", 30, {})));
+  EXPECT_EQ(shown.at("fingerprint"), plain.at("fingerprint"));
+  const json& ab = shown["edges"][0];
+  EXPECT_EQ(ab["thread"], 2);
+  EXPECT_EQ(ab["also_by"], json::array({1}));
+  EXPECT_EQ(gridlock::first_user_frame(ab["held_stack"])["function"], "compact()");
+  EXPECT_FALSE(ab.contains("also"));
+  EXPECT_EQ(shown["edges"][1]["thread"], 1);
+  EXPECT_FALSE(shown["edges"][1].contains("also_by"));
+  EXPECT_EQ(plain["edges"][0]["thread"], 1);
+  EXPECT_FALSE(plain["edges"][0].contains("also_by"));
+}
+
+// A take at the same call that counts as another place (installed code above it, reached from another
+// function of the program) would change the fingerprint: it is listed, not shown.
+TEST(FingerprintTest, AnotherThreadsTakeElsewhereIsListedNotShown) {
+  const auto through_header = [](const std::string& caller) {
+    json stack = stack_at(caller, 30, {});
+    stack.insert(stack.begin() + 1, json::object({{"function", "lib::log()"}, {"file", "/usr/include/lib/log.h"}, {"line", 8}}));
+    return stack;
+  };
+  const json plain = cycle_main_took_first(through_header("open()"), nullptr);
+  const json listed = cycle_main_took_first(through_header("open()"),
+                                            take_by_thread_2(stack_at("compact()", 50, {}), through_header("compact()")));
+  EXPECT_EQ(listed.at("fingerprint"), plain.at("fingerprint"));
+  EXPECT_EQ(listed["edges"][0]["thread"], 1);
+  EXPECT_EQ(listed["edges"][0]["also_by"], json::array({2}));
+  EXPECT_EQ(gridlock::first_user_frame(listed["edges"][0]["held_stack"])["function"], "open()");
 }
 
 // Two cycles through the same functions (one takes A then B, later A then C; the other the reverse)

@@ -42,7 +42,16 @@ bool well_formed(const nlohmann::json& j) {
              return arrays_of_objects(e, stacks);
            });
   };
-  return all("locks", {"created"}) && all("edges", {"held_stack", "acquire_stack"}) && all("waits", {"stack"});
+  if (!all("locks", {"created"}) || !all("edges", {"held_stack", "acquire_stack", "also"}) || !all("waits", {"stack"}))
+    return false;
+  // An edge's sightings by other threads (`also`) carry stacks too.
+  const auto edges = j.find("edges");
+  return edges == j.end() || std::all_of(edges->begin(), edges->end(), [&](const nlohmann::json& e) {
+           const auto also = e.find("also");
+           return also == e.end() || std::all_of(also->begin(), also->end(), [&](const nlohmann::json& o) {
+                    return arrays_of_objects(o, {"held_stack", "acquire_stack"});
+                  });
+         });
 }
 
 /// What makes a finding one the stream has had before, as the runtime wrote it: its kind, every frame

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -117,6 +118,56 @@ std::string site(const std::vector<json>& user, std::size_t skip = 0) {
   return s;
 }
 
+/// The place an edge (or a sighting of it: anything with the two stacks) counts as in fingerprints: where
+/// its second lock was taken, past a lock function both were taken through.
+std::string edge_site(const json& edge) {
+  const std::vector<json> held = user_frames(edge.value("held_stack", json::array()));
+  const std::vector<json> acquire = user_frames(edge.value("acquire_stack", json::array()));
+  return site(acquire, shared_calls(held, acquire));
+}
+
+/// Shows each edge by a take whose thread no other edge of the finding shows, where one of its
+/// sightings (`also`: other threads at the same call) has such a thread and the same site, so that the
+/// fingerprint stays. One thread's start-up path may have made every edge of a cycle first, while
+/// another thread takes one of them too: that is the pair of threads that can deadlock. Most
+/// constrained edge first. The takes not shown stay as `also_by`, their threads' ids.
+void show_distinct_threads(json& f) {
+  const auto edges = f.find("edges");
+  if (edges == f.end() || !edges->is_array()) return;
+  std::vector<std::vector<json>> choices;  // per edge: its witness, then the sightings with its site
+  for (const json& e : *edges) {
+    std::vector<json> c{e};
+    const std::string at = edge_site(e);
+    for (const json& o : e.value("also", json::array()))
+      if (edge_site(o) == at) c.push_back(o);
+    choices.push_back(std::move(c));
+  }
+  std::vector<std::size_t> order(choices.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return choices[a].size() < choices[b].size(); });
+  std::set<std::uint32_t> shown;
+  std::vector<std::size_t> pick(choices.size(), 0);
+  for (const std::size_t i : order) {
+    for (std::size_t k = 0; k < choices[i].size(); ++k)
+      if (!shown.contains(choices[i][k].value("thread", 0u))) {
+        pick[i] = k;
+        break;
+      }
+    shown.insert(choices[i][pick[i]].value("thread", 0u));
+  }
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    json& e = (*edges)[i];
+    const json& chosen = choices[i][pick[i]];
+    std::set<std::uint32_t> others{e.value("thread", 0u)};
+    for (const json& o : e.value("also", json::array())) others.insert(o.value("thread", 0u));
+    others.erase(chosen.value("thread", 0u));
+    for (const char* key : {"thread", "held_stack", "acquire_stack"}) e[key] = chosen[key];
+    e.erase("also");
+    if (!others.empty()) e["also_by"] = others;
+  }
+}
+
 std::uint64_t fnv1a(std::string_view s) {
   std::uint64_t h = 1469598103934665603ull;
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
@@ -173,12 +224,17 @@ json encode_finding(const finding& f) {
   j["threads"] = json::array();
   for (const thread_info& t : f.threads) j["threads"].push_back({{"id", t.id}, {"tid", t.tid}, {"name", t.name}});
   j["edges"] = json::array();
-  for (const edge_info& e : f.edges)
+  for (const edge_info& e : f.edges) {
     j["edges"].push_back({{"from", e.from}, {"to", e.to},
                           {"from_mode", e.from_shared ? "shared" : "exclusive"},
                           {"to_mode", e.to_shared ? "shared" : "exclusive"}, {"thread", e.thread},
                           {"held_stack", encode_stack(e.held_stack)},
                           {"acquire_stack", encode_stack(e.acquire_stack)}});
+    for (const edge_sighting& o : e.also)
+      j["edges"].back()["also"].push_back({{"thread", o.thread},
+                                           {"held_stack", encode_stack(o.held_stack)},
+                                           {"acquire_stack", encode_stack(o.acquire_stack)}});
+  }
   j["waits"] = json::array();
   for (const wait_info& w : f.waits) {
     json jw = {{"thread", w.thread}, {"waits_for", w.waits_for}, {"holds", w.holds}, {"stack", encode_stack(w.stack)}};
@@ -196,7 +252,13 @@ void symbolize_finding(json& f, symbolizer& s) {
   for (json& e : f["edges"]) {
     symbolize_stack(e["held_stack"], s);
     symbolize_stack(e["acquire_stack"], s);
+    if (e.contains("also"))
+      for (json& o : e["also"]) {
+        symbolize_stack(o["held_stack"], s);
+        symbolize_stack(o["acquire_stack"], s);
+      }
   }
+  show_distinct_threads(f);
   for (json& w : f["waits"]) symbolize_stack(w["stack"], s);
   for (json& l : f["locks"]) {
     if (l.contains("module") && !l.contains("symbol")) {
@@ -268,15 +330,11 @@ json first_user_frame(const json& stack) {
 
 void add_fingerprint(json& f) {
   std::vector<std::string> parts;
-  for (const json& e : f.value("edges", json::array())) {
-    const std::vector<json> held = user_frames(e.value("held_stack", json::array()));
-    const std::vector<json> acquire = user_frames(e.value("acquire_stack", json::array()));
-    // The acquiring side only: the held side's stack is the first path that made the edge, and which
-    // path that is (a compaction thread or a manual compaction's caller, under RocksDB's DB mutex) is
-    // timing. Where the second lock is taken is the same on every path. The held stack still tells
-    // how many calls a lock function both sides went through shares (shared_calls).
-    parts.push_back(site(acquire, shared_calls(held, acquire)));
-  }
+  // The acquiring side only: the held side's stack is the first path that made the edge, and which
+  // path that is (a compaction thread or a manual compaction's caller, under RocksDB's DB mutex) is
+  // timing. Where the second lock is taken is the same on every path. The held stack still tells
+  // how many calls a lock function both sides went through shares (shared_calls).
+  for (const json& e : f.value("edges", json::array())) parts.push_back(edge_site(e));
   for (const json& w : f.value("waits", json::array()))
     parts.push_back("wait@" + site(user_frames(w.value("stack", json::array()))));
   if (parts.empty()) parts.push_back("at@" + site(user_frames(f.value("stack", json::array()))));

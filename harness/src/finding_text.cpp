@@ -173,6 +173,15 @@ std::string thread_label(const json& f, std::uint32_t id) {
   return "thread " + std::to_string(id);
 }
 
+std::string also_taken_by(const json& f, const json& edge) {
+  const json also = edge.value("also_by", json::array());
+  if (!also.is_array() || also.empty()) return "";
+  std::vector<std::uint32_t> ids;
+  for (const json& id : also)
+    if (id.is_number_integer() && id.get<std::int64_t>() >= 0) ids.push_back(id.get<std::uint32_t>());
+  return ids.empty() ? "" : "also taken by " + threads_label(f, ids);
+}
+
 std::string frame_text(const json& fr) {
   std::string fn = fr.value("function", "");
   if (fn.empty()) {
@@ -197,7 +206,8 @@ std::string render_text(const json& f, int frames) {
       append_stack(out, e.value("held_stack", json::array()), "  ", frames);
       continue;
     }
-    out += "  " + thread_label(f, e.value("thread", 0u)) + ": " + from + " -> " + to + "\n";
+    const std::string also = also_taken_by(f, e);
+    out += "  " + thread_label(f, e.value("thread", 0u)) + ": " + from + " -> " + to + (also.empty() ? "" : " (" + also + ")") + "\n";
     out += "    acquired " + to + " while holding " + from + ":\n";
     append_stack(out, e.value("acquire_stack", json::array()), "    ", frames);
     out += "    " + from + " was acquired:\n";
