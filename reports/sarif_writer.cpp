@@ -217,7 +217,7 @@ json sarif_writer::render(const json& report) const {
                    {"message", {{"text", f.value("message", "") + " (in " + std::to_string(g.runs.size()) + " of " +
                                              std::to_string(total_runs) + " runs: " + names + "). Reproduce: " + reproduce}}},
                    {"locations", {b.location(primary, "")}},
-                   {"partialFingerprints", {{"gridlockFingerprint/v6", fingerprint}}},
+                   {"partialFingerprints", {{"gridlockFingerprint/v7", fingerprint}}},
                    {"properties", {{"fingerprint", fingerprint}, {"hits", g.hits}, {"runs", g.runs.size()},
                                    {"reproduce", reproduce}}}};
     b.related(f, result);

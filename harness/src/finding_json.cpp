@@ -126,20 +126,25 @@ std::string edge_site(const json& edge) {
   return site(acquire, shared_calls(held, acquire));
 }
 
-/// Shows each edge by a take whose thread no other edge of the finding shows, where one of its
-/// sightings (`also`: other threads at the same call) has such a thread and the same site, so that the
-/// fingerprint stays. One thread's start-up path may have made every edge of a cycle first, while
-/// another thread takes one of them too: that is the pair of threads that can deadlock. Most
-/// constrained edge first. The takes not shown stay as `also_by`, their threads' ids.
-void show_distinct_threads(json& f) {
+/// Shows each edge by one of its takes (its witness, and the sightings of other threads in `also`): one
+/// whose site sorts first, so that the fingerprint does not depend on which thread took the edge first
+/// (two threads that take it in two functions), and among those one whose thread no other edge of the
+/// finding shows: one thread's start-up path may have made every edge of a cycle first while another
+/// thread takes one of them too, and that is the pair of threads that can deadlock. Most constrained
+/// edge first. The takes not shown stay as `also_by`, their threads' ids.
+void show_takes(json& f) {
   const auto edges = f.find("edges");
   if (edges == f.end() || !edges->is_array()) return;
-  std::vector<std::vector<json>> choices;  // per edge: its witness, then the sightings with its site
+  std::vector<std::vector<json>> choices;  // per edge: its takes with the first site
   for (const json& e : *edges) {
-    std::vector<json> c{e};
-    const std::string at = edge_site(e);
-    for (const json& o : e.value("also", json::array()))
-      if (edge_site(o) == at) c.push_back(o);
+    std::vector<json> takes{e};
+    for (const json& o : e.value("also", json::array())) takes.push_back(o);
+    std::vector<std::string> sites;
+    for (const json& t : takes) sites.push_back(edge_site(t));
+    const std::string first = *std::min_element(sites.begin(), sites.end());
+    std::vector<json> c;
+    for (std::size_t k = 0; k < takes.size(); ++k)
+      if (sites[k] == first) c.push_back(std::move(takes[k]));
     choices.push_back(std::move(c));
   }
   std::vector<std::size_t> order(choices.size());
@@ -258,7 +263,7 @@ void symbolize_finding(json& f, symbolizer& s) {
         symbolize_stack(o["acquire_stack"], s);
       }
   }
-  show_distinct_threads(f);
+  show_takes(f);
   for (json& w : f["waits"]) symbolize_stack(w["stack"], s);
   for (json& l : f["locks"]) {
     if (l.contains("module") && !l.contains("symbol")) {

@@ -20,9 +20,10 @@ namespace {
 constexpr std::size_t max_cycle_locks = 32;
 constexpr std::size_t max_cycles_per_edge = 64;
 
-// Other threads' takes of an edge kept beside its witness: one is enough to name two threads where one
-// thread's takes stood for every edge of a cycle (a start-up path of main's made the edge first).
-constexpr std::size_t max_other_sightings = 1;
+// Other threads' takes of an edge kept beside its witness. One names a second thread where one thread's
+// takes stood for every edge of a cycle (a start-up path of main's made the edge first); two let a
+// fingerprint not depend on which of three threads, taking the edge at different lines, came first.
+constexpr std::size_t max_other_sightings = 2;
 
 /// One thread's take of an edge, as a report shows it.
 struct sighting {
@@ -34,9 +35,8 @@ struct sighting {
 struct edge_data {
   // The witness: the first observation, or the latest one that weakened what suppresses a cycle.
   sighting witness;
-  std::uintptr_t caller = 0;  // the witness's acquiring call
-  // Takes by other threads at the witness's call and in its modes, each thread once: reports may show
-  // one instead, so that a cycle's edges name different threads where they can.
+  // Takes by other threads in the witness's modes, each thread once: reports show the take whose place
+  // sorts first (finding_json.cpp), and among those one whose thread no other edge names.
   std::vector<sighting> others;
   bool first_from_shared = false;
   bool first_to_shared = false;
@@ -203,15 +203,14 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
   const bool to_shared = mode == access::shared;
   std::vector<finding> found;
   d.mu.lock();
-  // The context stays this thread's own (thread_key) until another thread has taken the edge at the
-  // witness's call: only then does it become every thread's (the plain key).
+  // The context stays this thread's own (thread_key) until the edge has as many other takes as it
+  // keeps: only then does it become every thread's (the plain key).
   if (!d.keys.contains(key) && d.keys.insert(thread_key(key, self))) {
     auto [it, inserted] = d.edges.try_emplace(edge_key(from->id, lock.id));
     edge_data& e = it->second;
     bool changed = inserted;
     if (inserted) {
       e.witness = {describe(self), held.acquired_at, here};
-      e.caller = caller;
       e.first_from_shared = from_shared;
       e.first_to_shared = to_shared;
       e.gates = std::move(gates);
@@ -237,12 +236,11 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
       // This observation is what may now make a cycle reportable (no gate, or a write side): it, not
       // the first one, is the edge's witness in reports, and the others took what it replaces.
       e.witness = {describe(self), held.acquired_at, here};
-      e.caller = caller;
       e.first_from_shared = from_shared;
       e.first_to_shared = to_shared;
       e.others.clear();
-    } else if (!inserted && e.others.size() < max_other_sightings && caller == e.caller &&
-               from_shared == e.first_from_shared && to_shared == e.first_to_shared &&
+    } else if (!inserted && e.others.size() < max_other_sightings && from_shared == e.first_from_shared &&
+               to_shared == e.first_to_shared &&
                self.id != e.witness.thread.id &&
                std::none_of(e.others.begin(), e.others.end(), [&](const sighting& o) { return o.thread.id == self.id; })) {
       e.others.push_back({describe(self), held.acquired_at, here});

@@ -38,8 +38,8 @@ inline std::uint64_t context_key(const thread_record& self, const held_lock& hel
 }
 
 /// `key` as known to `self` alone (never 0: the salt is even, the key odd). A context is this kind of
-/// key until a second thread takes its edge at the same call (add_edge): each thread comes to the slow
-/// path once, so that reports can name another thread than the first to take an edge.
+/// key until its edge has as many takes by other threads as it keeps (add_edge): until then each thread
+/// comes to the slow path once, so that reports can choose among the threads that took an edge.
 inline std::uint64_t thread_key(std::uint64_t key, const thread_record& self) noexcept {
   return key ^ (mix64(self.id) << 1);
 }

@@ -55,7 +55,7 @@ struct thread_info {
   std::string name;
 };
 
-/// Another thread's take of an edge, at the same call and in the same modes as the edge's own.
+/// Another thread's take of an edge, in the same modes as the edge's own.
 struct edge_sighting {
   std::uint32_t thread = 0;  ///< thread id
   raw_stack held_stack;      ///< where that thread acquired `from`
@@ -71,8 +71,8 @@ struct edge_info {
   std::uint32_t thread = 0;  ///< thread id
   raw_stack held_stack;      ///< where `from` was acquired
   raw_stack acquire_stack;   ///< where `to` was acquired while `from` was held
-  /// The same edge taken by other threads (listed in `threads`): a report shows one of them where
-  /// `thread` already stands for another edge of the cycle.
+  /// The same edge taken by other threads (listed in `threads`): reports choose which take to show
+  /// (finding_json.h, symbolize_finding).
   std::vector<edge_sighting> also;
 };
 
