@@ -453,6 +453,12 @@ TEST_F(CliTest, ExecDropsStreamLinesThatAreNoFinding) {
 {"kind":"deadlock","message":"m","waits":[{"stack":[7]}]}
 {"kind":"deadlock","message":"m","edges":[{"also":"x"}]}
 {"kind":"deadlock","message":"m","edges":[{"also":[{"held_stack":[7]}]}]}
+{"kind":"deadlock","message":"m","edges":[{"thread":"x"}]}
+{"kind":"deadlock","message":"m","edges":[{"also":[{"thread":-1}]}]}
+{"kind":"deadlock","message":"m","stack":[{"address":"0x1","module":"/bin/sh","offset":"zz"}]}
+{"kind":"deadlock","message":"m","waits":[{"holds":["a"]}]}
+{"kind":"deadlock","message":"m","threads":[{"id":1,"name":7}]}
+{"kind":"deadlock","message":7}
 )";
   std::ofstream(dir_ / "forged") << forged;
   const outcome r = gridlock({"exec", "--runs", "1", "--out", "out", "--", "sh", "-c",

@@ -3,8 +3,9 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <initializer_list>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "gridlock/finding.h"
 #include "state_request.h"
@@ -15,8 +16,69 @@ namespace {
 // A stream line longer than this is no line gridlock wrote: drop it rather than grow without bound.
 constexpr std::size_t max_line = 64u << 20;
 
-bool array_of_objects(const nlohmann::json& j) {
-  return j.is_array() && std::all_of(j.begin(), j.end(), [](const nlohmann::json& e) { return e.is_object(); });
+// What a field of a finding must hold, where present, for the reports to read it as encode_finding()
+// writes it: they read each with a default of that type, which throws on another type.
+enum class expects { text, whole, integer, flag, hex, wholes, frames, objects };
+
+struct field {
+  const char* key;
+  expects what;
+  const std::vector<field>* element = nullptr;  // expects::objects: each element's fields
+};
+
+const std::vector<field> frame_fields = {{"address", expects::hex}, {"module", expects::text},  {"offset", expects::hex},
+                                         {"function", expects::text}, {"file", expects::text},  {"line", expects::whole},
+                                         {"inlined", expects::flag},   {"code", expects::text}};
+const std::vector<field> lock_fields = {{"id", expects::whole},   {"name", expects::text},     {"type", expects::text},
+                                        {"address", expects::text}, {"created", expects::frames}, {"module", expects::text},
+                                        {"offset", expects::hex},  {"symbol", expects::text}};
+const std::vector<field> thread_fields = {{"id", expects::whole}, {"tid", expects::integer}, {"name", expects::text}};
+const std::vector<field> sighting_fields = {
+    {"thread", expects::whole}, {"held_stack", expects::frames}, {"acquire_stack", expects::frames}};
+const std::vector<field> edge_fields = {{"from", expects::whole},       {"to", expects::whole},
+                                        {"from_mode", expects::text},   {"to_mode", expects::text},
+                                        {"thread", expects::whole},     {"held_stack", expects::frames},
+                                        {"acquire_stack", expects::frames}, {"also", expects::objects, &sighting_fields}};
+const std::vector<field> wait_fields = {{"thread", expects::whole}, {"waits_for", expects::text}, {"holds", expects::wholes},
+                                        {"lock", expects::whole},   {"stack", expects::frames}};
+const std::vector<field> finding_fields = {
+    {"message", expects::text},   {"locks", expects::objects, &lock_fields}, {"threads", expects::objects, &thread_fields},
+    {"edges", expects::objects, &edge_fields}, {"waits", expects::objects, &wait_fields}, {"stack", expects::frames},
+    {"pid", expects::integer},    {"repeats", expects::whole}};
+
+bool is_whole(const nlohmann::json& j) { return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0); }
+
+/// A code address as the symbolizer parses it: hexadecimal digits after "0x", 64 bits at most.
+bool is_hex(const nlohmann::json& j) {
+  if (!j.is_string()) return false;
+  const std::string& s = j.get_ref<const std::string&>();
+  return s.size() > 2 && s.size() <= 18 && s.starts_with("0x") &&
+         s.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string::npos;
+}
+
+bool has_fields(const nlohmann::json& object, const std::vector<field>& fields);
+
+bool holds_right(const nlohmann::json& j, const field& f) {
+  const auto all = [&](auto&& ok) { return j.is_array() && std::all_of(j.begin(), j.end(), ok); };
+  switch (f.what) {
+    case expects::text: return j.is_string();
+    case expects::whole: return is_whole(j);
+    case expects::integer: return j.is_number_integer();
+    case expects::flag: return j.is_boolean();
+    case expects::hex: return is_hex(j);
+    case expects::wholes: return all(is_whole);
+    case expects::frames: return all([](const nlohmann::json& e) { return has_fields(e, frame_fields); });
+    case expects::objects: return all([&](const nlohmann::json& e) { return has_fields(e, *f.element); });
+  }
+  return false;
+}
+
+/// Whether `object` is an object whose `fields`, where present, hold what they must.
+bool has_fields(const nlohmann::json& object, const std::vector<field>& fields) {
+  return object.is_object() && std::all_of(fields.begin(), fields.end(), [&](const field& f) {
+           const auto it = object.find(f.key);
+           return it == object.end() || holds_right(*it, f);
+         });
 }
 
 /// Whether `j` has the shape of a finding as the runtime writes it (encode_finding), as far as the
@@ -24,34 +86,8 @@ bool array_of_objects(const nlohmann::json& j) {
 /// fd 3, anyone who can write the spare file) must not stop the reports of the whole run.
 bool well_formed(const nlohmann::json& j) {
   const auto kind = j.find("kind");
-  const auto message = j.find("message");
-  if (kind == j.end() || !kind->is_string() || !parse_finding_kind(kind->get<std::string>()) ||
-      message == j.end() || !message->is_string())
-    return false;
-  // Each of these, where present: an array of objects (frames, locks, ...), in turn.
-  const auto arrays_of_objects = [](const nlohmann::json& object, std::initializer_list<const char*> keys) {
-    return std::all_of(keys.begin(), keys.end(), [&](const char* key) {
-      const auto it = object.find(key);
-      return it == object.end() || array_of_objects(*it);
-    });
-  };
-  if (!arrays_of_objects(j, {"locks", "threads", "edges", "waits", "stack"})) return false;
-  const auto all = [&](const char* key, std::initializer_list<const char*> stacks) {
-    const auto it = j.find(key);
-    return it == j.end() || std::all_of(it->begin(), it->end(), [&](const nlohmann::json& e) {
-             return arrays_of_objects(e, stacks);
-           });
-  };
-  if (!all("locks", {"created"}) || !all("edges", {"held_stack", "acquire_stack", "also"}) || !all("waits", {"stack"}))
-    return false;
-  // An edge's sightings by other threads (`also`) carry stacks too.
-  const auto edges = j.find("edges");
-  return edges == j.end() || std::all_of(edges->begin(), edges->end(), [&](const nlohmann::json& e) {
-           const auto also = e.find("also");
-           return also == e.end() || std::all_of(also->begin(), also->end(), [&](const nlohmann::json& o) {
-                    return arrays_of_objects(o, {"held_stack", "acquire_stack"});
-                  });
-         });
+  return j.contains("message") && kind != j.end() && kind->is_string() &&
+         parse_finding_kind(kind->get<std::string>()) && has_fields(j, finding_fields);
 }
 
 /// What makes a finding one the stream has had before, as the runtime wrote it: its kind, every frame

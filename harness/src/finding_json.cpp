@@ -167,7 +167,12 @@ void show_takes(json& f) {
     std::set<std::uint32_t> others{e.value("thread", 0u)};
     for (const json& o : e.value("also", json::array())) others.insert(o.value("thread", 0u));
     others.erase(chosen.value("thread", 0u));
-    for (const char* key : {"thread", "held_stack", "acquire_stack"}) e[key] = chosen[key];
+    for (const char* key : {"thread", "held_stack", "acquire_stack"}) {
+      if (const auto it = chosen.find(key); it != chosen.end())
+        e[key] = *it;
+      else
+        e.erase(key);
+    }
     e.erase("also");
     if (!others.empty()) e["also_by"] = others;
   }
