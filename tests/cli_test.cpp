@@ -321,6 +321,36 @@ TEST_F(CliTest, ExecFindsALockOrderCycleInAnUnmodifiedProgram) {
   EXPECT_NE(r.out.find("gridlock reproduce gl1:"), std::string::npos) << r.out;
 }
 
+// Main took both edges of the cycle first, while opening the store; the flusher took one of them too.
+// The report shows the flusher's take of that edge, so that the cycle names the two threads that can
+// deadlock, and lists main as also taking it, in the JSON and on the console.
+TEST_F(CliTest, ExecNamesTheThreadsThatCanDeadlockWhereOneTookEveryEdgeFirst) {
+  const outcome r = gridlock({"exec", "--runs", "1", "--json", "report.json", "--", std_programs + "/std_startup_edge"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  const std::vector<json> found = exec_findings(read_json("report.json"));
+  ASSERT_EQ(found.size(), 1u) << r.out;
+  const json& f = found[0];
+  EXPECT_EQ(f.at("kind"), "lock-order-cycle");
+  std::map<std::uint64_t, std::string> lock, thread;
+  for (const json& l : f.at("locks")) lock[l.at("id")] = l.value("symbol", "");
+  for (const json& t : f.at("threads")) thread[t.at("id")] = t.value("name", "");
+  std::map<std::string, std::string> shown_by;  // "from -> to" -> thread name
+  for (const json& e : f.at("edges")) {
+    const std::string edge = lock[e.at("from")] + " -> " + lock[e.at("to")];
+    shown_by[edge] = thread[e.at("thread")];
+    if (edge == "(anonymous namespace)::store_mu -> (anonymous namespace)::log_mu") {
+      ASSERT_TRUE(e.contains("also_by")) << e.dump(1);
+      EXPECT_EQ(e.at("also_by").size(), 1u);
+      EXPECT_EQ(thread[e.at("also_by")[0]], "main");
+    }
+  }
+  EXPECT_EQ(shown_by, (std::map<std::string, std::string>{
+                          {"(anonymous namespace)::store_mu -> (anonymous namespace)::log_mu", "flusher"},
+                          {"(anonymous namespace)::log_mu -> (anonymous namespace)::store_mu", "main"}}))
+      << f.dump(1);
+  EXPECT_NE(r.out.find("(also taken by thread 1 (main))"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, ExecEndsAnActualDeadlockAndReportsEveryThread) {
   const outcome r = gridlock({"exec", "--runs", "1", "--timeout", "30", "--json", "report.json", "--", std_programs + "/std_abba_deadlock"});
   EXPECT_EQ(r.code, 1) << r.err;
