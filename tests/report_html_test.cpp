@@ -152,6 +152,17 @@ TEST_F(ReportHtmlTest, EachDistinctFindingOnceWithHitsGraphStacksAndReproduce) {
   EXPECT_NE(html.find("failed: 3 of 5 verdict(s)"), std::string::npos);
 }
 
+// An edge that other threads took too says so beside the thread it shows (console: the same words).
+TEST_F(ReportHtmlTest, AnEdgeOtherThreadsTookTooNamesThem) {
+  json r = report();
+  for (json& run : r["runs"])
+    for (json& f : run["findings"])
+      if (f.value("kind", "") == "lock-order-cycle") f["edges"][0]["also_by"] = json::array({7});
+  const std::string html = render(r);
+  EXPECT_EQ(count(render(report()), "also taken by"), 0u);
+  EXPECT_EQ(count(html, "; also taken by thread 7</p>"), 1u) << "one distinct cycle";
+}
+
 TEST_F(ReportHtmlTest, ThreadsWaitingAlikeAreOneEntry) {
   json r = report();
   json& deadlock = r["runs"][2]["findings"][0];
