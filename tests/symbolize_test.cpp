@@ -44,6 +44,31 @@ TEST(Symbolize, CapturedFrameResolvesToFunctionFileAndLine) {
       << frames[1].function;
 }
 
+// A class in an anonymous namespace, whose member is defined outside it: the member has internal
+// linkage, so its DWARF has no linkage name, and a lambda in it is named from the scopes around it.
+struct ledger {
+  void post();
+  gridlock::stack_id posted = 0;
+};
+
+[[gnu::noinline]] void ledger::post() {
+  const auto record = [this] { posted = gridlock::capture_stack(); };
+  record();
+  asm volatile("" ::: "memory");
+}
+
+// GoogleTest's TEST() in an anonymous namespace makes such a class: a report named its lambdas
+// "TestBody::{lambda}::operator()", without the test.
+TEST(Symbolize, ALambdaInAMemberWithInternalLinkageIsNamedWithItsClass) {
+  ledger l;
+  l.post();
+  const gridlock::raw_stack stack = gridlock::stack_of(l.posted);
+  ASSERT_FALSE(stack.empty());
+  const std::vector<frame> chain = gridlock::symbolizer().resolve_inlined(gridlock::locate(stack[0]));
+  ASSERT_FALSE(chain.empty());
+  EXPECT_EQ(chain.front().function, "(anonymous namespace)::ledger::post::{lambda}::operator()");
+}
+
 TEST(Symbolize, LocateMainExecutableUsesRealPath) {
   const auto address = reinterpret_cast<std::uintptr_t>(&symbolize_test_capture_function);
   const code_location loc = gridlock::locate(address);

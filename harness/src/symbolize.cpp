@@ -92,10 +92,13 @@ std::string qualified_name(Dwarf_Die* function) {
       // A lambda's closure type has no name.
       prefix = scope != nullptr ? scope : out == "operator()" ? "{lambda}" : "{unnamed type}";
     } else if (tag == DW_TAG_subprogram) {
+      // A function's linkage name is already qualified. One without (internal linkage: a member of a
+      // class in an anonymous namespace, such as a GoogleTest TestBody) is qualified as this one is,
+      // or its lambdas would lose their class ("TestBody::{lambda}").
       prefix = linkage_name(&scopes[i]);
-      if (prefix.empty() && scope != nullptr) prefix = scope;
+      if (prefix.empty()) prefix = qualified_name(&scopes[i]);
       if (!prefix.empty()) out = prefix + "::" + out;
-      break;  // a function's name is already qualified (or as good as it gets)
+      break;
     } else {
       continue;  // lexical blocks, the CU
     }
