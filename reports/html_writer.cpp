@@ -234,6 +234,11 @@ struct page {
       }
       html += "</div>";
     }
+    if (const std::vector<const json*> started = started_threads(f); !started.empty()) {
+      html += "<details><summary>where its threads were started</summary><div class=\"stacks\">";
+      for (const json* t : started) stack(thread_label(f, t->value("id", 0u)) + " was started at", (*t)["started_at"]);
+      html += "</div></details>";
+    }
     if (edges.empty() && waits.empty()) {
       html += "<div class=\"stacks\">";
       stack("where it was found", f.value("stack", json::array()));

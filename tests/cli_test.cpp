@@ -349,6 +349,18 @@ TEST_F(CliTest, ExecNamesTheThreadsThatCanDeadlockWhereOneTookEveryEdgeFirst) {
                           {"(anonymous namespace)::log_mu -> (anonymous namespace)::store_mu", "main"}}))
       << f.dump(1);
   EXPECT_NE(r.out.find("(also taken by thread 1 (main))"), std::string::npos) << r.out;
+  // Where the flusher was started: main's line that made its std::thread.
+  for (const json& t : f.at("threads")) {
+    if (t.value("name", "") != "flusher") continue;
+    const json& stack = t.at("started_at");
+    const auto at = std::find_if(stack.begin(), stack.end(), [](const json& fr) {
+      return fr.value("file", "").ends_with("std_startup_edge.cpp");
+    });
+    ASSERT_NE(at, stack.end()) << t.dump(1);
+    EXPECT_EQ(at->value("function", ""), "main");
+    EXPECT_EQ(at->value("code", ""), "std::thread flusher(flush);  // LINE:start");
+  }
+  EXPECT_NE(r.out.find("thread 2 (flusher) was started at main (std_startup_edge.cpp:"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, ExecEndsAnActualDeadlockAndReportsEveryThread) {
@@ -488,6 +500,7 @@ TEST_F(CliTest, ExecDropsStreamLinesThatAreNoFinding) {
 {"kind":"deadlock","message":"m","stack":[{"address":"0x1","module":"/bin/sh","offset":"zz"}]}
 {"kind":"deadlock","message":"m","waits":[{"holds":["a"]}]}
 {"kind":"deadlock","message":"m","threads":[{"id":1,"name":7}]}
+{"kind":"deadlock","message":"m","threads":[{"id":1,"started_at":"x"}]}
 {"kind":"deadlock","message":7}
 )";
   std::ofstream(dir_ / "forged") << forged;

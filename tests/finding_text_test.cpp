@@ -47,6 +47,18 @@ TEST(FindingText, AnEdgeOtherThreadsTookTooNamesThem) {
   EXPECT_NE(text.find("thread 3 (worker): A -> B (also taken by thread 1 (main))\n"), std::string::npos) << text;
 }
 
+// Where a cycle's threads were started, past the library frames that started them (std::thread's);
+// not for the hundreds of threads a timeout may list.
+TEST(FindingText, WhereAFindingsThreadsWereStartedIsSaid) {
+  json f = cycle_finding(library_stack(), library_stack());
+  f["threads"][0]["started_at"] = json::array({frame("std::thread::thread<...>", "/usr/include/c++/12/bits/std_thread.h", 90, "/home/u/app"),
+                                               frame("app::pool::start", "/home/u/app/pool.cpp", 12, "/home/u/app")});
+  const std::string text = gridlock::render_text(f);
+  EXPECT_NE(text.find("  thread 3 (worker) was started at app::pool::start (pool.cpp:12)\n"), std::string::npos) << text;
+  for (std::uint32_t id = 10; id < 18; ++id) f["threads"].push_back({{"id", id}, {"name", ""}});
+  EXPECT_EQ(gridlock::render_text(f).find("was started at"), std::string::npos) << "nine threads";
+}
+
 TEST(FindingText, LibraryTopFramesAreFollowedByTheProgramsFirstFrame) {
   const std::string text = gridlock::render_text(cycle_finding(library_stack(), library_stack()), 2);
   const std::string expected =

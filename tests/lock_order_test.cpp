@@ -221,6 +221,18 @@ TEST_F(LockOrderTest, ATakeOfAnEdgeInOtherModesIsNotKept) {
   expect_cycle(all[0], {{"A", "B", "reader"}, {"B", "A", "closer"}});
 }
 
+// A finding says where each thread was started (gridlock::thread's constructor, here in
+// run_in_thread): "thread 3" says nothing of an unnamed thread.
+TEST_F(LockOrderTest, ThreadsSayWhereTheyWereStarted) {
+  gridlock::mutex a("A"), b("B");
+  nested_in("t1", a, b);
+  nested_in("t2", b, a);
+  const std::vector<finding> all = findings();
+  ASSERT_EQ(all.size(), 1u) << summary(all);
+  ASSERT_EQ(all[0].threads.size(), 2u);
+  for (const thread_info& t : all[0].threads) EXPECT_FALSE(t.started_at.empty()) << t.name;
+}
+
 TEST_F(LockOrderTest, ReadHeldWhilePlainWantedAndReverseWithWriteSideIsReported) {
   gridlock::shared_mutex s("S");
   gridlock::mutex m("M");

@@ -163,6 +163,20 @@ TEST_F(ReportHtmlTest, AnEdgeOtherThreadsTookTooNamesThem) {
   EXPECT_EQ(count(html, "; also taken by thread 7</p>"), 1u) << "one distinct cycle";
 }
 
+// Where a finding's threads were started, folded away under the edges.
+TEST_F(ReportHtmlTest, WhereAFindingsThreadsWereStartedIsShown) {
+  json r = report();
+  for (json& run : r["runs"])
+    for (json& f : run["findings"])
+      if (f.value("kind", "") == "lock-order-cycle")
+        for (json& t : f["threads"])
+          t["started_at"] = json::array({{{"function", "app::pool::start"}, {"file", "/src/pool.cpp"}, {"line", 12}}});
+  const std::string html = render(r);
+  EXPECT_EQ(count(render(report()), "was started at"), 0u);
+  EXPECT_EQ(count(html, "<summary>where its threads were started</summary>"), 1u) << "one distinct cycle";
+  EXPECT_NE(html.find("src/pool.cpp:12</span>"), std::string::npos);
+}
+
 TEST_F(ReportHtmlTest, ThreadsWaitingAlikeAreOneEntry) {
   json r = report();
   json& deadlock = r["runs"][2]["findings"][0];

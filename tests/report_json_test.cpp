@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
   f.kind = gridlock::finding_kind::recursive_lock;
   f.message = "thread 1 locks m again";
   f.locks.push_back({1, "m", "gridlock::mutex", 0x1000, {}});
-  f.threads.push_back({1, 1234, "main"});
+  f.threads.push_back({1, 1234, "main", {}});
   f.stack = {where_the_finding_was_made()};
   return gridlock::encode_finding(f);
 }

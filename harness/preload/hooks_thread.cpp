@@ -30,6 +30,7 @@ struct start_block {
   void* (*routine)(void*);
   void* arg;
   std::uint64_t schedule_key;  // from the creator, so it does not depend on which thread runs first
+  std::uint32_t started_at;    // the creator's stack (events::thread_starting)
   std::atomic<std::uint32_t> started{0};  // futex word: 1 once the thread has registered
 };
 
@@ -64,7 +65,7 @@ void exit_enter(void*) {
   const std::uint64_t key = block->schedule_key;
   {
     hook_scope h;
-    register_with_exit_guards(false);
+    register_with_exit_guards(false, block->started_at);
   }
   block->started.store(1, std::memory_order_release);
   detail::futex(&block->started, FUTEX_WAKE, 1);
@@ -128,12 +129,12 @@ void* c11_start(void* p) {
 
 }  // namespace
 
-void register_with_exit_guards(bool main_thread) noexcept {
+void register_with_exit_guards(bool main_thread, std::uint32_t started_at) noexcept {
   __cxa_thread_atexit_impl(exit_leave, nullptr, &__dso_handle);
   if (main_thread)
     (void)events::current_thread();
   else
-    (void)events::thread_started(nullptr);  // the name, if any, comes from pthread_getname_np
+    (void)events::thread_started(nullptr, started_at);  // the name, if any, comes from pthread_getname_np
   __cxa_thread_atexit_impl(exit_enter, nullptr, &__dso_handle);
 }
 
@@ -146,11 +147,12 @@ GRIDLOCK_HOOK int pthread_create(pthread_t* thread, const pthread_attr_t* attr, 
                                  void* arg) {
   if (!resolve_real()) return EAGAIN;
   if (bypass()) return real.create(thread, attr, routine, arg);
-  start_block block{routine, arg, 0};
+  start_block block{routine, arg, 0, 0};
   int r;
   {
     hook_scope h;
     block.schedule_key = events::child_schedule_key();
+    block.started_at = events::thread_starting();
     r = real.create(thread, attr, start_thunk, &block);
   }
   if (r != 0) return r;

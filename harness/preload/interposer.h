@@ -366,7 +366,8 @@ int blocking_acquire(lock_record* rec, const void* object, access mode, LockOp&&
 
 /// Registers the calling thread with the runtime (thread_started, or current_thread for the main thread)
 /// between the two thread-local guards that bracket the runtime's thread-exit hook (hooks_thread.cpp).
-void register_with_exit_guards(bool main_thread) noexcept;
+/// `started_at`: events::thread_starting()'s answer in the thread that started it.
+void register_with_exit_guards(bool main_thread, std::uint32_t started_at = 0) noexcept;
 
 /// Installs the pthread_atfork handlers and the critical-section observer their gate relies on
 /// (thread_state.cpp).

@@ -32,7 +32,8 @@ const std::vector<field> frame_fields = {{"address", expects::hex}, {"module", e
 const std::vector<field> lock_fields = {{"id", expects::whole},   {"name", expects::text},     {"type", expects::text},
                                         {"address", expects::text}, {"created", expects::frames}, {"module", expects::text},
                                         {"offset", expects::hex},  {"symbol", expects::text}};
-const std::vector<field> thread_fields = {{"id", expects::whole}, {"tid", expects::integer}, {"name", expects::text}};
+const std::vector<field> thread_fields = {
+    {"id", expects::whole}, {"tid", expects::integer}, {"name", expects::text}, {"started_at", expects::frames}};
 const std::vector<field> sighting_fields = {
     {"thread", expects::whole}, {"held_stack", expects::frames}, {"acquire_stack", expects::frames}};
 const std::vector<field> edge_fields = {{"from", expects::whole},       {"to", expects::whole},

@@ -168,7 +168,15 @@ void notified(lock_record* object) noexcept { wait_for::notified(object); }
 
 bool block_pending() noexcept { return threads::self()->blocked(); }
 
-thread_record* thread_started(const char* name) noexcept { return register_thread(name); }
+std::uint32_t thread_starting() noexcept {
+  // Skips this function and the call that starts the thread (the hook, or gridlock::thread's
+  // constructor): reports drop the runtime's own frames anyway.
+  return threads::self()->take_capture() ? capture_stack(1) : 0;
+}
+
+thread_record* thread_started(const char* name, std::uint32_t started_at) noexcept {
+  return register_thread(name, started_at);
+}
 
 void thread_exiting() noexcept {
   thread_record* self = threads::self();

@@ -232,7 +232,10 @@ json encode_finding(const finding& f) {
     j["locks"].push_back(std::move(jl));
   }
   j["threads"] = json::array();
-  for (const thread_info& t : f.threads) j["threads"].push_back({{"id", t.id}, {"tid", t.tid}, {"name", t.name}});
+  for (const thread_info& t : f.threads) {
+    j["threads"].push_back({{"id", t.id}, {"tid", t.tid}, {"name", t.name}});
+    if (!t.started_at.empty()) j["threads"].back()["started_at"] = encode_stack(t.started_at);
+  }
   j["edges"] = json::array();
   for (const edge_info& e : f.edges) {
     j["edges"].push_back({{"from", e.from}, {"to", e.to},
@@ -259,6 +262,8 @@ json encode_finding(const finding& f) {
 void symbolize_finding(json& f, symbolizer& s) {
   symbolize_stack(f["stack"], s);
   for (json& l : f["locks"]) symbolize_stack(l["created"], s);
+  for (json& t : f["threads"])
+    if (t.contains("started_at")) symbolize_stack(t["started_at"], s);
   for (json& e : f["edges"]) {
     symbolize_stack(e["held_stack"], s);
     symbolize_stack(e["acquire_stack"], s);

@@ -90,6 +90,15 @@ void append_unnamed_locks(std::string& out, const json& f) {
   }
 }
 
+/// Where the threads were started (started_threads()), as Go and ThreadSanitizer say it: an unnamed
+/// std::thread is "thread 3" otherwise.
+void append_thread_starts(std::string& out, const json& f) {
+  for (const json* t : started_threads(f)) {
+    const std::vector<std::string> frames = program_frames_text((*t)["started_at"]);
+    if (!frames.empty()) out += "  " + thread_label(f, t->value("id", 0u)) + " was started at " + frames[0] + "\n";
+  }
+}
+
 /// Each thread's wait, holds and stack; threads that wait alike (group_waits) as one entry.
 void append_waits(std::string& out, const json& f, int frames) {
   for (const alike_waits& g : group_waits(f)) {
@@ -173,6 +182,16 @@ std::string thread_label(const json& f, std::uint32_t id) {
   return "thread " + std::to_string(id);
 }
 
+std::vector<const json*> started_threads(const json& f) {
+  constexpr std::size_t most = 8;
+  std::vector<const json*> started;
+  const auto threads = f.find("threads");
+  if (threads == f.end() || !threads->is_array() || threads->size() > most) return started;
+  for (const json& t : *threads)
+    if (t.contains("started_at")) started.push_back(&t);
+  return started;
+}
+
 std::string also_taken_by(const json& f, const json& edge) {
   const json also = edge.value("also_by", json::array());
   if (!also.is_array() || also.empty()) return "";
@@ -197,6 +216,7 @@ std::string render_text(const json& f, int frames) {
   std::string out = "gridlock: " + f.value("kind", "") + " [" + f.value("fingerprint", "") + "]\n  " +
                     f.value("message", "") + "\n";
   append_unnamed_locks(out, f);
+  append_thread_starts(out, f);
   for (const json& e : f.value("edges", json::array())) {
     const std::string from = lock_label(f, e.value("from", std::uint64_t{0}));
     const std::string to = lock_label(f, e.value("to", std::uint64_t{0}));

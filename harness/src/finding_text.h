@@ -33,6 +33,9 @@ struct alike_waits {
 std::vector<alike_waits> group_waits(const nlohmann::json& finding);
 /// "thread 2 (worker)" for one thread; "1000 threads (2-1001)" for more.
 std::string threads_label(const nlohmann::json& finding, const std::vector<std::uint32_t>& threads);
+/// The threads of a finding whose start (`started_at`) reports show: those that have one, when the
+/// finding has a few threads (a cycle's, a deadlock's); none of the hundreds a timeout may list.
+std::vector<const nlohmann::json*> started_threads(const nlohmann::json& finding);
 /// "also taken by thread 1 (main)" for an edge other threads took too (its `also_by`), else "".
 std::string also_taken_by(const nlohmann::json& finding, const nlohmann::json& edge);
 /// Whole numbers as compact ranges, sorted: "1-5,8,9".

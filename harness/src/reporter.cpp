@@ -185,7 +185,8 @@ std::string thread_name(const thread_record& thread) {
 }  // namespace
 
 thread_info describe(const thread_record& thread) {
-  return thread_info{thread.id, thread.tid, thread_name(thread)};
+  return thread_info{thread.id, thread.tid, thread_name(thread),
+                     thread.started_at != 0 ? stack_of(thread.started_at) : raw_stack{}};
 }
 
 std::string label(const lock_record& lock) {

@@ -10,8 +10,6 @@
 
 namespace gridlock {
 
-/// Registers the calling thread (threads::self() does this on first use).
-thread_record* register_thread(const char* name) noexcept;
 /// Keeps the calling thread's name as the kernel has it now, when it had none of its own at
 /// registration (one named after it started): the kernel's name leaves with the thread, and findings
 /// made later still name it ("held by thread 4 (VM Thread) which has exited").

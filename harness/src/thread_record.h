@@ -34,6 +34,7 @@ struct thread_record {
   unsigned long handle = 0;            // pthread_t
   char name[32] = {};
   bool is_main = false;
+  stack_id started_at = 0;             // where the program started it (events::thread_starting), or 0
   std::atomic<bool> alive{false};
 
   held_lock held[max_held];
@@ -179,7 +180,9 @@ struct thread_record {
   }
 };
 
-thread_record* register_thread(const char* name) noexcept;
+/// Registers the calling thread (threads::self() does this on first use); `started_at` as
+/// events::thread_started's.
+thread_record* register_thread(const char* name, stack_id started_at = 0) noexcept;
 
 /// The registry of every thread the runtime has seen.
 namespace threads {

@@ -76,7 +76,7 @@ thread_record* take_record() {
 
 }  // namespace
 
-thread_record* register_thread(const char* name) noexcept {
+thread_record* register_thread(const char* name, stack_id started_at) noexcept {
   internal_scope scope;
   const auto [stack_low, stack_high] = own_stack();  // before the lock: it may read /proc
   g_registry_lock.lock();
@@ -85,6 +85,7 @@ thread_record* register_thread(const char* name) noexcept {
   r->tid = static_cast<std::int32_t>(syscall(SYS_gettid));
   r->handle = pthread_self();
   r->is_main = r->tid == getpid();
+  r->started_at = started_at;
   r->untracked = 0;
   r->initialized = nullptr;
   r->gate_signature = 0;

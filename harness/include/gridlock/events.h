@@ -131,8 +131,13 @@ void after_wake() noexcept;
 /// variable). Before it, a waiter the notify wakes cannot already wait again when it is marked.
 void notified(lock_record* object) noexcept;
 
-/// Called by a new thread before its body runs; `name` may be null. Returns its record.
-thread_record* thread_started(const char* name) noexcept;
+/// Called by the thread that starts another, in the call that starts it (std::thread's constructor,
+/// pthread_create): where that is, for the new thread's thread_started. 0 past the calling thread's
+/// budget of stack captures (a program that starts a thread per task).
+std::uint32_t thread_starting() noexcept;
+/// Called by a new thread before its body runs; `name` may be null, `started_at` thread_starting()'s
+/// answer in the thread that started it (0: unknown). Returns its record.
+thread_record* thread_started(const char* name, std::uint32_t started_at = 0) noexcept;
 /// Called by a thread right before it exits: reports lock-held-at-exit.
 void thread_exiting() noexcept;
 /// The record of the calling thread, created on first use (main thread, threads not started by us).

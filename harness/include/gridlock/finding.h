@@ -53,6 +53,7 @@ struct thread_info {
   std::uint32_t id = 0;      ///< Gridlock's own number: 1 is the first thread seen (usually main)
   std::int32_t tid = 0;      ///< the OS thread id
   std::string name;
+  raw_stack started_at;      ///< where the program started it, when Gridlock saw that (empty otherwise)
 };
 
 /// Another thread's take of an edge, in the same modes as the edge's own.

@@ -68,9 +68,9 @@ class thread {
   thread(name_tag, std::string name, F&& f, Args&&... args)
       : started_(std::make_shared<std::atomic<bool>>(false)),
         impl_(
-            [name = std::move(name), started = started_, key = events::child_schedule_key()](
-                auto&& body, auto&&... a) {
-              events::thread_started(name.empty() ? nullptr : name.c_str());
+            [name = std::move(name), started = started_, key = events::child_schedule_key(),
+             at = events::thread_starting()](auto&& body, auto&&... a) {
+              events::thread_started(name.empty() ? nullptr : name.c_str(), at);
               started->store(true, std::memory_order_release);
               events::thread_begins(key);  // a thread_start sync point
               std::invoke(std::forward<decltype(body)>(body), std::forward<decltype(a)>(a)...);
