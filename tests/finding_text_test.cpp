@@ -42,7 +42,7 @@ TEST(FindingText, AnEdgeOtherThreadsTookTooNamesThem) {
   json f = cycle_finding(library_stack(), library_stack());
   f["threads"].push_back({{"id", 1}, {"name", "main"}});
   EXPECT_NE(gridlock::render_text(f).find("thread 3 (worker): A -> B\n"), std::string::npos) << gridlock::render_text(f);
-  f["edges"][0]["also_by"] = json::array({1});
+  f["edges"][0]["also"] = json::array({{{"thread", 1}, {"held_stack", library_stack()}, {"acquire_stack", library_stack()}}});
   const std::string text = gridlock::render_text(f);
   EXPECT_NE(text.find("thread 3 (worker): A -> B (also taken by thread 1 (main))\n"), std::string::npos) << text;
 }

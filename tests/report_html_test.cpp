@@ -157,7 +157,7 @@ TEST_F(ReportHtmlTest, AnEdgeOtherThreadsTookTooNamesThem) {
   json r = report();
   for (json& run : r["runs"])
     for (json& f : run["findings"])
-      if (f.value("kind", "") == "lock-order-cycle") f["edges"][0]["also_by"] = json::array({7});
+      if (f.value("kind", "") == "lock-order-cycle") f["edges"][0]["also"] = json::array({{{"thread", 7}}});
   const std::string html = render(r);
   EXPECT_EQ(count(render(report()), "also taken by"), 0u);
   EXPECT_EQ(count(html, "; also taken by thread 7</p>"), 1u) << "one distinct cycle";

@@ -300,8 +300,8 @@ json take_by_thread_2(const json& held_stack, const json& acquire_stack) {
 
 // Main's start-up path took both edges of a cycle first (LevelDB's main thread logs under the DB mutex
 // before the compaction thread does), and thread 2 took one of them too, at the same place: the report
-// shows thread 2 there, so that the cycle names the two threads that can deadlock, and keeps main as
-// also_by. The fingerprint is the one the witnesses alone give.
+// shows thread 2 there, so that the cycle names the two threads that can deadlock, and keeps main's take
+// in `also`. The fingerprint is the one the witnesses alone give.
 TEST(FingerprintTest, AnEdgeIsShownByAnotherThreadWhereOneThreadTookEveryEdge) {
   const json plain = cycle_main_took_first(stack_at("log()", 30, {}), nullptr);
   const json shown =
@@ -309,46 +309,70 @@ TEST(FingerprintTest, AnEdgeIsShownByAnotherThreadWhereOneThreadTookEveryEdge) {
   EXPECT_EQ(shown.at("fingerprint"), plain.at("fingerprint"));
   const json& ab = shown["edges"][0];
   EXPECT_EQ(ab["thread"], 2);
-  EXPECT_EQ(ab["also_by"], json::array({1}));
   EXPECT_EQ(gridlock::first_user_frame(ab["held_stack"])["function"], "compact()");
-  EXPECT_FALSE(ab.contains("also"));
+  ASSERT_EQ(ab["also"].size(), 1u);
+  EXPECT_EQ(ab["also"][0]["thread"], 1);
+  EXPECT_EQ(gridlock::first_user_frame(ab["also"][0]["held_stack"])["function"], "open()");
   EXPECT_EQ(shown["edges"][1]["thread"], 1);
-  EXPECT_FALSE(shown["edges"][1].contains("also_by"));
+  EXPECT_FALSE(shown["edges"][1].contains("also"));
   EXPECT_EQ(plain["edges"][0]["thread"], 1);
-  EXPECT_FALSE(plain["edges"][0].contains("also_by"));
+  EXPECT_FALSE(plain["edges"][0].contains("also"));
 }
 
+namespace {
+
+json take(int thread, const std::string& function, int line) {
+  return json{{"thread", thread}, {"held_stack", stack_at(function, line, {})}, {"acquire_stack", stack_at(function, line + 1, {})}};
+}
+
+// A cycle of A -> B, taken first by `witness` and also by `sighting` (if not null), and B -> A by
+// `closer`; symbolized and fingerprinted as the reports do it.
+json cycle_of_takes(json witness, const json& sighting, const json& closer) {
+  json f = {{"kind", "lock-order-cycle"}, {"message", ""}, {"waits", json::array()}, {"locks", json::array()},
+            {"stack", json::array()}, {"threads", {{{"id", 1}, {"name", "a"}}, {{"id", 2}, {"name", "b"}}, {{"id", 3}, {"name", "c"}}}},
+            {"edges", json::array()}};
+  witness["from"] = 1;
+  witness["to"] = 2;
+  if (!sighting.is_null()) witness["also"] = json::array({sighting});
+  f["edges"].push_back(std::move(witness));
+  json back = closer;
+  back["from"] = 2;
+  back["to"] = 1;
+  f["edges"].push_back(std::move(back));
+  gridlock::symbolizer s;
+  gridlock::symbolize_finding(f, s);
+  gridlock::add_fingerprint(f);
+  return f;
+}
+
+}  // namespace
+
 // Two request handlers take a session's lock, then its account's, on two threads, and whichever runs
-// first is the edge's witness: the report shows the take whose place sorts first, so the fingerprint
-// and the thread shown are the same either way. With one take only, the fingerprint followed it.
+// first is the edge's witness: the edge counts by the place that sorts first, so the fingerprint and
+// the take shown are the same either way. With one take only, the fingerprint followed it.
 TEST(FingerprintTest, AnEdgeTakenAtTwoPlacesCountsByTheFirstWhicheverThreadCameFirst) {
-  const auto take = [](int thread, const std::string& handler, int line) {
-    return json{{"thread", thread}, {"held_stack", stack_at(handler, line, {})}, {"acquire_stack", stack_at(handler, line + 1, {})}};
-  };
-  const auto cycle = [](json witness, const json& sighting) {
-    json f = {{"kind", "lock-order-cycle"}, {"message", ""}, {"waits", json::array()}, {"locks", json::array()},
-              {"stack", json::array()}, {"threads", {{{"id", 1}, {"name", "a"}}, {{"id", 2}, {"name", "b"}}, {{"id", 3}, {"name", "c"}}}},
-              {"edges", json::array()}};
-    witness["from"] = 1;
-    witness["to"] = 2;
-    if (!sighting.is_null()) witness["also"] = json::array({sighting});
-    f["edges"].push_back(std::move(witness));
-    f["edges"].push_back({{"from", 2}, {"to", 1}, {"thread", 3}, {"held_stack", stack_at("close()", 70, {})},
-                          {"acquire_stack", stack_at("close()", 71, {})}});
-    gridlock::symbolizer s;
-    gridlock::symbolize_finding(f, s);
-    gridlock::add_fingerprint(f);
-    return f;
-  };
-  const json a_first = cycle(take(1, "handle_a()", 10), take(2, "handle_b()", 20));
-  const json b_first = cycle(take(2, "handle_b()", 20), take(1, "handle_a()", 10));
+  const json closer = take(3, "close()", 70);
+  const json a_first = cycle_of_takes(take(1, "handle_a()", 10), take(2, "handle_b()", 20), closer);
+  const json b_first = cycle_of_takes(take(2, "handle_b()", 20), take(1, "handle_a()", 10), closer);
   EXPECT_EQ(a_first.at("fingerprint"), b_first.at("fingerprint"));
   for (const json& f : {a_first, b_first}) {
     EXPECT_EQ(f["edges"][0]["thread"], 1);
-    EXPECT_EQ(f["edges"][0]["also_by"], json::array({2}));
+    EXPECT_EQ(f["edges"][0]["also"][0]["thread"], 2);
     EXPECT_EQ(gridlock::first_user_frame(f["edges"][0]["acquire_stack"])["function"], "handle_a()");
   }
-  EXPECT_NE(cycle(take(2, "handle_b()", 20), nullptr).at("fingerprint"), a_first.at("fingerprint"));
+  EXPECT_NE(cycle_of_takes(take(2, "handle_b()", 20), nullptr, closer).at("fingerprint"), a_first.at("fingerprint"));
+}
+
+// Thread 3 takes A -> B at the place that sorts first and B -> A too; thread 1 takes A -> B elsewhere.
+// The report shows thread 1's take, the pair that can deadlock, not thread 3 twice; the fingerprint still
+// counts the edge by its first place, so it is that of thread 3 alone taking both.
+TEST(FingerprintTest, AnotherThreadsTakeIsShownEvenWhereItsPlaceSortsLater) {
+  const json closer = take(3, "rotate()", 70);
+  const json f = cycle_of_takes(take(1, "handle_b()", 20), take(3, "handle_a()", 10), closer);
+  EXPECT_EQ(f["edges"][0]["thread"], 1);
+  EXPECT_EQ(gridlock::first_user_frame(f["edges"][0]["acquire_stack"])["function"], "handle_b()");
+  EXPECT_EQ(f["edges"][0]["also"][0]["thread"], 3);
+  EXPECT_EQ(f.at("fingerprint"), cycle_of_takes(take(3, "handle_a()", 10), nullptr, closer).at("fingerprint"));
 }
 
 // Two cycles through the same functions (one takes A then B, later A then C; the other the reverse)

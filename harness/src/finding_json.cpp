@@ -126,55 +126,60 @@ std::string edge_site(const json& edge) {
   return site(acquire, shared_calls(held, acquire));
 }
 
-/// Shows each edge by one of its takes (its witness, and the sightings of other threads in `also`): one
-/// whose site sorts first, so that the fingerprint does not depend on which thread took the edge first
-/// (two threads that take it in two functions), and among those one whose thread no other edge of the
-/// finding shows: one thread's start-up path may have made every edge of a cycle first while another
-/// thread takes one of them too, and that is the pair of threads that can deadlock. Most constrained
-/// edge first. The takes not shown stay as `also_by`, their threads' ids.
+/// One take of an edge (the edge's own, or one in its `also`), as show_takes() moves them around.
+json take_of(const json& t) {
+  json take = json::object();
+  for (const char* key : {"thread", "held_stack", "acquire_stack"})
+    if (const auto it = t.find(key); it != t.end()) take[key] = *it;
+  return take;
+}
+
+/// Shows each edge by one of its takes (its own and other threads', `also`), so that the finding names
+/// different threads where it can: one thread's start-up path may have made every edge of a cycle first
+/// while another thread takes one of them too, and that is the pair of threads that can deadlock. Most
+/// constrained edge first; among a thread's choices, the take whose site sorts first, so that the same
+/// takes are shown the same way whichever came first. The others stay in `also`, in that order.
 void show_takes(json& f) {
   const auto edges = f.find("edges");
   if (edges == f.end() || !edges->is_array()) return;
-  std::vector<std::vector<json>> choices;  // per edge: its takes with the first site
+  std::vector<std::vector<json>> takes;  // per edge, by site
   for (const json& e : *edges) {
-    std::vector<json> takes{e};
-    for (const json& o : e.value("also", json::array())) takes.push_back(o);
-    std::vector<std::string> sites;
-    for (const json& t : takes) sites.push_back(edge_site(t));
-    const std::string first = *std::min_element(sites.begin(), sites.end());
-    std::vector<json> c;
-    for (std::size_t k = 0; k < takes.size(); ++k)
-      if (sites[k] == first) c.push_back(std::move(takes[k]));
-    choices.push_back(std::move(c));
+    std::vector<std::pair<std::string, json>> by_site{{edge_site(e), take_of(e)}};
+    for (const json& o : e.value("also", json::array())) by_site.emplace_back(edge_site(o), take_of(o));
+    std::stable_sort(by_site.begin(), by_site.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<json> sorted;
+    for (auto& [at, t] : by_site) sorted.push_back(std::move(t));
+    takes.push_back(std::move(sorted));
   }
-  std::vector<std::size_t> order(choices.size());
+  const auto threads_of = [&](std::size_t i) {
+    std::set<std::uint32_t> ids;
+    for (const json& t : takes[i]) ids.insert(t.value("thread", 0u));
+    return ids.size();
+  };
+  std::vector<std::size_t> order(takes.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return choices[a].size() < choices[b].size(); });
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return threads_of(a) < threads_of(b); });
   std::set<std::uint32_t> shown;
-  std::vector<std::size_t> pick(choices.size(), 0);
+  std::vector<std::size_t> pick(takes.size(), 0);
   for (const std::size_t i : order) {
-    for (std::size_t k = 0; k < choices[i].size(); ++k)
-      if (!shown.contains(choices[i][k].value("thread", 0u))) {
+    for (std::size_t k = 0; k < takes[i].size(); ++k)
+      if (!shown.contains(takes[i][k].value("thread", 0u))) {
         pick[i] = k;
         break;
       }
-    shown.insert(choices[i][pick[i]].value("thread", 0u));
+    shown.insert(takes[i][pick[i]].value("thread", 0u));
   }
-  for (std::size_t i = 0; i < choices.size(); ++i) {
+  for (std::size_t i = 0; i < takes.size(); ++i) {
     json& e = (*edges)[i];
-    const json& chosen = choices[i][pick[i]];
-    std::set<std::uint32_t> others{e.value("thread", 0u)};
-    for (const json& o : e.value("also", json::array())) others.insert(o.value("thread", 0u));
-    others.erase(chosen.value("thread", 0u));
-    for (const char* key : {"thread", "held_stack", "acquire_stack"}) {
-      if (const auto it = chosen.find(key); it != chosen.end())
-        e[key] = *it;
-      else
-        e.erase(key);
-    }
-    e.erase("also");
-    if (!others.empty()) e["also_by"] = others;
+    for (const char* key : {"thread", "held_stack", "acquire_stack"}) e.erase(key);
+    e.update(takes[i][pick[i]]);
+    json also = json::array();
+    for (std::size_t k = 0; k < takes[i].size(); ++k)
+      if (k != pick[i]) also.push_back(std::move(takes[i][k]));
+    if (also.empty())
+      e.erase("also");
+    else
+      e["also"] = std::move(also);
   }
 }
 
@@ -349,7 +354,13 @@ void add_fingerprint(json& f) {
   // path that is (a compaction thread or a manual compaction's caller, under RocksDB's DB mutex) is
   // timing. Where the second lock is taken is the same on every path. The held stack still tells
   // how many calls a lock function both sides went through shares (shared_calls).
-  for (const json& e : f.value("edges", json::array())) parts.push_back(edge_site(e));
+  // An edge several threads took at different lines (`also`) counts by the one that sorts first, so
+  // that which thread came first does not change it.
+  for (const json& e : f.value("edges", json::array())) {
+    std::string at = edge_site(e);
+    for (const json& o : e.value("also", json::array())) at = std::min(at, edge_site(o));
+    parts.push_back(at);
+  }
   for (const json& w : f.value("waits", json::array()))
     parts.push_back("wait@" + site(user_frames(w.value("stack", json::array()))));
   if (parts.empty()) parts.push_back("at@" + site(user_frames(f.value("stack", json::array()))));

@@ -18,8 +18,8 @@ namespace gridlock {
 /// The finding with located (not yet symbolized) frames. Call in the process the stacks belong to.
 nlohmann::json encode_finding(const finding& f);
 /// Adds function/file/line to every frame of an encoded finding, and shows each edge of a cycle by the
-/// take (its own, or a sighting by another thread, `also`) that names a thread the other edges do not
-/// (docs/report-format.md, `also_by`).
+/// take (its own, or another thread's in its `also`) that names a thread the other edges do not
+/// (docs/report-format.md, `also`).
 void symbolize_finding(nlohmann::json& f, symbolizer& s);
 /// Sets f["fingerprint"]: a 16-hex-digit hash of the kind, the code locations involved (function
 /// names of the first frames outside Gridlock and the standard library, and for an edge, past a lock

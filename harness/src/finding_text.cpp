@@ -193,11 +193,10 @@ std::vector<const json*> started_threads(const json& f) {
 }
 
 std::string also_taken_by(const json& f, const json& edge) {
-  const json also = edge.value("also_by", json::array());
-  if (!also.is_array() || also.empty()) return "";
   std::vector<std::uint32_t> ids;
-  for (const json& id : also)
-    if (id.is_number_integer() && id.get<std::int64_t>() >= 0) ids.push_back(id.get<std::uint32_t>());
+  for (const json& t : edge.value("also", json::array()))
+    if (const json id = t.value("thread", json()); id.is_number_integer() && id.get<std::int64_t>() >= 0)
+      ids.push_back(id.get<std::uint32_t>());
   return ids.empty() ? "" : "also taken by " + threads_label(f, ids);
 }
 
