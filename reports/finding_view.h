@@ -15,8 +15,8 @@ namespace gridlock::reports {
 
 /// A lock id (a whole number, not negative), or nullopt for anything else (a missing "lock").
 std::optional<std::uint64_t> lock_id(const nlohmann::json& id);
-/// Locks and threads are named as the console names them (finding_text.h), and so are the other
-/// threads that took an edge.
+/// Locks and threads are named as the console names them, and the same threads' starts and an
+/// edge's other takes are shown (finding_text.h).
 using gridlock::lock_label;
 using gridlock::lock_labels;
 using gridlock::thread_label;

@@ -26,28 +26,37 @@ struct field {
   const std::vector<field>* element = nullptr;  // expects::objects: each element's fields
 };
 
-const std::vector<field> frame_fields = {{"address", expects::hex}, {"module", expects::text},  {"offset", expects::hex},
-                                         {"function", expects::text}, {"file", expects::text},  {"line", expects::whole},
-                                         {"inlined", expects::flag},   {"code", expects::text}};
-const std::vector<field> lock_fields = {{"id", expects::whole},   {"name", expects::text},     {"type", expects::text},
-                                        {"address", expects::text}, {"created", expects::frames}, {"module", expects::text},
-                                        {"offset", expects::hex},  {"symbol", expects::text}};
+const std::vector<field> frame_fields = {
+    {"address", expects::hex}, {"module", expects::text}, {"offset", expects::hex}, {"function", expects::text},
+    {"file", expects::text},   {"line", expects::whole},  {"inlined", expects::flag}, {"code", expects::text}};
+const std::vector<field> lock_fields = {
+    {"id", expects::whole},      {"name", expects::text},      {"type", expects::text},
+    {"address", expects::text},  {"created", expects::frames}, {"module", expects::text},
+    {"offset", expects::hex},    {"symbol", expects::text}};
 const std::vector<field> thread_fields = {
     {"id", expects::whole}, {"tid", expects::integer}, {"name", expects::text}, {"started_at", expects::frames}};
-const std::vector<field> sighting_fields = {
+const std::vector<field> take_fields = {
     {"thread", expects::whole}, {"held_stack", expects::frames}, {"acquire_stack", expects::frames}};
-const std::vector<field> edge_fields = {{"from", expects::whole},       {"to", expects::whole},
-                                        {"from_mode", expects::text},   {"to_mode", expects::text},
-                                        {"thread", expects::whole},     {"held_stack", expects::frames},
-                                        {"acquire_stack", expects::frames}, {"also", expects::objects, &sighting_fields}};
-const std::vector<field> wait_fields = {{"thread", expects::whole}, {"waits_for", expects::text}, {"holds", expects::wholes},
-                                        {"lock", expects::whole},   {"stack", expects::frames}};
+const std::vector<field> edge_fields = {
+    {"from", expects::whole},   {"to", expects::whole},           {"from_mode", expects::text},
+    {"to_mode", expects::text}, {"thread", expects::whole},       {"held_stack", expects::frames},
+    {"acquire_stack", expects::frames}, {"also", expects::objects, &take_fields}};
+const std::vector<field> wait_fields = {
+    {"thread", expects::whole}, {"waits_for", expects::text}, {"holds", expects::wholes},
+    {"lock", expects::whole},   {"stack", expects::frames}};
 const std::vector<field> finding_fields = {
-    {"message", expects::text},   {"locks", expects::objects, &lock_fields}, {"threads", expects::objects, &thread_fields},
-    {"edges", expects::objects, &edge_fields}, {"waits", expects::objects, &wait_fields}, {"stack", expects::frames},
-    {"pid", expects::integer},    {"repeats", expects::whole}};
+    {"message", expects::text},
+    {"locks", expects::objects, &lock_fields},
+    {"threads", expects::objects, &thread_fields},
+    {"edges", expects::objects, &edge_fields},
+    {"waits", expects::objects, &wait_fields},
+    {"stack", expects::frames},
+    {"pid", expects::integer},
+    {"repeats", expects::whole}};
 
-bool is_whole(const nlohmann::json& j) { return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0); }
+bool is_whole(const nlohmann::json& j) {
+  return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
+}
 
 /// A code address as the symbolizer parses it: hexadecimal digits after "0x", 64 bits at most.
 bool is_hex(const nlohmann::json& j) {

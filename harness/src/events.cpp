@@ -169,8 +169,8 @@ void notified(lock_record* object) noexcept { wait_for::notified(object); }
 bool block_pending() noexcept { return threads::self()->blocked(); }
 
 std::uint32_t thread_starting() noexcept {
-  // Skips this function and the call that starts the thread (the hook, or gridlock::thread's
-  // constructor): reports drop the runtime's own frames anyway.
+  // The stack starts in the runtime (here, the hook or gridlock::thread's constructor): reports drop
+  // those frames, so that it starts at the program's call.
   return threads::self()->take_capture() ? capture_stack(1) : 0;
 }
 

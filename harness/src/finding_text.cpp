@@ -226,7 +226,8 @@ std::string render_text(const json& f, int frames) {
       continue;
     }
     const std::string also = also_taken_by(f, e);
-    out += "  " + thread_label(f, e.value("thread", 0u)) + ": " + from + " -> " + to + (also.empty() ? "" : " (" + also + ")") + "\n";
+    out += "  " + thread_label(f, e.value("thread", 0u)) + ": " + from + " -> " + to;
+    out += also.empty() ? "\n" : " (" + also + ")\n";
     out += "    acquired " + to + " while holding " + from + ":\n";
     append_stack(out, e.value("acquire_stack", json::array()), "    ", frames);
     out += "    " + from + " was acquired:\n";

@@ -35,8 +35,8 @@ struct sighting {
 struct edge_data {
   // The witness: the first observation, or the latest one that weakened what suppresses a cycle.
   sighting witness;
-  // Takes by other threads in the witness's modes, each thread once: reports show the take whose place
-  // sorts first (finding_json.cpp), and among those one whose thread no other edge names.
+  // Takes by other threads in the witness's modes, each thread once: reports choose which take to show
+  // (finding_json.cpp), and fingerprints count the edge by the first-sorting place among them all.
   std::vector<sighting> others;
   bool first_from_shared = false;
   bool first_to_shared = false;
@@ -240,8 +240,7 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
       e.first_to_shared = to_shared;
       e.others.clear();
     } else if (!inserted && e.others.size() < max_other_sightings && from_shared == e.first_from_shared &&
-               to_shared == e.first_to_shared &&
-               self.id != e.witness.thread.id &&
+               to_shared == e.first_to_shared && self.id != e.witness.thread.id &&
                std::none_of(e.others.begin(), e.others.end(), [&](const sighting& o) { return o.thread.id == self.id; })) {
       e.others.push_back({describe(self), held.acquired_at, here});
       if (e.others.size() == max_other_sightings) d.keys.insert(key);
