@@ -592,6 +592,37 @@ TEST_F(CliTest, ATerminatedRunnerTakesItsRunningTrialsWithIt) {
   if (!gone) ::kill(trial, SIGKILL);
 }
 
+// A Ctrl-C (or a cancelled CI job) during a long exec lost every run's results: the runner died before
+// writing any report. Now the trials that ended are reported, the one cut short is not, and the runner
+// still ends by the signal.
+TEST_F(CliTest, AnInterruptedRunnerReportsTheTrialsThatEnded) {
+  const fs::path pid_file = dir_ / "trial.pid";
+  const std::string second_sleeps = "if [ -e " + quoted((dir_ / "first").string()) + " ]; then echo $$ > " +
+                                    quoted(pid_file.string()) + " && exec sleep 600; else touch " +
+                                    quoted((dir_ / "first").string()) + "; fi";
+  const pid_t runner = ::fork();
+  ASSERT_GE(runner, 0);
+  if (runner == 0) {
+    ::execl(GRIDLOCK_BIN, GRIDLOCK_BIN, "exec", "--runs", "2", "--jobs", "1", "--timeout", "600", "--json",
+            (dir_ / "report.json").c_str(), "--", "sh", "-c", second_sleeps.c_str(), nullptr);
+    ::_exit(127);
+  }
+  pid_t trial = 0;
+  for (int i = 0; i < 3000 && trial == 0; ++i) {  // up to 30 s for the second trial to start
+    std::ifstream in(pid_file);
+    if (!(in >> trial)) trial = 0;
+    if (trial == 0) ::usleep(10000);
+  }
+  ASSERT_GT(trial, 0) << "the second trial never started";
+  ::kill(runner, SIGINT);
+  int status = 0;
+  ASSERT_EQ(::waitpid(runner, &status, 0), runner);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << status;
+  const json runs = read_json("report.json").at("runs");
+  ASSERT_EQ(runs.size(), 1u) << runs.dump(1);
+  EXPECT_EQ(runs[0].at("outcome"), "clean");
+}
+
 TEST_F(CliTest, ExecOfACorrectProgramIsClean) {
   const outcome r = gridlock({"exec", "--runs", "3", "--json", "report.json", "--", std_programs + "/std_thread_pool"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;

@@ -67,12 +67,16 @@ int dispatch(const arguments& words) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  gridlock::runner::child_process::end_children_with_runner();
+  int code = 2;
   try {
-    return dispatch(arguments(argv + 1, argv + argc));
+    code = dispatch(arguments(argv + 1, argv + argc));
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "gridlock: error: " << one_line(e.what()) << std::endl;
-    return 2;
   }
+  // Interrupted while running trials (run_session): the reports of those that ended are written; the
+  // runner ends as the signal would have ended it.
+  std::cout.flush();
+  gridlock::runner::child_process::end_as_interrupted();
+  return code;
 }

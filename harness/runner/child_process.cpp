@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <iterator>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -42,17 +43,28 @@ void note_reaped(pid_t pid) noexcept {
 /// Spawns under way (spawn(): from before the child starts until it is noted running).
 std::atomic<int> g_spawning{0};
 
-/// The signals that end the runner and its children with it (end_children_with_runner).
+/// The signals that interrupt the runner and end its children (end_children_with_runner), and which of
+/// them it handles (not those a background job ignores).
 constexpr int ending_signals[] = {SIGINT, SIGTERM, SIGHUP};
+bool g_handles[std::size(ending_signals)] = {};
 
-/// Async-signal-safe: kill() and the default action, raised again. A child another thread is spawning
-/// is waited for: it may already run, and only once noted can it be killed.
-extern "C" void end_children_and_self(int sig) {
+/// The signal that interrupted the runner, or 0 (child_process::interrupted).
+std::atomic<int> g_interrupted{0};
+
+/// Async-signal-safe: sigaction() and kill(). The next ending signal takes its default action. A child
+/// another thread is spawning is waited for: it may already run, and only once noted can it be killed;
+/// a spawn that starts later sees g_interrupted first (both sequentially consistent).
+extern "C" void interrupt_children(int sig) {
+  int none = 0;
+  g_interrupted.compare_exchange_strong(none, sig);
+  struct sigaction by_default{};
+  by_default.sa_handler = SIG_DFL;
+  sigemptyset(&by_default.sa_mask);
+  for (std::size_t i = 0; i < std::size(ending_signals); ++i)
+    if (g_handles[i]) ::sigaction(ending_signals[i], &by_default, nullptr);
   while (g_spawning.load() > 0) ::sched_yield();
   for (std::atomic<pid_t>& slot : g_running)
     if (const pid_t pid = slot.load(); pid > 0) ::killpg(pid, SIGKILL);
-  ::signal(sig, SIG_DFL);
-  ::raise(sig);
 }
 
 
@@ -143,13 +155,15 @@ child_process child_process::spawn(const std::vector<std::string>& argv, const s
   for (const int sig : ending_signals) sigaddset(&ending, sig);
   ::pthread_sigmask(SIG_BLOCK, &ending, &mask);
   ++g_spawning;
-  const int rc = ::posix_spawnp(&child.pid_, args[0], &setup.actions, &setup.attr, args.data(), envp.data());
+  const int rc = g_interrupted.load() != 0
+                     ? EINTR
+                     : ::posix_spawnp(&child.pid_, args[0], &setup.actions, &setup.attr, args.data(), envp.data());
   if (rc == 0) note_running(child.pid_);
   --g_spawning;
   ::pthread_sigmask(SIG_SETMASK, &mask, nullptr);
   if (rc != 0) {
     child.pid_ = -1;
-    throw std::system_error(rc, std::generic_category(), "cannot run " + argv[0]);
+    throw std::system_error(rc, std::generic_category(), rc == EINTR ? "interrupted" : "cannot run " + argv[0]);
   }
   child.reaped_ = false;
   // The raw system call: glibc 2.36's <sys/pidfd.h> lacks extern "C". -1 on kernels before 5.3: the
@@ -175,14 +189,24 @@ child_process& child_process::operator=(child_process&& other) noexcept {
 child_process::~child_process() { end(); }
 
 void child_process::end_children_with_runner() noexcept {
-  for (const int sig : ending_signals) {
+  for (std::size_t i = 0; i < std::size(ending_signals); ++i) {
     struct sigaction old{};
-    if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;  // a background job's
+    if (::sigaction(ending_signals[i], nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;  // a background job's
     struct sigaction on{};
-    on.sa_handler = end_children_and_self;
+    on.sa_handler = interrupt_children;
     sigemptyset(&on.sa_mask);
-    ::sigaction(sig, &on, nullptr);
+    g_handles[i] = true;
+    ::sigaction(ending_signals[i], &on, nullptr);
   }
+}
+
+int child_process::interrupted() noexcept { return g_interrupted.load(); }
+
+void child_process::end_as_interrupted() noexcept {
+  const int sig = g_interrupted.load();
+  if (sig == 0) return;
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
 }
 
 void child_process::end() noexcept {

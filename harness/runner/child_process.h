@@ -14,7 +14,8 @@ class child_process {
  public:
   /// Starts argv[0] (searched on PATH when it has no '/') with `env` and the finding stream's pipe named
   /// in GRIDLOCK_STREAM_FD (descriptor 3) and GRIDLOCK_STREAM_ID (runner_stream.h); stdin on /dev/null.
-  /// Throws std::system_error if it cannot be started (no such file, not executable, ...).
+  /// Throws std::system_error if it cannot be started (no such file, not executable, ...; EINTR once the
+  /// runner is interrupted).
   static child_process spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env);
 
   child_process() = default;
@@ -41,11 +42,18 @@ class child_process {
   /// Waits for the child to end and returns its wait status. Call once.
   int reap() noexcept;
 
-  /// From now on SIGINT, SIGTERM and SIGHUP (where not ignored) kill every running child's process
-  /// group before they end this process as they would have: the children run in groups of their own,
-  /// so a Ctrl-C or a cancelled CI job would otherwise leave them running, with nobody to time them
-  /// out. For the runner's main(); idempotent.
+  /// From now on the first SIGINT, SIGTERM or SIGHUP (where not ignored) interrupts the runner: it kills
+  /// every running child's process group, no child starts after it, and interrupted() says which signal
+  /// it was, so that the runner writes the reports of the trials that ended and then ends as the signal
+  /// would have ended it (end_as_interrupted). The children run in groups of their own, so a Ctrl-C or
+  /// a cancelled CI job would otherwise leave them running, with nobody to time them out. A second such
+  /// signal ends the runner at once. Call before the first trial; idempotent.
   static void end_children_with_runner() noexcept;
+  /// The signal that interrupted the runner, or 0.
+  static int interrupted() noexcept;
+  /// When interrupted: ends this process by that signal's default action (a shell then sees 130 for a
+  /// Ctrl-C). Else returns.
+  static void end_as_interrupted() noexcept;
 
  private:
   /// Kills and reaps the child if still running, and closes every descriptor.

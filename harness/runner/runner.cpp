@@ -7,6 +7,8 @@
 
 #include <mutex>
 
+#include "runner/child_process.h"
+
 namespace gridlock::runner {
 
 std::vector<trial_result> run_all(const std::vector<trial_spec>& specs, int jobs, const progress_fn& progress) {
@@ -23,7 +25,13 @@ std::vector<trial_result> run_all(const std::vector<trial_spec>& specs, int jobs
         tbb::blocked_range<std::size_t>(0, specs.size(), 1),
         [&](const tbb::blocked_range<std::size_t>& range) {
           for (std::size_t i = range.begin(); i != range.end(); ++i) {
+            if (child_process::interrupted() != 0) {  // no trial starts after an interruption
+              results[i].spec = specs[i];
+              results[i].interrupted = true;
+              continue;
+            }
             results[i] = run_trial(specs[i]);
+            if (results[i].interrupted) continue;
             const std::lock_guard lock(progress_mu);
             ++done;
             if (progress) progress(results[i], done, specs.size());

@@ -220,6 +220,7 @@ trial_result run_trial(const trial_spec& spec) {
   try {
     child = child_process::spawn(command_line(spec), child_environment(spec, schedule, spill));
   } catch (const std::system_error& e) {
+    r.interrupted = e.code().value() == EINTR;
     r.outcome = outcome::failed;
     r.exit_code = 127;
     r.stderr_tail = std::string("gridlock: ") + e.what() + "\n";
@@ -256,6 +257,8 @@ trial_result run_trial(const trial_spec& spec) {
 
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  // The runner's interruption killed it (or it ended meanwhile, by a kill of its own: no telling).
+  r.interrupted = !timed_out && r.signal == SIGKILL && child_process::interrupted() != 0;
   r.findings = std::move(io.stream.findings);
   for (json& f : spilled.findings) r.findings.push_back(std::move(f));
   r.outcome = classify(r, timed_out);

@@ -60,6 +60,9 @@ struct trial_result {
   /// controlled: the schedule the child made, as far as it got (it writes each step as it makes it, so
   /// a crash or a kill keeps them); replaying it reruns the trial's interleaving. Empty otherwise.
   std::string schedule;
+  /// Ended (or never started) because the runner was interrupted (child_process::interrupted): it
+  /// says nothing of the program, and reports leave it out.
+  bool interrupted = false;
 };
 
 /// Runs one trial to its end. Never throws for anything the child does; a program that cannot be
