@@ -555,23 +555,42 @@ TEST_F(CliTest, ExecTimeoutShowsTheThreadsOfWhatTheWrapperStarted) {
   EXPECT_TRUE(program_stack) << f.dump(2);
 }
 
+namespace {
+
+/// Starts gridlock with `args`, not waiting for it; returns its pid.
+pid_t start_gridlock(const std::vector<std::string>& args) {
+  std::vector<char*> argv{const_cast<char*>(GRIDLOCK_BIN)};
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execv(GRIDLOCK_BIN, argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+/// The pid a trial's `sh -c 'echo $$ > FILE ...'` wrote, once it has (up to 30 s); 0 if never.
+pid_t pid_written_to(const fs::path& file) {
+  pid_t pid = 0;
+  for (int i = 0; i < 3000 && pid == 0; ++i) {
+    std::ifstream in(file);
+    if (!(in >> pid)) pid = 0;
+    if (pid == 0) ::usleep(10000);
+  }
+  return pid;
+}
+
+}  // namespace
+
 TEST_F(CliTest, ATerminatedRunnerTakesItsRunningTrialsWithIt) {
   // Each trial runs in a process group of its own, out of reach of the signals sent to the runner's: a
   // cancelled CI job (SIGTERM) left its trials running, with nobody to time them out.
   const fs::path pid_file = dir_ / "trial.pid";
-  const pid_t runner = ::fork();
-  ASSERT_GE(runner, 0);
-  if (runner == 0) {
-    ::execl(GRIDLOCK_BIN, GRIDLOCK_BIN, "exec", "--runs", "1", "--timeout", "600", "--out", (dir_ / "out").c_str(), "--",
-            "sh", "-c", ("echo $$ > " + quoted(pid_file.string()) + " && exec sleep 600").c_str(), nullptr);
-    ::_exit(127);
-  }
-  pid_t trial = 0;
-  for (int i = 0; i < 3000 && trial == 0; ++i) {  // up to 30 s for the trial to start
-    std::ifstream in(pid_file);
-    if (!(in >> trial)) trial = 0;
-    if (trial == 0) ::usleep(10000);
-  }
+  const pid_t runner = start_gridlock({"exec", "--runs", "1", "--timeout", "600", "--out", (dir_ / "out").string(), "--",
+                                       "sh", "-c", "echo $$ > " + quoted(pid_file.string()) + " && exec sleep 600"});
+  ASSERT_GT(runner, 0);
+  const pid_t trial = pid_written_to(pid_file);
   ASSERT_GT(trial, 0) << "the trial never started";
   ::kill(runner, SIGTERM);
   int status = 0;
@@ -600,20 +619,10 @@ TEST_F(CliTest, AnInterruptedRunnerReportsTheTrialsThatEnded) {
   const std::string second_sleeps = "if [ -e " + quoted((dir_ / "first").string()) + " ]; then echo $$ > " +
                                     quoted(pid_file.string()) + " && exec sleep 600; else touch " +
                                     quoted((dir_ / "first").string()) + "; fi";
-  const pid_t runner = ::fork();
-  ASSERT_GE(runner, 0);
-  if (runner == 0) {
-    ::execl(GRIDLOCK_BIN, GRIDLOCK_BIN, "exec", "--runs", "2", "--jobs", "1", "--timeout", "600", "--json",
-            (dir_ / "report.json").c_str(), "--", "sh", "-c", second_sleeps.c_str(), nullptr);
-    ::_exit(127);
-  }
-  pid_t trial = 0;
-  for (int i = 0; i < 3000 && trial == 0; ++i) {  // up to 30 s for the second trial to start
-    std::ifstream in(pid_file);
-    if (!(in >> trial)) trial = 0;
-    if (trial == 0) ::usleep(10000);
-  }
-  ASSERT_GT(trial, 0) << "the second trial never started";
+  const pid_t runner = start_gridlock({"exec", "--runs", "2", "--jobs", "1", "--timeout", "600", "--json",
+                                       (dir_ / "report.json").string(), "--", "sh", "-c", second_sleeps});
+  ASSERT_GT(runner, 0);
+  ASSERT_GT(pid_written_to(pid_file), 0) << "the second trial never started";
   ::kill(runner, SIGINT);
   int status = 0;
   ASSERT_EQ(::waitpid(runner, &status, 0), runner);
