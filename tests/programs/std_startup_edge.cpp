@@ -2,7 +2,7 @@
 // its DB mutex) and later from a flusher thread; then main rotates the log, taking the two locks the
 // other way round. Main's start-up took both edges of the cycle first, but the threads that can
 // deadlock are the flusher and main. Expected: lock-order-cycle, its store -> log edge shown by the
-// flusher with main as also_by, and the flusher's start at its line; exit code 0.
+// flusher with main's take kept in `also`, and the flusher's start at its line; exit code 0.
 #include <pthread.h>
 
 #include <cstdio>
