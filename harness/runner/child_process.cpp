@@ -67,7 +67,6 @@ extern "C" void interrupt_children(int sig) {
     if (const pid_t pid = slot.load(); pid > 0) ::killpg(pid, SIGKILL);
 }
 
-
 void close_fd(int& fd) noexcept {
   if (fd >= 0) ::close(fd);
   fd = -1;
@@ -191,7 +190,8 @@ child_process::~child_process() { end(); }
 void child_process::end_children_with_runner() noexcept {
   for (std::size_t i = 0; i < std::size(ending_signals); ++i) {
     struct sigaction old{};
-    if (::sigaction(ending_signals[i], nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;  // a background job's
+    // A background job's ignored signals stay ignored.
+    if (::sigaction(ending_signals[i], nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;
     struct sigaction on{};
     on.sa_handler = interrupt_children;
     sigemptyset(&on.sa_mask);

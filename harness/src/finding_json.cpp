@@ -158,7 +158,8 @@ void show_takes(json& f) {
   };
   std::vector<std::size_t> order(takes.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return threads_of(a) < threads_of(b); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return threads_of(a) < threads_of(b); });
   std::set<std::uint32_t> shown;
   std::vector<std::size_t> pick(takes.size(), 0);
   for (const std::size_t i : order) {

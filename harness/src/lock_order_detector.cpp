@@ -232,6 +232,7 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
     if (!from_shared && !e.from_exclusive_seen) e.from_exclusive_seen = changed = true;
     if (from_shared && !e.from_shared_seen) e.from_shared_seen = changed = true;
     if (mode == access::exclusive && !e.to_exclusive_seen) e.to_exclusive_seen = changed = true;
+    const auto by_self = [&](const sighting& o) { return o.thread.id == self.id; };
     if (changed && !inserted) {
       // This observation is what may now make a cycle reportable (no gate, or a write side): it, not
       // the first one, is the edge's witness in reports, and the others took what it replaces.
@@ -241,7 +242,7 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
       e.others.clear();
     } else if (!inserted && e.others.size() < max_other_sightings && from_shared == e.first_from_shared &&
                to_shared == e.first_to_shared && self.id != e.witness.thread.id &&
-               std::none_of(e.others.begin(), e.others.end(), [&](const sighting& o) { return o.thread.id == self.id; })) {
+               std::none_of(e.others.begin(), e.others.end(), by_self)) {
       e.others.push_back({describe(self), held.acquired_at, here});
       if (e.others.size() == max_other_sightings) d.keys.insert(key);
     }
