@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "finding_text.h"
+#include "lock_expression.h"
 #include "std_sync_words.h"
 
 namespace gridlock {
@@ -290,12 +292,15 @@ void symbolize_finding(json& f, symbolizer& s) {
     }
   }
   name_std_sync_words(f);  // by the waiters' stacks, before the labels it changes are renamed
-  for (json& l : f["locks"]) {
-    if (l.value("name", "").empty() && !l.value("symbol", "").empty()) {
-      const std::string label = l.value("type", "lock") + "#" + std::to_string(l.value("id", std::uint64_t{0}));
-      rename_in_text(f["message"], label, l.value("symbol", ""));
-      for (json& w : f["waits"]) rename_in_text(w["waits_for"], label, l.value("symbol", ""));
-    }
+  name_locks_by_expression(f);
+  for (const json& l : f["locks"]) {
+    if (!l.value("name", "").empty()) continue;
+    const std::uint64_t id = l.value("id", std::uint64_t{0});
+    const std::string written = l.value("type", "lock") + "#" + std::to_string(id);
+    const std::string label = lock_label(f, id);  // its variable, or how the program's calls spell it
+    if (label == written) continue;
+    rename_in_text(f["message"], written, label);
+    for (json& w : f["waits"]) rename_in_text(w["waits_for"], written, label);
   }
 }
 

@@ -121,7 +121,12 @@ std::string lock_label(const json& f, std::uint64_t id) {
     {
       if (!l.value("name", "").empty()) return l.value("name", "");
       if (!l.value("symbol", "").empty()) return l.value("symbol", "");  // the variable it lives in
-      return l.value("type", "lock") + "#" + std::to_string(id);
+      const std::string expression = l.value("expression", "");  // how the program's calls spell it
+      if (expression.empty()) return l.value("type", "lock") + "#" + std::to_string(id);
+      const auto same = [&](const json& o) { return o.value("expression", "") == expression; };
+      const json& locks = f["locks"];
+      // Two locks one line takes in turn (a cycle through the same code on two objects) are told apart.
+      return std::count_if(locks.begin(), locks.end(), same) > 1 ? expression + "#" + std::to_string(id) : expression;
     }
   return "#" + std::to_string(id);
 }

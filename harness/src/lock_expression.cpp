@@ -1,0 +1,336 @@
+#include "lock_expression.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <optional>
+#include <vector>
+
+#include "finding_json.h"
+
+namespace gridlock {
+namespace {
+
+using nlohmann::json;
+
+bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+
+bool ident_start(const std::string& s, std::size_t i) {
+  return ident_char(s[i]) && std::isdigit(static_cast<unsigned char>(s[i])) == 0 && (i == 0 || !ident_char(s[i - 1]));
+}
+
+/// `code` cut at its `//` comment, with block comments and the insides of string and character literals
+/// blanked, so that what is left is code at the same offsets.
+std::string masked(std::string_view code) {
+  std::string s(code);
+  char quote = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (quote != 0) {
+      if (c == quote) {
+        quote = 0;
+      } else {
+        s[i] = ' ';
+        if (c == '\\' && i + 1 < s.size()) s[++i] = ' ';  // an escaped quote does not end it
+      }
+    } else if (c == '"' || (c == '\'' && (i == 0 || !std::isalnum(static_cast<unsigned char>(s[i - 1]))))) {
+      quote = c;  // not a digit separator (1'000)
+    } else if (s.compare(i, 2, "//") == 0) {
+      s.resize(i);
+    } else if (s.compare(i, 2, "/*") == 0) {
+      const std::size_t end = std::min(s.find("*/", i + 2), s.size() - 2) + 2;
+      std::fill(s.begin() + static_cast<std::ptrdiff_t>(i), s.begin() + static_cast<std::ptrdiff_t>(end), ' ');
+    }
+  }
+  return s;
+}
+
+/// The offset past the bracket that closes the one at `open` ((, [, { or <), or npos.
+std::size_t past_close(const std::string& s, std::size_t open) {
+  const char o = s[open];
+  const char c = o == '(' ? ')' : o == '[' ? ']' : o == '{' ? '}' : '>';
+  int depth = 0;
+  for (std::size_t i = open; i < s.size(); ++i) {
+    if (s[i] == o) ++depth;
+    else if (s[i] == c && --depth == 0) return i + 1;
+  }
+  return std::string::npos;
+}
+
+/// The offset of the bracket that opens the one that closes at `close` () or ]), or npos.
+std::size_t open_of(const std::string& s, std::size_t close) {
+  const char c = s[close];
+  const char o = c == ')' ? '(' : '[';
+  int depth = 0;
+  for (std::size_t i = close + 1; i-- > 0;) {
+    if (s[i] == c) ++depth;
+    else if (s[i] == o && --depth == 0) return i;
+  }
+  return std::string::npos;
+}
+
+std::size_t skip_space(const std::string& s, std::size_t i) {
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])) != 0) ++i;
+  return i;
+}
+
+/// Where the postfix expression that ends at `end` (exclusive) starts: names joined by `.`, `->` and
+/// `::`, with calls and subscripts (`shards_[i]`, `(*it)->mu`, `pool().mu`). npos where there is none.
+std::size_t postfix_start(const std::string& s, std::size_t end) {
+  std::size_t i = end;
+  for (;;) {
+    bool any = false;
+    while (i > 0 && (s[i - 1] == ')' || s[i - 1] == ']')) {
+      i = open_of(s, i - 1);
+      if (i == std::string::npos) return i;
+      any = true;
+    }
+    std::size_t j = i;
+    while (j > 0 && ident_char(s[j - 1])) --j;
+    any = any || j < i;
+    i = j;
+    if (!any) return std::string::npos;
+    if (i >= 2 && (s.compare(i - 2, 2, "->") == 0 || s.compare(i - 2, 2, "::") == 0)) i -= 2;
+    else if (i >= 1 && s[i - 1] == '.') i -= 1;
+    else return i;
+  }
+}
+
+/// The arguments between the parenthesis or brace at `open` and its match, split at top-level commas.
+std::optional<std::vector<std::string_view>> arguments(const std::string& s, std::string_view original,
+                                                        std::size_t open) {
+  const std::size_t close = past_close(s, open);
+  if (close == std::string::npos) return std::nullopt;
+  std::vector<std::string_view> args;
+  int depth = 0;
+  std::size_t from = open + 1;
+  for (std::size_t i = open + 1; i + 1 < close; ++i) {
+    if (s[i] == '(' || s[i] == '[' || s[i] == '{') ++depth;
+    else if (s[i] == ')' || s[i] == ']' || s[i] == '}') --depth;
+    else if (s[i] == ',' && depth == 0) args.push_back(original.substr(from, i - from)), from = i + 1;
+  }
+  if (close - 1 > from || !args.empty()) args.push_back(original.substr(from, close - 1 - from));
+  return args;
+}
+
+std::string lowered_word(std::string_view name) {
+  std::string out;
+  for (char c : name)
+    if (c != '_') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool ends_with_any(std::string_view s, std::initializer_list<std::string_view> ends) {
+  return std::any_of(ends.begin(), ends.end(), [&](std::string_view e) { return s.ends_with(e); });
+}
+
+bool starts_with_any(std::string_view s, std::initializer_list<std::string_view> starts) {
+  return std::any_of(starts.begin(), starts.end(), [&](std::string_view e) { return s.starts_with(e); });
+}
+
+/// A member function of `family` called on the object before it (case and underscores aside:
+/// `lock_shared`, `ReaderLock`, `lockForRead`, `notify_one`).
+bool is_member_call(std::string_view name, object_family family) {
+  static const std::array<std::string_view, 23> lock_members = {
+      "lock", "lockshared", "trylock", "trylockfor", "trylockuntil", "trylockshared", "trylocksharedfor",
+      "trylockshareduntil", "unlock", "unlockshared", "readerlock", "writerlock", "readerunlock",
+      "writerunlock", "readertrylock", "writertrylock", "lockwhen", "readerlockwhen", "writerlockwhen",
+      "lockforread", "lockforwrite", "trylockforread", "trylockforwrite"};
+  static const std::array<std::string_view, 11> condition_members = {
+      "wait", "waitfor", "waituntil", "notifyone", "notifyall", "signal", "signalall", "waitwithtimeout",
+      "waitwithdeadline", "wakeone", "wakeall"};
+  static const std::array<std::string_view, 5> semaphore_members = {"acquire", "tryacquire", "tryacquirefor",
+                                                                      "tryacquireuntil", "release"};
+  const std::string word = lowered_word(name);
+  const auto in = [&](const auto& names) { return std::find(names.begin(), names.end(), word) != names.end(); };
+  switch (family) {
+    case object_family::lock: return in(lock_members);
+    case object_family::condition: return in(condition_members);
+    case object_family::semaphore: return in(semaphore_members);
+    case object_family::none: break;
+  }
+  return false;
+}
+
+/// A C function of `family` whose first argument is the object (pthread_mutex_lock, sem_post), or a
+/// scoped guard type whose constructor's is (std::lock_guard, absl::MutexLock, QMutexLocker).
+bool is_taking_name(std::string_view name, object_family family) {
+  switch (family) {
+    case object_family::lock:
+      return (starts_with_any(name, {"pthread_mutex_", "pthread_rwlock_", "pthread_spin_", "mtx_", "omp_set_",
+                                     "omp_unset_", "omp_test_"}) &&
+              name.ends_with("lock")) ||
+             ends_with_any(name, {"_lock", "_guard", "_locker", "Lock", "Locker", "Guard"});
+    case object_family::condition: return starts_with_any(name, {"pthread_cond_", "cnd_"});
+    case object_family::semaphore: return name.starts_with("sem_");
+    case object_family::none: break;
+  }
+  return false;
+}
+
+/// Whether `e` reads as an expression that names an object, not a declaration (`std::mutex& m`, from a
+/// function's own signature) or a statement: two names apart only by spaces are neither.
+bool names_an_object(std::string_view e) {
+  if (e.empty() || e.size() > 80 || e.find_first_of(";{}=\"") != std::string_view::npos) return false;
+  const std::string s(e);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!ident_char(s[i]) || (i + 1 < s.size() && ident_char(s[i + 1]))) continue;
+    std::size_t j = i + 1;
+    bool spaced = false;
+    while (j < s.size() && (std::isspace(static_cast<unsigned char>(s[j])) != 0 || s[j] == '&' || s[j] == '*'))
+      spaced = spaced || std::isspace(static_cast<unsigned char>(s[j])) != 0, ++j;
+    if (spaced && j < s.size() && ident_char(s[j])) return false;
+  }
+  std::string brackets;
+  for (char c : s) {
+    if (c == '(' || c == '[') brackets += c;
+    else if (c == ')' || c == ']') {
+      if (brackets.empty() || brackets.back() != (c == ')' ? '(' : '[')) return false;
+      brackets.pop_back();
+    }
+  }
+  return brackets.empty();
+}
+
+std::string trimmed_object(std::string_view e) {
+  while (!e.empty() && std::isspace(static_cast<unsigned char>(e.front())) != 0) e.remove_prefix(1);
+  while (!e.empty() && std::isspace(static_cast<unsigned char>(e.back())) != 0) e.remove_suffix(1);
+  if (e.starts_with("&")) e.remove_prefix(1);
+  if (e.starts_with("this->")) e.remove_prefix(6);
+  return names_an_object(e) ? std::string(e) : std::string();
+}
+
+/// A call of an object's family found in a line: the object as written ("" where it cannot be told),
+/// and where the call's own text ends (the calls inside a guard's arguments are not its own).
+struct call {
+  std::string object;
+  std::size_t end;
+};
+
+/// The call of `family` (or of `lock_function`) whose name is the word at [at, end) of the masked line
+/// `s` (`code` unmasked), or nullopt where that word names no such call.
+std::optional<call> call_at(const std::string& s, std::string_view code, std::size_t at, std::size_t end,
+                            object_family family, std::string_view lock_function) {
+  const std::string_view name = std::string_view(s).substr(at, end - at);
+  std::size_t before = at;
+  while (before > 0 && std::isspace(static_cast<unsigned char>(s[before - 1])) != 0) --before;
+  const bool member = (before >= 1 && s[before - 1] == '.') || (before >= 2 && s.compare(before - 2, 2, "->") == 0);
+  std::size_t after = skip_space(s, end);
+  if (member) {
+    if (after >= s.size() || s[after] != '(' || !(is_member_call(name, family) || name == lock_function))
+      return std::nullopt;
+    std::size_t object_end = s[before - 1] == '.' ? before - 1 : before - 2;
+    while (object_end > 0 && std::isspace(static_cast<unsigned char>(s[object_end - 1])) != 0) --object_end;
+    const std::size_t start = postfix_start(s, object_end);
+    if (start == std::string::npos) return call{"", end};
+    return call{trimmed_object(code.substr(start, object_end - start)), end};
+  }
+  if (!is_taking_name(name, family) && name != lock_function) return std::nullopt;
+  if (after < s.size() && s[after] == '<') after = skip_space(s, past_close(s, after));  // template arguments
+  if (after < s.size() && ident_start(s, after)) {  // the guard's variable
+    while (after < s.size() && ident_char(s[after])) ++after;
+    after = skip_space(s, after);
+  }
+  if (after >= s.size() || (s[after] != '(' && s[after] != '{')) return std::nullopt;
+  const auto args = arguments(s, code, after);
+  if (!args || args->empty()) return std::nullopt;  // a lock's getter (GetLock()), not a call on a lock
+  const std::size_t past = past_close(s, after);
+  // std::scoped_lock takes every lock it is given, as std::lock does: which one this call took is not
+  // in the line.
+  if (name.ends_with("scoped_lock") && args->size() > 1) return call{"", past};
+  return call{trimmed_object(args->front()), past};
+}
+
+/// The unqualified name of a symbolized function: "acquire" of "(anonymous namespace)::acquire(std::mutex&)".
+std::string bare_name(std::string_view function) {
+  std::string name(qualified_name(function));
+  for (std::size_t at; (at = name.find("(anonymous namespace)::")) != std::string::npos;) name.erase(at, 23);
+  name.resize(std::min(name.find('('), name.size()));
+  if (name.ends_with('>')) {  // a function template's arguments
+    int depth = 0;
+    for (std::size_t i = name.size(); i-- > 0;) {
+      depth += name[i] == '>' ? 1 : name[i] == '<' ? -1 : 0;
+      if (depth == 0) {
+        name.resize(i);
+        break;
+      }
+    }
+  }
+  const std::size_t scope = name.rfind("::");
+  return scope == std::string::npos ? name : name.substr(scope + 2);
+}
+
+/// The spelling at `stack`'s user frame number `depth`, if any. Past a lock function of the program's
+/// (depth > 0), the line calls that function, whatever its name.
+std::string spelled_at(const json& stack, std::size_t depth, object_family family) {
+  const std::vector<json> frames = user_frames(stack);
+  if (depth >= frames.size()) return {};
+  const std::string lock_function = depth > 0 ? bare_name(frames[depth - 1].value("function", "")) : "";
+  return spelled_object(frames[depth].value("code", ""), family, lock_function);
+}
+
+/// Every spelling of lock `id` at the calls of `f` that take or wait for it.
+std::vector<std::string> spellings(const json& f, const json& id, object_family family) {
+  std::vector<std::string> found;
+  const auto add = [&](const json& stack, std::size_t depth) {
+    if (std::string s = spelled_at(stack, depth, family); !s.empty()) found.push_back(std::move(s));
+  };
+  for (const json& e : f.value("edges", json::array())) {
+    std::vector<const json*> takes = {&e};
+    if (const auto also = e.find("also"); also != e.end() && also->is_array())
+      for (const json& o : *also) takes.push_back(&o);
+    for (const json* t : takes) {
+      const std::size_t depth = lock_function_depth(*t);
+      if (e.value("from", json()) == id) add(t->value("held_stack", json::array()), depth);
+      if (e.value("to", json()) == id) add(t->value("acquire_stack", json::array()), depth);
+    }
+  }
+  for (const json& w : f.value("waits", json::array()))
+    if (w.value("lock", json()) == id) add(w.value("stack", json::array()), 0);
+  if (f.value("locks", json::array()).size() == 1) add(f.value("stack", json::array()), 0);
+  return found;
+}
+
+}  // namespace
+
+object_family family_of(std::string_view type) {
+  if (type.find("cond") != std::string_view::npos) return object_family::condition;
+  if (type.starts_with("sem_") || type.find("semaphore") != std::string_view::npos) return object_family::semaphore;
+  for (std::string_view lock : {"mutex", "rwlock", "spinlock", "omp_lock"})
+    if (type.find(lock) != std::string_view::npos) return object_family::lock;
+  return object_family::none;
+}
+
+std::string spelled_object(std::string_view code, object_family family, std::string_view lock_function) {
+  if (family == object_family::none) return {};
+  const std::string s = masked(code);
+  std::optional<std::string> object;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!ident_start(s, i)) continue;
+    std::size_t end = i;
+    while (end < s.size() && ident_char(s[end])) ++end;
+    const std::optional<call> c = call_at(s, code, i, end, family, lock_function);
+    i = (c ? c->end : end) - 1;
+    if (!c) continue;
+    if (c->object.empty() || (object && *object != c->object)) return {};  // cannot tell, or two objects
+    object = c->object;
+  }
+  return object.value_or(std::string());
+}
+
+void name_locks_by_expression(json& f) {
+  if (!f.contains("locks") || !f["locks"].is_array()) return;
+  for (json& l : f["locks"]) {
+    if (!l.value("name", "").empty() || !l.value("symbol", "").empty()) continue;
+    const object_family family = family_of(l.value("type", ""));
+    if (family == object_family::none) continue;
+    std::vector<std::string> found = spellings(f, l.value("id", json()), family);
+    if (found.empty())
+      if (std::string s = spelled_at(l.value("created", json::array()), 0, family); !s.empty()) found.push_back(s);
+    if (found.empty() || std::any_of(found.begin(), found.end(), [&](const std::string& s) { return s != found[0]; }))
+      continue;
+    l["expression"] = found[0];
+  }
+}
+
+}  // namespace gridlock

@@ -1,0 +1,34 @@
+// How the program's source spells a lock where it takes it: `store_mu` in
+// `std::lock_guard<std::mutex> s(store_mu);`. A heap or stack lock has no variable a symbol table could
+// name, so reports called it "pthread_mutex_t#6"; the lines of a finding's stacks (their `code`) say
+// what the program calls it, as a reviewer would read it off the diff. Report time only.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace gridlock {
+
+/// Which calls of a line can name an object of a finding's lock type (locks[].type): lock and unlock
+/// calls for locks, waits and notifications for condition variables, waits and posts for semaphores.
+enum class object_family { none, lock, condition, semaphore };
+object_family family_of(std::string_view type);
+
+/// The object one source line's call of `family` is on, as written there, without a leading `&` or
+/// `this->`: `store_mu` in `std::lock_guard<std::mutex> s(store_mu);`, `shards_[i]` in
+/// `shards_[i].lock();`, `ctx->mu` in `pthread_mutex_lock(&ctx->mu);`. Empty where the line makes no
+/// such call, or calls on more than one object (`std::scoped_lock l(a, b);`): the caller cannot tell
+/// which of them it took. Comments and the insides of string literals are not read. A call of a
+/// function named `lock_function` counts too: the program's own lock function (`acquire(journal_mu)`)
+/// that the stack went through.
+std::string spelled_object(std::string_view code, object_family family, std::string_view lock_function = {});
+
+/// Sets locks[].expression for each lock of a symbolized finding that has neither a name nor a
+/// variable (`symbol`): the spelling of the calls that take it in the finding's stacks (each edge's
+/// held and acquire sides, past a lock function both went through; the wait for it; a one-lock
+/// finding's own stack), when every one of them that spells it spells it alike; failing those, of the
+/// call where it was first seen. Calls that disagree (`from.mu` and `to.mu` for one lock) name none.
+void name_locks_by_expression(nlohmann::json& finding);
+
+}  // namespace gridlock

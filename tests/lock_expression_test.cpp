@@ -1,0 +1,177 @@
+// Naming a lock without a variable by how the program's source spells it at its calls
+// (harness/src/lock_expression.h): the line parser, then whole findings and the labels reports use.
+#include "lock_expression.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "finding_text.h"
+
+namespace {
+
+using gridlock::object_family;
+using gridlock::spelled_object;
+using nlohmann::json;
+
+TEST(SpelledObject, LockCallsNameTheirObject) {
+  const std::vector<std::pair<std::string, std::string>> lines = {
+      {"std::lock_guard<std::mutex> s(store_mu);  // LINE:refresh", "store_mu"},
+      {"std::unique_lock<std::mutex> lk(queue_mu_, std::try_to_lock);", "queue_mu_"},
+      {"std::shared_lock<std::shared_mutex> r(table->rw);", "table->rw"},
+      {"std::scoped_lock lock{mu_};", "mu_"},
+      {"auto g = std::unique_lock{pool().mu};", "pool().mu"},
+      {"absl::MutexLock l(&this->mu_);", "mu_"},
+      {"QMutexLocker locker(&m_mutex);", "m_mutex"},
+      {"mu.lock();", "mu"},
+      {"if (!(*it)->mu.try_lock()) return false;", "(*it)->mu"},
+      {"shards_[key % shards_.size()].lock_shared();", "shards_[key % shards_.size()]"},
+      {"pthread_mutex_lock(&ctx->mu);", "ctx->mu"},
+      {"if (pthread_rwlock_wrlock(&g_table_lock) != 0) abort();", "g_table_lock"},
+      {"pthread_mutex_unlock(m);", "m"},
+      {"mtx_lock(&queue.mu);", "queue.mu"},
+      // The lock's getter inside a guard is the guard's object, not a second call.
+      {"std::lock_guard<std::mutex> g(locks_.get_lock(key));", "locks_.get_lock(key)"},
+      // A lock call in a comment or a string is no call.
+      {"log(\"mu.lock() failed\"); other_mu.lock();  /* not audit_mu.lock() */", "other_mu"},
+  };
+  for (const auto& [line, object] : lines) EXPECT_EQ(spelled_object(line, object_family::lock), object) << line;
+}
+
+TEST(SpelledObject, ALineThatCannotSayWhichLockNamesNone) {
+  for (const std::string line : {
+           "std::scoped_lock both(from.mu, to.mu);",  // it took both; which one this stack took is not here
+           "std::lock(a, b);",
+           "std::lock_guard<std::mutex> a(m1); std::lock_guard<std::mutex> b(m2);",
+           "bool try_lock(std::mutex& m) {",  // a signature: no object
+           "cv.wait(lk, [&] { return ready; });",  // a wait, not a lock call
+           "refresh(key);",
+           "",
+       })
+    EXPECT_EQ(spelled_object(line, object_family::lock), "") << line;
+}
+
+TEST(SpelledObject, ConditionVariablesAndSemaphoresAreNamedByTheirOwnCalls) {
+  EXPECT_EQ(spelled_object("ready_cv.wait(lk, [&] { return ready; });", object_family::condition), "ready_cv");
+  EXPECT_EQ(spelled_object("pthread_cond_wait(&q->nonempty, &q->mu);", object_family::condition), "q->nonempty");
+  EXPECT_EQ(spelled_object("std::unique_lock<std::mutex> lk(mu);", object_family::condition), "");
+  EXPECT_EQ(spelled_object("sem_wait(never_posted);", object_family::semaphore), "never_posted");
+  EXPECT_EQ(spelled_object("slots_.acquire();", object_family::semaphore), "slots_");
+  EXPECT_EQ(spelled_object("mu.lock();", object_family::semaphore), "");
+}
+
+TEST(SpelledObject, EachLockTypeHasItsFamily) {
+  EXPECT_EQ(gridlock::family_of("pthread_mutex_t (recursive)"), object_family::lock);
+  EXPECT_EQ(gridlock::family_of("std::shared_mutex"), object_family::lock);
+  EXPECT_EQ(gridlock::family_of("gridlock::mutex"), object_family::lock);
+  EXPECT_EQ(gridlock::family_of("pthread_cond_t"), object_family::condition);
+  EXPECT_EQ(gridlock::family_of("gridlock::condition_variable"), object_family::condition);
+  EXPECT_EQ(gridlock::family_of("sem_t"), object_family::semaphore);
+  EXPECT_EQ(gridlock::family_of("std::future"), object_family::none);
+}
+
+json program_frame(const std::string& function, int line, const std::string& code) {
+  return {{"function", function}, {"file", "/src/app/bank.cpp"}, {"line", line}, {"module", "/src/app/bank"},
+          {"code", code}};
+}
+
+/// A std::mutex lock as symbolized: libstdc++'s inlined frames, then the program's line.
+json lock_stack(const std::string& function, int line, const std::string& code) {
+  return json::array({{{"function", "std::mutex::lock()"}, {"file", "/usr/include/c++/12/bits/std_mutex.h"}, {"line", 100}},
+                      program_frame(function, line, code), program_frame("main", 90, "run();")});
+}
+
+json unnamed_lock(int id) { return {{"id", id}, {"name", ""}, {"type", "pthread_mutex_t"}}; }
+
+json edge(int from, int to, int thread, json held_stack, json acquire_stack) {
+  return {{"from", from}, {"to", to}, {"thread", thread}, {"held_stack", std::move(held_stack)},
+          {"acquire_stack", std::move(acquire_stack)}};
+}
+
+// A cycle between two members: each is spelled alike at both of its calls, and the reports' labels
+// and the message call them so.
+TEST(NameLocksByExpression, ACycleOfMembersIsCalledByThem) {
+  json f = {{"kind", "lock-order-cycle"},
+            {"message", "potential deadlock: locks are taken in a cycle (pthread_mutex_t#1 -> pthread_mutex_t#2 -> "
+                        "pthread_mutex_t#1)"},
+            {"locks", {unnamed_lock(1), unnamed_lock(2)}},
+            {"edges",
+             {edge(1, 2, 3, lock_stack("cache::refresh", 21, "std::lock_guard<std::mutex> i(index_mu);"),
+                   lock_stack("cache::refresh", 22, "std::lock_guard<std::mutex> s(store_mu);")),
+              edge(2, 1, 4, lock_stack("cache::evict", 27, "std::lock_guard<std::mutex> s(store_mu);"),
+                   lock_stack("cache::evict", 28, "std::lock_guard<std::mutex> i(index_mu);"))}}};
+  gridlock::name_locks_by_expression(f);
+  EXPECT_EQ(f["locks"][0].value("expression", ""), "index_mu");
+  EXPECT_EQ(f["locks"][1].value("expression", ""), "store_mu");
+  EXPECT_EQ(gridlock::lock_label(f, 1), "index_mu");
+  EXPECT_EQ(gridlock::lock_label(f, 2), "store_mu");
+}
+
+// transfer(a, b) and transfer(b, a): each account's lock is `from.mu` on one path and `to.mu` on the
+// other. Neither spelling is its name.
+TEST(NameLocksByExpression, CallsThatSpellALockTwoWaysNameIt) {
+  json f = {{"kind", "lock-order-cycle"},
+            {"locks", {unnamed_lock(1), unnamed_lock(2)}},
+            {"edges",
+             {edge(1, 2, 3, lock_stack("transfer", 21, "std::lock_guard<std::mutex> first(from.mu);"),
+                   lock_stack("transfer", 22, "std::lock_guard<std::mutex> second(to.mu);")),
+              edge(2, 1, 4, lock_stack("transfer", 21, "std::lock_guard<std::mutex> first(from.mu);"),
+                   lock_stack("transfer", 22, "std::lock_guard<std::mutex> second(to.mu);"))}}};
+  gridlock::name_locks_by_expression(f);
+  EXPECT_FALSE(f["locks"][0].contains("expression")) << f["locks"][0].dump();
+  EXPECT_FALSE(f["locks"][1].contains("expression")) << f["locks"][1].dump();
+  EXPECT_EQ(gridlock::lock_label(f, 1), "pthread_mutex_t#1");
+}
+
+// Two records' locks taken by one line in a loop share its spelling: their ids tell them apart.
+TEST(NameLocksByExpression, LocksOneLineSpellsAlikeKeepTheirIds) {
+  const json take = lock_stack("table::lock_rows", 40, "rows_[i]->mu.lock();");
+  json f = {{"kind", "lock-order-cycle"},
+            {"locks", {unnamed_lock(5), unnamed_lock(6)}},
+            {"edges", {edge(5, 6, 1, take, take), edge(6, 5, 2, take, take)}}};
+  gridlock::name_locks_by_expression(f);
+  EXPECT_EQ(gridlock::lock_label(f, 5), "rows_[i]->mu#5");
+  EXPECT_EQ(gridlock::lock_label(f, 6), "rows_[i]->mu#6");
+}
+
+// Both locks taken through the program's lock function: its line spells its parameter, the same for
+// every lock, so the callers' lines name them.
+TEST(NameLocksByExpression, ALockFunctionsOwnLineIsPassedOver) {
+  const auto through = [](int line, const std::string& code) {
+    json s = lock_stack("acquire(std::mutex&)", 12, "m.lock();");
+    s.insert(s.begin() + 2, program_frame("ledger::post", line, code));
+    return s;
+  };
+  json f = {{"kind", "lock-order-cycle"},
+            {"locks", {unnamed_lock(1), unnamed_lock(2)}},
+            {"edges",
+             {edge(1, 2, 3, through(30, "acquire(journal_mu);"), through(31, "acquire(ledger_mu);")),
+              edge(2, 1, 4, through(50, "acquire(ledger_mu);"), through(51, "acquire(journal_mu);"))}}};
+  gridlock::name_locks_by_expression(f);
+  EXPECT_EQ(f["locks"][0].value("expression", ""), "journal_mu") << f.dump(2);
+  EXPECT_EQ(f["locks"][1].value("expression", ""), "ledger_mu") << f.dump(2);
+}
+
+// A deadlock names each lock by the wait for it; a lock with a variable or a name keeps that; a
+// one-lock misuse finding by its own stack.
+TEST(NameLocksByExpression, WaitsAndMisuseStacksNameTheirLocks) {
+  json deadlock = {{"kind", "deadlock"},
+                   {"locks", {unnamed_lock(1), {{"id", 2}, {"name", ""}, {"type", "pthread_mutex_t"}, {"symbol", "g_log_mu"}}}},
+                   {"waits",
+                    {{{"thread", 1}, {"lock", 1}, {"stack", lock_stack("flush", 9, "std::lock_guard<std::mutex> g(queue->mu);")}},
+                     {{"thread", 2}, {"lock", 2}, {"stack", lock_stack("log", 4, "std::lock_guard<std::mutex> g(g_log_mu);")}}}}};
+  gridlock::name_locks_by_expression(deadlock);
+  EXPECT_EQ(deadlock["locks"][0].value("expression", ""), "queue->mu");
+  EXPECT_FALSE(deadlock["locks"][1].contains("expression")) << "its variable names it";
+
+  json relock = {{"kind", "recursive-lock"},
+                 {"locks", {unnamed_lock(7)}},
+                 {"stack", lock_stack("cache::get", 14, "mu_.lock();")}};
+  gridlock::name_locks_by_expression(relock);
+  EXPECT_EQ(gridlock::lock_label(relock, 7), "mu_");
+}
+
+}  // namespace
