@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -53,9 +54,8 @@ reporter_state& state() {
     if (st->json_path != nullptr)
       std::atexit([] {
         reporter_state& s = state();
-        s.write_mu.lock();
+        const std::lock_guard<internal_lock> hold(s.write_mu);
         write_json_file(s);
-        s.write_mu.unlock();
       });
     return st;
   }();
@@ -64,8 +64,14 @@ reporter_state& state() {
 
 nlohmann::json symbolized(const finding& f, symbolizer& sym) {
   nlohmann::json j = encode_finding(f);
-  symbolize_finding(j, sym);
-  add_fingerprint(j);
+  try {
+    symbolize_finding(j, sym);
+    add_fingerprint(j);
+  } catch (const std::exception&) {
+    // A fault of ours in reading the stacks must not lose the finding, nor leave the reports' lock
+    // held (the process would hang at exit): it is reported with its frames located, unsymbolized.
+    j = encode_finding(f);
+  }
   return j;
 }
 
@@ -110,23 +116,21 @@ std::vector<finding> findings() {
 
 void reset_findings() {
   reporter_state& s = state();
-  s.write_mu.lock();
+  const std::lock_guard<internal_lock> hold(s.write_mu);
   s.mu.lock();
   s.all.clear();
   s.keys.clear();
   s.symbolized_all.clear();
   s.mu.unlock();
-  s.write_mu.unlock();
   lock_order::reset_reported();
 }
 
 void stream_findings_to(int fd) noexcept {
   reporter_state& s = state();
-  s.write_mu.lock();
+  const std::lock_guard<internal_lock> hold(s.write_mu);
   runner_stream::use(fd);
   s.quiet = true;
   s.json_path = nullptr;  // the parent's file: a policy exit here must not overwrite it
-  s.write_mu.unlock();
 }
 
 void report(finding f, const std::string& dedupe_key) {
@@ -139,10 +143,11 @@ void report(finding f, const std::string& dedupe_key) {
   s.mu.unlock();
   if (!fresh) return;
 
-  s.write_mu.lock();
-  if (runner_stream::enabled()) runner_stream::write_line(encode_finding(f).dump() + "\n");
-  if (!s.quiet) write_all(STDERR_FILENO, render_text(symbolized_at(s, index)));
-  s.write_mu.unlock();
+  {
+    const std::lock_guard<internal_lock> hold(s.write_mu);
+    if (runner_stream::enabled()) runner_stream::write_line(encode_finding(f).dump() + "\n");
+    if (!s.quiet) write_all(STDERR_FILENO, render_text(symbolized_at(s, index)));
+  }
 
   if (!is_fatal(f.kind)) return;
   switch (s.policy.load()) {
