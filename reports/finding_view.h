@@ -23,6 +23,7 @@ using gridlock::thread_label;
 using gridlock::threads_label;
 using gridlock::also_taken_by;
 using gridlock::started_threads;
+using gridlock::tests_phrase;
 /// Ids of the locks the finding involves: along its edges, then what its threads wait for and hold.
 std::vector<std::uint64_t> involved_locks(const nlohmann::json& finding);
 /// The kind and the locks: "lock-order-cycle on locks A, B".

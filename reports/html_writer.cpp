@@ -178,6 +178,7 @@ struct page {
             : state == "fails" ? "<span class=\"badge fails\">fails the run</span>"
                                : "<span class=\"badge expected\">expected by its scenario</span>";
     html += "</h3><p>" + esc(f.value("message", "")) + "</p>";
+    if (const std::string tests = tests_phrase(f); !tests.empty()) html += "<p>" + esc(tests) + "</p>";
     std::string where;
     for (const std::string& name : names)
       where += (where.empty() ? "" : "; ") + esc(name) + " (seeds " + esc(number_ranges(seeds[name])) + ")";

@@ -820,7 +820,11 @@ TEST_F(CliTest, ExecFindsTheLatentInversionInAGoogleTestBinaryThatPasses) {
     EXPECT_TRUE(message.find("(store_mu -> index_mu -> store_mu)") != std::string::npos ||
                 message.find("(index_mu -> store_mu -> index_mu)") != std::string::npos)
         << message;
+    // Which test: Cache.RefreshThenEvict's threads made the cycle, not Cache.Lookup, whose cache the
+    // first of these locks' addresses belonged to before.
+    EXPECT_EQ(f.value("tests", json::array()), json::array({"Cache.RefreshThenEvict"})) << f.dump(2);
   }
+  EXPECT_NE(exec.out.find("\n  in test Cache.RefreshThenEvict\n"), std::string::npos) << exec.out;
   // The program's own arguments pass through: the test that takes one lock at a time is clean.
   const outcome lookup = gridlock({"exec", "--runs", "2", "--json", "lookup.json", "--",
                                    std_programs + "/std_gtest_inversion", "--gtest_filter=Cache.Lookup"});

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "finding_text.h"
+#include "googletest_tests.h"
 #include "lock_expression.h"
 #include "std_sync_words.h"
 
@@ -283,6 +284,7 @@ void symbolize_finding(json& f, symbolizer& s) {
   }
   show_takes(f);
   for (json& w : f["waits"]) symbolize_stack(w["stack"], s);
+  if (const std::vector<std::string> tests = googletest_tests(f); !tests.empty()) f["tests"] = tests;
   for (json& l : f["locks"]) {
     if (l.contains("module") && !l.contains("symbol")) {
       code_location where;

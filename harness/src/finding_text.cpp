@@ -216,9 +216,19 @@ std::string frame_text(const json& fr) {
   return fn + " (" + file.substr(file.find_last_of('/') + 1) + ":" + std::to_string(fr.value("line", 0)) + ")";
 }
 
+std::string tests_phrase(const json& f) {
+  const json tests = f.value("tests", json::array());
+  std::string names;
+  for (const json& t : tests)
+    if (t.is_string()) names += (names.empty() ? "" : ", ") + t.get<std::string>();
+  if (names.empty()) return names;
+  return (tests.size() == 1 ? "in test " : "in tests ") + names;
+}
+
 std::string render_text(const json& f, int frames) {
   std::string out = "gridlock: " + f.value("kind", "") + " [" + f.value("fingerprint", "") + "]\n  " +
                     f.value("message", "") + "\n";
+  if (const std::string tests = tests_phrase(f); !tests.empty()) out += "  " + tests + "\n";
   append_unnamed_locks(out, f);
   append_thread_starts(out, f);
   for (const json& e : f.value("edges", json::array())) {

@@ -36,6 +36,8 @@ std::string threads_label(const nlohmann::json& finding, const std::vector<std::
 /// The threads of a finding whose start (`started_at`) reports show: those that have one, when the
 /// finding has a few threads (a cycle's, a deadlock's); none of the hundreds a timeout may list.
 std::vector<const nlohmann::json*> started_threads(const nlohmann::json& finding);
+/// "in test Cache.Evict" ("in tests A.b, C.d") for a finding in GoogleTest tests (its `tests`), else "".
+std::string tests_phrase(const nlohmann::json& finding);
 /// "also taken by thread 1 (main)" for an edge other threads took too (its `also`), else "".
 std::string also_taken_by(const nlohmann::json& finding, const nlohmann::json& edge);
 /// Whole numbers as compact ranges, sorted: "1-5,8,9".

@@ -1,0 +1,69 @@
+#include "googletest_tests.h"
+
+#include <algorithm>
+
+namespace gridlock {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view body = "::TestBody";
+constexpr std::string_view test_class_suffix = "_Test";
+
+void add_tests_of(const json& stack, std::vector<std::string>& tests) {
+  if (!stack.is_array()) return;
+  for (const json& frame : stack)
+    if (std::optional<std::string> test = googletest_test_of(frame.value("function", ""))) tests.push_back(*test);
+}
+
+}  // namespace
+
+std::optional<std::string> googletest_test_of(std::string_view function) {
+  std::size_t at = function.find(body);
+  // TestBody itself ("::TestBody()", "::TestBody" in a lambda's qualified name), not TestBodyHelper.
+  while (at != std::string_view::npos && at + body.size() < function.size() &&
+         function[at + body.size()] != '(' && function[at + body.size()] != ':')
+    at = function.find(body, at + 1);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view cls = function.substr(0, at);
+  if (cls.ends_with('>')) {  // a typed test's class template arguments
+    int depth = 0;
+    std::size_t i = cls.size();
+    while (i-- > 0) {
+      depth += cls[i] == '>' ? 1 : cls[i] == '<' ? -1 : 0;
+      if (depth == 0) break;
+    }
+    cls = cls.substr(0, i);
+  }
+  if (const std::size_t scope = cls.rfind("::"); scope != std::string_view::npos) cls.remove_prefix(scope + 2);
+  if (!cls.ends_with(test_class_suffix)) return std::nullopt;
+  cls.remove_suffix(test_class_suffix.size());
+  const std::size_t underscores = static_cast<std::size_t>(std::count(cls.begin(), cls.end(), '_'));
+  if (underscores == 0 || cls.front() == '_' || cls.back() == '_') return std::nullopt;
+  std::string name(cls);
+  if (underscores == 1) name[name.find('_')] = '.';
+  else std::replace(name.begin(), name.end(), '_', '?');
+  return name;
+}
+
+std::vector<std::string> googletest_tests(const json& f) {
+  std::vector<std::string> tests;
+  add_tests_of(f.value("stack", json::array()), tests);
+  for (const json& e : f.value("edges", json::array())) {
+    add_tests_of(e.value("held_stack", json::array()), tests);
+    add_tests_of(e.value("acquire_stack", json::array()), tests);
+    for (const json& o : e.value("also", json::array())) {
+      add_tests_of(o.value("held_stack", json::array()), tests);
+      add_tests_of(o.value("acquire_stack", json::array()), tests);
+    }
+  }
+  for (const json& w : f.value("waits", json::array())) add_tests_of(w.value("stack", json::array()), tests);
+  // A thread whose own frames are a fixture's or a pool's: the test that started it.
+  if (tests.empty())
+    for (const json& t : f.value("threads", json::array())) add_tests_of(t.value("started_at", json::array()), tests);
+  std::sort(tests.begin(), tests.end());
+  tests.erase(std::unique(tests.begin(), tests.end()), tests.end());
+  return tests;
+}
+
+}  // namespace gridlock

@@ -1,0 +1,28 @@
+// Which GoogleTest tests a finding happened in, read off its symbolized stacks: TEST(Cache, Evict)
+// compiles to the class Cache_Evict_Test, whose TestBody() (or a lambda in it) is on the stack of
+// whatever the test's threads do. A GoogleTest binary runs all its tests in one process, so "which
+// test?" is the first question of a finding in one; its answer is also the --gtest_filter to rerun.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gridlock {
+
+/// The test whose body a symbolized function is, or runs inside of: "Cache.Evict" for
+/// "(anonymous namespace)::Cache_Evict_Test::TestBody()" and its lambdas, typed tests' too
+/// (Cache_Evict_Test<int>). Where the class name has more underscores than the one GoogleTest puts
+/// between suite and test, those could be either's: each is `?`, as a --gtest_filter pattern writes
+/// any one character ("My?Cache?Evict"). nullopt for any other function.
+std::optional<std::string> googletest_test_of(std::string_view function);
+
+/// The tests of a symbolized finding, sorted, each once: those on the stacks of its edges (the takes in
+/// `also` too), its waits and its own stack; failing those, those its threads were started in.
+/// Not its locks' `created` stacks: a lock first seen in one test may be another's object at the
+/// same address.
+std::vector<std::string> googletest_tests(const nlohmann::json& finding);
+
+}  // namespace gridlock

@@ -1,0 +1,67 @@
+// Naming the GoogleTest tests a finding happened in from its stacks (harness/src/googletest_tests.h).
+#include "googletest_tests.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "finding_text.h"
+
+namespace {
+
+using gridlock::googletest_test_of;
+using nlohmann::json;
+
+TEST(GoogleTestOf, ATestBodyAndItsLambdasNameTheirTest) {
+  EXPECT_EQ(googletest_test_of("(anonymous namespace)::Cache_Evict_Test::TestBody()"), "Cache.Evict");
+  EXPECT_EQ(googletest_test_of("Cache_Evict_Test::TestBody()"), "Cache.Evict");
+  EXPECT_EQ(googletest_test_of("(anonymous namespace)::Cache_RefreshThenEvict_Test::TestBody::{lambda}::operator()"),
+            "Cache.RefreshThenEvict");
+  EXPECT_EQ(googletest_test_of("app::tests::PoolTest_Drains_Test::TestBody()"), "PoolTest.Drains");  // TEST_F
+  EXPECT_EQ(googletest_test_of("Queue_Pops_Test<std::pair<int, long> >::TestBody()"), "Queue.Pops");  // TYPED_TEST
+}
+
+TEST(GoogleTestOf, UnderscoresThatCouldSplitEitherWayAreWildcards) {
+  EXPECT_EQ(googletest_test_of("My_Cache_Evict_Test::TestBody()"), "My?Cache?Evict");
+}
+
+TEST(GoogleTestOf, OtherFunctionsNameNoTest) {
+  EXPECT_EQ(googletest_test_of("cache::evict(int)"), std::nullopt);
+  EXPECT_EQ(googletest_test_of("testing::Test::Run()"), std::nullopt);
+  EXPECT_EQ(googletest_test_of("Cache_Evict_Test::TestBodyHelper()"), std::nullopt);
+  EXPECT_EQ(googletest_test_of("Runner::TestBody()"), std::nullopt);  // not a TEST's class
+  EXPECT_EQ(googletest_test_of("Cache_Test::TestBody()"), std::nullopt);
+  EXPECT_EQ(googletest_test_of(""), std::nullopt);
+}
+
+json stack_in(const std::string& function) {
+  return json::array({{{"function", "cache::evict(int)"}}, {{"function", function}}});
+}
+
+TEST(GoogleTests, AFindingsStacksNameItsTestsNotWhereItsLocksWereFirstSeen) {
+  json f = {{"kind", "lock-order-cycle"},
+            {"locks", {{{"id", 1}, {"created", stack_in("Cache_Lookup_Test::TestBody()")}}}},
+            {"edges",
+             {{{"from", 1}, {"to", 2}, {"held_stack", stack_in("Cache_Refresh_Test::TestBody()")},
+               {"acquire_stack", stack_in("Cache_Refresh_Test::TestBody()")},
+               {"also", {{{"thread", 4}, {"held_stack", stack_in("Cache_Evict_Test::TestBody()")},
+                          {"acquire_stack", stack_in("Cache_Evict_Test::TestBody()")}}}}}}},
+            {"threads", {{{"id", 3}, {"started_at", stack_in("Pool_Start_Test::TestBody()")}}}}};
+  EXPECT_EQ(gridlock::googletest_tests(f), (std::vector<std::string>{"Cache.Evict", "Cache.Refresh"}));
+  f["tests"] = gridlock::googletest_tests(f);
+  EXPECT_EQ(gridlock::tests_phrase(f), "in tests Cache.Evict, Cache.Refresh");
+}
+
+// A pool's thread runs no test's code: the test that started it is where its finding happened.
+TEST(GoogleTests, WithoutOneOnItsStacksTheTestThatStartedItsThreadsNamesIt) {
+  const json f = {{"kind", "deadlock"},
+                  {"waits", {{{"thread", 3}, {"stack", stack_in("pool::worker_loop()")}}}},
+                  {"threads", {{{"id", 3}, {"started_at", stack_in("Pool_Start_Test::TestBody()")}}}}};
+  EXPECT_EQ(gridlock::googletest_tests(f), std::vector<std::string>{"Pool.Start"});
+  EXPECT_EQ(gridlock::googletest_tests(json{{"kind", "deadlock"}, {"waits", {{{"thread", 3}, {"stack", stack_in("main")}}}}}),
+            std::vector<std::string>{});
+}
+
+}  // namespace
