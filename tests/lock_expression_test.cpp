@@ -73,6 +73,9 @@ TEST(SpelledObject, EachLockTypeHasItsFamily) {
   EXPECT_EQ(gridlock::family_of("std::future"), object_family::none);
 }
 
+/// Frames in these findings carry their `code`: none is read from a file.
+const gridlock::source_line_reader no_source = [](const std::string&, int) { return std::string(); };
+
 json program_frame(const std::string& function, int line, const std::string& code) {
   return {{"function", function}, {"file", "/src/app/bank.cpp"}, {"line", line}, {"module", "/src/app/bank"},
           {"code", code}};
@@ -103,7 +106,7 @@ TEST(NameLocksByExpression, ACycleOfMembersIsCalledByThem) {
                    lock_stack("cache::refresh", 22, "std::lock_guard<std::mutex> s(store_mu);")),
               edge(2, 1, 4, lock_stack("cache::evict", 27, "std::lock_guard<std::mutex> s(store_mu);"),
                    lock_stack("cache::evict", 28, "std::lock_guard<std::mutex> i(index_mu);"))}}};
-  gridlock::name_locks_by_expression(f);
+  gridlock::name_locks_by_expression(f, no_source);
   EXPECT_EQ(f["locks"][0].value("expression", ""), "index_mu");
   EXPECT_EQ(f["locks"][1].value("expression", ""), "store_mu");
   EXPECT_EQ(gridlock::lock_label(f, 1), "index_mu");
@@ -111,8 +114,8 @@ TEST(NameLocksByExpression, ACycleOfMembersIsCalledByThem) {
 }
 
 // transfer(a, b) and transfer(b, a): each account's lock is `from.mu` on one path and `to.mu` on the
-// other. Neither spelling is its name.
-TEST(NameLocksByExpression, CallsThatSpellALockTwoWaysNameIt) {
+// other. Neither spelling is its name; the member both end in is, with the ids apart.
+TEST(NameLocksByExpression, CallsThatSpellALockTwoWaysNameItByTheMemberTheyShare) {
   json f = {{"kind", "lock-order-cycle"},
             {"locks", {unnamed_lock(1), unnamed_lock(2)}},
             {"edges",
@@ -120,10 +123,42 @@ TEST(NameLocksByExpression, CallsThatSpellALockTwoWaysNameIt) {
                    lock_stack("transfer", 22, "std::lock_guard<std::mutex> second(to.mu);")),
               edge(2, 1, 4, lock_stack("transfer", 21, "std::lock_guard<std::mutex> first(from.mu);"),
                    lock_stack("transfer", 22, "std::lock_guard<std::mutex> second(to.mu);"))}}};
-  gridlock::name_locks_by_expression(f);
-  EXPECT_FALSE(f["locks"][0].contains("expression")) << f["locks"][0].dump();
-  EXPECT_FALSE(f["locks"][1].contains("expression")) << f["locks"][1].dump();
-  EXPECT_EQ(gridlock::lock_label(f, 1), "pthread_mutex_t#1");
+  gridlock::name_locks_by_expression(f, no_source);
+  EXPECT_EQ(gridlock::lock_label(f, 1), "mu#1");
+  EXPECT_EQ(gridlock::lock_label(f, 2), "mu#2");
+  // One object reached through two pointers: what they share is all there is to call it by.
+  json g = {{"kind", "lock-order-cycle"},
+            {"locks", {unnamed_lock(1), unnamed_lock(2)}},
+            {"edges",
+             {edge(1, 2, 3, lock_stack("serve", 34, "std::lock_guard<std::mutex> g(state->mu);"),
+                   lock_stack("serve", 36, "log_mu_.lock();")),
+              edge(2, 1, 4, lock_stack("sink::write", 8, "log_mu_.lock();"),
+                   lock_stack("sink::write", 9, "std::lock_guard<std::mutex> g(state_->mu);"))}}};
+  json h = g;
+  gridlock::name_locks_by_expression(g, no_source);
+  EXPECT_EQ(gridlock::lock_label(g, 1), "mu");
+  EXPECT_EQ(gridlock::lock_label(g, 2), "log_mu_");
+  // Spellings that end in different members share nothing.
+  h["edges"][1]["acquire_stack"] = lock_stack("sink::write", 9, "std::lock_guard<std::mutex> g(registry_mu);");
+  gridlock::name_locks_by_expression(h, no_source);
+  EXPECT_EQ(gridlock::lock_label(h, 1), "pthread_mutex_t#1");
+}
+
+// A lock a library takes in its own header (installed code, whose frames carry no `code`) is read
+// from the header: spdlog's sink takes its `mutex_` in base_sink-inl.h.
+TEST(NameLocksByExpression, ALibrarysLineIsReadFromItsHeader) {
+  const json library_take = json::array(
+      {{{"function", "spdlog::sinks::base_sink<std::mutex>::log"}, {"file", "/usr/include/spdlog/sinks/base_sink-inl.h"},
+        {"line", 28}},
+       program_frame("main", 36, "logger->info(\"request {}\", n);")});
+  json f = {{"kind", "deadlock"},
+            {"locks", {unnamed_lock(1)}},
+            {"waits", {{{"thread", 1}, {"lock", 1}, {"stack", library_take}}}}};
+  gridlock::name_locks_by_expression(f, [](const std::string& file, int line) {
+    return file == "/usr/include/spdlog/sinks/base_sink-inl.h" && line == 28 ? "std::lock_guard<Mutex> lock(mutex_);"
+                                                                               : "";
+  });
+  EXPECT_EQ(gridlock::lock_label(f, 1), "mutex_");
 }
 
 // Two records' locks taken by one line in a loop share its spelling: their ids tell them apart.
@@ -132,7 +167,7 @@ TEST(NameLocksByExpression, LocksOneLineSpellsAlikeKeepTheirIds) {
   json f = {{"kind", "lock-order-cycle"},
             {"locks", {unnamed_lock(5), unnamed_lock(6)}},
             {"edges", {edge(5, 6, 1, take, take), edge(6, 5, 2, take, take)}}};
-  gridlock::name_locks_by_expression(f);
+  gridlock::name_locks_by_expression(f, no_source);
   EXPECT_EQ(gridlock::lock_label(f, 5), "rows_[i]->mu#5");
   EXPECT_EQ(gridlock::lock_label(f, 6), "rows_[i]->mu#6");
 }
@@ -150,7 +185,7 @@ TEST(NameLocksByExpression, ALockFunctionsOwnLineIsPassedOver) {
             {"edges",
              {edge(1, 2, 3, through(30, "acquire(journal_mu);"), through(31, "acquire(ledger_mu);")),
               edge(2, 1, 4, through(50, "acquire(ledger_mu);"), through(51, "acquire(journal_mu);"))}}};
-  gridlock::name_locks_by_expression(f);
+  gridlock::name_locks_by_expression(f, no_source);
   EXPECT_EQ(f["locks"][0].value("expression", ""), "journal_mu") << f.dump(2);
   EXPECT_EQ(f["locks"][1].value("expression", ""), "ledger_mu") << f.dump(2);
 }
@@ -163,14 +198,14 @@ TEST(NameLocksByExpression, WaitsAndMisuseStacksNameTheirLocks) {
                    {"waits",
                     {{{"thread", 1}, {"lock", 1}, {"stack", lock_stack("flush", 9, "std::lock_guard<std::mutex> g(queue->mu);")}},
                      {{"thread", 2}, {"lock", 2}, {"stack", lock_stack("log", 4, "std::lock_guard<std::mutex> g(g_log_mu);")}}}}};
-  gridlock::name_locks_by_expression(deadlock);
+  gridlock::name_locks_by_expression(deadlock, no_source);
   EXPECT_EQ(deadlock["locks"][0].value("expression", ""), "queue->mu");
   EXPECT_FALSE(deadlock["locks"][1].contains("expression")) << "its variable names it";
 
   json relock = {{"kind", "recursive-lock"},
                  {"locks", {unnamed_lock(7)}},
                  {"stack", lock_stack("cache::get", 14, "mu_.lock();")}};
-  gridlock::name_locks_by_expression(relock);
+  gridlock::name_locks_by_expression(relock, no_source);
   EXPECT_EQ(gridlock::lock_label(relock, 7), "mu_");
 }
 

@@ -294,7 +294,7 @@ void symbolize_finding(json& f, symbolizer& s) {
     }
   }
   name_std_sync_words(f);  // by the waiters' stacks, before the labels it changes are renamed
-  name_locks_by_expression(f);
+  name_locks_by_expression(f, [&s](const std::string& file, int line) { return s.source_text(file, line); });
   for (const json& l : f["locks"]) {
     if (!l.value("name", "").empty()) continue;
     const std::uint64_t id = l.value("id", std::uint64_t{0});

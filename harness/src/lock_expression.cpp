@@ -260,35 +260,64 @@ std::string bare_name(std::string_view function) {
   return scope == std::string::npos ? name : name.substr(scope + 2);
 }
 
-/// The spelling at `stack`'s user frame number `depth`, if any. Past a lock function of the program's
-/// (depth > 0), the line calls that function, whatever its name.
-std::string spelled_at(const json& stack, std::size_t depth, object_family family) {
-  const std::vector<json> frames = user_frames(stack);
-  if (depth >= frames.size()) return {};
-  const std::string lock_function = depth > 0 ? bare_name(frames[depth - 1].value("function", "")) : "";
-  return spelled_object(frames[depth].value("code", ""), family, lock_function);
+/// Reads the spellings of a finding's locks off its stacks: a frame's `code`, or where it has none (a
+/// line of installed code: spdlog's sink takes its `mutex_` in its header) the line `source_line` reads.
+struct spelling_reader {
+  object_family family;
+  const source_line_reader& source_line;
+
+  /// The spelling at `stack`'s user frame number `depth`, if any. Past a lock function of the
+  /// program's (depth > 0), the line calls that function, whatever its name.
+  std::string at(const json& stack, std::size_t depth) const {
+    const std::vector<json> frames = user_frames(stack);
+    if (depth >= frames.size()) return {};
+    const json& frame = frames[depth];
+    std::string code = frame.value("code", "");
+    if (code.empty() && !frame.value("file", "").empty()) code = source_line(frame.value("file", ""), frame.value("line", 0));
+    const std::string lock_function = depth > 0 ? bare_name(frames[depth - 1].value("function", "")) : "";
+    return spelled_object(code, family, lock_function);
+  }
+
+  /// Every spelling of lock `id` at the calls of `f` that take or wait for it.
+  std::vector<std::string> of(const json& f, const json& id) const {
+    std::vector<std::string> found;
+    const auto add = [&](const json& stack, std::size_t depth) {
+      if (std::string s = at(stack, depth); !s.empty()) found.push_back(std::move(s));
+    };
+    for (const json& e : f.value("edges", json::array())) {
+      std::vector<const json*> takes = {&e};
+      if (const auto also = e.find("also"); also != e.end() && also->is_array())
+        for (const json& o : *also) takes.push_back(&o);
+      for (const json* t : takes) {
+        const std::size_t depth = lock_function_depth(*t);
+        if (e.value("from", json()) == id) add(t->value("held_stack", json::array()), depth);
+        if (e.value("to", json()) == id) add(t->value("acquire_stack", json::array()), depth);
+      }
+    }
+    for (const json& w : f.value("waits", json::array()))
+      if (w.value("lock", json()) == id) add(w.value("stack", json::array()), 0);
+    if (f.value("locks", json::array()).size() == 1) add(f.value("stack", json::array()), 0);
+    return found;
+  }
+};
+
+/// Whether a member's name starts at `at` of a spelling: at its start, or after `.` or `->`.
+bool starts_member(const std::string& s, std::size_t at) {
+  return at == 0 || s[at - 1] == '.' || (at >= 2 && s.compare(at - 2, 2, "->") == 0);
 }
 
-/// Every spelling of lock `id` at the calls of `f` that take or wait for it.
-std::vector<std::string> spellings(const json& f, const json& id, object_family family) {
-  std::vector<std::string> found;
-  const auto add = [&](const json& stack, std::size_t depth) {
-    if (std::string s = spelled_at(stack, depth, family); !s.empty()) found.push_back(std::move(s));
-  };
-  for (const json& e : f.value("edges", json::array())) {
-    std::vector<const json*> takes = {&e};
-    if (const auto also = e.find("also"); also != e.end() && also->is_array())
-      for (const json& o : *also) takes.push_back(&o);
-    for (const json* t : takes) {
-      const std::size_t depth = lock_function_depth(*t);
-      if (e.value("from", json()) == id) add(t->value("held_stack", json::array()), depth);
-      if (e.value("to", json()) == id) add(t->value("acquire_stack", json::array()), depth);
-    }
+/// What one lock's spellings share: the whole where they agree; else their common trailing members
+/// (`mu` of `state->mu` and `state_->mu`, one object reached two ways; of `from.mu` and `to.mu`);
+/// "" where they share none.
+std::string common_spelling(const std::vector<std::string>& found) {
+  std::string common = found.front();
+  for (const std::string& s : found) {
+    std::size_t n = 0;
+    while (n < common.size() && n < s.size() && common[common.size() - 1 - n] == s[s.size() - 1 - n]) ++n;
+    while (n > 0 && !(starts_member(common, common.size() - n) && starts_member(s, s.size() - n))) --n;
+    common.erase(0, common.size() - n);
   }
-  for (const json& w : f.value("waits", json::array()))
-    if (w.value("lock", json()) == id) add(w.value("stack", json::array()), 0);
-  if (f.value("locks", json::array()).size() == 1) add(f.value("stack", json::array()), 0);
-  return found;
+  return common;
 }
 
 }  // namespace
@@ -318,18 +347,17 @@ std::string spelled_object(std::string_view code, object_family family, std::str
   return object.value_or(std::string());
 }
 
-void name_locks_by_expression(json& f) {
+void name_locks_by_expression(json& f, const source_line_reader& source_line) {
   if (!f.contains("locks") || !f["locks"].is_array()) return;
   for (json& l : f["locks"]) {
     if (!l.value("name", "").empty() || !l.value("symbol", "").empty()) continue;
-    const object_family family = family_of(l.value("type", ""));
-    if (family == object_family::none) continue;
-    std::vector<std::string> found = spellings(f, l.value("id", json()), family);
+    const spelling_reader read{family_of(l.value("type", "")), source_line};
+    if (read.family == object_family::none) continue;
+    std::vector<std::string> found = read.of(f, l.value("id", json()));
     if (found.empty())
-      if (std::string s = spelled_at(l.value("created", json::array()), 0, family); !s.empty()) found.push_back(s);
-    if (found.empty() || std::any_of(found.begin(), found.end(), [&](const std::string& s) { return s != found[0]; }))
-      continue;
-    l["expression"] = found[0];
+      if (std::string s = read.at(l.value("created", json::array()), 0); !s.empty()) found.push_back(std::move(s));
+    if (found.empty()) continue;
+    if (std::string common = common_spelling(found); !common.empty()) l["expression"] = std::move(common);
   }
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -24,11 +25,15 @@ object_family family_of(std::string_view type);
 /// that the stack went through.
 std::string spelled_object(std::string_view code, object_family family, std::string_view lock_function = {});
 
+/// Reads line `line` (from 1) of source file `file`, "" where it cannot (symbolizer::source_text).
+using source_line_reader = std::function<std::string(const std::string& file, int line)>;
+
 /// Sets locks[].expression for each lock of a symbolized finding that has neither a name nor a
-/// variable (`symbol`): the spelling of the calls that take it in the finding's stacks (each edge's
-/// held and acquire sides, past a lock function both went through; the wait for it; a one-lock
-/// finding's own stack), when every one of them that spells it spells it alike; failing those, of the
-/// call where it was first seen. Calls that disagree (`from.mu` and `to.mu` for one lock) name none.
-void name_locks_by_expression(nlohmann::json& finding);
+/// variable (`symbol`), from the calls that take it in the finding's stacks (each edge's held and
+/// acquire sides, past a lock function both went through; the wait for it; a one-lock finding's own
+/// stack), or failing those the call where it was first seen: their spelling where they agree, else
+/// the members they end in alike (`mu` for `from.mu` and `to.mu`), else none. A frame's `code` is its
+/// line; a frame without one (installed code) is read with `source_line`.
+void name_locks_by_expression(nlohmann::json& finding, const source_line_reader& source_line);
 
 }  // namespace gridlock
