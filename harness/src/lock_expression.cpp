@@ -269,13 +269,19 @@ struct spelling_reader {
   /// The spelling at `stack`'s user frame number `depth`, if any. Past a lock function of the
   /// program's (depth > 0), the line calls that function, whatever its name.
   std::string at(const json& stack, std::size_t depth) const {
-    const std::vector<json> frames = user_frames(stack);
-    if (depth >= frames.size()) return {};
-    const json& frame = frames[depth];
-    std::string code = frame.value("code", "");
-    if (code.empty() && !frame.value("file", "").empty()) code = source_line(frame.value("file", ""), frame.value("line", 0));
-    const std::string lock_function = depth > 0 ? bare_name(frames[depth - 1].value("function", "")) : "";
-    return spelled_object(code, family, lock_function);
+    if (!stack.is_array()) return {};
+    const json* above = nullptr;  // the user frame before it: the lock function, past one
+    for (const json& frame : stack) {
+      if (is_plumbing_frame(frame)) continue;
+      if (depth-- > 0) {
+        above = &frame;
+        continue;
+      }
+      std::string code = frame.value("code", "");
+      if (code.empty() && !frame.value("file", "").empty()) code = source_line(frame.value("file", ""), frame.value("line", 0));
+      return spelled_object(code, family, above != nullptr ? bare_name(above->value("function", "")) : "");
+    }
+    return {};
   }
 
   /// Every spelling of lock `id` at the calls of `f` that take or wait for it.
