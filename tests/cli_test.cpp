@@ -519,6 +519,20 @@ TEST_F(CliTest, ExecDropsStreamLinesThatAreNoFinding) {
   EXPECT_EQ(found[0].at("kind"), "lock-order-cycle");
 }
 
+// Fifty rows' mutexes each make a cycle with the table's through the same two lines: one bug, listed
+// once with the count of the others, its heap mutex called as those lines spell it.
+TEST_F(CliTest, ExecListsCyclesThroughTheSameLinesOnceWithTheirCount) {
+  const outcome r = gridlock({"exec", "--runs", "1", "--json", "report.json", "--", std_programs + "/std_many_cycles", "50"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  const std::vector<json> found = exec_findings(read_json("report.json"));
+  ASSERT_EQ(found.size(), 1u) << r.out;
+  EXPECT_EQ(found[0].value("repeats", 0), 49) << found[0].dump(2);
+  const std::string message = found[0].value("message", "");
+  EXPECT_NE(message.find("row->mu"), std::string::npos) << message;
+  EXPECT_NE(message.find("(anonymous namespace)::table_mu"), std::string::npos) << message;
+  EXPECT_NE(r.out.find("49 more"), std::string::npos) << r.out;
+}
+
 // A run of several processes (a daemon's, a script's): each finding says which one made it, since each
 // numbers its own threads and locks.
 TEST_F(CliTest, ExecFindingsSayWhichProcessMadeThem) {
