@@ -33,6 +33,8 @@ TEST(SpelledObject, LockCallsNameTheirObject) {
       {"if (pthread_rwlock_wrlock(&g_table_lock) != 0) abort();", "g_table_lock"},
       {"pthread_mutex_unlock(m);", "m"},
       {"mtx_lock(&queue.mu);", "queue.mu"},
+      // A C condition wait takes its mutex (the second argument) again before it returns.
+      {"while (q->n == 0) pthread_cond_wait(&q->nonempty, &q->mu);", "q->mu"},
       // The lock's getter inside a guard is the guard's object, not a second call.
       {"std::lock_guard<std::mutex> g(locks_.get_lock(key));", "locks_.get_lock(key)"},
       // A lock call in a comment or a string is no call.

@@ -225,7 +225,10 @@ std::optional<call> call_at(const std::string& s, std::string_view code, std::si
     if (start == std::string::npos) return call{"", end};
     return call{trimmed_object(code.substr(start, object_end - start)), end};
   }
-  if (!is_taking_name(name, family) && name != lock_function) return std::nullopt;
+  // A C condition wait takes its mutex again before it returns: the mutex is its second argument.
+  const bool relock = family == object_family::lock && starts_with_any(name, {"pthread_cond_", "cnd_"}) &&
+                      name.find("wait") != std::string_view::npos;
+  if (!is_taking_name(name, family) && name != lock_function && !relock) return std::nullopt;
   if (after < s.size() && s[after] == '<') after = skip_space(s, past_close(s, after));  // template arguments
   if (after < s.size() && ident_start(s, after)) {  // the guard's variable
     while (after < s.size() && ident_char(s[after])) ++after;
@@ -238,6 +241,7 @@ std::optional<call> call_at(const std::string& s, std::string_view code, std::si
   // std::scoped_lock takes every lock it is given, as std::lock does: which one this call took is not
   // in the line.
   if (name.ends_with("scoped_lock") && args->size() > 1) return call{"", past};
+  if (relock) return call{args->size() > 1 ? trimmed_object((*args)[1]) : "", past};
   return call{trimmed_object(args->front()), past};
 }
 

@@ -18,7 +18,8 @@ object_family family_of(std::string_view type);
 
 /// The object one source line's call of `family` is on, as written there, without a leading `&` or
 /// `this->`: `store_mu` in `std::lock_guard<std::mutex> s(store_mu);`, `shards_[i]` in
-/// `shards_[i].lock();`, `ctx->mu` in `pthread_mutex_lock(&ctx->mu);`. Empty where the line makes no
+/// `shards_[i].lock();`, `ctx->mu` in `pthread_mutex_lock(&ctx->mu);` (and in
+/// `pthread_cond_wait(&ctx->ready, &ctx->mu);`, which takes it again). Empty where the line makes no
 /// such call, or calls on more than one object (`std::scoped_lock l(a, b);`): the caller cannot tell
 /// which of them it took. Comments and the insides of string literals are not read. A call of a
 /// function named `lock_function` counts too: the program's own lock function (`acquire(journal_mu)`)
