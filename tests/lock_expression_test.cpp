@@ -96,18 +96,22 @@ json edge(int from, int to, int thread, json held_stack, json acquire_stack) {
           {"acquire_stack", std::move(acquire_stack)}};
 }
 
+/// Locks 1 and 2 in a cycle: thread 3, in `a`, takes 1 (the line `a_first`) then 2 (`a_second`);
+/// thread 4, in `b`, takes 2 (`b_first`) then 1 (`b_second`).
+json two_lock_cycle(const std::string& a, const std::string& a_first, const std::string& a_second,
+                    const std::string& b, const std::string& b_first, const std::string& b_second) {
+  return {{"kind", "lock-order-cycle"},
+          {"locks", {unnamed_lock(1), unnamed_lock(2)}},
+          {"edges", {edge(1, 2, 3, lock_stack(a, 21, a_first), lock_stack(a, 22, a_second)),
+                     edge(2, 1, 4, lock_stack(b, 27, b_first), lock_stack(b, 28, b_second))}}};
+}
+
 // A cycle between two members: each is spelled alike at both of its calls, and the reports' labels
-// and the message call them so.
+// call them so.
 TEST(NameLocksByExpression, ACycleOfMembersIsCalledByThem) {
-  json f = {{"kind", "lock-order-cycle"},
-            {"message", "potential deadlock: locks are taken in a cycle (pthread_mutex_t#1 -> pthread_mutex_t#2 -> "
-                        "pthread_mutex_t#1)"},
-            {"locks", {unnamed_lock(1), unnamed_lock(2)}},
-            {"edges",
-             {edge(1, 2, 3, lock_stack("cache::refresh", 21, "std::lock_guard<std::mutex> i(index_mu);"),
-                   lock_stack("cache::refresh", 22, "std::lock_guard<std::mutex> s(store_mu);")),
-              edge(2, 1, 4, lock_stack("cache::evict", 27, "std::lock_guard<std::mutex> s(store_mu);"),
-                   lock_stack("cache::evict", 28, "std::lock_guard<std::mutex> i(index_mu);"))}}};
+  json f = two_lock_cycle("cache::refresh", "std::lock_guard<std::mutex> i(index_mu);",
+                          "std::lock_guard<std::mutex> s(store_mu);", "cache::evict",
+                          "std::lock_guard<std::mutex> s(store_mu);", "std::lock_guard<std::mutex> i(index_mu);");
   gridlock::name_locks_by_expression(f, no_source);
   EXPECT_EQ(f["locks"][0].value("expression", ""), "index_mu");
   EXPECT_EQ(f["locks"][1].value("expression", ""), "store_mu");
@@ -118,30 +122,21 @@ TEST(NameLocksByExpression, ACycleOfMembersIsCalledByThem) {
 // transfer(a, b) and transfer(b, a): each account's lock is `from.mu` on one path and `to.mu` on the
 // other. Neither spelling is its name; the member both end in is, with the ids apart.
 TEST(NameLocksByExpression, CallsThatSpellALockTwoWaysNameItByTheMemberTheyShare) {
-  json f = {{"kind", "lock-order-cycle"},
-            {"locks", {unnamed_lock(1), unnamed_lock(2)}},
-            {"edges",
-             {edge(1, 2, 3, lock_stack("transfer", 21, "std::lock_guard<std::mutex> first(from.mu);"),
-                   lock_stack("transfer", 22, "std::lock_guard<std::mutex> second(to.mu);")),
-              edge(2, 1, 4, lock_stack("transfer", 21, "std::lock_guard<std::mutex> first(from.mu);"),
-                   lock_stack("transfer", 22, "std::lock_guard<std::mutex> second(to.mu);"))}}};
+  const std::string first = "std::lock_guard<std::mutex> first(from.mu);";
+  const std::string second = "std::lock_guard<std::mutex> second(to.mu);";
+  json f = two_lock_cycle("transfer", first, second, "transfer", first, second);
   gridlock::name_locks_by_expression(f, no_source);
   EXPECT_EQ(gridlock::lock_label(f, 1), "mu#1");
   EXPECT_EQ(gridlock::lock_label(f, 2), "mu#2");
   // One object reached through two pointers: what they share is all there is to call it by.
-  json g = {{"kind", "lock-order-cycle"},
-            {"locks", {unnamed_lock(1), unnamed_lock(2)}},
-            {"edges",
-             {edge(1, 2, 3, lock_stack("serve", 34, "std::lock_guard<std::mutex> g(state->mu);"),
-                   lock_stack("serve", 36, "log_mu_.lock();")),
-              edge(2, 1, 4, lock_stack("sink::write", 8, "log_mu_.lock();"),
-                   lock_stack("sink::write", 9, "std::lock_guard<std::mutex> g(state_->mu);"))}}};
-  json h = g;
+  json g = two_lock_cycle("serve", "std::lock_guard<std::mutex> g(state->mu);", "log_mu_.lock();", "sink::write",
+                          "log_mu_.lock();", "std::lock_guard<std::mutex> g(state_->mu);");
   gridlock::name_locks_by_expression(g, no_source);
   EXPECT_EQ(gridlock::lock_label(g, 1), "mu");
   EXPECT_EQ(gridlock::lock_label(g, 2), "log_mu_");
   // Spellings that end in different members share nothing.
-  h["edges"][1]["acquire_stack"] = lock_stack("sink::write", 9, "std::lock_guard<std::mutex> g(registry_mu);");
+  json h = two_lock_cycle("serve", "std::lock_guard<std::mutex> g(state->mu);", "log_mu_.lock();", "sink::write",
+                          "log_mu_.lock();", "std::lock_guard<std::mutex> g(registry_mu);");
   gridlock::name_locks_by_expression(h, no_source);
   EXPECT_EQ(gridlock::lock_label(h, 1), "pthread_mutex_t#1");
 }
