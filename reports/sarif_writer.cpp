@@ -215,8 +215,9 @@ json sarif_writer::render(const json& report) const {
     json result = {{"ruleId", kind},
                    {"ruleIndex", index},
                    {"level", driver_rules[index]["defaultConfiguration"]["level"]},
-                   {"message", {{"text", f.value("message", "") + " (" + (tests.empty() ? "" : tests + "; ") + "in " + std::to_string(g.runs.size()) +
-                                             " of " + std::to_string(total_runs) + " runs: " + names + "). Reproduce: " + reproduce}}},
+                   {"message", {{"text", f.value("message", "") + " (" + (tests.empty() ? "" : tests + "; ") + "in " +
+                                             std::to_string(g.runs.size()) + " of " + std::to_string(total_runs) +
+                                             " runs: " + names + "). Reproduce: " + reproduce}}},
                    {"locations", {b.location(primary, "")}},
                    {"partialFingerprints", {{"gridlockFingerprint/v7", fingerprint}}},
                    {"properties", {{"fingerprint", fingerprint}, {"hits", g.hits}, {"runs", g.runs.size()},

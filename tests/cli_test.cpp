@@ -522,7 +522,8 @@ TEST_F(CliTest, ExecDropsStreamLinesThatAreNoFinding) {
 // Fifty rows' mutexes each make a cycle with the table's through the same two lines: one bug, listed
 // once with the count of the others, its heap mutex called as those lines spell it.
 TEST_F(CliTest, ExecListsCyclesThroughTheSameLinesOnceWithTheirCount) {
-  const outcome r = gridlock({"exec", "--runs", "1", "--json", "report.json", "--", std_programs + "/std_many_cycles", "50"});
+  const outcome r =
+      gridlock({"exec", "--runs", "1", "--json", "report.json", "--", std_programs + "/std_many_cycles", "50"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   const std::vector<json> found = exec_findings(read_json("report.json"));
   ASSERT_EQ(found.size(), 1u) << r.out;

@@ -85,8 +85,9 @@ json program_frame(const std::string& function, int line, const std::string& cod
 
 /// A std::mutex lock as symbolized: libstdc++'s inlined frames, then the program's line.
 json lock_stack(const std::string& function, int line, const std::string& code) {
-  return json::array({{{"function", "std::mutex::lock()"}, {"file", "/usr/include/c++/12/bits/std_mutex.h"}, {"line", 100}},
-                      program_frame(function, line, code), program_frame("main", 90, "run();")});
+  const json library = {{"function", "std::mutex::lock()"}, {"file", "/usr/include/c++/12/bits/std_mutex.h"},
+                        {"line", 100}};
+  return json::array({library, program_frame(function, line, code), program_frame("main", 90, "run();")});
 }
 
 json unnamed_lock(int id) { return {{"id", id}, {"name", ""}, {"type", "pthread_mutex_t"}}; }
@@ -145,7 +146,8 @@ TEST(NameLocksByExpression, CallsThatSpellALockTwoWaysNameItByTheMemberTheyShare
 // from the header: spdlog's sink takes its `mutex_` in base_sink-inl.h.
 TEST(NameLocksByExpression, ALibrarysLineIsReadFromItsHeader) {
   const json library_take = json::array(
-      {{{"function", "spdlog::sinks::base_sink<std::mutex>::log"}, {"file", "/usr/include/spdlog/sinks/base_sink-inl.h"},
+      {{{"function", "spdlog::sinks::base_sink<std::mutex>::log"},
+        {"file", "/usr/include/spdlog/sinks/base_sink-inl.h"},
         {"line", 28}},
        program_frame("main", 36, "logger->info(\"request {}\", n);")});
   json f = {{"kind", "deadlock"},
@@ -190,11 +192,14 @@ TEST(NameLocksByExpression, ALockFunctionsOwnLineIsPassedOver) {
 // A deadlock names each lock by the wait for it; a lock with a variable or a name keeps that; a
 // one-lock misuse finding by its own stack.
 TEST(NameLocksByExpression, WaitsAndMisuseStacksNameTheirLocks) {
-  json deadlock = {{"kind", "deadlock"},
-                   {"locks", {unnamed_lock(1), {{"id", 2}, {"name", ""}, {"type", "pthread_mutex_t"}, {"symbol", "g_log_mu"}}}},
-                   {"waits",
-                    {{{"thread", 1}, {"lock", 1}, {"stack", lock_stack("flush", 9, "std::lock_guard<std::mutex> g(queue->mu);")}},
-                     {{"thread", 2}, {"lock", 2}, {"stack", lock_stack("log", 4, "std::lock_guard<std::mutex> g(g_log_mu);")}}}}};
+  json global = unnamed_lock(2);
+  global["symbol"] = "g_log_mu";
+  json deadlock = {
+      {"kind", "deadlock"},
+      {"locks", {unnamed_lock(1), global}},
+      {"waits",
+       {{{"thread", 1}, {"lock", 1}, {"stack", lock_stack("flush", 9, "std::lock_guard<std::mutex> g(queue->mu);")}},
+        {{"thread", 2}, {"lock", 2}, {"stack", lock_stack("log", 4, "std::lock_guard<std::mutex> g(g_log_mu);")}}}}};
   gridlock::name_locks_by_expression(deadlock, no_source);
   EXPECT_EQ(deadlock["locks"][0].value("expression", ""), "queue->mu");
   EXPECT_FALSE(deadlock["locks"][1].contains("expression")) << "its variable names it";

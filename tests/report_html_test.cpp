@@ -177,6 +177,17 @@ TEST_F(ReportHtmlTest, WhereAFindingsThreadsWereStartedIsShown) {
   EXPECT_NE(html.find("src/pool.cpp:12</span>"), std::string::npos);
 }
 
+// A finding in a GoogleTest binary says which test under its message.
+TEST_F(ReportHtmlTest, AFindingSaysWhichTestItHappenedIn) {
+  json r = report();
+  for (json& run : r["runs"])
+    for (json& f : run["findings"])
+      if (f.value("kind", "") == "lock-order-cycle") f["tests"] = json::array({"Cache.Evict"});
+  const std::string html = render(r);
+  EXPECT_EQ(count(html, "<p>in test Cache.Evict</p>"), 1u) << "one distinct cycle";
+  EXPECT_EQ(count(render(report()), "in test "), 0u);
+}
+
 TEST_F(ReportHtmlTest, ThreadsWaitingAlikeAreOneEntry) {
   json r = report();
   json& deadlock = r["runs"][2]["findings"][0];

@@ -99,6 +99,20 @@ TEST(ReportSarifTest, ARulePerFindingKindWithHelp) {
   EXPECT_EQ(sarif["runs"][0]["tool"]["driver"]["rules"].size(), 14u);
 }
 
+// A finding in a GoogleTest binary says which tests in its result's message.
+TEST(ReportSarifTest, AResultSaysWhichTestsItsFindingHappenedIn) {
+  json r = report();
+  for (json& run : r["runs"])
+    for (json& f : run["findings"])
+      if (f.value("fingerprint", "") == cycle_fingerprint) f["tests"] = json::array({"Cache.Evict", "Cache.Refresh"});
+  const json sarif = render(r);
+  const json* cycle = result_for(sarif, cycle_fingerprint);
+  ASSERT_NE(cycle, nullptr);
+  EXPECT_NE((*cycle)["message"]["text"].get<std::string>().find(" (in tests Cache.Evict, Cache.Refresh; in 2 of "),
+            std::string::npos)
+      << (*cycle)["message"]["text"];
+}
+
 TEST(ReportSarifTest, AResultPerDistinctFingerprintAtTheClosingAcquisition) {
   const json sarif = render(report());
   EXPECT_EQ(sarif["runs"][0]["results"].size(), 2u) << "the cycle (hit twice) once, the deadlock; the bare one has no location";
@@ -113,6 +127,7 @@ TEST(ReportSarifTest, AResultPerDistinctFingerprintAtTheClosingAcquisition) {
   EXPECT_EQ((*cycle)["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
             "void app::worker<std::map<int, std::vector<int>>>(app::guard<A&B>&)");
   EXPECT_NE((*cycle)["message"]["text"].get<std::string>().find("gridlock reproduce gl1:abba-1"), std::string::npos);
+  EXPECT_EQ((*cycle)["message"]["text"].get<std::string>().find("in test"), std::string::npos) << "no GoogleTest here";
   EXPECT_EQ((*cycle)["properties"]["hits"], 2);
   EXPECT_EQ(sarif["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"], "file:///src/app/");
 

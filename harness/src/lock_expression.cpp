@@ -282,7 +282,8 @@ struct spelling_reader {
         continue;
       }
       std::string code = frame.value("code", "");
-      if (code.empty() && !frame.value("file", "").empty()) code = source_line(frame.value("file", ""), frame.value("line", 0));
+      if (const std::string file = frame.value("file", ""); code.empty() && !file.empty())
+        code = source_line(file, frame.value("line", 0));
       return spelled_object(code, family, above != nullptr ? bare_name(above->value("function", "")) : "");
     }
     return {};
