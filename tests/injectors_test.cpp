@@ -272,16 +272,29 @@ TEST_F(InjectorsTest, ControlledGivesTheSameScheduleAndInterleavingForTheSameSee
 }
 
 TEST_F(InjectorsTest, AReplayedControlledScheduleGivesItsInterleavingAgain) {
+  const auto exact = [](const controlled_run& r) { return gridlock::inject::schedule::parse(r.schedule).exact(); };
   for (std::uint64_t seed : {4, 5, 6}) {
     SCOPED_TRACE(seed);
-    const controlled_run recorded = run_controlled(seed);
-    const controlled_run again = replay(recorded.schedule);
-    EXPECT_EQ(again.order, recorded.order);
-    EXPECT_EQ(again.schedule, recorded.schedule);
-    // The steps, not the seed, make the replay: the same steps under another seed replay the same.
-    gridlock::inject::schedule other = gridlock::inject::schedule::parse(recorded.schedule);
-    other.seed = seed + 1000;
-    EXPECT_EQ(replay(other.text()).order, recorded.order);
+    // Replay is exact only from an exact run: a thread the kernel puts to sleep where Gridlock cannot
+    // see (on a C library lock a preempted thread holds, on a loaded machine) loses the turn by timing,
+    // a `stalled` step, and the schedule says it is not exact. Such a pair of runs is made again.
+    bool compared = false;
+    for (int attempt = 0; attempt < 3 && !compared; ++attempt) {
+      const controlled_run recorded = run_controlled(seed);
+      const controlled_run again = replay(recorded.schedule);
+      if (!exact(recorded) || !exact(again)) continue;
+      compared = true;
+      EXPECT_EQ(again.order, recorded.order);
+      EXPECT_EQ(again.schedule, recorded.schedule);
+      // The steps, not the seed, make the replay: the same steps under another seed replay the same.
+      gridlock::inject::schedule other = gridlock::inject::schedule::parse(recorded.schedule);
+      other.seed = seed + 1000;
+      const controlled_run reseeded = replay(other.text());
+      if (exact(reseeded)) {
+        EXPECT_EQ(reseeded.order, recorded.order);
+      }
+    }
+    EXPECT_TRUE(compared) << "three pairs of runs, each with a stall";
   }
   EXPECT_THROW(gridlock::replay_schedule("schedule-v9:seed=1:"), std::invalid_argument);
   EXPECT_EQ(gridlock::current_strategy(), "none") << "a malformed schedule changes nothing";
