@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "finding_json.h"
+#include "googletest_tests.h"
 #include "runner/reproduce_token.h"
 #include "symbolize.h"
 
@@ -41,6 +42,7 @@ json run_of(const runner::trial_result& r, const std::map<std::string, std::stri
     if (const auto [at, added] = first_of.emplace(fp, findings.size()); !added) {
       json& first = findings[at->second];
       first["repeats"] = first.value("repeats", 0) + 1 + f.value("repeats", 0);  // the stream's count too
+      add_tests(first, f);  // the same bug, made by several tests of a GoogleTest binary
       continue;
     }
     again.fingerprints.push_back(fp);

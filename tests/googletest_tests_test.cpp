@@ -21,6 +21,10 @@ TEST(GoogleTestOf, ATestBodyAndItsLambdasNameTheirTest) {
             "Cache.RefreshThenEvict");
   EXPECT_EQ(googletest_test_of("app::tests::PoolTest_Drains_Test::TestBody()"), "PoolTest.Drains");  // TEST_F
   EXPECT_EQ(googletest_test_of("Queue_Pops_Test<std::pair<int, long> >::TestBody()"), "Queue.Pops");  // TYPED_TEST
+  // std::thread's invoker of a lambda in a test body names it in a template argument.
+  EXPECT_EQ(googletest_test_of("std::thread::_Invoker<std::tuple<BankTest_Transfer_Test::TestBody()::<lambda()> > >"
+                               "::operator()"),
+            "BankTest.Transfer");
 }
 
 TEST(GoogleTestOf, UnderscoresThatCouldSplitEitherWayAreWildcards) {
@@ -52,6 +56,18 @@ TEST(GoogleTests, AFindingsStacksNameItsTestsNotWhereItsLocksWereFirstSeen) {
   EXPECT_EQ(gridlock::googletest_tests(f), (std::vector<std::string>{"Cache.Evict", "Cache.Refresh"}));
   f["tests"] = gridlock::googletest_tests(f);
   EXPECT_EQ(gridlock::tests_phrase(f), "in tests Cache.Evict, Cache.Refresh");
+}
+
+// One bug that several tests made is one finding of a report, in all of them.
+TEST(GoogleTests, TheSameBugFromOtherTestsAddsThem) {
+  json first = {{"tests", {"Cache.Refresh"}}};
+  gridlock::add_tests(first, json{{"tests", {"Cache.Evict", "Cache.Refresh"}}});
+  EXPECT_EQ(first["tests"], json::array({"Cache.Evict", "Cache.Refresh"}));
+  json none = json::object();
+  gridlock::add_tests(none, json::object());
+  EXPECT_FALSE(none.contains("tests"));
+  gridlock::add_tests(none, first);
+  EXPECT_EQ(none["tests"], first["tests"]);
 }
 
 // A pool's thread runs no test's code: the test that started it is where its finding happened.

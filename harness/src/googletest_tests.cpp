@@ -1,6 +1,7 @@
 #include "googletest_tests.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace gridlock {
 namespace {
@@ -14,6 +15,12 @@ void add_tests_of(const json& stack, std::vector<std::string>& tests) {
   if (!stack.is_array()) return;
   for (const json& frame : stack)
     if (std::optional<std::string> test = googletest_test_of(frame.value("function", ""))) tests.push_back(*test);
+}
+
+/// `tests` sorted, each once.
+void sort_tests(std::vector<std::string>& tests) {
+  std::sort(tests.begin(), tests.end());
+  tests.erase(std::unique(tests.begin(), tests.end()), tests.end());
 }
 
 }  // namespace
@@ -35,7 +42,11 @@ std::optional<std::string> googletest_test_of(std::string_view function) {
     }
     cls = cls.substr(0, i);
   }
-  if (const std::size_t scope = cls.rfind("::"); scope != std::string_view::npos) cls.remove_prefix(scope + 2);
+  // The class's own name: the word before it (std::thread's invoker names the test body's lambda in a
+  // template argument, `_Invoker<std::tuple<Bank_Transfer_Test::TestBody()::<lambda()> > >`).
+  std::size_t word = cls.size();
+  while (word > 0 && (std::isalnum(static_cast<unsigned char>(cls[word - 1])) != 0 || cls[word - 1] == '_')) --word;
+  cls.remove_prefix(word);
   if (!cls.ends_with(test_class_suffix)) return std::nullopt;
   cls.remove_suffix(test_class_suffix.size());
   const std::size_t underscores = static_cast<std::size_t>(std::count(cls.begin(), cls.end(), '_'));
@@ -61,9 +72,21 @@ std::vector<std::string> googletest_tests(const json& f) {
   // A thread whose own frames are a fixture's or a pool's: the test that started it.
   if (tests.empty())
     for (const json& t : f.value("threads", json::array())) add_tests_of(t.value("started_at", json::array()), tests);
-  std::sort(tests.begin(), tests.end());
-  tests.erase(std::unique(tests.begin(), tests.end()), tests.end());
+  sort_tests(tests);
   return tests;
+}
+
+void add_tests(json& into, const json& from) {
+  const json more = from.value("tests", json::array());
+  if (!more.is_array() || more.empty()) return;
+  std::vector<std::string> tests;
+  const json had = into.value("tests", json::array());
+  for (const json* list : {&had, &more})
+    if (list->is_array())
+      for (const json& t : *list)
+        if (t.is_string()) tests.push_back(t.get<std::string>());
+  sort_tests(tests);
+  into["tests"] = tests;
 }
 
 }  // namespace gridlock

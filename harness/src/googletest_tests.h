@@ -25,4 +25,8 @@ std::optional<std::string> googletest_test_of(std::string_view function);
 /// same address.
 std::vector<std::string> googletest_tests(const nlohmann::json& finding);
 
+/// Adds the `tests` of finding `from` to those of `into`, sorted, each once: `from` is the same bug (the
+/// same fingerprint) that `into` stands for in a report, made again by other tests.
+void add_tests(nlohmann::json& into, const nlohmann::json& from);
+
 }  // namespace gridlock

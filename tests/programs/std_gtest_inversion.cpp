@@ -1,6 +1,7 @@
-// A GoogleTest binary with a latent lock-order inversion in one test: Cache.RefreshThenEvict takes
+// A GoogleTest binary with a latent lock-order inversion in two tests: Cache.RefreshThenEvict takes
 // index then store on one thread and store then index on another, one after the other, so the test
-// passes every time. `gridlock exec` must still report the cycle, at these lines, and not in
+// passes every time; CacheFixture.EvictThenRefresh does the same the other way round on its fixture's
+// cache. `gridlock exec` must still report the cycle, at these lines, once, in both tests, and not in
 // Cache.Lookup, which takes one lock at a time.
 #include <gtest/gtest.h>
 
@@ -50,6 +51,19 @@ TEST(Cache, RefreshThenEvict) {
   std::thread evicter([&] { c.evict(1); });
   evicter.join();
   EXPECT_EQ(c.lookup("a"), -1);
+}
+
+class CacheFixture : public ::testing::Test {
+ protected:
+  cache c;
+};
+
+TEST_F(CacheFixture, EvictThenRefresh) {
+  std::thread evicter([&] { c.evict(1); });
+  evicter.join();
+  std::thread refresher([&] { c.refresh("a", 1); });
+  refresher.join();
+  EXPECT_EQ(c.lookup("a"), 1);
 }
 
 }  // namespace
