@@ -189,6 +189,48 @@ TEST(NameLocksByExpression, ALockFunctionsOwnLineIsPassedOver) {
   EXPECT_EQ(f["locks"][1].value("expression", ""), "ledger_mu") << f.dump(2);
 }
 
+// A lock class of the program's (LevelDB's port::Mutex, and its MutexLock guard) spells its own member
+// for every lock it wraps: the lines that call it name the lock.
+TEST(NameLocksByExpression, ALockClassOfTheProgramsIsPassedOver) {
+  const json wrapper = program_frame("leveldb::port::Mutex::Lock()", 55, "mu_.lock();");
+  const json guard = program_frame("leveldb::MutexLock::MutexLock(leveldb::port::Mutex*)", 26, "mu_->Lock();");
+  json write = lock_stack("leveldb::DBImpl::Write", 1210, "MutexLock l(&mutex_);");
+  for (const json& frame : {guard, wrapper}) write.insert(write.begin() + 1, frame);
+  json background = lock_stack("leveldb::DBImpl::BackgroundCall", 690, "mutex_.Lock();");
+  background.insert(background.begin() + 1, wrapper);
+  json f = two_lock_cycle("app::Logger::Logv", "std::lock_guard<std::mutex> l(file_mu_);", "", "", "", "");
+  f["edges"][0]["acquire_stack"] = write;
+  f["edges"][1]["held_stack"] = background;
+  f["edges"][1]["acquire_stack"] = lock_stack("app::Logger::Logv", 15, "std::lock_guard<std::mutex> l(file_mu_);");
+  json through_guard_only = f;
+  gridlock::name_locks_by_expression(f, no_source);
+  EXPECT_EQ(gridlock::lock_label(f, 1), "file_mu_");
+  EXPECT_EQ(gridlock::lock_label(f, 2), "mutex_") << f["edges"].dump(2);
+  // Through the guard and the wrapper both.
+  through_guard_only["edges"][1]["held_stack"] = lock_stack("leveldb::DBImpl::Compact", 700, "Compact();");
+  gridlock::name_locks_by_expression(through_guard_only, no_source);
+  EXPECT_EQ(gridlock::lock_label(through_guard_only, 2), "mutex_");
+}
+
+// Two of spdlog's sinks, each forwarding to the other: both locks are taken at one line of base_sink,
+// through a long shared path of library calls, which is no lock function. That line names them.
+TEST(NameLocksByExpression, ALongSharedPathIsNoLockFunction) {
+  const auto through = [](const std::string& caller_code) {
+    return json::array({program_frame("spdlog::sinks::base_sink<std::mutex>::log", 28,
+                                      "std::lock_guard<Mutex> lock(mutex_);"),
+                        program_frame("spdlog::logger::sink_it_", 186, "sink->log(msg);"),
+                        program_frame("spdlog::logger::log_", 373, caller_code)});
+  };
+  json f = two_lock_cycle("", "", "", "", "", "");
+  for (json& e : f["edges"]) {
+    e["held_stack"] = through("forward(msg);");
+    e["acquire_stack"] = through("log_it_(log_msg, log_enabled, traceback_enabled);");
+  }
+  gridlock::name_locks_by_expression(f, no_source);
+  EXPECT_EQ(gridlock::lock_label(f, 1), "mutex_#1");
+  EXPECT_EQ(gridlock::lock_label(f, 2), "mutex_#2");
+}
+
 // A deadlock names each lock by the wait for it; a lock with a variable or a name keeps that; a
 // one-lock misuse finding by its own stack.
 TEST(NameLocksByExpression, WaitsAndMisuseStacksNameTheirLocks) {

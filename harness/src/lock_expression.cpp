@@ -245,23 +245,45 @@ std::optional<call> call_at(const std::string& s, std::string_view code, std::si
   return call{trimmed_object(args->front()), past};
 }
 
-/// The unqualified name of a symbolized function: "acquire" of "(anonymous namespace)::acquire(std::mutex&)".
-std::string bare_name(std::string_view function) {
-  std::string name(qualified_name(function));
-  for (std::size_t at; (at = name.find("(anonymous namespace)::")) != std::string::npos;) name.erase(at, 23);
-  name.resize(std::min(name.find('('), name.size()));
-  if (name.ends_with('>')) {  // a function template's arguments
-    int depth = 0;
-    for (std::size_t i = name.size(); i-- > 0;) {
-      depth += name[i] == '>' ? 1 : name[i] == '<' ? -1 : 0;
-      if (depth == 0) {
-        name.resize(i);
-        break;
-      }
-    }
+/// `name` without the template arguments it ends in, if any.
+std::string_view without_template_arguments(std::string_view name) {
+  if (!name.ends_with('>')) return name;
+  int depth = 0;
+  for (std::size_t i = name.size(); i-- > 0;) {
+    depth += name[i] == '>' ? 1 : name[i] == '<' ? -1 : 0;
+    if (depth == 0) return name.substr(0, i);
   }
-  const std::size_t scope = name.rfind("::");
-  return scope == std::string::npos ? name : name.substr(scope + 2);
+  return name;
+}
+
+/// A symbolized function's unqualified name and the last component of its scope (its class, where it is
+/// a member): {"Lock", "Mutex"} for "leveldb::port::Mutex::Lock()", {"acquire", ""} for
+/// "(anonymous namespace)::acquire(std::mutex&)".
+struct function_name {
+  std::string name;
+  std::string scope;
+};
+
+function_name name_of(std::string_view function) {
+  std::string full(qualified_name(function));
+  for (std::size_t at; (at = full.find("(anonymous namespace)::")) != std::string::npos;) full.erase(at, 23);
+  full.resize(std::min(full.find('('), full.size()));
+  const std::string_view qualified = without_template_arguments(full);
+  const std::size_t colons = qualified.rfind("::");
+  if (colons == std::string_view::npos) return {std::string(qualified), ""};
+  const std::string_view scope = without_template_arguments(qualified.substr(0, colons));
+  const std::size_t outer = scope.rfind("::");
+  return {std::string(qualified.substr(colons + 2)),
+          std::string(outer == std::string_view::npos ? scope : scope.substr(outer + 2))};
+}
+
+/// Whether a function is a member of a lock class of the program's own: a mutex wrapper
+/// (leveldb::port::Mutex::Lock) or a scoped guard (leveldb::MutexLock's constructor). Its line spells its
+/// own member or parameter (`mu_.lock();`), the same for every lock it wraps; its caller's line spells the
+/// lock (`MutexLock l(&mutex_);`).
+bool in_lock_class(std::string_view function) {
+  const std::string scope = name_of(function).scope;
+  return is_taking_name(scope, object_family::lock) || ends_with_any(scope, {"Mutex", "mutex"});
 }
 
 /// Reads the spellings of a finding's locks off its stacks: a frame's `code`, or where it has none (a
@@ -270,23 +292,23 @@ struct spelling_reader {
   object_family family;
   const source_line_reader& source_line;
 
-  /// The spelling at `stack`'s user frame number `depth`, if any. Past a lock function of the
-  /// program's (depth > 0), the line calls that function, whatever its name.
-  std::string at(const json& stack, std::size_t depth) const {
+  /// The spelling at `stack`'s first user frame, past the program's own lock wrappers: the one lock
+  /// function both sides of an edge went through (`lock_depth` 1: `acquire(std::mutex& m)`), and
+  /// members of its lock classes. A wrapper's caller calls it, whatever its name (`acquire(journal_mu)`).
+  std::string at(const json& stack, std::size_t lock_depth) const {
     if (!stack.is_array()) return {};
-    const json* above = nullptr;  // the user frame before it: the lock function, past one
-    for (const json& frame : stack) {
-      if (is_plumbing_frame(frame)) continue;
-      if (depth-- > 0) {
-        above = &frame;
-        continue;
-      }
-      std::string code = frame.value("code", "");
-      if (const std::string file = frame.value("file", ""); code.empty() && !file.empty())
-        code = source_line(file, frame.value("line", 0));
-      return spelled_object(code, family, above != nullptr ? bare_name(above->value("function", "")) : "");
-    }
-    return {};
+    std::vector<const json*> frames;
+    for (const json& frame : stack)
+      if (!is_plumbing_frame(frame)) frames.push_back(&frame);
+    std::size_t i = 0;
+    while (i + 1 < frames.size() && ((i == 0 && lock_depth == 1) || in_lock_class(frames[i]->value("function", ""))))
+      ++i;
+    if (i >= frames.size()) return {};
+    const json& frame = *frames[i];
+    std::string code = frame.value("code", "");
+    if (const std::string file = frame.value("file", ""); code.empty() && !file.empty())
+      code = source_line(file, frame.value("line", 0));
+    return spelled_object(code, family, i > 0 ? name_of(frames[i - 1]->value("function", "")).name : "");
   }
 
   /// Every spelling of lock `id` at the calls of `f` that take or wait for it.
