@@ -336,7 +336,7 @@ struct page {
         if (run.value("name", "") == v.name) seeds.push_back(run.value("seed", std::uint64_t{0}));
       const int percent = v.runs == 0 ? 0 : static_cast<int>(100 * v.failed_runs / v.runs);
       html += "<tr><td><code>" + esc(v.name) + "</code></td><td>" + esc(v.kind) + "</td><td>" + esc(v.expected) + "</td><td>" +
-              esc(v.actual) + (v.known ? " (known)" : "") + "</td><td><span class=\"bar\"><i style=\"width:" +
+              esc(v.got()) + (v.known ? " (known)" : "") + "</td><td><span class=\"bar\"><i style=\"width:" +
               std::to_string(percent) + "%\"></i></span>" + std::to_string(v.failed_runs) + " of " + std::to_string(v.runs) +
               "</td><td>" + esc(number_ranges(seeds)) + "</td><td class=\"" + (v.matches() ? "ok\">as expected" : "fail\">FAILS") +
               "</td></tr>";

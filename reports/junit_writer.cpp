@@ -84,7 +84,7 @@ std::string render_testcase(const testcase& tc, const std::string& source_root) 
       message = "expected a finding; all " + std::to_string(tc.runs.size()) + " runs were clean";
       type = "missed-finding";
     } else {
-      message = "expected " + v.expected + ", got " + v.actual;
+      message = "expected " + v.expected + ", got " + v.got();
       type = "verdict";
     }
   }
@@ -108,7 +108,7 @@ std::string render_testcase(const testcase& tc, const std::string& source_root) 
   }
 
   std::string out;  // the log: every run, and known findings with their reasons
-  out += v.kind + " " + v.name + ": expected " + v.expected + ", got " + v.actual + (v.known ? " (known findings only)" : "") +
+  out += v.kind + " " + v.name + ": expected " + v.expected + ", got " + v.got() + (v.known ? " (known findings only)" : "") +
          "; " + std::to_string(v.failed_runs) + " of " + std::to_string(v.runs) + " runs failed\n";
   for (const json* run : tc.runs) {
     out += "seed " + std::to_string(run->value("seed", std::uint64_t{0})) + " (" + run->value("strategy", "") +

@@ -82,6 +82,13 @@ json build_report(const std::vector<runner::trial_result>& results, const std::m
   return report;
 }
 
+std::string verdict::got() const {
+  std::string out;
+  for (const auto& [what, n] : not_clean)
+    out += (out.empty() ? "" : ", ") + what + " in " + std::to_string(n) + " of " + std::to_string(runs) + " runs";
+  return out.empty() ? actual : out;
+}
+
 std::vector<verdict> verdicts(const json& report) {
   std::vector<verdict> out;
   std::vector<bool> troubled;  // per verdict: a run crashed or failed
@@ -98,6 +105,7 @@ std::vector<verdict> verdicts(const json& report) {
     if (outcome != "clean" || !findings.empty()) {
       it->actual = "finding";
       ++it->failed_runs;
+      ++it->not_clean[findings.empty() ? outcome : "finding"];
     }
     if (outcome == "crash" || outcome == "failed") troubled[static_cast<std::size_t>(it - out.begin())] = true;
     for (const json& f : findings)

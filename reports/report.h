@@ -40,6 +40,13 @@ struct verdict {
   bool new_finding = false;      ///< some run has a finding the baseline does not know
   std::size_t runs = 0;
   std::size_t failed_runs = 0;   ///< runs with findings, or that did not end clean (the flaky ratio)
+  /// Those runs by what they were: "finding" for a run with findings, else its outcome ("failed": the
+  /// program exited non-zero; "timeout", "crash").
+  std::map<std::string, std::size_t> not_clean{};
+
+  /// What it got, as people read it: "clean", or "finding in 2 of 3 runs", "failed in 1 of 2 runs".
+  /// (`actual` is "finding" for both: a program that fails its own tests is no finding of ours.)
+  std::string got() const;
 
   /// Whether it passes: as expected, or "finding" where "clean" was expected only through known
   /// findings. A scenario fails when its verdict is not what it expects (`gridlock run`); a program,

@@ -117,6 +117,10 @@ TEST(ReportJsonTest, VerdictsCompareEachScenarioWithItsExpectation) {
   EXPECT_TRUE(verdicts[0].matches());
   EXPECT_EQ(verdicts[1].actual, "finding") << "a run that did not end clean counts, findings or not";
   EXPECT_FALSE(verdicts[1].matches());
+  // Said as what it was: a program that exited non-zero is no finding.
+  EXPECT_EQ(verdicts[0].got(), "finding in 1 of 2 runs");
+  EXPECT_EQ(verdicts[1].got(), "failed in 1 of 2 runs");
+  EXPECT_EQ(verdicts[2].got(), "clean");
   EXPECT_TRUE(verdicts[2].matches());
   EXPECT_EQ(verdicts[3].actual, "clean");
   EXPECT_FALSE(verdicts[3].matches());

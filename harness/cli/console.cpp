@@ -130,7 +130,7 @@ void print_summary(std::ostream& out, const json& report, const std::vector<repo
   const auto as_expected = std::count_if(verdicts.begin(), verdicts.end(), [](const reports::verdict& v) { return v.matches(); });
   if (!verdicts.empty()) out << "\n" << verdicts.size() << " verdict(s), " << as_expected << " as expected\n";
   for (const reports::verdict& v : verdicts)
-    if (!v.matches()) out << "  UNEXPECTED " << v.name << ": expected " << v.expected << ", got " << v.actual << "\n";
+    if (!v.matches()) out << "  UNEXPECTED " << v.name << ": expected " << v.expected << ", got " << v.got() << "\n";
   for (const std::string& path : paths) out << "report: " << path << "\n";
 }
 
