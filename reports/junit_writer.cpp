@@ -104,6 +104,8 @@ std::string render_testcase(const testcase& tc, const std::string& source_root) 
     std::string err = run->value("stderr", "");
     while (!err.empty() && err.back() == '\n') err.pop_back();
     if (!err.empty()) text += "  stderr: " + err.substr(err.rfind('\n') + 1) + "\n";
+    if (const std::string failed = failed_tests_phrase(run->value("stdout", "")); !failed.empty())
+      text += "  " + failed + "\n";
     text += "  reproduce: " + run->value("reproduce", "") + "\n\n";
   }
 

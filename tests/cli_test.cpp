@@ -849,6 +849,19 @@ TEST_F(CliTest, ExecFindsTheLatentInversionInAGoogleTestBinaryThatPasses) {
   EXPECT_EQ(lookup.code, 0) << lookup.out;
 }
 
+// A GoogleTest binary whose own test fails is no finding: the run failed, and the console says which
+// test, which its last line of stderr would not.
+TEST_F(CliTest, ExecSaysWhichTestsOfAFailedGoogleTestRunFailed) {
+  const outcome r = gridlock({"exec", "--runs", "1", "--json", "r.json", "--", "env", "SAMPLE_FAIL=1",
+                              std_programs + "/std_gtest_sample"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  const json run = read_json("r.json").at("runs").at(0);
+  EXPECT_EQ(run.value("outcome", ""), "failed");
+  EXPECT_TRUE(run.at("findings").empty()) << run.dump(2);
+  EXPECT_NE(r.out.find("\n  failed test: Sample.FailsWhenAsked\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("expected clean, got failed in 1 of 1 runs\n"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, AControlledTrialsReproduceLineReplaysItsSchedule) {
   const outcome run = gridlock({"run", "--scenario", "phase-dependent-inversion", "--seeds", "3", "--strategy", "controlled",
                                 "--json", "controlled.json"});

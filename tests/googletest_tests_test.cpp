@@ -70,6 +70,18 @@ TEST(GoogleTests, TheSameBugFromOtherTestsAddsThem) {
   EXPECT_EQ(none["tests"], first["tests"]);
 }
 
+TEST(GoogleTests, AFailedRunsOutputSaysWhichTestsFailed) {
+  const std::string output =
+      "[ RUN      ] DBTest.Empty\n[       OK ] DBTest.Empty (3 ms)\n[ RUN      ] DBTest.HiddenValuesAreRemoved\n"
+      "db_test.cc:700: Failure\n[  FAILED  ] DBTest.HiddenValuesAreRemoved (41 ms)\n"
+      "[  FAILED  ] Sizes/LoggerParam.Rotate/0, where GetParam() = 4 (2 ms)\n"
+      "[==========] 3 tests ran.\n[  FAILED  ] 2 tests, listed below:\n[  FAILED  ] DBTest.HiddenValuesAreRemoved\n"
+      "[  FAILED  ] Sizes/LoggerParam.Rotate/0, where GetParam() = 4\n\n 2 FAILED TESTS\n";
+  EXPECT_EQ(gridlock::failed_googletest_tests(output),
+            (std::vector<std::string>{"DBTest.HiddenValuesAreRemoved", "Sizes/LoggerParam.Rotate/0"}));
+  EXPECT_EQ(gridlock::failed_googletest_tests("Segmentation fault\n"), std::vector<std::string>{});
+}
+
 // A pool's thread runs no test's code: the test that started it is where its finding happened.
 TEST(GoogleTests, WithoutOneOnItsStacksTheTestThatStartedItsThreadsNamesIt) {
   const json f = {{"kind", "deadlock"},

@@ -123,6 +123,8 @@ void print_summary(std::ostream& out, const json& report, const std::vector<repo
     const json& run = *other_failures[i];
     out << "\n" << run.value("outcome", "") << ": " << run_label(run) << " ended with " << ending(run) << "\n";
     if (const std::string err = last_line(run.value("stderr", "")); !err.empty()) out << "  stderr: " << err << "\n";
+    if (const std::string failed = failed_tests_phrase(run.value("stdout", "")); !failed.empty())
+      out << "  " << failed << "\n";
     out << "  reproduce: " << run.value("reproduce", "") << "\n";
   }
   if (other_failures.size() > listed) out << "\n... and " << other_failures.size() - listed << " more such run(s) in the report\n";

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "finding_json.h"
+#include "googletest_tests.h"
 
 namespace gridlock {
 namespace {
@@ -113,6 +114,12 @@ void append_waits(std::string& out, const json& f, int frames) {
   }
 }
 
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 }  // namespace
 
 std::string lock_label(const json& f, std::uint64_t id) {
@@ -217,12 +224,15 @@ std::string frame_text(const json& fr) {
 }
 
 std::string tests_phrase(const json& f) {
-  const json tests = f.value("tests", json::array());
-  std::string names;
-  for (const json& t : tests)
-    if (t.is_string()) names += (names.empty() ? "" : ", ") + t.get<std::string>();
-  if (names.empty()) return names;
-  return (tests.size() == 1 ? "in test " : "in tests ") + names;
+  std::vector<std::string> tests;
+  for (const json& t : f.value("tests", json::array()))
+    if (t.is_string()) tests.push_back(t.get<std::string>());
+  return tests.empty() ? "" : (tests.size() == 1 ? "in test " : "in tests ") + joined(tests);
+}
+
+std::string failed_tests_phrase(std::string_view output) {
+  const std::vector<std::string> tests = failed_googletest_tests(output);
+  return tests.empty() ? "" : (tests.size() == 1 ? "failed test: " : "failed tests: ") + joined(tests);
 }
 
 std::string render_text(const json& f, int frames) {

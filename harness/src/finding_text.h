@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gridlock {
@@ -38,6 +39,9 @@ std::string threads_label(const nlohmann::json& finding, const std::vector<std::
 std::vector<const nlohmann::json*> started_threads(const nlohmann::json& finding);
 /// "in test Cache.Evict" ("in tests A.b, C.d") for a finding in GoogleTest tests (its `tests`), else "".
 std::string tests_phrase(const nlohmann::json& finding);
+/// "failed tests: DBTest.Empty, DBTest.Put" for a run whose output (`stdout`) is a GoogleTest binary's
+/// with failed tests (failed_googletest_tests), else "".
+std::string failed_tests_phrase(std::string_view output);
 /// "also taken by thread 1 (main)" for an edge other threads took too (its `also`), else "".
 std::string also_taken_by(const nlohmann::json& finding, const nlohmann::json& edge);
 /// Whole numbers as compact ranges, sorted: "1-5,8,9".

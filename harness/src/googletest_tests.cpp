@@ -76,6 +76,20 @@ std::vector<std::string> googletest_tests(const json& f) {
   return tests;
 }
 
+std::vector<std::string> failed_googletest_tests(std::string_view output) {
+  constexpr std::string_view failed = "[  FAILED  ] ";
+  std::vector<std::string> tests;
+  for (std::size_t at = output.find(failed); at != std::string_view::npos; at = output.find(failed, at + 1)) {
+    if (at > 0 && output[at - 1] != '\n') continue;
+    const std::string_view rest = output.substr(at + failed.size());
+    const std::string_view name = rest.substr(0, rest.find_first_of(" ,\n"));
+    // Not the summary's "[  FAILED  ] 1 test, listed below:"
+    if (name.find('.') == std::string_view::npos) continue;
+    if (std::find(tests.begin(), tests.end(), name) == tests.end()) tests.emplace_back(name);
+  }
+  return tests;
+}
+
 void add_tests(json& into, const json& from) {
   const json more = from.value("tests", json::array());
   if (!more.is_array() || more.empty()) return;

@@ -25,6 +25,11 @@ std::optional<std::string> googletest_test_of(std::string_view function);
 /// same address.
 std::vector<std::string> googletest_tests(const nlohmann::json& finding);
 
+/// The tests a GoogleTest binary's output (a run's `stdout`) says failed, in order, each once: its
+/// "[  FAILED  ] Suite.Name (12 ms)" lines. A program that fails its own tests is no finding; this says
+/// which of them, where its last line of stderr would not.
+std::vector<std::string> failed_googletest_tests(std::string_view output);
+
 /// Adds the `tests` of finding `from` to those of `into`, sorted, each once: `from` is the same bug (the
 /// same fingerprint) that `into` stands for in a report, made again by other tests.
 void add_tests(nlohmann::json& into, const nlohmann::json& from);

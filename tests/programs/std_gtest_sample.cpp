@@ -1,7 +1,9 @@
 // Correct: an ordinary GoogleTest program (gtest's own mutexes, std::thread in a test) must run
-// unchanged under the interposer and report nothing.
+// unchanged under the interposer and report nothing. With SAMPLE_FAIL set, one of its tests fails, as
+// a program's own tests may: a failed run, which is no finding.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <numeric>
 #include <thread>
@@ -27,5 +29,7 @@ TEST(Sample, ThreadsShareACounter) {
 }
 
 TEST(Sample, Strings) { EXPECT_EQ(std::string("ab") + "c", "abc"); }
+
+TEST(Sample, FailsWhenAsked) { EXPECT_EQ(std::getenv("SAMPLE_FAIL"), nullptr); }
 
 }  // namespace
