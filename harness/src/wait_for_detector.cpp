@@ -23,10 +23,14 @@
 namespace gridlock::wait_for {
 namespace {
 
-// Two looks this far apart: a waiting thread that was woken has time to show it even on a loaded
-// machine, and a real deadlock is still reported well within 100 ms.
-constexpr long confirm_delay_ns = 25'000'000;
-constexpr int confirm_looks = 2;
+// The waits must stay as they are this long: a waiting thread that was woken has time to show it even
+// on a loaded machine, and a real deadlock is still reported well within 100 ms. Looked at often, from
+// confirm_first_look_ns on, twice as long apart each time up to confirm_last_look_ns: a notified waiter
+// usually shows it within microseconds, and the look may hold a program's lock meanwhile (a condition
+// wait checks before the real wait releases its mutex), which the woken thread may need next.
+constexpr std::chrono::nanoseconds confirm_for{50'000'000};
+constexpr std::chrono::nanoseconds confirm_first_look{50'000};
+constexpr std::chrono::nanoseconds confirm_last_look{2'000'000};
 constexpr int leave_looks = 100;  // 1 ms apart: how long threads that ended may take to leave
 // How long a look waits for a barrier's waiter on its way to sleep (barrier_look): up to 1000 looks
 // 100 us apart, for one that a loaded machine keeps off its core.
@@ -471,8 +475,11 @@ constinit thread_local bool t_settled [[gnu::tls_model("initial-exec")]] = false
 
 bool confirmed(const std::vector<wait_view>& waits) {
   if (t_settled) return true;
-  for (int look = 0; look < confirm_looks; ++look) {
-    detail::sleep_for(std::chrono::nanoseconds(confirm_delay_ns));
+  std::chrono::nanoseconds waited{0};
+  for (std::chrono::nanoseconds look = confirm_first_look; waited < confirm_for;
+       look = std::min(2 * look, confirm_last_look)) {
+    detail::sleep_for(look);
+    waited += look;
     if (!unchanged(waits)) return false;
   }
   return true;
