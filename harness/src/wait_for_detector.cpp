@@ -23,14 +23,10 @@
 namespace gridlock::wait_for {
 namespace {
 
-// The waits must stay as they are this long: a waiting thread that was woken has time to show it even
-// on a loaded machine, and a real deadlock is still reported well within 100 ms. Looked at often, from
-// confirm_first_look_ns on, twice as long apart each time up to confirm_last_look_ns: a notified waiter
-// usually shows it within microseconds, and the look may hold a program's lock meanwhile (a condition
-// wait checks before the real wait releases its mutex), which the woken thread may need next.
-constexpr std::chrono::nanoseconds confirm_for{50'000'000};
-constexpr std::chrono::nanoseconds confirm_first_look{50'000};
-constexpr std::chrono::nanoseconds confirm_last_look{2'000'000};
+// Two looks this far apart: a waiting thread that was woken has time to show it even on a loaded
+// machine, and a real deadlock is still reported well within 100 ms.
+constexpr long confirm_delay_ns = 25'000'000;
+constexpr int confirm_looks = 2;
 constexpr int leave_looks = 100;  // 1 ms apart: how long threads that ended may take to leave
 // How long a look waits for a barrier's waiter on its way to sleep (barrier_look): up to 1000 looks
 // 100 us apart, for one that a loaded machine keeps off its core.
@@ -475,11 +471,8 @@ constinit thread_local bool t_settled [[gnu::tls_model("initial-exec")]] = false
 
 bool confirmed(const std::vector<wait_view>& waits) {
   if (t_settled) return true;
-  std::chrono::nanoseconds waited{0};
-  for (std::chrono::nanoseconds look = confirm_first_look; waited < confirm_for;
-       look = std::min(2 * look, confirm_last_look)) {
-    detail::sleep_for(look);
-    waited += look;
+  for (int look = 0; look < confirm_looks; ++look) {
+    detail::sleep_for(std::chrono::nanoseconds(confirm_delay_ns));
     if (!unchanged(waits)) return false;
   }
   return true;
@@ -532,6 +525,15 @@ bool check_all_blocked(std::uint64_t ended, bool again) {
   bool unsure = false;
   std::vector<wait_view> waits = all_blocked(false, again, unsure);
   if (waits.empty()) return unsure;
+  // A waiter notified a moment ago that has not run yet looks asleep, and a condition wait's first look
+  // is made holding the mutex that waiter may need next: confirming now would keep it from running for
+  // the confirmation's pauses. The wait goes on in slices instead (the mutex released), and the look
+  // after the first one confirms.
+  const thread_record* self = threads::current;
+  if (!again && ended == 0 && self != nullptr &&
+      self->wait_what.load(std::memory_order_relaxed) == wait_kind::condition &&
+      std::any_of(waits.begin(), waits.end(), [](const wait_view& v) { return v.notified; }))
+    return true;
   if (!confirmed(waits)) return false;
   // The OS count, then the settled look: a thread that was ending during the first look has gone by
   // now, or soon will, and may have released a lock on its way out (thread-exit destructors).
