@@ -107,7 +107,10 @@ std::optional<std::vector<std::string_view>> arguments(const std::string& s, std
   for (std::size_t i = open + 1; i + 1 < close; ++i) {
     if (s[i] == '(' || s[i] == '[' || s[i] == '{') ++depth;
     else if (s[i] == ')' || s[i] == ']' || s[i] == '}') --depth;
-    else if (s[i] == ',' && depth == 0) args.push_back(original.substr(from, i - from)), from = i + 1;
+    else if (s[i] == ',' && depth == 0) {
+      args.push_back(original.substr(from, i - from));
+      from = i + 1;
+    }
   }
   if (close - 1 > from || !args.empty()) args.push_back(original.substr(from, close - 1 - from));
   return args;
@@ -177,8 +180,8 @@ bool names_an_object(std::string_view e) {
     if (!ident_char(s[i]) || (i + 1 < s.size() && ident_char(s[i + 1]))) continue;
     std::size_t j = i + 1;
     bool spaced = false;
-    while (j < s.size() && (std::isspace(static_cast<unsigned char>(s[j])) != 0 || s[j] == '&' || s[j] == '*'))
-      spaced = spaced || std::isspace(static_cast<unsigned char>(s[j])) != 0, ++j;
+    for (; j < s.size() && (std::isspace(static_cast<unsigned char>(s[j])) != 0 || s[j] == '&' || s[j] == '*'); ++j)
+      spaced = spaced || std::isspace(static_cast<unsigned char>(s[j])) != 0;
     if (spaced && j < s.size() && ident_char(s[j])) return false;
   }
   std::string brackets;

@@ -31,8 +31,10 @@ using source_line_reader = std::function<std::string(const std::string& file, in
 
 /// Sets locks[].expression for each lock of a symbolized finding that has neither a name nor a
 /// variable (`symbol`), from the calls that take it in the finding's stacks (each edge's held and
-/// acquire sides, past a lock function both went through; the wait for it; a one-lock finding's own
-/// stack), or failing those the call where it was first seen: their spelling where they agree, else
+/// acquire sides; the wait for it; a one-lock finding's own stack), or failing those the call where it
+/// was first seen, each past the program's own lock wrappers (the one lock function both sides of an
+/// edge went through, members of a class named like a lock: `port::Mutex::Lock`, whose callers' lines
+/// spell the lock): their spelling where they agree, else
 /// the members they end in alike (`mu` for `from.mu` and `to.mu`), else none. A frame's `code` is its
 /// line; a frame without one (installed code) is read with `source_line`.
 void name_locks_by_expression(nlohmann::json& finding, const source_line_reader& source_line);
