@@ -28,10 +28,12 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gridlock/channel.h"
@@ -252,18 +254,36 @@ controlled_run replay(const std::string& schedule) {
   return r;
 }
 
+bool exact(const controlled_run& r) { return gridlock::inject::schedule::parse(r.schedule).exact(); }
+
+/// A run of `seed` and a second one made by `again` from it (the seed again, a replay of its schedule),
+/// both exact. Only an exact run is promised to repeat: a thread the kernel puts to sleep where Gridlock
+/// cannot see (on a C library lock a preempted thread holds, on a loaded machine) loses the turn by
+/// timing, a `stalled` step, and its schedule says it is not exact. Such a pair is made again, up to
+/// three times; null when every pair had one.
+template <class Again>
+std::optional<std::pair<controlled_run, controlled_run>> exact_pair(std::uint64_t seed, Again&& again) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    controlled_run first = run_controlled(seed);
+    controlled_run second = again(first);
+    if (exact(first) && exact(second)) return std::pair{std::move(first), std::move(second)};
+  }
+  return std::nullopt;
+}
+
 TEST_F(InjectorsTest, ControlledGivesTheSameScheduleAndInterleavingForTheSameSeed) {
   std::vector<std::vector<gridlock::inject::schedule_step>> steps;
   for (std::uint64_t seed : {1, 2, 3}) {
     SCOPED_TRACE(seed);
-    const controlled_run first = run_controlled(seed);
-    const controlled_run second = run_controlled(seed);
+    // Every thread is a gridlock::thread, none blocks unseen: runs are exact but for the machine's timing.
+    const auto runs = exact_pair(seed, [&](const controlled_run&) { return run_controlled(seed); });
+    ASSERT_TRUE(runs) << "three pairs of runs, each with a stall";
+    const auto& [first, second] = *runs;
     EXPECT_EQ(second.schedule, first.schedule);
     EXPECT_EQ(second.order, first.order);
     EXPECT_EQ(first.order.size(), 3u * 4u + 3u);
     const gridlock::inject::schedule s = gridlock::inject::schedule::parse(first.schedule);
     EXPECT_EQ(s.seed, seed);
-    EXPECT_TRUE(s.exact()) << first.schedule << ": every thread is a gridlock::thread, none blocks unseen";
     EXPECT_GT(s.steps.size(), 10u) << first.schedule;
     steps.push_back(s.steps);
   }
@@ -272,29 +292,19 @@ TEST_F(InjectorsTest, ControlledGivesTheSameScheduleAndInterleavingForTheSameSee
 }
 
 TEST_F(InjectorsTest, AReplayedControlledScheduleGivesItsInterleavingAgain) {
-  const auto exact = [](const controlled_run& r) { return gridlock::inject::schedule::parse(r.schedule).exact(); };
   for (std::uint64_t seed : {4, 5, 6}) {
     SCOPED_TRACE(seed);
-    // Replay is exact only from an exact run: a thread the kernel puts to sleep where Gridlock cannot
-    // see (on a C library lock a preempted thread holds, on a loaded machine) loses the turn by timing,
-    // a `stalled` step, and the schedule says it is not exact. Such a pair of runs is made again.
-    bool compared = false;
-    for (int attempt = 0; attempt < 3 && !compared; ++attempt) {
-      const controlled_run recorded = run_controlled(seed);
-      const controlled_run again = replay(recorded.schedule);
-      if (!exact(recorded) || !exact(again)) continue;
-      compared = true;
-      EXPECT_EQ(again.order, recorded.order);
-      EXPECT_EQ(again.schedule, recorded.schedule);
-      // The steps, not the seed, make the replay: the same steps under another seed replay the same.
-      gridlock::inject::schedule other = gridlock::inject::schedule::parse(recorded.schedule);
-      other.seed = seed + 1000;
-      const controlled_run reseeded = replay(other.text());
-      if (exact(reseeded)) {
-        EXPECT_EQ(reseeded.order, recorded.order);
-      }
+    const auto runs = exact_pair(seed, [](const controlled_run& recorded) { return replay(recorded.schedule); });
+    ASSERT_TRUE(runs) << "three pairs of runs, each with a stall";
+    const auto& [recorded, again] = *runs;
+    EXPECT_EQ(again.order, recorded.order);
+    EXPECT_EQ(again.schedule, recorded.schedule);
+    // The steps, not the seed, make the replay: the same steps under another seed replay the same.
+    gridlock::inject::schedule other = gridlock::inject::schedule::parse(recorded.schedule);
+    other.seed = seed + 1000;
+    if (const controlled_run reseeded = replay(other.text()); exact(reseeded)) {
+      EXPECT_EQ(reseeded.order, recorded.order);
     }
-    EXPECT_TRUE(compared) << "three pairs of runs, each with a stall";
   }
   EXPECT_THROW(gridlock::replay_schedule("schedule-v9:seed=1:"), std::invalid_argument);
   EXPECT_EQ(gridlock::current_strategy(), "none") << "a malformed schedule changes nothing";
