@@ -225,6 +225,16 @@ std::string_view qualified_name(std::string_view fn) {
   return fn;
 }
 
+std::string_view without_template_arguments(std::string_view name) {
+  if (!name.ends_with('>')) return name;
+  int depth = 0;
+  for (std::size_t i = name.size(); i-- > 0;) {
+    depth += name[i] == '>' ? 1 : name[i] == '<' ? -1 : 0;
+    if (depth == 0) return name.substr(0, i);
+  }
+  return name;
+}
+
 json encode_finding(const finding& f) {
   json j;
   j["kind"] = std::string(to_string(f.kind));

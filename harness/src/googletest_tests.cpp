@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "finding_json.h"
+
 namespace gridlock {
 namespace {
 
@@ -32,16 +34,7 @@ std::optional<std::string> googletest_test_of(std::string_view function) {
          function[at + body.size()] != '(' && function[at + body.size()] != ':')
     at = function.find(body, at + 1);
   if (at == std::string_view::npos) return std::nullopt;
-  std::string_view cls = function.substr(0, at);
-  if (cls.ends_with('>')) {  // a typed test's class template arguments
-    int depth = 0;
-    std::size_t i = cls.size();
-    while (i-- > 0) {
-      depth += cls[i] == '>' ? 1 : cls[i] == '<' ? -1 : 0;
-      if (depth == 0) break;
-    }
-    cls = cls.substr(0, i);
-  }
+  std::string_view cls = without_template_arguments(function.substr(0, at));  // a typed test's
   // The class's own name: the word before it (std::thread's invoker names the test body's lambda in a
   // template argument, `_Invoker<std::tuple<Bank_Transfer_Test::TestBody()::<lambda()> > >`).
   std::size_t word = cls.size();

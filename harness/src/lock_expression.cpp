@@ -248,17 +248,6 @@ std::optional<call> call_at(const std::string& s, std::string_view code, std::si
   return call{trimmed_object(args->front()), past};
 }
 
-/// `name` without the template arguments it ends in, if any.
-std::string_view without_template_arguments(std::string_view name) {
-  if (!name.ends_with('>')) return name;
-  int depth = 0;
-  for (std::size_t i = name.size(); i-- > 0;) {
-    depth += name[i] == '>' ? 1 : name[i] == '<' ? -1 : 0;
-    if (depth == 0) return name.substr(0, i);
-  }
-  return name;
-}
-
 /// A symbolized function's unqualified name and the last component of its scope (its class, where it is
 /// a member): {"Lock", "Mutex"} for "leveldb::port::Mutex::Lock()", {"acquire", ""} for
 /// "(anonymous namespace)::acquire(std::mutex&)".
