@@ -139,6 +139,23 @@ TEST(FindingText, UnnamedLocksFirstSeenThroughOneLockFunctionAreToldApartByTheir
       << text;
 }
 
+// A lock taken through the program's own lock class (LevelDB's port::Mutex, whose Lock() is one line for
+// every mutex) was first seen where that class was called, even alone in its finding.
+TEST(FindingText, AnUnnamedLockFirstSeenThroughALockClassIsSeenAtItsCaller) {
+  json f = cycle_finding(library_stack(), library_stack());
+  f["locks"][0] = {{"id", 1},
+                   {"type", "pthread_mutex_t"},
+                   {"name", ""},
+                   {"created", json::array({frame("leveldb::port::Mutex::Lock()", "/src/ldb/port/port_stdcxx.h", 55, "/src/ldb/app"),
+                                            frame("leveldb::DBImpl::Write", "/src/ldb/db/db_impl.cc", 1210, "/src/ldb/app"),
+                                            frame("main", "/src/ldb/main.cc", 9, "/src/ldb/app")})}};
+  const std::string text = gridlock::render_text(f, 2);
+  EXPECT_NE(text.find("  pthread_mutex_t#1: first seen at leveldb::DBImpl::Write (db_impl.cc:1210) (through "
+                      "leveldb::port::Mutex::Lock() (port_stdcxx.h:55))\n"),
+            std::string::npos)
+      << text;
+}
+
 /// A hang with many threads parked in one place: one entry for all of them, the others as they are.
 TEST(FindingText, ThreadsWaitingAlikeAreOneEntry) {
   const json parked = json::array({frame("worker_loop", "/home/u/app/pool.cpp", 9, "/home/u/app")});

@@ -5,6 +5,7 @@
 
 #include "finding_json.h"
 #include "googletest_tests.h"
+#include "lock_expression.h"
 
 namespace gridlock {
 namespace {
@@ -55,32 +56,48 @@ json first_program_frame(const json& stack) {
   return first;
 }
 
-/// The frames of `stack` from first_program_frame() on, as frame_text() shows them.
-std::vector<std::string> program_frames_text(const json& stack) {
+/// The frames of `stack` from first_program_frame() on, but plumbing.
+std::vector<const json*> program_frames(const json& stack) {
   const json first = first_program_frame(stack);
-  std::vector<std::string> frames;
+  std::vector<const json*> frames;
   bool started = false;
   for (const json& fr : stack) {
     started = started || fr == first;
-    if (started && !is_plumbing_frame(fr)) frames.push_back(frame_text(fr));
+    if (started && !is_plumbing_frame(fr)) frames.push_back(&fr);
   }
+  return frames;
+}
+
+/// program_frames() as frame_text() shows them.
+std::vector<std::string> program_frames_text(const json& stack) {
+  std::vector<std::string> frames;
+  for (const json* fr : program_frames(stack)) frames.push_back(frame_text(*fr));
   return frames;
 }
 
 /// One line per lock with neither a name nor a variable to call it by (a heap-allocated std::mutex):
 /// where it was first seen, so two "pthread_mutex_t#N" of one report can be told apart. Where two were
-/// first seen through the same calls (a lock function of the program's), the first frame where they
-/// differ says where, and the line says through which function.
+/// first seen through the same calls (a lock function of the program's), or one through the program's
+/// lock class (in_lock_class: LevelDB's port::Mutex), the first frame past them says where, and the line
+/// says through which function.
 void append_unnamed_locks(std::string& out, const json& f) {
-  std::vector<std::pair<std::uint64_t, std::vector<std::string>>> unnamed;
+  struct unnamed_lock {
+    std::uint64_t id;
+    std::vector<std::string> frames;
+    std::size_t wrapped;  // its first frames that are a lock class's
+  };
+  std::vector<unnamed_lock> unnamed;
   for (const json& l : f.value("locks", json::array())) {
-    if (!l.value("name", "").empty() || !l.value("symbol", "").empty()) continue;
-    std::vector<std::string> frames = program_frames_text(l.value("created", json::array()));
-    if (!frames.empty()) unnamed.emplace_back(l.value("id", std::uint64_t{0}), std::move(frames));
+    if (!l.value("name", "").empty() || !l.value("symbol", "").empty() || !l.contains("created")) continue;
+    const std::vector<const json*> program = program_frames(l["created"]);
+    std::size_t wrapped = 0;
+    while (wrapped + 1 < program.size() && in_lock_class(program[wrapped]->value("function", ""))) ++wrapped;
+    if (!program.empty())
+      unnamed.push_back({l.value("id", std::uint64_t{0}), program_frames_text(l["created"]), wrapped});
   }
-  for (const auto& [id, frames] : unnamed) {
-    std::size_t shared = 0;
-    for (const auto& [other_id, other] : unnamed) {
+  for (const auto& [id, frames, wrapped] : unnamed) {
+    std::size_t shared = wrapped;
+    for (const auto& [other_id, other, other_wrapped] : unnamed) {
       if (other_id == id) continue;
       std::size_t n = 0;
       while (n + 1 < frames.size() && n < other.size() && frames[n] == other[n]) ++n;

@@ -269,15 +269,6 @@ function_name name_of(std::string_view function) {
           std::string(outer == std::string_view::npos ? scope : scope.substr(outer + 2))};
 }
 
-/// Whether a function is a member of a lock class of the program's own: a mutex wrapper
-/// (leveldb::port::Mutex::Lock) or a scoped guard (leveldb::MutexLock's constructor). Its line spells its
-/// own member or parameter (`mu_.lock();`), the same for every lock it wraps; its caller's line spells the
-/// lock (`MutexLock l(&mutex_);`).
-bool in_lock_class(std::string_view function) {
-  const std::string scope = name_of(function).scope;
-  return is_taking_name(scope, object_family::lock) || ends_with_any(scope, {"Mutex", "mutex"});
-}
-
 /// Reads the spellings of a finding's locks off its stacks: a frame's `code`, or where it has none (a
 /// line of installed code: spdlog's sink takes its `mutex_` in its header) the line `source_line` reads.
 struct spelling_reader {
@@ -353,6 +344,11 @@ object_family family_of(std::string_view type) {
   for (std::string_view lock : {"mutex", "rwlock", "spinlock", "omp_lock"})
     if (type.find(lock) != std::string_view::npos) return object_family::lock;
   return object_family::none;
+}
+
+bool in_lock_class(std::string_view function) {
+  const std::string scope = name_of(function).scope;
+  return is_taking_name(scope, object_family::lock) || ends_with_any(scope, {"Mutex", "mutex"});
 }
 
 std::string spelled_object(std::string_view code, object_family family, std::string_view lock_function) {
