@@ -1,6 +1,7 @@
 #include "os_thread.h"
 
 #include <dirent.h>
+#include <sys/prctl.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -65,6 +66,13 @@ bool listed(std::int32_t tid) noexcept {
 bool name(std::int32_t tid, char* out, std::size_t size) noexcept {
   if (!read_task_file(tid, "comm", out, size)) return false;
   out[std::strcspn(out, "\n")] = '\0';
+  return true;
+}
+
+bool own_name(char* out, std::size_t size) noexcept {
+  char comm[16];  // PR_GET_NAME writes up to 16 bytes, NUL included
+  if (size == 0 || ::prctl(PR_GET_NAME, comm) != 0) return false;
+  std::snprintf(out, size, "%s", comm);
   return true;
 }
 

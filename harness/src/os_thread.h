@@ -17,6 +17,9 @@ std::size_t count() noexcept;
 bool listed(std::int32_t tid) noexcept;
 /// The kernel's name for the thread (its comm), NUL-terminated in `out`. False when it cannot tell.
 bool name(std::int32_t tid, char* out, std::size_t size) noexcept;
+/// The calling thread's own name, as name() gives it, in one system call (prctl) where name() makes
+/// three (open, read, close of a /proc path): a new lock-order edge's witness names its thread.
+bool own_name(char* out, std::size_t size) noexcept;
 /// Whether the kernel has the thread asleep (state S: a futex, a sleep, I/O). False when it cannot tell.
 bool sleeping(std::int32_t tid) noexcept;
 /// Where the kernel has a thread that waits on a futex word in [low, high).

@@ -181,8 +181,10 @@ namespace {
 std::string thread_name(const thread_record& thread) {
   if (thread.name[0] != '\0') return thread.name;
   char now[32];
-  if (!thread.alive.load(std::memory_order_acquire) || !os_thread::name(thread.tid, now, sizeof now) ||
-      inherited_name(now))
+  if (!thread.alive.load(std::memory_order_acquire)) return "";
+  const bool read = &thread == threads::current ? os_thread::own_name(now, sizeof now)
+                                                 : os_thread::name(thread.tid, now, sizeof now);
+  if (!read || inherited_name(now))
     return "";
   return now;
 }
