@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -229,6 +230,52 @@ TEST(NameLocksByExpression, ALongSharedPathIsNoLockFunction) {
   gridlock::name_locks_by_expression(f, no_source);
   EXPECT_EQ(gridlock::lock_label(f, 1), "mutex_#1");
   EXPECT_EQ(gridlock::lock_label(f, 2), "mutex_#2");
+}
+
+// A std::unique_lock made with std::defer_lock, then locked: `lf.lock()` names the guard, whose
+// declaration above names the lock. transfer(a, b) and transfer(b, a) then read as `from.mu` and `to.mu`.
+// A condition wait's relock (`cv.wait(lk)`) is read through its guard too, and only so.
+TEST(NameLocksByExpression, AGuardIsReadAsTheLockItsDeclarationAboveNames) {
+  const std::map<int, std::string> bank_cpp = {
+      {17, "void transfer(account& from, account& to, long n) {"},
+      {18, "  std::unique_lock<std::mutex> lf(from.mu, std::defer_lock);"},
+      {19, "  std::unique_lock<std::mutex> lt(to.mu, std::defer_lock);"},
+      {20, "  std::lock_guard<std::mutex> other(lt_mu);  // declares no `lf`"},
+      {21, "  lf.lock();"},
+      {22, "  lt.lock();"},
+      {23, "}"},
+      {24, "void wait_for_work(queue* q) {"},
+      {25, "  std::unique_lock<std::mutex> lk(q->mu);"},
+      {27, "  q->ready.wait(lk, [&] { return !q->items.empty(); });"},
+      {28, "  lf.lock();  // a member guard, declared in no line above"},
+  };
+  const gridlock::source_line_reader source = [&](const std::string& file, int line) {
+    const auto it = bank_cpp.find(line);
+    return file == "/src/app/bank.cpp" && it != bank_cpp.end() ? it->second : std::string();
+  };
+  const json take_from = lock_stack("transfer", 21, "lf.lock();");
+  const json take_to = lock_stack("transfer", 22, "lt.lock();");
+  json f = two_lock_cycle("", "", "", "", "", "");
+  f["edges"] = {edge(1, 2, 3, take_from, take_to), edge(2, 1, 4, take_from, take_to)};
+  gridlock::name_locks_by_expression(f, source);
+  EXPECT_EQ(gridlock::lock_label(f, 1), "mu#1");
+  EXPECT_EQ(gridlock::lock_label(f, 2), "mu#2");
+
+  // Thread 4's lines are the wait (line 27) and a guard the lines above it do not declare (line 28):
+  // the wait's guard names lock 2, the unknown guard keeps its own spelling for lock 1.
+  f = two_lock_cycle("", "", "", "", "", "");
+  f["edges"] = {edge(1, 2, 3, take_from, lock_stack("wait_for_work", 25, bank_cpp.at(25))),
+                edge(2, 1, 4, lock_stack("wait_for_work", 27, bank_cpp.at(27)),
+                     lock_stack("wait_for_work", 28, bank_cpp.at(28)))};
+  json g = f;
+  gridlock::name_locks_by_expression(g, source);
+  EXPECT_EQ(gridlock::lock_label(g, 2), "q->mu");
+  EXPECT_EQ(gridlock::lock_label(g, 1), "pthread_mutex_t#1") << "from.mu and lf share no member";
+
+  // Without the file, a wait says nothing, and a guard's call is its own spelling.
+  gridlock::name_locks_by_expression(f, no_source);
+  EXPECT_EQ(gridlock::lock_label(f, 2), "q->mu");
+  EXPECT_EQ(gridlock::lock_label(f, 1), "lf");
 }
 
 // A deadlock names each lock by the wait for it; a lock with a variable or a name keeps that; a

@@ -204,10 +204,12 @@ std::string trimmed_object(std::string_view e) {
 }
 
 /// A call of an object's family found in a line: the object as written ("" where it cannot be told),
-/// and where the call's own text ends (the calls inside a guard's arguments are not its own).
+/// where the call's own text ends (the calls inside a guard's arguments are not its own), and the
+/// variable a guard's declaration names (`lk` in `std::unique_lock<std::mutex> lk(mu);`), if any.
 struct call {
   std::string object;
   std::size_t end;
+  std::string variable = {};
 };
 
 /// The call of `family` (or of `lock_function`) whose name is the word at [at, end) of the masked line
@@ -233,8 +235,11 @@ std::optional<call> call_at(const std::string& s, std::string_view code, std::si
                       name.find("wait") != std::string_view::npos;
   if (!is_taking_name(name, family) && name != lock_function && !relock) return std::nullopt;
   if (after < s.size() && s[after] == '<') after = skip_space(s, past_close(s, after));  // template arguments
+  std::string variable;
   if (after < s.size() && ident_start(s, after)) {  // the guard's variable
+    const std::size_t from = after;
     while (after < s.size() && ident_char(s[after])) ++after;
+    variable = s.substr(from, after - from);
     after = skip_space(s, after);
   }
   if (after >= s.size() || (s[after] != '(' && s[after] != '{')) return std::nullopt;
@@ -245,8 +250,50 @@ std::optional<call> call_at(const std::string& s, std::string_view code, std::si
   // in the line.
   if (name.ends_with("scoped_lock") && args->size() > 1) return call{"", past};
   if (relock) return call{args->size() > 1 ? trimmed_object((*args)[1]) : "", past};
-  return call{trimmed_object(args->front()), past};
+  return call{trimmed_object(args->front()), past, std::move(variable)};
 }
+
+/// Each call of `family` (or of `lock_function`) in `code`, in order.
+std::vector<call> calls_in(std::string_view code, object_family family, std::string_view lock_function) {
+  const std::string s = masked(code);
+  std::vector<call> found;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!ident_start(s, i)) continue;
+    std::size_t end = i;
+    while (end < s.size() && ident_char(s[end])) ++end;
+    std::optional<call> c = call_at(s, code, i, end, family, lock_function);
+    i = (c ? c->end : end) - 1;
+    if (c) found.push_back(std::move(*c));
+  }
+  return found;
+}
+
+/// The first argument of a C++ condition wait in `code` (`lk` in `cv.wait(lk, pred)`, `&mu_` read as
+/// `mu_` in absl's `cv.Wait(&mu_)`): the guard or lock it takes again before it returns; "" where the
+/// line has no such wait.
+std::string waited_argument(std::string_view code) {
+  const std::string s = masked(code);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (!ident_start(s, i)) continue;
+    std::size_t end = i;
+    while (end < s.size() && ident_char(s[end])) ++end;
+    const std::size_t open = skip_space(s, end);
+    if (lowered_word(std::string_view(s).substr(i, end - i)).starts_with("wait") && open < s.size() &&
+        s[open] == '(' && call_at(s, code, i, end, object_family::condition, {})) {
+      const auto args = arguments(s, code, open);
+      return args && !args->empty() ? trimmed_object(args->front()) : std::string();
+    }
+    i = end - 1;
+  }
+  return {};
+}
+
+bool is_identifier(std::string_view e) {
+  return !e.empty() && std::all_of(e.begin(), e.end(), ident_char) && std::isdigit(static_cast<unsigned char>(e[0])) == 0;
+}
+
+/// How far above a line its guard's declaration is looked for.
+constexpr int guard_lines_above = 40;
 
 /// A symbolized function's unqualified name and the last component of its scope (its class, where it is
 /// a member): {"Lock", "Mutex"} for "leveldb::port::Mutex::Lock()", {"acquire", ""} for
@@ -289,9 +336,29 @@ struct spelling_reader {
     if (i >= frames.size()) return {};
     const json& frame = *frames[i];
     std::string code = frame.value("code", "");
-    if (const std::string file = frame.value("file", ""); code.empty() && !file.empty())
-      code = source_line(file, frame.value("line", 0));
-    return spelled_object(code, family, i > 0 ? name_of(frames[i - 1]->value("function", "")).name : "");
+    const std::string file = frame.value("file", "");
+    const int line = frame.value("line", 0);
+    if (code.empty() && !file.empty()) code = source_line(file, line);
+    std::string object = spelled_object(code, family, i > 0 ? name_of(frames[i - 1]->value("function", "")).name : "");
+    // A condition wait takes its lock again (`cv.wait(lk)`), but counts only through its guard's
+    // declaration: a lock's own name there may be one the other lines spell another way.
+    const bool waited = object.empty() && family == object_family::lock && !(object = waited_argument(code)).empty();
+    if (!is_identifier(object) || file.empty()) return object;
+    if (std::string declared = guard_declared_above(file, line, object); !declared.empty()) return declared;
+    return waited ? std::string() : object;
+  }
+
+  /// The object a guard named `variable` was declared on (`std::unique_lock<std::mutex> lk(mu, ...)`,
+  /// then `lk.lock()` or `cv.wait(lk)`) in the lines above `line` of `file`, up to the end of the
+  /// previous top-level block; "" where none declares it.
+  std::string guard_declared_above(const std::string& file, int line, const std::string& variable) const {
+    for (int at = line - 1; at > 0 && at >= line - guard_lines_above; --at) {
+      const std::string code = source_line(file, at);
+      if (code.starts_with("}")) break;
+      for (const call& c : calls_in(code, object_family::lock, {}))
+        if (c.variable == variable) return c.object;
+    }
+    return {};
   }
 
   /// Every spelling of lock `id` at the calls of `f` that take or wait for it.
@@ -353,17 +420,10 @@ bool in_lock_class(std::string_view function) {
 
 std::string spelled_object(std::string_view code, object_family family, std::string_view lock_function) {
   if (family == object_family::none) return {};
-  const std::string s = masked(code);
   std::optional<std::string> object;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (!ident_start(s, i)) continue;
-    std::size_t end = i;
-    while (end < s.size() && ident_char(s[end])) ++end;
-    const std::optional<call> c = call_at(s, code, i, end, family, lock_function);
-    i = (c ? c->end : end) - 1;
-    if (!c) continue;
-    if (c->object.empty() || (object && *object != c->object)) return {};  // cannot tell, or two objects
-    object = c->object;
+  for (call& c : calls_in(code, family, lock_function)) {
+    if (c.object.empty() || (object && *object != c.object)) return {};  // cannot tell, or two objects
+    object = std::move(c.object);
   }
   return object.value_or(std::string());
 }
