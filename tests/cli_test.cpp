@@ -849,6 +849,27 @@ TEST_F(CliTest, ExecFindsTheLatentInversionInAGoogleTestBinaryThatPasses) {
   EXPECT_EQ(lookup.code, 0) << lookup.out;
 }
 
+// Tests a stack cannot name in full: the runner reads which tests the binary started about when the
+// finding came, and the report names each as --gtest_filter would take it. One cycle, through one
+// helper, made by three tests.
+TEST_F(CliTest, ExecNamesParameterizedAndTypedTestsInFull) {
+  const outcome r =
+      gridlock({"exec", "--runs", "1", "--json", "r.json", "--", std_programs + "/std_gtest_param"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  const json run = read_json("r.json").at("runs").at(0);
+  ASSERT_EQ(run.at("findings").size(), 1u) << run.dump(2);
+  const json& f = run.at("findings")[0];
+  EXPECT_EQ(f.value("kind", ""), "lock-order-cycle");
+  EXPECT_EQ(f.value("repeats", 0), 2) << f.dump(2);
+  EXPECT_EQ(f.value("tests", json::array()),
+            json::array({"Amounts/Ledger.PostsBothWays/0", "Audit_Log.RotatesBothWays", "Registry/0.RenamesBothWays"}))
+      << f.dump(2);
+  EXPECT_FALSE(f.contains("googletest_running")) << "the runner's note is read, not reported";
+  EXPECT_NE(r.out.find("in tests Amounts/Ledger.PostsBothWays/0, Audit_Log.RotatesBothWays, Registry/0.RenamesBothWays\n"),
+            std::string::npos)
+      << r.out;
+}
+
 // A GoogleTest binary whose own test fails is no finding: the run failed, and the console says which
 // test, which its last line of stderr would not.
 TEST_F(CliTest, ExecSaysWhichTestsOfAFailedGoogleTestRunFailed) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,40 @@ TEST(GoogleTests, WithoutOneOnItsStacksTheTestThatStartedItsThreadsNamesIt) {
   EXPECT_EQ(gridlock::googletest_tests(f), std::vector<std::string>{"Pool.Start"});
   const json in_main = {{"kind", "deadlock"}, {"waits", {{{"thread", 3}, {"stack", stack_in("main")}}}}};
   EXPECT_EQ(gridlock::googletest_tests(in_main), std::vector<std::string>{});
+}
+
+TEST(GoogleTestOutput, ATestsStartLineNamesIt) {
+  EXPECT_EQ(gridlock::started_googletest_test("[ RUN      ] Sizes/Logger.Rotate/0"), "Sizes/Logger.Rotate/0");
+  EXPECT_EQ(gridlock::started_googletest_test("\x1b[0;32m[ RUN      ] \x1b[mCache.Evict"), "Cache.Evict")
+      << "--gtest_color=yes";
+  EXPECT_EQ(gridlock::started_googletest_test("[       OK ] Cache.Evict (0 ms)"), std::nullopt);
+  EXPECT_EQ(gridlock::started_googletest_test("[ RUN      ] "), std::nullopt);
+  EXPECT_EQ(gridlock::started_googletest_test("cache: evicted 3 entries"), std::nullopt);
+}
+
+// What a stack shows of a test, given the full names of the tests that were starting about then.
+TEST(GoogleTestOutput, TheTestsStartedAroundAFindingGiveItsFullName) {
+  using gridlock::full_googletest_name;
+  const std::vector<std::string> running = {"Cache.Lookup", "Sizes/Logger.Rotate/1", "Cache/0.Evict",
+                                            "Prefix/Index/2.Build", "My_Cache.Evict", "Sizes/Logger.Flush/Small"};
+  EXPECT_EQ(full_googletest_name("Logger.Rotate", running), "Sizes/Logger.Rotate/1") << "a value-parameterized test";
+  EXPECT_EQ(full_googletest_name("Logger.Flush", running), "Sizes/Logger.Flush/Small") << "its parameter's own name";
+  EXPECT_EQ(full_googletest_name("Cache.Evict", running), "Cache/0.Evict") << "a typed test";
+  EXPECT_EQ(full_googletest_name("Index.Build", running), "Prefix/Index/2.Build") << "a type-parameterized test";
+  EXPECT_EQ(full_googletest_name("My?Cache?Evict", running), "My_Cache.Evict") << "where the underscore split";
+  EXPECT_EQ(full_googletest_name("Cache.Lookup", running), "Cache.Lookup");
+  EXPECT_EQ(full_googletest_name("Cache.Insert", running), "Cache.Insert") << "none started about then";
+  // Two of its instances started about then: which one it was is not known.
+  EXPECT_EQ(full_googletest_name("Logger.Rotate", {"Sizes/Logger.Rotate/0", "Sizes/Logger.Rotate/1"}), "Logger.Rotate");
+}
+
+// The runner adds the tests starting about when the finding came; the stacks choose among them.
+TEST(GoogleTests, AFindingsRunningTestsGiveItsTestsTheirFullNames) {
+  json f = {{"kind", "lock-order-cycle"},
+            {"edges", {{{"held_stack", stack_in("Ledger_Posts_Test::TestBody()")},
+                        {"acquire_stack", stack_in("Audit_Log_Rotates_Test::TestBody()")}}}}};
+  f[std::string(gridlock::googletest_running_key)] = {"Amounts/Ledger.Posts/0", "Audit_Log.Rotates", "Other.Test"};
+  EXPECT_EQ(gridlock::googletest_tests(f), (std::vector<std::string>{"Amounts/Ledger.Posts/0", "Audit_Log.Rotates"}));
 }
 
 }  // namespace

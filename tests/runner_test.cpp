@@ -170,6 +170,27 @@ TEST(FindingStreamTest, KeepsOneFindingOfEachShapeWithACountOfTheOthers) {
   EXPECT_FALSE(stream.findings[1].contains("repeats"));
 }
 
+// The same cycle made by two tests of a GoogleTest binary through a helper of theirs differs only in
+// where its threads were started: both are kept, so that the report can name both tests.
+TEST(FindingStreamTest, FindingsWhoseThreadsStartedElsewhereAreKeptApart) {
+  auto cycle = [](const std::string& started_offset) {
+    const json stack = json::array({{{"address", "0x1"}, {"module", "/bin/db"}, {"offset", "0x10"}}});
+    const json started = json::array({{{"address", "0x2"}, {"module", "/bin/db"}, {"offset", started_offset}}});
+    const json f = {{"kind", "lock-order-cycle"},
+                    {"message", "started at " + started_offset},
+                    {"locks", json::array({{{"id", 1}}, {{"id", 2}}})},
+                    {"threads", json::array({{{"id", 2}, {"started_at", started}}})},
+                    {"edges", json::array({{{"held_stack", stack}, {"acquire_stack", stack}}})}};
+    return f.dump() + "\n";
+  };
+  const std::string lines = cycle("0x30") + cycle("0x40") + cycle("0x30");
+  gridlock::runner::finding_stream stream;
+  stream.feed(lines.data(), lines.size());
+  ASSERT_EQ(stream.findings.size(), 2u);
+  EXPECT_EQ(stream.findings[0].value("repeats", 0), 1);
+  EXPECT_EQ(stream.findings[1].value("message", ""), "started at 0x40");
+}
+
 TEST(ReproduceTokenTest, RoundTrips) {
   gridlock::runner::reproduce_request scenario{{}, {"0123456789abcdef"}};
   scenario.spec.name = "abba";

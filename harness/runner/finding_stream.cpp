@@ -101,8 +101,10 @@ bool well_formed(const nlohmann::json& j) {
 }
 
 /// What makes a finding one the stream has had before, as the runtime wrote it: its kind, every frame
-/// of its stacks and where each lock lives. Two of one shape (a cycle through the same code over other
-/// heap locks) symbolize alike, so have one fingerprint: the report keeps one anyway.
+/// of its stacks (its threads' starts too: a GoogleTest binary's tests that make one cycle through a
+/// shared helper differ only there, and the report names each test) and where each lock lives. Two
+/// of one shape (a cycle through the same code over other heap locks) symbolize alike, so have one
+/// fingerprint and the same tests: the report keeps one anyway.
 std::string shape_of(const nlohmann::json& f) {
   std::string s = f.value("kind", "");
   const auto add = [&](const nlohmann::json& stack) {
@@ -115,6 +117,8 @@ std::string shape_of(const nlohmann::json& f) {
   }
   for (const nlohmann::json& w : f.value("waits", nlohmann::json::array())) add(w.value("stack", nlohmann::json::array()));
   add(f.value("stack", nlohmann::json::array()));
+  for (const nlohmann::json& t : f.value("threads", nlohmann::json::array()))
+    add(t.value("started_at", nlohmann::json::array()));
   for (const nlohmann::json& l : f.value("locks", nlohmann::json::array()))
     s += '|' + l.value("module", "") + '+' + l.value("offset", "");
   return s;

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "googletest_tests.h"
 #include "injectors/schedule.h"
 #include "runner/child_process.h"
 #include "runner/finding_stream.h"
@@ -131,8 +132,29 @@ void keep_tail(std::string& tail, const char* data, std::size_t n) {
   if (tail.size() > tail_bytes) tail.erase(0, tail.size() - tail_bytes);
 }
 
-/// Everything the parent reads from one running child: the finding stream line by line, and the tails
-/// of stdout and stderr.
+/// The tests a GoogleTest binary says it starts, from its stdout as it comes.
+class started_tests {
+ public:
+  std::vector<std::string> names;  // in order
+
+  void feed(const char* data, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (data[i] != '\n') {
+        if (line_.size() < max_line) line_ += data[i];  // a longer line is no test's start
+        continue;
+      }
+      if (std::optional<std::string> name = started_googletest_test(line_)) names.push_back(std::move(*name));
+      line_.clear();
+    }
+  }
+
+ private:
+  static constexpr std::size_t max_line = 1024;
+  std::string line_;  // the unfinished last line
+};
+
+/// Everything the parent reads from one running child: the finding stream line by line, the tails
+/// of stdout and stderr, and the tests a GoogleTest binary starts.
 class child_output {
  public:
   explicit child_output(const child_process& child)
@@ -141,6 +163,7 @@ class child_output {
   finding_stream stream;
   std::string out_tail;
   std::string err_tail;
+  started_tests tests;
 
   /// Waits until the child writes or ends, or `until`; then reads whatever is there.
   void wait(steady_clock::time_point until) {
@@ -179,9 +202,29 @@ class child_output {
         return;
       }
       const auto size = static_cast<std::size_t>(n);
-      if (i == 0) stream.feed(buf, size);
-      else keep_tail(i == 1 ? out_tail : err_tail, buf, size);
+      if (i == 0) {
+        const std::size_t had = stream.findings.size();
+        stream.feed(buf, size);
+        if (stream.findings.size() > had) note_running_tests(had);
+      } else {
+        keep_tail(i == 1 ? out_tail : err_tail, buf, size);
+        if (i == 1) tests.feed(buf, size);
+      }
     }
+  }
+
+  /// Adds to each finding from `first` on the tests that may have been running when it was found: the
+  /// last one started before it was read (the child prints a test's start, then runs it) and those
+  /// started since, which stdout has now (the start was printed before the finding was made, but the
+  /// pipes are read one after the other).
+  void note_running_tests(std::size_t first) {
+    const std::size_t from = tests.names.empty() ? 0 : tests.names.size() - 1;
+    read_available(1);
+    if (tests.names.empty()) return;
+    const json running = std::vector<std::string>(tests.names.begin() + static_cast<std::ptrdiff_t>(from),
+                                                  tests.names.end());
+    for (std::size_t k = first; k < stream.findings.size(); ++k)
+      stream.findings[k][std::string(googletest_running_key)] = running;
   }
 
   std::array<int, 3> fds_;  // stream, stdout, stderr; -1 once at end of file

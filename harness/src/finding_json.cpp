@@ -295,6 +295,7 @@ void symbolize_finding(json& f, symbolizer& s) {
   show_takes(f);
   for (json& w : f["waits"]) symbolize_stack(w["stack"], s);
   if (const std::vector<std::string> tests = googletest_tests(f); !tests.empty()) f["tests"] = tests;
+  f.erase(googletest_running_key);
   for (json& l : f["locks"]) {
     if (l.contains("module") && !l.contains("symbol")) {
       code_location where;

@@ -65,8 +65,55 @@ std::vector<std::string> googletest_tests(const json& f) {
   // A thread whose own frames are a fixture's or a pool's: the test that started it.
   if (tests.empty())
     for (const json& t : f.value("threads", json::array())) add_tests_of(t.value("started_at", json::array()), tests);
+  if (const auto running = f.find(googletest_running_key); running != f.end() && running->is_array()) {
+    std::vector<std::string> names;
+    for (const json& n : *running)
+      if (n.is_string()) names.push_back(n.get<std::string>());
+    for (std::string& t : tests) t = full_googletest_name(t, names);
+  }
   sort_tests(tests);
   return tests;
+}
+
+std::optional<std::string> started_googletest_test(std::string_view line) {
+  constexpr std::string_view run = "[ RUN      ] ";
+  const std::size_t at = line.find(run);  // after a colour's escape sequence, with --gtest_color=yes
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view name = line.substr(at + run.size());
+  while (name.starts_with('\x1b') && name.find('m') != std::string_view::npos) name.remove_prefix(name.find('m') + 1);
+  name = name.substr(0, name.find_first_of(" \t\r\n\x1b"));
+  if (name.find('.') == std::string_view::npos) return std::nullopt;
+  return std::string(name);
+}
+
+std::string full_googletest_name(const std::string& test, const std::vector<std::string>& running) {
+  // What the stack shows of a full name: the suite without its instantiation prefix and type index
+  // (Sizes/Logger, Cache/0, Prefix/Cache/0), the test without its parameter (Rotate/0, Rotate/Small).
+  const auto as_on_stack = [](std::string_view full) {
+    const std::size_t dot = full.find('.');
+    std::string_view suite = full.substr(0, dot);
+    std::string_view name = full.substr(dot + 1);
+    if (const std::size_t slash = suite.rfind('/'); slash != std::string_view::npos) {
+      const std::string_view last = suite.substr(slash + 1);
+      if (!last.empty() && std::all_of(last.begin(), last.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }))
+        suite = suite.substr(0, slash);
+    }
+    suite = suite.substr(suite.rfind('/') + 1);  // npos + 1 == 0: no prefix
+    name = name.substr(0, name.find('/'));
+    return std::string(suite) + "." + std::string(name);
+  };
+  // `?` is any one character, as in a --gtest_filter pattern.
+  const auto fits = [&](const std::string& shown) {
+    return shown.size() == test.size() &&
+           std::equal(test.begin(), test.end(), shown.begin(), [](char t, char c) { return t == c || t == '?'; });
+  };
+  std::optional<std::string> found;
+  for (const std::string& full : running) {
+    if (full.find('.') == std::string::npos || !fits(as_on_stack(full)) || found == full) continue;
+    if (found) return test;  // two tests fit: which one is not known
+    found = full;
+  }
+  return found.value_or(test);
 }
 
 std::vector<std::string> failed_googletest_tests(std::string_view output) {
