@@ -851,7 +851,7 @@ TEST_F(CliTest, ExecFindsTheLatentInversionInAGoogleTestBinaryThatPasses) {
 
 // Tests a stack cannot name in full: the runner reads which tests the binary started about when the
 // finding came, and the report names each as --gtest_filter would take it. One cycle, through one
-// helper, made by three tests.
+// helper, made by three tests; then a hang.
 TEST_F(CliTest, ExecNamesParameterizedAndTypedTestsInFull) {
   const outcome r =
       gridlock({"exec", "--runs", "1", "--json", "r.json", "--", std_programs + "/std_gtest_param"});
@@ -868,6 +868,18 @@ TEST_F(CliTest, ExecNamesParameterizedAndTypedTestsInFull) {
   EXPECT_NE(r.out.find("in tests Amounts/Ledger.PostsBothWays/0, Audit_Log.RotatesBothWays, Registry/0.RenamesBothWays\n"),
             std::string::npos)
       << r.out;
+
+  // A binary that hangs hangs in the last test it started.
+  const outcome hang = gridlock({"exec", "--runs", "1", "--timeout", "2", "--json", "hang.json", "--", "env",
+                                 "PARAM_HANG=1", std_programs + "/std_gtest_param"});
+  EXPECT_EQ(hang.code, 1) << hang.out << hang.err;
+  const json hung = read_json("hang.json").at("runs").at(0);
+  EXPECT_EQ(hung.value("outcome", ""), "timeout");
+  const json* timeout = nullptr;
+  for (const json& h : hung.at("findings"))
+    if (h.value("kind", "") == "timeout") timeout = &h;
+  ASSERT_NE(timeout, nullptr) << hung.dump(2);
+  EXPECT_EQ(timeout->value("tests", json::array()), json::array({"Amounts/Ledger.WaitsForItsFeed/0"})) << timeout->dump(2);
 }
 
 // A GoogleTest binary whose own test fails is no finding: the run failed, and the console says which

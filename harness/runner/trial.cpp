@@ -305,7 +305,12 @@ trial_result run_trial(const trial_spec& spec) {
   r.findings = std::move(io.stream.findings);
   for (json& f : spilled.findings) r.findings.push_back(std::move(f));
   r.outcome = classify(r, timed_out);
-  if (timed_out) r.findings.push_back(timeout_finding(threads, states, spec.timeout));
+  if (timed_out) {
+    r.findings.push_back(timeout_finding(threads, states, spec.timeout));
+    // A GoogleTest binary that hangs hangs in the last test it started, if in one.
+    if (!io.tests.names.empty())
+      r.findings.back()[std::string(googletest_running_key)] = json::array({io.tests.names.back()});
+  }
   r.stdout_tail = std::move(io.out_tail);
   r.stderr_tail = std::move(io.err_tail);
   r.schedule = schedule_text(schedule);

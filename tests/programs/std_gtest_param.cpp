@@ -3,9 +3,12 @@
 // whose name has an underscore (the class Audit_Log_RotatesBothWays_Test splits two ways). Each takes
 // its two locks one way on one thread, then the other way on another, so every test passes. The
 // objects are never freed: a later test's object at the same address would be the same locks to
-// Gridlock (std::mutex has no destroy), and its cycle a repeat of an earlier one.
+// Gridlock (std::mutex has no destroy), and its cycle a repeat of an earlier one. With PARAM_HANG set,
+// one more parameterized test hangs in a read of a pipe nobody writes: no deadlock, a timeout.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -40,6 +43,14 @@ int both_ways(pair_of_locks& p) {
 class Ledger : public ::testing::TestWithParam<int> {};
 
 TEST_P(Ledger, PostsBothWays) { EXPECT_EQ(both_ways(*new pair_of_locks), 0) << GetParam(); }
+
+TEST_P(Ledger, WaitsForItsFeed) {
+  if (std::getenv("PARAM_HANG") == nullptr) GTEST_SKIP() << "set PARAM_HANG to hang here";
+  int feed[2];
+  ASSERT_EQ(pipe(feed), 0);
+  char c;
+  EXPECT_EQ(read(feed[0], &c, 1), 1);
+}
 
 INSTANTIATE_TEST_SUITE_P(Amounts, Ledger, ::testing::Values(5));
 
