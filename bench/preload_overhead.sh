@@ -10,6 +10,8 @@
 #   threads    worker threads (default: the program's own default, hardware threads up to 8)
 #   runs       runs per configuration (default 10)
 # Uses hyperfine when it is installed, else a loop timed with date +%s.%N.
+# With OTHER_LIB set to another build's libgridlock_preload.so (an earlier commit's), its runs are
+# interleaved with the others and printed as "other": an A/B of two libraries on one machine state.
 set -euo pipefail
 
 build=${1:-build}
@@ -18,7 +20,8 @@ threads=${3:-}
 runs=${4:-10}
 program="$build/bin/std_lock_heavy"
 lib="$(cd "$build/lib" 2>/dev/null && pwd)/libgridlock_preload.so"
-for f in "$program" "$lib"; do
+other=${OTHER_LIB:-}
+for f in "$program" "$lib" ${other:+"$other"}; do
   if [[ ! -e "$f" ]]; then
     echo "missing $f: build it with ninja -C $build std_lock_heavy gridlock_preload" >&2
     exit 1
@@ -38,12 +41,15 @@ echo "output:   $($cmd | tr -d '\n')"
 
 if command -v hyperfine >/dev/null 2>&1; then
   hyperfine --warmup 2 --runs "$runs" --export-json /tmp/preload_overhead.$$.json \
-    -n bare "$cmd" -n preloaded "env LD_PRELOAD=$lib $cmd"
+    -n bare "$cmd" -n preloaded "env LD_PRELOAD=$lib $cmd" ${other:+-n other "env LD_PRELOAD=$other $cmd"}
   python3 - /tmp/preload_overhead.$$.json <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 b, p = r["bare"]["mean"], r["preloaded"]["mean"]
 print(f"bare      {b*1000:9.1f} ms (mean)\npreloaded {p*1000:9.1f} ms (mean)\nratio     {p/b:9.2f}x")
+if "other" in r:
+    o = r["other"]["mean"]
+    print(f"other     {o*1000:9.1f} ms (mean)\nratio     {o/b:9.2f}x")
 PY
   rm -f /tmp/preload_overhead.$$.json
   exit 0
@@ -67,15 +73,22 @@ summary() {
 
 "$program" "${args[@]}" >/dev/null                    # warm-up: page cache, binaries
 env LD_PRELOAD="$lib" "$program" "${args[@]}" >/dev/null
-bare_times=() pre_times=()
-for ((i = 0; i < runs; ++i)); do                     # interleaved, so drift hits both alike
+bare_times=() pre_times=() other_times=()
+for ((i = 0; i < runs; ++i)); do                     # interleaved, so drift hits all alike
   bare_times+=("$(time_once "$program" "${args[@]}")")
   pre_times+=("$(time_once env LD_PRELOAD="$lib" "$program" "${args[@]}")")
+  [[ -n "$other" ]] && other_times+=("$(time_once env LD_PRELOAD="$other" "$program" "${args[@]}")")
 done
 read -r bare_median bare_mean < <(printf '%s\n' "${bare_times[@]}" | summary)
-read -r pre_median pre_mean < <(printf '%s\n' "${pre_times[@]}" | summary)
-awk -v bm="$bare_median" -v ba="$bare_mean" -v pm="$pre_median" -v pa="$pre_mean" -v n="$runs" 'BEGIN {
-  printf "runs      %d each (interleaved)\n", n
-  printf "bare      %9.1f ms median, %9.1f ms mean\n", bm * 1000, ba * 1000
-  printf "preloaded %9.1f ms median, %9.1f ms mean\n", pm * 1000, pa * 1000
-  printf "ratio     %9.2fx (medians), %.2fx (means)\n", pm / bm, pa / ba }'
+echo "runs      $runs each (interleaved)"
+# One configuration's line and its ratio to bare.
+report() {
+  read -r median mean < <(printf '%s\n' "${@:2}" | summary)
+  awk -v name="$1" -v bm="$bare_median" -v ba="$bare_mean" -v m="$median" -v a="$mean" 'BEGIN {
+    printf "%-9s %9.1f ms median, %9.1f ms mean\n", name, m * 1000, a * 1000
+    if (name != "bare") printf "ratio     %9.2fx (medians), %.2fx (means)\n", m / bm, a / ba }'
+}
+report bare "${bare_times[@]}"
+report preloaded "${pre_times[@]}"
+[[ -n "$other" ]] && report other "${other_times[@]}"
+exit 0
