@@ -161,8 +161,8 @@ void fork_child() {
   g_fork_gate.store(0, std::memory_order_seq_cst);
   // Only this thread exists in the child. Other threads' states are free again; their records are
   // dead threads now. Their held locks stay held (but process-shared ones): those mutexes are locked
-  // for good in the child's memory, so a child that waits for one is told it waits for a thread that
-  // has exited.
+  // for good in the child's memory, so a child that waits for one is told it waits for a thread the
+  // fork left behind.
   thread_state* me = t_state;
   for (thread_state* s = first_state(); s != nullptr; s = s->next) {
     if (s == me) continue;
@@ -178,7 +178,10 @@ void fork_child() {
   for (thread_record* r = threads::first(); r != nullptr; r = r->next) {
     drop_process_shared_holds(*r);
     if (r == self) continue;
-    if (r->alive.load(std::memory_order_relaxed)) unregister_thread(r);
+    if (r->alive.load(std::memory_order_relaxed)) {
+      r->left_by_fork = true;
+      unregister_thread(r);
+    }
     const std::uint64_t e = r->wait_epoch.load(std::memory_order_relaxed);
     if (thread_record::wait_state(e) != thread_record::wait_running)
       r->wait_epoch.store(thread_record::next_wait(e), std::memory_order_release);

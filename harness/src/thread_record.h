@@ -36,6 +36,7 @@ struct thread_record {
   bool is_main = false;
   stack_id started_at = 0;             // where the program started it (events::thread_starting), or 0
   std::atomic<bool> alive{false};
+  bool left_by_fork = false;           // a thread of the parent, which this forked child lacks (fork_child)
 
   held_lock held[max_held];
   std::atomic<std::uint32_t> held_count{0};

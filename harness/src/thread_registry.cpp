@@ -86,6 +86,7 @@ thread_record* register_thread(const char* name, stack_id started_at) noexcept {
   r->handle = pthread_self();
   r->is_main = r->tid == getpid();
   r->started_at = started_at;
+  r->left_by_fork = false;
   r->untracked = 0;
   r->initialized = nullptr;
   r->gate_signature = 0;

@@ -260,13 +260,21 @@ std::string arrived(const wait_view& v) {
   return " (" + std::to_string(arrivals % parties) + " of " + std::to_string(parties) + " arrived)";
 }
 
+/// Why a holder of a lock will never release it, where that is why: it is gone.
+std::string holder_gone(const thread_record& holder) {
+  if (holder.alive.load()) return "";
+  // fork() copies only the forking thread: the others' locks stay locked in the child's memory.
+  if (holder.left_by_fork) return " which is not in this forked child (it held the lock when the parent forked)";
+  return " which has exited";
+}
+
 std::string describe_wait(const wait_view& v) {
   switch (v.what) {
     case wait_kind::lock: {
       std::string s = (v.mode == access::shared ? "read lock of " : "lock ") + object_label(v.object);
       auto hs = holders(v.object, v.mode);
       for (std::size_t i = 0; i < hs.size(); ++i)
-        s += (i ? ", " : " held by ") + label(*hs[i]) + (hs[i]->alive.load() ? "" : " which has exited");
+        s += (i ? ", " : " held by ") + label(*hs[i]) + holder_gone(*hs[i]);
       // A holder the runtime does not know, as the object names it: another process's thread (the
       // runner's timeout report names it when that process is part of the run). glibc marks an
       // inconsistent or unrecoverable robust mutex with INT_MAX - 1 and INT_MAX: not thread ids.

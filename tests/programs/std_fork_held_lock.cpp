@@ -1,6 +1,6 @@
 // fork() while another thread holds a std::mutex: in the child that mutex stays locked forever (its
 // holder does not exist there). A child that locks it would hang; under the interposer it is reported
-// as a deadlock on a lock held by a thread that has exited, and ended (exit code 86). The parent itself
+// as a deadlock on a lock held by a thread the fork left behind, and ended (exit code 86). The parent itself
 // is correct. Expected: the parent exits 0 and prints the child's exit status; the finding is the
 // child's.
 #include <sys/wait.h>
