@@ -648,10 +648,11 @@ TEST(PreloadFindings, NotifyOneAtShutdownLeavesTheOtherWorkersBlocked) {
 // The same hang, but the worker the notify did not wake is awake (in a signal handler) when the last
 // other thread blocks (main, in its join) or ends (a messenger thread): that thread's look cannot tell
 // whether the worker was woken, and nobody looks again once it sleeps. A thread about to block waits
-// in short slices and looks again after each; an ending one looks again at once for a while. So the
-// hang is still named, not left to the timeout.
+// in slices (short at first, longer after 100 ms: awake-long's handler runs 300 ms) and looks again
+// after each; an ending one looks again at once for a while. So the hang is still named, not left to
+// the timeout.
 TEST(PreloadFindings, NotifiedWaiterAwakeWhenTheLastThreadBlocksOrEnds) {
-  for (const char* mode : {"awake", "awake-exit"}) {
+  for (const char* mode : {"awake", "awake-long", "awake-exit"}) {
     SCOPED_TRACE(mode);
     const run_result r = run("std_notify_one_shutdown", {mode});
     const json* f = ended_with(r, "all-threads-blocked");

@@ -59,8 +59,8 @@ int cond_wait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, Wait&& wait, Sl
   // A slice that runs out makes its look again here, with the mutex retaken, and then ends the wait as a
   // spurious wakeup: waiting again could miss a notify made while it was not waiting, and the program
   // looks at its predicate anyway.
-  return cond_wait(c, m, false, [&] { return real.cond_wait(c, m); }, [&]() -> std::optional<int> {
-    const timespec end = slice_end(CLOCK_MONOTONIC);
+  return cond_wait(c, m, false, [&] { return real.cond_wait(c, m); }, [&](long ns) -> std::optional<int> {
+    const timespec end = slice_end(CLOCK_MONOTONIC, ns);
     const int r = real.cond_clockwait(c, m, CLOCK_MONOTONIC, &end);
     if (r == ETIMEDOUT) guarded([] { events::check_block(true); });
     return r == ETIMEDOUT ? 0 : r;

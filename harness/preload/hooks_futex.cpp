@@ -52,12 +52,12 @@ long program_futex(const arguments& args, const void* caller, const void* frame)
       at_sync_point(sync_point::before_wait);
       const bool timed = args.a[3] != 0 && !libcxx_poll(args, caller);
       return word_wait(wait_kind::futex, object_tag::futex, word, static_cast<std::uint32_t>(args.a[2]), timed,
-                       [&] { return args.call(SYS_futex); }, [&]() -> std::optional<long> {
+                       [&] { return args.call(SYS_futex); }, [&](long ns) -> std::optional<long> {
                          // FUTEX_WAIT's timeout is relative; FUTEX_WAIT_BITSET's an end on its clock.
                          const int op = static_cast<int>(args.a[1]);
-                         timespec end{0, slice_ns};
+                         timespec end{ns / 1'000'000'000, ns % 1'000'000'000};
                          if ((op & FUTEX_CMD_MASK) == FUTEX_WAIT_BITSET)
-                           end = slice_end((op & FUTEX_CLOCK_REALTIME) != 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC);
+                           end = slice_end((op & FUTEX_CLOCK_REALTIME) != 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, ns);
                          arguments sliced = args;
                          sliced.a[3] = reinterpret_cast<long>(&end);
                          const long r = sliced.call(SYS_futex);

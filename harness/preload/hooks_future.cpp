@@ -25,8 +25,8 @@ bool future_wait(wait_until_fn real_functions::*real_wait, clockid_t clock, cons
   at_sync_point(sync_point::before_wait);
   return word_wait(wait_kind::future, object_tag::future, addr, val, has_timeout,
                    [&] { return (real.*real_wait)(self, addr, val, has_timeout, s, ns); },
-                   [&]() -> std::optional<bool> {
-                     const timespec end = slice_end(clock);
+                   [&](long ns) -> std::optional<bool> {
+                     const timespec end = slice_end(clock, ns);
                      // False: the time ran out.
                      if (!(real.*real_wait)(self, addr, val, true, std::chrono::seconds(end.tv_sec),
                                             std::chrono::nanoseconds(end.tv_nsec)))

@@ -30,8 +30,8 @@ int sem_wait_hook(sem_t* sem, bool timed, Wait&& wait) {
   errno = saved_errno;
   if (program_catches_signals()) return wait();
   return word_wait(wait_kind::semaphore, object_tag::semaphore, count_word(sem), 0, timed, wait,
-                   [&]() -> std::optional<int> {
-                     const timespec end = slice_end(CLOCK_MONOTONIC);
+                   [&](long ns) -> std::optional<int> {
+                     const timespec end = slice_end(CLOCK_MONOTONIC, ns);
                      const int r = real.sem_clockwait(sem, CLOCK_MONOTONIC, &end);
                      if (r != 0 && errno == ETIMEDOUT) return std::nullopt;
                      return r;

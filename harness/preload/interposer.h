@@ -289,17 +289,24 @@ void guarded(F&& f) noexcept {
   }
 }
 
-/// How long one slice of a real wait lasts while the wait-for check cannot tell (announced_wait).
-constexpr long slice_ns = 5'000'000;
-/// At most this many slices: a look that still cannot tell after that long is about a waiter that was
-/// woken, and the wait goes on whole.
-constexpr int max_slices = 20;
+/// How long slice `n` (from 0) of a real wait lasts while the wait-for check cannot tell
+/// (announced_wait): 5 ms for the first 20, within which a notified waiter usually settles; then twice
+/// the one before, up to a second. A waiter that stays awake longer (a signal handler, work before it
+/// waits again) may be the last to sleep, and nobody else looks then: the slices never end, but cost a
+/// wake-up a second at most.
+constexpr long slice_ns(int n) noexcept {
+  constexpr long first = 5'000'000, longest = 1'000'000'000;
+  constexpr int short_slices = 20;
+  long ns = first;
+  for (int i = short_slices; i < n && ns < longest; ++i) ns *= 2;
+  return ns < longest ? ns : longest;
+}
 
-/// The end of a slice that starts now, on `clock`.
-inline timespec slice_end(clockid_t clock) noexcept {
+/// The end, on `clock`, of a slice of `ns` (at most a second) that starts now.
+inline timespec slice_end(clockid_t clock, long ns) noexcept {
   timespec t{};
   clock_gettime(clock, &t);
-  t.tv_nsec += slice_ns;
+  t.tv_nsec += ns;
   if (t.tv_nsec >= 1'000'000'000) {
     t.tv_nsec -= 1'000'000'000;
     ++t.tv_sec;
@@ -312,7 +319,7 @@ inline timespec slice_end(clockid_t clock) noexcept {
 /// call: the policy under the interposer is never `throw`, and anything thrown anyway stops here. The
 /// wait's result and errno reach the caller as the real wait left them (a futex wait's caller reads
 /// errno).
-/// `slice`, the real wait for at most slice_ns (slice_end), gives the wait's result, or nothing when the
+/// `slice(ns)`, the real wait for at most `ns` (slice_end), gives the wait's result, or nothing when the
 /// time ran out. A lock or join wait starts with one: one that lasts past it captures its stack afresh
 /// (events::wait_goes_on), what a deadlock report will show. (A condition or futex wait's slice ends it
 /// as a spurious wakeup: every long wait would become a loop.) While the check cannot tell
@@ -327,8 +334,8 @@ auto announced_wait(const wait_target& target, Wait&& wait, Slice&& slice) {
   std::optional<decltype(wait())> r;
   if constexpr (!std::is_null_pointer_v<std::decay_t<Slice>>) {
     bool refresh = target.kind == wait_kind::lock || target.kind == wait_kind::thread;
-    for (int n = 0; (unsure || refresh) && !r && n < max_slices; ++n) {
-      r = slice();
+    for (int n = 0; (unsure || refresh) && !r; ++n) {
+      r = slice(slice_ns(n));
       if (r) break;
       if (refresh) guarded([] { events::wait_goes_on(); });
       refresh = false;
@@ -346,8 +353,8 @@ auto announced_wait(const wait_target& target, Wait&& wait, Slice&& slice) {
 /// `clock` and answers like the pthread functions (ETIMEDOUT when the time ran out).
 template <class TimedCall>
 auto pthread_slice(clockid_t clock, TimedCall&& timed_call) {
-  return [clock, &timed_call]() -> std::optional<int> {
-    const timespec end = slice_end(clock);
+  return [clock, &timed_call](long ns) -> std::optional<int> {
+    const timespec end = slice_end(clock, ns);
     const int r = timed_call(end);
     if (r == ETIMEDOUT) return std::nullopt;
     return r;

@@ -6,6 +6,8 @@
 //               handler runs on them for a while (as glibc's condition variable wakes waiters that
 //               then find no signal for them and sleep again, for microseconds). Main's look cannot
 //               tell, and no other thread looks once they sleep again. Same expectation.
+//   awake-long  as awake, but the handler runs 300 ms: longer than a waiter's first slices (100 ms),
+//               so main's join looks again in longer ones. Same expectation.
 //   awake-exit  the same, but a thread ends last: main joins first, then a messenger signals the
 //               workers and ends.
 #include <signal.h>
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
   const bool awake = argc > 1 && std::strncmp(argv[1], "awake", 5) == 0;
   const bool last_ends = argc > 1 && std::strcmp(argv[1], "awake-exit") == 0;
   if (last_ends) handler_runs = std::chrono::milliseconds(2);  // within the ending thread's looks
+  if (argc > 1 && std::strcmp(argv[1], "awake-long") == 0) handler_runs = std::chrono::milliseconds(300);
   struct sigaction sa {};
   sa.sa_handler = busy_handler;
   sa.sa_flags = SA_RESTART;
