@@ -184,6 +184,7 @@ struct page {
       where += (where.empty() ? "" : "; ") + esc(name) + " (seeds " + esc(number_ranges(seeds[name])) + ")";
     html += "<p class=\"muted\">hit " + std::to_string(g.hits) + " time(s) in " + std::to_string(g.runs.size()) + " of " +
             std::to_string(total_runs) + " runs: " + where + "</p>";
+    if (const std::string more = repeats_phrase(f); !more.empty()) html += "<p class=\"muted\">" + esc(more) + "</p>";
     if (f.contains("baseline") && f["baseline"].is_object())
       html += std::string("<p class=\"muted\">") + (known ? "baseline: " : "baseline entry expired on " + esc(f["baseline"].value("expires", "")) + ": ") +
               esc(f["baseline"].value("reason", "")) + "</p>";

@@ -188,6 +188,17 @@ TEST_F(ReportHtmlTest, AFindingSaysWhichTestItHappenedIn) {
   EXPECT_EQ(count(render(report()), "in test "), 0u);
 }
 
+// A finding that stands for others of its run (the same code over other locks) says how many, as
+// the console does.
+TEST_F(ReportHtmlTest, AFindingSaysHowManyMoreLikeItItsRunHad) {
+  json r = report();
+  json& cycle = r["runs"][0]["findings"][0];
+  ASSERT_EQ(cycle.value("fingerprint", ""), cycle_fingerprint);
+  cycle["repeats"] = 49;
+  EXPECT_EQ(count(render(r), "<p class=\"muted\">and 49 more like it in its first run (the same code over other locks)</p>"), 1u);
+  EXPECT_EQ(count(render(report()), "more like it"), 0u);
+}
+
 TEST_F(ReportHtmlTest, ThreadsWaitingAlikeAreOneEntry) {
   json r = report();
   json& deadlock = r["runs"][2]["findings"][0];

@@ -107,8 +107,7 @@ void print_summary(std::ostream& out, const json& report, const std::vector<repo
     const finding_group& g = groups[i];
     out << "\n" << render_text(g.finding, frames_shown);
     out << "  in " << g.runs.size() << " of " << runs.size() << " run(s), first " << run_label(*g.runs.front()) << "\n";
-    if (const int more = g.finding.value("repeats", 0); more > 0)
-      out << "  and " << more << " more like it in that run (the same code over other locks)\n";
+    if (const std::string more = repeats_phrase(g.finding); !more.empty()) out << "  " << more << "\n";
     out << "  reproduce: " << g.runs.front()->value("reproduce", "") << "\n";
   }
   if (groups.size() > shown_in_full) out << "\nmore findings (the report has each in full):\n";

@@ -247,6 +247,11 @@ std::string tests_phrase(const json& f) {
   return tests.empty() ? "" : (tests.size() == 1 ? "in test " : "in tests ") + joined(tests);
 }
 
+std::string repeats_phrase(const json& f) {
+  const int more = f.value("repeats", 0);
+  return more > 0 ? "and " + std::to_string(more) + " more like it in its first run (the same code over other locks)" : "";
+}
+
 std::string failed_tests_phrase(std::string_view output) {
   const std::vector<std::string> tests = failed_googletest_tests(output);
   return tests.empty() ? "" : (tests.size() == 1 ? "failed test: " : "failed tests: ") + joined(tests);

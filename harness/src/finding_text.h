@@ -39,6 +39,9 @@ std::string threads_label(const nlohmann::json& finding, const std::vector<std::
 std::vector<const nlohmann::json*> started_threads(const nlohmann::json& finding);
 /// "in test Cache.Evict" ("in tests A.b, C.d") for a finding in GoogleTest tests (its `tests`), else "".
 std::string tests_phrase(const nlohmann::json& finding);
+/// "and 49 more like it in its first run (the same code over other locks)" for a finding that stands for
+/// others of its run (its `repeats`), else "".
+std::string repeats_phrase(const nlohmann::json& finding);
 /// "failed tests: DBTest.Empty, DBTest.Put" for a run whose output (`stdout`) is a GoogleTest binary's
 /// with failed tests (failed_googletest_tests), else "".
 std::string failed_tests_phrase(std::string_view output);
