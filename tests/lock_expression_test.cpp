@@ -278,6 +278,44 @@ TEST(NameLocksByExpression, AGuardIsReadAsTheLockItsDeclarationAboveNames) {
   EXPECT_EQ(gridlock::lock_label(f, 1), "lf");
 }
 
+// A function whose line takes the lock it was handed (libuv's uv_mutex_lock(uv_mutex_t* mutex)) spells
+// its parameter: its caller's line says which lock, or nothing where that line takes two.
+TEST(NameLocksByExpression, ALockAFunctionWasHandedIsSpelledByItsCaller) {
+  const std::map<int, std::string> lines = {
+      {10, "void uv_mutex_lock(uv_mutex_t* mutex) {"},
+      {11, "  if (pthread_mutex_lock(mutex))"},
+      {20, "  uv_mutex_lock(&from->lock); uv_mutex_lock(&to->lock);"},
+      {30, "  uv_mutex_lock(&queue->lock);"},
+      {40, "void hold(std::mutex& m) { m.lock(); }"},
+      {50, "  hold(registry_mu);"},
+  };
+  const gridlock::source_line_reader source = [&](const std::string&, int line) {
+    const auto it = lines.find(line);
+    return it != lines.end() ? it->second : std::string();
+  };
+  const auto through = [&](const std::string& wrapper, int wrapper_line, const std::string& caller, int caller_line) {
+    return json::array({program_frame(wrapper, wrapper_line, lines.at(wrapper_line)),
+                        program_frame(caller, caller_line, lines.at(caller_line))});
+  };
+  json deadlock = {{"kind", "deadlock"},
+                   {"locks", {unnamed_lock(1), unnamed_lock(2)}},
+                   {"waits",
+                    {{{"thread", 1}, {"lock", 1}, {"stack", through("uv_mutex_lock", 11, "worker", 30)}},
+                     {{"thread", 2}, {"lock", 2}, {"stack", through("hold(std::mutex&)", 40, "audit", 50)}}}}};
+  gridlock::name_locks_by_expression(deadlock, source);
+  EXPECT_EQ(gridlock::lock_label(deadlock, 1), "queue->lock");
+  EXPECT_EQ(gridlock::lock_label(deadlock, 2), "registry_mu") << "a one-line function's header is its line";
+
+  // Both locks taken on one line, so both sides of each edge are the same calls: no lock function to
+  // pass over by the edges alone, and the line says nothing of which lock is which.
+  const json both = through("uv_mutex_lock", 11, "transfer", 20);
+  json cycle = two_lock_cycle("", "", "", "", "", "");
+  cycle["edges"] = {edge(1, 2, 3, both, both), edge(2, 1, 4, both, both)};
+  gridlock::name_locks_by_expression(cycle, source);
+  EXPECT_EQ(gridlock::lock_label(cycle, 1), "pthread_mutex_t#1");
+  EXPECT_EQ(gridlock::lock_label(cycle, 2), "pthread_mutex_t#2");
+}
+
 // A deadlock names each lock by the wait for it; a lock with a variable or a name keeps that; a
 // one-lock misuse finding by its own stack.
 TEST(NameLocksByExpression, WaitsAndMisuseStacksNameTheirLocks) {

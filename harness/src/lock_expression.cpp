@@ -292,8 +292,8 @@ bool is_identifier(std::string_view e) {
   return !e.empty() && std::all_of(e.begin(), e.end(), ident_char) && std::isdigit(static_cast<unsigned char>(e[0])) == 0;
 }
 
-/// How far above a line its guard's declaration is looked for.
-constexpr int guard_lines_above = 40;
+/// How far above a line the declaration of a name it uses is looked for (a guard's, a parameter's).
+constexpr int declaration_lines_above = 40;
 
 /// A symbolized function's unqualified name and the last component of its scope (its class, where it is
 /// a member): {"Lock", "Mutex"} for "leveldb::port::Mutex::Lock()", {"acquire", ""} for
@@ -323,8 +323,10 @@ struct spelling_reader {
   const source_line_reader& source_line;
 
   /// The spelling at `stack`'s first user frame, past the program's own lock wrappers: the one lock
-  /// function both sides of an edge went through (`lock_depth` 1: `acquire(std::mutex& m)`), and
-  /// members of its lock classes. A wrapper's caller calls it, whatever its name (`acquire(journal_mu)`).
+  /// function both sides of an edge went through (`lock_depth` 1: `acquire(std::mutex& m)`), members
+  /// of its lock classes, and any function whose line takes a lock it was handed (its parameter:
+  /// `if (pthread_mutex_lock(mutex))` in libuv's `uv_mutex_lock(uv_mutex_t* mutex)`). A wrapper's
+  /// caller calls it, whatever its name (`acquire(journal_mu)`).
   std::string at(const json& stack, std::size_t lock_depth) const {
     if (!stack.is_array()) return {};
     std::vector<const json*> frames;
@@ -333,26 +335,54 @@ struct spelling_reader {
     std::size_t i = 0;
     while (i + 1 < frames.size() && ((i == 0 && lock_depth == 1) || in_lock_class(frames[i]->value("function", ""))))
       ++i;
-    if (i >= frames.size()) return {};
-    const json& frame = *frames[i];
-    std::string code = frame.value("code", "");
-    const std::string file = frame.value("file", "");
-    const int line = frame.value("line", 0);
-    if (code.empty() && !file.empty()) code = source_line(file, line);
-    std::string object = spelled_object(code, family, i > 0 ? name_of(frames[i - 1]->value("function", "")).name : "");
-    // A condition wait takes its lock again (`cv.wait(lk)`), but counts only through its guard's
-    // declaration: a lock's own name there may be one the other lines spell another way.
-    const bool waited = object.empty() && family == object_family::lock && !(object = waited_argument(code)).empty();
-    if (!is_identifier(object) || file.empty()) return object;
-    if (std::string declared = guard_declared_above(file, line, object); !declared.empty()) return declared;
-    return waited ? std::string() : object;
+    for (; i < frames.size(); ++i) {
+      const std::string lock_function = i > 0 ? name_of(frames[i - 1]->value("function", "")).name : "";
+      const json& frame = *frames[i];
+      std::string code = frame.value("code", "");
+      const std::string file = frame.value("file", "");
+      const int line = frame.value("line", 0);
+      if (code.empty() && !file.empty()) code = source_line(file, line);
+      std::string object = spelled_object(code, family, lock_function);
+      // A condition wait takes its lock again (`cv.wait(lk)`), but counts only through its guard's
+      // declaration: a lock's own name there may be one the other lines spell another way.
+      const bool waited = object.empty() && family == object_family::lock && !(object = waited_argument(code)).empty();
+      if (!is_identifier(object) || file.empty()) return object;
+      if (std::string declared = guard_declared_above(file, line, object); !declared.empty()) return declared;
+      if (waited) return {};
+      if (!is_parameter(file, line, name_of(frame.value("function", "")).name, object)) return object;
+    }
+    return {};
+  }
+
+  /// Whether `name` is a parameter of `function`, whose line `line` of `file` is: its header (the
+  /// nearest line up to there that names `function(`, not past the end of the previous top-level
+  /// block) declares it.
+  bool is_parameter(const std::string& file, int line, const std::string& function, const std::string& name) const {
+    if (!is_identifier(function)) return false;  // an operator, a lambda: no header to find
+    for (int at = line; at > 0 && at >= line - declaration_lines_above; --at) {  // a one-line function's too
+      const std::string code = masked(source_line(file, at));
+      if (code.starts_with("}")) return false;
+      for (std::size_t f = code.find(function); f != std::string::npos; f = code.find(function, f + 1)) {
+        const std::size_t open = skip_space(code, f + function.size());
+        if (!ident_start(code, f) || open >= code.size() || code[open] != '(') continue;
+        const std::size_t close = past_close(code, open);
+        const std::string params = code.substr(open, close == std::string::npos ? std::string::npos : close - open);
+        for (std::size_t p = params.find(name); p != std::string::npos; p = params.find(name, p + 1)) {
+          const std::size_t after = skip_space(params, p + name.size());
+          if (ident_start(params, p) && after < params.size() && std::string_view(",)[=").find(params[after]) != std::string_view::npos)
+            return true;
+        }
+        return false;
+      }
+    }
+    return false;
   }
 
   /// The object a guard named `variable` was declared on (`std::unique_lock<std::mutex> lk(mu, ...)`,
   /// then `lk.lock()` or `cv.wait(lk)`) in the lines above `line` of `file`, up to the end of the
   /// previous top-level block; "" where none declares it.
   std::string guard_declared_above(const std::string& file, int line, const std::string& variable) const {
-    for (int at = line - 1; at > 0 && at >= line - guard_lines_above; --at) {
+    for (int at = line - 1; at > 0 && at >= line - declaration_lines_above; --at) {
       const std::string code = source_line(file, at);
       if (code.starts_with("}")) break;
       for (const call& c : calls_in(code, object_family::lock, {}))
