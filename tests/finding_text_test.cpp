@@ -139,6 +139,28 @@ TEST(FindingText, UnnamedLocksFirstSeenThroughOneLockFunctionAreToldApartByTheir
       << text;
 }
 
+// Two heap mutexes first seen through the very same calls (one line took both, `lock(&from->mu);
+// lock(&to->mu);`): no frame tells them apart, so neither gets a line; nor does one first seen in
+// another GoogleTest test than the finding's (another test's object at the same address).
+TEST(FindingText, UnnamedLocksNoFirstSeenLineCanTellApartGetNone) {
+  const auto on_one_line = [](const std::string& test_body) {
+    return json::array({frame("uv_mutex_lock", "/src/uv/thread.c", 351, "/home/u/app"),
+                        frame("transfer", "/home/u/app/bank.c", 8, "/home/u/app"),
+                        frame(test_body, "/home/u/app/bank_test.cc", 20, "/home/u/app")});
+  };
+  json f = cycle_finding(library_stack(), library_stack());
+  f["locks"] = json::array({{{"id", 1}, {"type", "pthread_mutex_t"}, {"name", ""}, {"created", on_one_line("worker")}},
+                            {{"id", 2}, {"type", "pthread_mutex_t"}, {"name", ""}, {"created", on_one_line("worker")}}});
+  EXPECT_EQ(gridlock::render_text(f, 2).find("first seen"), std::string::npos) << gridlock::render_text(f, 2);
+
+  f["tests"] = json::array({"Bank.Transfer"});
+  f["locks"][0]["created"] = on_one_line("Bank_Lookup_Test::TestBody()");
+  f["locks"][1]["created"] = on_one_line("Bank_Transfer_Test::TestBody()");
+  const std::string text = gridlock::render_text(f, 2);
+  EXPECT_EQ(text.find("pthread_mutex_t#1: first seen"), std::string::npos) << "seen in Bank.Lookup\n" << text;
+  EXPECT_NE(text.find("pthread_mutex_t#2: first seen at uv_mutex_lock (thread.c:351)\n"), std::string::npos) << text;
+}
+
 // A lock taken through the program's own lock class (LevelDB's port::Mutex, whose Lock() is one line for
 // every mutex) was first seen where that class was called, even alone in its finding.
 TEST(FindingText, AnUnnamedLockFirstSeenThroughALockClassIsSeenAtItsCaller) {

@@ -75,11 +75,25 @@ std::vector<std::string> program_frames_text(const json& stack) {
   return frames;
 }
 
+/// Whether a lock was first seen (`created`) in a GoogleTest test the finding is not in: an object of
+/// that test's at the same address (a std::mutex has no destroy to tell them apart), so where it was
+/// seen says nothing of this finding's lock.
+bool seen_in_another_test(const json& f, const json& created) {
+  std::vector<std::string> in;
+  for (const json& t : f.value("tests", json::array()))
+    if (t.is_string()) in.push_back(t.get<std::string>());
+  const std::vector<std::string> seen_in = googletest_tests(json{{"stack", created}});
+  return !in.empty() && !seen_in.empty() && std::none_of(seen_in.begin(), seen_in.end(), [&](const std::string& t) {
+    return std::find(in.begin(), in.end(), full_googletest_name(t, in)) != in.end();
+  });
+}
+
 /// One line per lock with neither a name nor a variable to call it by (a heap-allocated std::mutex):
 /// where it was first seen, so two "pthread_mutex_t#N" of one report can be told apart. Where two were
 /// first seen through the same calls (a lock function of the program's), or one through the program's
 /// lock class (in_lock_class: LevelDB's port::Mutex), the first frame past them says where, and the line
-/// says through which function.
+/// says through which function; none where two were first seen through the very same calls, or one in
+/// another test.
 void append_unnamed_locks(std::string& out, const json& f) {
   struct unnamed_lock {
     std::uint64_t id;
@@ -89,6 +103,7 @@ void append_unnamed_locks(std::string& out, const json& f) {
   std::vector<unnamed_lock> unnamed;
   for (const json& l : f.value("locks", json::array())) {
     if (!l.value("name", "").empty() || !l.value("symbol", "").empty() || !l.contains("created")) continue;
+    if (seen_in_another_test(f, l["created"])) continue;
     const std::vector<const json*> program = program_frames(l["created"]);
     std::size_t wrapped = 0;
     while (wrapped + 1 < program.size() && in_lock_class(program[wrapped]->value("function", ""))) ++wrapped;
@@ -97,12 +112,15 @@ void append_unnamed_locks(std::string& out, const json& f) {
   }
   for (const auto& [id, frames, wrapped] : unnamed) {
     std::size_t shared = wrapped;
+    bool alike = false;  // another was first seen through the very same calls: no line tells them apart
     for (const auto& [other_id, other, other_wrapped] : unnamed) {
       if (other_id == id) continue;
+      alike = alike || other == frames;
       std::size_t n = 0;
       while (n + 1 < frames.size() && n < other.size() && frames[n] == other[n]) ++n;
       shared = std::max(shared, n);
     }
+    if (alike) continue;
     out += "  " + lock_label(f, id) + ": first seen at " + frames[shared];
     out += shared > 0 ? " (through " + frames[0] + ")\n" : "\n";
   }
