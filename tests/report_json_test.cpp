@@ -302,6 +302,27 @@ json take_by_thread_2(const json& held_stack, const json& acquire_stack) {
 
 }  // namespace
 
+// The interposer's own frames inside a stack (the thunk that starts each thread, a pthread_once hook
+// calling the program's initializer) are not the program's calls: reports leave them out, as they do
+// the frames at the top where the runtime took the stack.
+TEST(SymbolizeFindingTest, TheRuntimesOwnFramesLeaveEveryStack) {
+  const json thunk = {{"function", "gridlock::preload::(anonymous namespace)::start_thunk(void*)"},
+                      {"file", "/src/gridlock/harness/preload/hooks_thread.cpp"},
+                      {"line", 88},
+                      {"module", "/opt/gridlock/lib/libgridlock_preload.so"}};
+  json started = stack_at("worker()", 12, {});
+  started.insert(started.begin() + 2, thunk);
+  json f = {{"kind", "deadlock"},
+            {"message", "m"},
+            {"threads", {{{"id", 2}, {"started_at", started}}}},
+            {"waits", {{{"thread", 2}, {"stack", json::array({thunk})}}}}};
+  gridlock::symbolizer s;
+  gridlock::symbolize_finding(f, s);
+  for (const json& fr : f["threads"][0]["started_at"]) EXPECT_NE(fr.value("line", 0), 88) << f.dump(2);
+  EXPECT_EQ(f["threads"][0]["started_at"].size(), started.size() - 1) << f.dump(2);
+  EXPECT_EQ(f["waits"][0]["stack"].size(), 1u) << "a stack of nothing else keeps them";
+}
+
 // Main's start-up path took both edges of a cycle first (LevelDB's main thread logs under the DB mutex
 // before the compaction thread does), and thread 2 took one of them too, at the same place: the report
 // shows thread 2 there, so that the cycle names the two threads that can deadlock, and keeps main's take

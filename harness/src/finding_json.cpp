@@ -49,7 +49,9 @@ bool is_runtime_frame(const json& fr) {
 
 // Replaces each located frame with its symbolized frames: several where calls were inlined (all but
 // the last marked "inlined"), so a lock taken in an inlined helper still names its caller. A stack the
-// runtime captured starts inside it; those frames go, so it starts at the program's call.
+// runtime captured starts inside it, and its hooks may be inside too (the thunk that starts every
+// thread, a pthread_once hook calling the program's initializer): those frames go, so that the stack is
+// the program's calls.
 void symbolize_stack(json& stack, symbolizer& s) {
   if (!stack.is_array()) return;
   json out = json::array();
@@ -74,8 +76,9 @@ void symbolize_stack(json& stack, symbolizer& s) {
       out.push_back(std::move(sym));
     }
   }
-  const auto first = std::find_if_not(out.begin(), out.end(), is_runtime_frame);
-  if (first != out.end()) out.erase(out.begin(), first);
+  // A stack of nothing else keeps them: some frame must say where.
+  if (std::find_if_not(out.begin(), out.end(), is_runtime_frame) != out.end())
+    out.erase(std::remove_if(out.begin(), out.end(), is_runtime_frame), out.end());
   stack = std::move(out);
 }
 
