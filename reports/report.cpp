@@ -52,6 +52,8 @@ json run_of(const runner::trial_result& r, const std::map<std::string, std::stri
   run["findings"] = std::move(findings);
   if (!r.stdout_tail.empty()) run["stdout"] = r.stdout_tail;
   if (!r.stderr_tail.empty()) run["stderr"] = r.stderr_tail;
+  if (!r.stdout_file.empty()) run["stdout_file"] = r.stdout_file;
+  if (!r.stderr_file.empty()) run["stderr_file"] = r.stderr_file;
   return run;
 }
 

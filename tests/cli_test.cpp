@@ -883,6 +883,29 @@ TEST_F(CliTest, ExecNamesParameterizedAndTypedTestsInFull) {
   EXPECT_EQ(timeout->value("tests", json::array()), json::array({"Amounts/Ledger.WaitsForItsFeed/0"})) << timeout->dump(2);
 }
 
+// A run that does not end clean keeps all its output beside the reports (the report itself keeps the
+// last 4 KiB); a clean run's is not kept.
+TEST_F(CliTest, ARunThatFailsKeepsItsWholeOutput) {
+  const outcome r = gridlock({"exec", "--runs", "1", "--out", "out", "--", "sh", "-c", "seq 1 5000; echo oops >&2; exit 3"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  const json run = read_json("out/report.json").at("runs").at(0);
+  EXPECT_EQ(run.value("outcome", ""), "failed");
+  EXPECT_EQ(run.value("stdout_file", ""), "out/runs/sh-seed1.stdout") << run.dump(2);
+  EXPECT_EQ(run.value("stderr_file", ""), "out/runs/sh-seed1.stderr") << run.dump(2);
+  std::string all;
+  for (int i = 1; i <= 5000; ++i) all += std::to_string(i) + "\n";
+  EXPECT_EQ(slurp(dir_ / "out/runs/sh-seed1.stdout"), all);
+  EXPECT_EQ(slurp(dir_ / "out/runs/sh-seed1.stderr"), "oops\n");
+  EXPECT_LT(run.value("stdout", "").size(), all.size()) << "the report keeps the tail";
+  EXPECT_NE(r.out.find("\n  stdout: out/runs/sh-seed1.stdout\n  stderr: out/runs/sh-seed1.stderr\n"), std::string::npos)
+      << r.out;
+
+  const outcome clean = gridlock({"exec", "--runs", "2", "--out", "clean", "--", "sh", "-c", "seq 1 5000"});
+  EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+  EXPECT_FALSE(fs::exists(dir_ / "clean/runs")) << "nothing kept, no directory";
+  EXPECT_FALSE(read_json("clean/report.json").at("runs").at(0).contains("stdout_file"));
+}
+
 // A GoogleTest binary whose own test fails is no finding: the run failed, and the console says which
 // test, which its last line of stderr would not.
 TEST_F(CliTest, ExecSaysWhichTestsOfAFailedGoogleTestRunFailed) {

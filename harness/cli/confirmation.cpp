@@ -111,6 +111,7 @@ void confirm_predictions(json& report, const std::vector<runner::trial_spec>& sp
       runner::trial_spec spec = specs[p.run];
       spec.seed += k;
       spec.schedule.clear();  // a controlled trial's own schedule would replay the run that did not deadlock
+      spec.output_file.clear();  // not a run of the report's: its output must not replace the run's own
       spec.confirm = steering::format_target({pause_us(k), p.held});
       steered.push_back(std::move(spec));
       steered_for.push_back(&p);

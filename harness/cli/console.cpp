@@ -124,6 +124,9 @@ void print_summary(std::ostream& out, const json& report, const std::vector<repo
     if (const std::string err = last_line(run.value("stderr", "")); !err.empty()) out << "  stderr: " << err << "\n";
     if (const std::string failed = failed_tests_phrase(run.value("stdout", "")); !failed.empty())
       out << "  " << failed << "\n";
+    for (const char* file : {"stdout_file", "stderr_file"})
+      if (const std::string path = run.value(file, ""); !path.empty())
+        out << "  " << std::string_view(file).substr(0, 6) << ": " << path << "\n";
     out << "  reproduce: " << run.value("reproduce", "") << "\n";
   }
   if (other_failures.size() > listed) out << "\n... and " << other_failures.size() - listed << " more such run(s) in the report\n";

@@ -96,6 +96,7 @@ report_outputs parse_report_outputs(const po::variables_map& vm, const std::stri
   const bool explicit_out = vm.count("out") != 0;
   if (explicit_out || (outputs.targets.empty() && !default_out.empty())) {
     const fs::path dir = out_directory(explicit_out ? vm["out"].as<std::string>() : default_out);
+    outputs.out_dir = dir.string();
     for (const reports::report_format& f : reports::report_formats) {
       const fs::path file = dir / f.out_file;
       check_file("--out", file);

@@ -26,6 +26,9 @@ struct report_outputs {
   };
   std::vector<target> targets;              ///< in the order: explicit options, then --out's files
   std::string source_root;                  ///< absolute
+  /// --out's directory (or the default one), where the runs that do not end clean keep their whole
+  /// output (DIR/runs/); empty where only single files were asked for.
+  std::string out_dir;
   std::optional<reports::baseline> baseline;
 
   /// The files, for the summary's "report:" lines.

@@ -1,5 +1,6 @@
 #include "runner/trial.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -127,10 +128,53 @@ std::vector<std::string> child_environment(const trial_spec& spec, const child_f
   return env;
 }
 
-void keep_tail(std::string& tail, const char* data, std::size_t n) {
-  tail.append(data, n);
-  if (tail.size() > tail_bytes) tail.erase(0, tail.size() - tail_bytes);
-}
+/// One of the child's outputs (stdout or stderr) as the parent reads it: its tail, for the report, and
+/// where the run keeps it, all of it (up to max_kept_output) in a file.
+class child_output_copy {
+ public:
+  /// `path` empty: the tail only.
+  explicit child_output_copy(std::string path) : path_(std::move(path)) {
+    if (!path_.empty()) fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  }
+  ~child_output_copy() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  child_output_copy(const child_output_copy&) = delete;
+  child_output_copy& operator=(const child_output_copy&) = delete;
+
+  std::string tail;
+
+  void add(const char* data, std::size_t n) {
+    tail.append(data, n);
+    if (tail.size() > tail_bytes) tail.erase(0, tail.size() - tail_bytes);
+    const std::size_t room = max_kept_output - std::min(written_, max_kept_output);
+    if (fd_ < 0 || room == 0) return;
+    for (std::size_t done = 0, want = std::min(n, room); done < want;) {
+      const ssize_t w = ::write(fd_, data + done, want - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return;  // a full disk: the report keeps the tail all the same
+      done += static_cast<std::size_t>(w);
+      written_ += static_cast<std::size_t>(w);
+    }
+  }
+
+  /// Closes the file. Keeps it when `keep` and the child wrote anything, and returns its path; removes
+  /// it and returns "" otherwise.
+  std::string finish(bool keep) {
+    if (fd_ < 0) return {};
+    ::close(fd_);
+    fd_ = -1;
+    if (keep && written_ > 0) return path_;
+    ::unlink(path_.c_str());
+    return {};
+  }
+
+ private:
+  static constexpr std::size_t max_kept_output = std::size_t{64} << 20;
+  std::string path_;
+  int fd_ = -1;
+  std::size_t written_ = 0;
+};
 
 /// The tests a GoogleTest binary says it starts, from its stdout as it comes.
 class started_tests {
@@ -157,12 +201,16 @@ class started_tests {
 /// of stdout and stderr, and the tests a GoogleTest binary starts.
 class child_output {
  public:
-  explicit child_output(const child_process& child)
-      : fds_{child.stream_fd(), child.stdout_fd(), child.stderr_fd()}, exit_fd_(child.exit_fd()) {}
+  /// `kept`: trial_spec::output_file.
+  child_output(const child_process& child, const std::string& kept)
+      : out(kept.empty() ? "" : kept + ".stdout"),
+        err(kept.empty() ? "" : kept + ".stderr"),
+        fds_{child.stream_fd(), child.stdout_fd(), child.stderr_fd()},
+        exit_fd_(child.exit_fd()) {}
 
   finding_stream stream;
-  std::string out_tail;
-  std::string err_tail;
+  child_output_copy out;
+  child_output_copy err;
   started_tests tests;
 
   /// Waits until the child writes or ends, or `until`; then reads whatever is there.
@@ -207,7 +255,7 @@ class child_output {
         stream.feed(buf, size);
         if (stream.findings.size() > had) note_running_tests(had);
       } else {
-        keep_tail(i == 1 ? out_tail : err_tail, buf, size);
+        (i == 1 ? out : err).add(buf, size);
         if (i == 1) tests.feed(buf, size);
       }
     }
@@ -270,7 +318,7 @@ trial_result run_trial(const trial_spec& spec) {
     return r;
   }
 
-  child_output io(child);
+  child_output io(child, spec.output_file);
   const steady_clock::time_point deadline = start + spec.timeout;
   bool timed_out = false;
   while (!child.ended()) {
@@ -311,8 +359,11 @@ trial_result run_trial(const trial_spec& spec) {
     if (!io.tests.names.empty())
       r.findings.back()[std::string(googletest_running_key)] = json::array({io.tests.names.back()});
   }
-  r.stdout_tail = std::move(io.out_tail);
-  r.stderr_tail = std::move(io.err_tail);
+  r.stdout_tail = std::move(io.out.tail);
+  r.stderr_tail = std::move(io.err.tail);
+  // A clean run's output is seldom wanted; the runs that need a look keep theirs.
+  r.stdout_file = io.out.finish(r.outcome != outcome::clean);
+  r.stderr_file = io.err.finish(r.outcome != outcome::clean);
   r.schedule = schedule_text(schedule);
   return r;
 }

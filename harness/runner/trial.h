@@ -37,6 +37,9 @@ struct trial_spec {
   /// (harness/src/steering.h); empty otherwise.
   std::string confirm;
   std::chrono::milliseconds timeout{10'000};
+  /// Where to keep the child's whole stdout and stderr (PATH.stdout, PATH.stderr; up to 64 MiB each),
+  /// if the run does not end clean; empty: their tails only.
+  std::string output_file;
 };
 
 /// How the trial's process ended, in this order of precedence: it ran past its timeout; a signal ended
@@ -57,6 +60,8 @@ struct trial_result {
   std::vector<nlohmann::json> findings;
   std::string stdout_tail;  ///< the last few KiB the child wrote to stdout
   std::string stderr_tail;  ///< and to stderr
+  std::string stdout_file;  ///< the file with all it wrote to stdout (trial_spec::output_file), or ""
+  std::string stderr_file;  ///< and to stderr
   /// controlled: the schedule the child made, as far as it got (it writes each step as it makes it, so
   /// a crash or a kill keeps them); replaying it reruns the trial's interleaving. Empty otherwise.
   std::string schedule;
