@@ -109,6 +109,7 @@ document.documentElement.setAttribute('data-script', 'ok');
 struct page {
   const json& report;
   std::string root;
+  std::filesystem::path page_dir;  // absolute
   std::vector<verdict> verdicts;
   std::set<std::string> failing;  // names whose verdict does not match
   std::string html;
@@ -130,6 +131,19 @@ struct page {
     if (frame.value("inlined", false)) out += " <span class=\"muted\">(inlined)</span>";
     if (const std::string code = frame.value("code", ""); !code.empty()) out += "<pre class=\"code mono\">" + esc(code) + "</pre>";
     return out;
+  }
+
+  /// Links to the files a run kept its whole output in, relative to the page.
+  void output_links(const json& run) {
+    std::string links;
+    for (const char* key : {"stdout_file", "stderr_file"}) {
+      const std::string file = run.value(key, "");
+      if (file.empty()) continue;
+      const std::string href =
+          std::filesystem::absolute(file).lexically_normal().lexically_relative(page_dir).generic_string();
+      links += std::string(links.empty() ? "" : ", ") + "<a href=\"" + esc(href) + "\">" + std::string(key, 6) + "</a>";
+    }
+    if (!links.empty()) html += "<p>whole output: " + links + "</p>";
   }
 
   /// A stack: its first user frames, then the whole of it behind a click.
@@ -311,6 +325,9 @@ struct page {
         html += "<div class=\"finding\"><h3>" + esc(run.value("name", "")) + " seed " + std::to_string(run.value("seed", std::uint64_t{0})) +
                 ": " + esc(run.value("outcome", "")) + ", " + esc(ending_text(run)) + "</h3>";
         if (!run.value("stderr", "").empty()) html += "<pre>" + esc(run.value("stderr", "")) + "</pre>";
+        if (const std::string failed = failed_tests_phrase(run.value("stdout", "")); !failed.empty())
+          html += "<p>" + esc(failed) + "</p>";
+        output_links(run);
         reproduce_line(run.value("reproduce", ""));
         html += "</div>\n";
       }
@@ -348,14 +365,16 @@ struct page {
 
 }  // namespace
 
-std::string html_writer::render(const json& report) const {
-  page p{report, std::filesystem::absolute(source_root_).lexically_normal().generic_string(), verdicts(report), {}, {}};
+std::string html_writer::render(const json& report, const std::string& page_dir) const {
+  page p{report, std::filesystem::absolute(source_root_).lexically_normal().generic_string(),
+         std::filesystem::absolute(page_dir).lexically_normal(), verdicts(report), {}, {}};
   p.render();
   return std::move(p.html);
 }
 
 bool html_writer::write(const json& report, const std::string& path) const {
-  return write_report_file(path, render(report));
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  return write_report_file(path, render(report, dir.empty() ? "." : dir));
 }
 
 }  // namespace gridlock::reports

@@ -17,8 +17,9 @@ class html_writer final : public report_writer {
   /// Files under `source_root` are shown relative to it.
   explicit html_writer(std::string source_root = ".") : source_root_(std::move(source_root)) {}
   bool write(const nlohmann::json& report, const std::string& path) const override;
-  /// The page write() writes.
-  std::string render(const nlohmann::json& report) const;
+  /// The page write() writes into directory `page_dir`: it links the files runs kept their output in
+  /// (`stdout_file`) relative to it.
+  std::string render(const nlohmann::json& report, const std::string& page_dir = ".") const;
 
  private:
   std::string source_root_;

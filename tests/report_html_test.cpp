@@ -199,6 +199,26 @@ TEST_F(ReportHtmlTest, AFindingSaysHowManyMoreLikeItItsRunHad) {
   EXPECT_EQ(count(render(report()), "more like it"), 0u);
 }
 
+// A run that failed with nothing found says which of its tests failed, and links the files it kept
+// its whole output in, relative to the page.
+TEST_F(ReportHtmlTest, ARunThatFailedLinksItsWholeOutput) {
+  json r = report();
+  r["runs"].push_back({{"name", "cache_test"},
+                       {"kind", "program"},
+                       {"seed", 3},
+                       {"strategy", "none"},
+                       {"outcome", "failed"},
+                       {"exit_code", 1},
+                       {"duration_ms", 12},
+                       {"findings", json::array()},
+                       {"stdout", "[  FAILED  ] Cache.Evict (0 ms)\n"},
+                       {"stdout_file", "out/runs/cache_test-seed3.stdout"}});
+  const std::string html = gridlock::reports::html_writer(source_root).render(r, "out");
+  EXPECT_EQ(unbalanced(html), "");
+  EXPECT_NE(html.find("<p>failed test: Cache.Evict</p>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<p>whole output: <a href=\"runs/cache_test-seed3.stdout\">stdout</a></p>"), std::string::npos);
+}
+
 TEST_F(ReportHtmlTest, ThreadsWaitingAlikeAreOneEntry) {
   json r = report();
   json& deadlock = r["runs"][2]["findings"][0];
