@@ -101,11 +101,7 @@ std::string render_testcase(const testcase& tc, const std::string& source_root) 
   for (const json* run : broken) {
     text += run->value("outcome", "") + ": seed " + std::to_string(run->value("seed", std::uint64_t{0})) +
             " ended with " + ending_text(*run) + "\n";
-    std::string err = run->value("stderr", "");
-    while (!err.empty() && err.back() == '\n') err.pop_back();
-    if (!err.empty()) text += "  stderr: " + err.substr(err.rfind('\n') + 1) + "\n";
-    if (const std::string failed = failed_tests_phrase(run->value("stdout", "")); !failed.empty())
-      text += "  " + failed + "\n";
+    text += broken_run_details(*run, "  ");
     text += "  reproduce: " + run->value("reproduce", "") + "\n\n";
   }
 

@@ -897,7 +897,8 @@ TEST_F(CliTest, ARunThatFailsKeepsItsWholeOutput) {
   EXPECT_EQ(slurp(dir_ / "out/runs/sh-seed1.stdout"), all);
   EXPECT_EQ(slurp(dir_ / "out/runs/sh-seed1.stderr"), "oops\n");
   EXPECT_LT(run.value("stdout", "").size(), all.size()) << "the report keeps the tail";
-  EXPECT_NE(r.out.find("\n  stdout: out/runs/sh-seed1.stdout\n  stderr: out/runs/sh-seed1.stderr\n"), std::string::npos)
+  EXPECT_NE(r.out.find("\n  stderr: oops\n  whole output: out/runs/sh-seed1.stdout, out/runs/sh-seed1.stderr\n"),
+            std::string::npos)
       << r.out;
 
   const outcome clean = gridlock({"exec", "--runs", "2", "--out", "clean", "--", "sh", "-c", "seq 1 5000"});

@@ -96,6 +96,20 @@ TEST_F(ReportJunitTest, ATestcasePerScenarioFailingWhenItsVerdictIsWrong) {
   EXPECT_EQ(xpath(file, "string(//property[@name='gridlock.strategy']/@value)"), "none");
 }
 
+// A run that went wrong without a finding says where its whole output is, as the console does.
+TEST_F(ReportJunitTest, ARunThatWentWrongNamesTheFilesOfItsWholeOutput) {
+  need_xmllint();
+  json r = report();
+  for (json& run : r["runs"])
+    if (run.value("name", "") == "crashy") {
+      run["stdout_file"] = "out/runs/crashy-seed1.stdout";
+      run["stderr_file"] = "out/runs/crashy-seed1.stderr";
+    }
+  const std::string text = xpath(write(r), "string(//testcase[@name='crashy']/failure)");
+  EXPECT_NE(text.find("\n  whole output: out/runs/crashy-seed1.stdout, out/runs/crashy-seed1.stderr\n"), std::string::npos)
+      << text;
+}
+
 TEST_F(ReportJunitTest, ProgramsFailOnAnyFindingAndKnownFindingsPass) {
   need_xmllint();
   json r = report();

@@ -36,12 +36,6 @@ std::string ending(const json& run) {
   return "exit code " + std::to_string(run.value("exit_code", 0));
 }
 
-/// Usually the one that says what went wrong.
-std::string last_line(std::string text) {
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  return text.substr(text.rfind('\n') + 1);  // npos + 1 == 0: the whole text
-}
-
 struct finding_group {
   json finding;                  // the first one seen
   std::vector<const json*> runs; // the runs that hit it
@@ -121,12 +115,7 @@ void print_summary(std::ostream& out, const json& report, const std::vector<repo
   for (std::size_t i = 0; i < other_failures.size() && i < listed; ++i) {
     const json& run = *other_failures[i];
     out << "\n" << run.value("outcome", "") << ": " << run_label(run) << " ended with " << ending(run) << "\n";
-    if (const std::string err = last_line(run.value("stderr", "")); !err.empty()) out << "  stderr: " << err << "\n";
-    if (const std::string failed = failed_tests_phrase(run.value("stdout", "")); !failed.empty())
-      out << "  " << failed << "\n";
-    for (const char* file : {"stdout_file", "stderr_file"})
-      if (const std::string path = run.value(file, ""); !path.empty())
-        out << "  " << std::string_view(file).substr(0, 6) << ": " << path << "\n";
+    out << broken_run_details(run, "  ");
     out << "  reproduce: " << run.value("reproduce", "") << "\n";
   }
   if (other_failures.size() > listed) out << "\n... and " << other_failures.size() - listed << " more such run(s) in the report\n";

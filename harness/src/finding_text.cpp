@@ -270,6 +270,20 @@ std::string repeats_phrase(const json& f) {
   return more > 0 ? "and " + std::to_string(more) + " more like it in its first run (the same code over other locks)" : "";
 }
 
+std::string broken_run_details(const json& run, std::string_view indent) {
+  std::string out;
+  std::string err = run.value("stderr", "");
+  while (!err.empty() && err.back() == '\n') err.pop_back();
+  if (!err.empty()) out += std::string(indent) + "stderr: " + err.substr(err.rfind('\n') + 1) + "\n";
+  if (const std::string failed = failed_tests_phrase(run.value("stdout", "")); !failed.empty())
+    out += std::string(indent) + failed + "\n";
+  std::string files;
+  for (const char* key : {"stdout_file", "stderr_file"})
+    if (const std::string path = run.value(key, ""); !path.empty()) files += (files.empty() ? "" : ", ") + path;
+  if (!files.empty()) out += std::string(indent) + "whole output: " + files + "\n";
+  return out;
+}
+
 std::string failed_tests_phrase(std::string_view output) {
   const std::vector<std::string> tests = failed_googletest_tests(output);
   return tests.empty() ? "" : (tests.size() == 1 ? "failed test: " : "failed tests: ") + joined(tests);

@@ -42,6 +42,11 @@ std::string tests_phrase(const nlohmann::json& finding);
 /// "and 49 more like it in its first run (the same code over other locks)" for a finding that stands for
 /// others of its run (its `repeats`), else "".
 std::string repeats_phrase(const nlohmann::json& finding);
+/// What a run that went wrong without a finding leaves to go on, a line each, each after `indent`: the
+/// last line of its stderr (usually the one that says what went wrong), the GoogleTest tests its stdout
+/// says failed (failed_tests_phrase), and the files it kept its whole output in (`stdout_file`,
+/// `stderr_file`).
+std::string broken_run_details(const nlohmann::json& run, std::string_view indent);
 /// "failed tests: DBTest.Empty, DBTest.Put" for a run whose output (`stdout`) is a GoogleTest binary's
 /// with failed tests (failed_googletest_tests), else "".
 std::string failed_tests_phrase(std::string_view output);
