@@ -91,6 +91,14 @@ json lock_stack(const std::string& function, int line, const std::string& code) 
   return json::array({library, program_frame(function, line, code), program_frame("main", 90, "run();")});
 }
 
+/// The program's file (program_frame's) as these lines, by number: "" for any other line or file.
+gridlock::source_line_reader program_source(std::map<int, std::string> lines) {
+  return [lines = std::move(lines)](const std::string& file, int line) {
+    const auto it = lines.find(line);
+    return file == "/src/app/bank.cpp" && it != lines.end() ? it->second : std::string();
+  };
+}
+
 json unnamed_lock(int id) { return {{"id", id}, {"name", ""}, {"type", "pthread_mutex_t"}}; }
 
 json edge(int from, int to, int thread, json held_stack, json acquire_stack) {
@@ -249,10 +257,7 @@ TEST(NameLocksByExpression, AGuardIsReadAsTheLockItsDeclarationAboveNames) {
       {27, "  q->ready.wait(lk, [&] { return !q->items.empty(); });"},
       {28, "  lf.lock();  // a member guard, declared in no line above"},
   };
-  const gridlock::source_line_reader source = [&](const std::string& file, int line) {
-    const auto it = bank_cpp.find(line);
-    return file == "/src/app/bank.cpp" && it != bank_cpp.end() ? it->second : std::string();
-  };
+  const gridlock::source_line_reader source = program_source(bank_cpp);
   const json take_from = lock_stack("transfer", 21, "lf.lock();");
   const json take_to = lock_stack("transfer", 22, "lt.lock();");
   json f = two_lock_cycle("", "", "", "", "", "");
@@ -289,10 +294,7 @@ TEST(NameLocksByExpression, ALockAFunctionWasHandedIsSpelledByItsCaller) {
       {40, "void hold(std::mutex& m) { m.lock(); }"},
       {50, "  hold(registry_mu);"},
   };
-  const gridlock::source_line_reader source = [&](const std::string&, int line) {
-    const auto it = lines.find(line);
-    return it != lines.end() ? it->second : std::string();
-  };
+  const gridlock::source_line_reader source = program_source(lines);
   const auto through = [&](const std::string& wrapper, int wrapper_line, const std::string& caller, int caller_line) {
     return json::array({program_frame(wrapper, wrapper_line, lines.at(wrapper_line)),
                         program_frame(caller, caller_line, lines.at(caller_line))});
