@@ -221,6 +221,22 @@ TEST(NameLocksByExpression, ALockClassOfTheProgramsIsPassedOver) {
   EXPECT_EQ(gridlock::lock_label(through_guard_only, 2), "mutex_");
 }
 
+// Types named C's way (ZeroMQ's mutex_t, scoped_lock_t, scoped_optional_lock_t) are lock classes and
+// guards all the same; a guard given a choice of locks names none.
+TEST(NameLocksByExpression, LockClassesNamedWithATypeSuffixArePassedOverToo) {
+  EXPECT_TRUE(gridlock::in_lock_class("zmq::mutex_t::lock()"));
+  EXPECT_TRUE(gridlock::in_lock_class("zmq::scoped_lock_t::scoped_lock_t(zmq::mutex_t&)"));
+  EXPECT_FALSE(gridlock::in_lock_class("zmq::mailbox_safe_t::send(zmq::command_t const&)"));
+  EXPECT_EQ(spelled_object("scoped_lock_t locker (_endpoints_sync);", object_family::lock), "_endpoints_sync");
+  EXPECT_EQ(spelled_object("scoped_optional_lock_t sync_lock (_thread_safe ? &_sync : NULL);", object_family::lock), "");
+  const json in_class = program_frame("zmq::mutex_t::lock()", 135, "int rc = pthread_mutex_lock (&_mutex);");
+  json take = lock_stack("zmq::ctx_t::find_endpoint(char const*)", 740, "scoped_lock_t locker (_endpoints_sync);");
+  take.insert(take.begin() + 1, in_class);
+  json deadlock = {{"kind", "deadlock"}, {"locks", {unnamed_lock(1)}}, {"waits", {{{"thread", 1}, {"lock", 1}, {"stack", take}}}}};
+  gridlock::name_locks_by_expression(deadlock, no_source);
+  EXPECT_EQ(gridlock::lock_label(deadlock, 1), "_endpoints_sync") << "not the class's own _mutex";
+}
+
 // Two of spdlog's sinks, each forwarding to the other: both locks are taken at one line of base_sink,
 // through a long shared path of library calls, which is no lock function. That line names them.
 TEST(NameLocksByExpression, ALongSharedPathIsNoLockFunction) {

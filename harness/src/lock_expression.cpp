@@ -155,9 +155,16 @@ bool is_member_call(std::string_view name, object_family family) {
   return false;
 }
 
+/// A type's name without a `_t` suffix, as C-style code names types (ZeroMQ's mutex_t, scoped_lock_t).
+std::string_view without_type_suffix(std::string_view name) {
+  return name.size() > 2 && name.ends_with("_t") ? name.substr(0, name.size() - 2) : name;
+}
+
 /// A C function of `family` whose first argument is the object (pthread_mutex_lock, sem_post), or a
-/// scoped guard type whose constructor's is (std::lock_guard, absl::MutexLock, QMutexLocker).
+/// scoped guard type whose constructor's is (std::lock_guard, absl::MutexLock, QMutexLocker,
+/// zmq::scoped_lock_t).
 bool is_taking_name(std::string_view name, object_family family) {
+  name = without_type_suffix(name);
   switch (family) {
     case object_family::lock:
       return (starts_with_any(name, {"pthread_mutex_", "pthread_rwlock_", "pthread_spin_", "mtx_", "omp_set_",
@@ -174,7 +181,8 @@ bool is_taking_name(std::string_view name, object_family family) {
 /// Whether `e` reads as an expression that names an object, not a declaration (`std::mutex& m`, from a
 /// function's own signature) or a statement: two names apart only by spaces are neither.
 bool names_an_object(std::string_view e) {
-  if (e.empty() || e.size() > 80 || e.find_first_of(";{}=\"") != std::string_view::npos) return false;
+  // Nor a choice between objects (`thread_safe ? &sync : nullptr`).
+  if (e.empty() || e.size() > 80 || e.find_first_of(";{}=\"?") != std::string_view::npos) return false;
   const std::string s(e);
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (!ident_char(s[i]) || (i + 1 < s.size() && ident_char(s[i + 1]))) continue;
@@ -445,7 +453,7 @@ object_family family_of(std::string_view type) {
 
 bool in_lock_class(std::string_view function) {
   const std::string scope = name_of(function).scope;
-  return is_taking_name(scope, object_family::lock) || ends_with_any(scope, {"Mutex", "mutex"});
+  return is_taking_name(scope, object_family::lock) || ends_with_any(without_type_suffix(scope), {"Mutex", "mutex"});
 }
 
 std::string spelled_object(std::string_view code, object_family family, std::string_view lock_function) {

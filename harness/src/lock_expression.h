@@ -27,8 +27,9 @@ object_family family_of(std::string_view type);
 std::string spelled_object(std::string_view code, object_family family, std::string_view lock_function = {});
 
 /// Whether a symbolized function is a member of a lock class of the program's own: a mutex wrapper
-/// (leveldb::port::Mutex::Lock) or a scoped guard (leveldb::MutexLock's constructor), by its class's
-/// name (ending in Mutex, Lock, Guard, Locker, ...). Its line (`mu_.lock();`) is where every lock it
+/// (leveldb::port::Mutex::Lock, zmq::mutex_t::lock) or a scoped guard (leveldb::MutexLock's
+/// constructor, zmq::scoped_lock_t's), by its class's name (ending in Mutex, Lock, Guard, Locker, ...,
+/// a `_t` suffix aside). Its line (`mu_.lock();`) is where every lock it
 /// wraps is taken; its caller's line says which (`MutexLock l(&mutex_);`).
 bool in_lock_class(std::string_view function);
 
