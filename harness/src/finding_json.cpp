@@ -111,6 +111,9 @@ std::string location(const json& fr) {
 }
 
 std::string site(const std::vector<json>& user, std::size_t skip = 0) {
+  // The program's lock class (LevelDB's port::Mutex::Lock, ZeroMQ's mutex_t::lock, inlined into every
+  // caller) is where every lock is taken: its caller says where this one was.
+  while (skip + 1 < user.size() && in_lock_class(user[skip].value("function", ""))) ++skip;
   if (skip >= user.size()) return "?";
   // Installed code (Boost's inline mutex::lock and lock_guard, a system library's lock wrapper) is the
   // same in every program that uses it: its callers up to the program's own code say where. So does
