@@ -178,6 +178,31 @@ TEST(FindingText, AnUnnamedLockFirstSeenThroughALockClassIsSeenAtItsCaller) {
       << text;
 }
 
+// The program's lock class is shown but counts toward no limit, and the line quoted is its caller's:
+// ZeroMQ's two frames shown were both inside mutex_t and scoped_lock_t. A stack with no frames at all
+// says so, not that the program lacks debug information.
+TEST(FindingText, ALockClasssFramesDoNotCrowdOutTheProgramsLines) {
+  const json through_class = json::array(
+      {frame("zmq::mutex_t::lock()", "/src/zmq/mutex.hpp", 135, "/src/zmq/libzmq.so"),
+       frame("zmq::scoped_lock_t::scoped_lock_t(zmq::mutex_t&)", "/src/zmq/mutex.hpp", 172, "/src/zmq/libzmq.so"),
+       frame("zmq::ctx_t::find_endpoint(char const*)", "/src/zmq/ctx.cpp", 740, "/src/zmq/libzmq.so"),
+       frame("zmq::object_t::find_endpoint(char const*) const", "/src/zmq/object.cpp", 193, "/src/zmq/libzmq.so")});
+  json f = cycle_finding(through_class, library_stack());
+  f["edges"][0]["acquire_stack"][0]["code"] = "int rc = pthread_mutex_lock (&_mutex);";
+  f["edges"][0]["acquire_stack"][2]["code"] = "scoped_lock_t locker (_endpoints_sync);";
+  const std::string text = gridlock::render_text(f, 2);
+  EXPECT_NE(text.find("      at zmq::scoped_lock_t::scoped_lock_t(zmq::mutex_t&) (mutex.hpp:172)\n"
+                      "      at zmq::ctx_t::find_endpoint(char const*) (ctx.cpp:740)\n"
+                      "         | scoped_lock_t locker (_endpoints_sync);\n"
+                      "      at zmq::object_t::find_endpoint(char const*) const (object.cpp:193)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("pthread_mutex_lock (&_mutex)"), std::string::npos) << text;
+
+  f["edges"][0]["acquire_stack"] = json::array();
+  EXPECT_NE(gridlock::render_text(f, 2).find("      (no stack)\n"), std::string::npos) << gridlock::render_text(f, 2);
+}
+
 /// A hang with many threads parked in one place: one entry for all of them, the others as they are.
 TEST(FindingText, ThreadsWaitingAlikeAreOneEntry) {
   const json parked = json::array({frame("worker_loop", "/home/u/app/pool.cpp", 9, "/home/u/app")});

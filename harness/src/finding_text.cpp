@@ -19,17 +19,21 @@ void append_stack(std::string& out, const json& stack, const std::string& indent
   int shown = 0;
   bool program_shown = false;
   int skipped = 0;
-  const auto show = [&](const json& fr) {
+  // The program's lock class (in_lock_class: ZeroMQ's mutex_t::lock and scoped_lock_t, inlined into
+  // every caller) is shown, but counts toward no limit and its line is not the one quoted: its
+  // callers' frames say where.
+  const auto show = [&](const json& fr, bool lock_class) {
     out += indent + "  at " + frame_text(fr) + "\n";
-    if (program_shown || !is_program_source(fr)) return;
+    if (lock_class || program_shown || !is_program_source(fr)) return;
     program_shown = true;
     if (const std::string code = fr.value("code", ""); !code.empty()) out += indent + "     | " + code + "\n";
   };
   for (const json& fr : stack) {
     if (is_plumbing_frame(fr)) continue;
     if (shown < frames) {
-      ++shown;
-      show(fr);
+      const bool lock_class = in_lock_class(fr.value("function", ""));
+      if (!lock_class) ++shown;
+      show(fr, lock_class);
       continue;
     }
     if (program_shown) break;
@@ -38,10 +42,14 @@ void append_stack(std::string& out, const json& stack, const std::string& indent
       continue;
     }
     if (skipped > 0) out += indent + "  ... " + std::to_string(skipped) + " library frame(s)\n";
-    show(fr);
+    show(fr, false);
     break;
   }
-  if (shown == 0) out += indent + "  (no user frames; build with -g and frame info for stacks)\n";
+  if (shown > 0) return;
+  // No frame at all is no stack to read (a thread that was running when the watchdog looked), not a
+  // build without debug information.
+  const bool none = !stack.is_array() || stack.empty();
+  out += indent + (none ? "  (no stack)\n" : "  (no user frames; build with -g and frame info for stacks)\n");
 }
 
 /// The first frame of the program's own source in `stack`, else its first frame past the runtime's, else
