@@ -193,6 +193,7 @@ struct page {
                                : "<span class=\"badge expected\">expected by its scenario</span>";
     html += "</h3><p>" + esc(f.value("message", "")) + "</p>";
     if (const std::string tests = tests_phrase(f); !tests.empty()) html += "<p>" + esc(tests) + "</p>";
+    if (const std::string one = one_thread_phrase(f); !one.empty()) html += "<p>" + esc(one) + "</p>";
     std::string where;
     for (const std::string& name : names)
       where += (where.empty() ? "" : "; ") + esc(name) + " (seeds " + esc(number_ranges(seeds[name])) + ")";

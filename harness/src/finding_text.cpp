@@ -1,6 +1,7 @@
 #include "finding_text.h"
 
 #include <algorithm>
+#include <set>
 #include <vector>
 
 #include "finding_json.h"
@@ -273,6 +274,18 @@ std::string tests_phrase(const json& f) {
   return tests.empty() ? "" : (tests.size() == 1 ? "in test " : "in tests ") + joined(tests);
 }
 
+std::string one_thread_phrase(const json& f) {
+  if (f.value("kind", "") != "lock-order-cycle") return "";
+  std::set<std::uint32_t> threads;
+  for (const json& e : f.value("edges", json::array())) {
+    threads.insert(e.value("thread", 0u));
+    for (const json& o : e.value("also", json::array())) threads.insert(o.value("thread", 0u));
+  }
+  if (threads.size() != 1) return "";
+  return "each order was taken by " + thread_label(f, *threads.begin()) +
+         " alone: two threads taking them at once can deadlock";
+}
+
 std::string repeats_phrase(const json& f) {
   const int more = f.value("repeats", 0);
   return more > 0 ? "and " + std::to_string(more) + " more like it in its first run (the same code over other locks)" : "";
@@ -301,6 +314,7 @@ std::string render_text(const json& f, int frames) {
   std::string out = "gridlock: " + f.value("kind", "") + " [" + f.value("fingerprint", "") + "]\n  " +
                     f.value("message", "") + "\n";
   if (const std::string tests = tests_phrase(f); !tests.empty()) out += "  " + tests + "\n";
+  if (const std::string one = one_thread_phrase(f); !one.empty()) out += "  " + one + "\n";
   append_unnamed_locks(out, f);
   append_thread_starts(out, f);
   for (const json& e : f.value("edges", json::array())) {

@@ -39,6 +39,10 @@ std::string threads_label(const nlohmann::json& finding, const std::vector<std::
 std::vector<const nlohmann::json*> started_threads(const nlohmann::json& finding);
 /// "in test Cache.Evict" ("in tests A.b, C.d") for a finding in GoogleTest tests (its `tests`), else "".
 std::string tests_phrase(const nlohmann::json& finding);
+/// For a lock-order cycle whose every take was one thread's (its edges and their `also`): "each order
+/// was taken by thread 1 (main) alone: two threads taking them at once can deadlock"; else "". The
+/// prediction holds, but a reader who sees one thread may not think so.
+std::string one_thread_phrase(const nlohmann::json& finding);
 /// "and 49 more like it in its first run (the same code over other locks)" for a finding that stands for
 /// others of its run (its `repeats`), else "".
 std::string repeats_phrase(const nlohmann::json& finding);
