@@ -442,27 +442,39 @@ TEST(FingerprintTest, AFunctionWithoutSourceIsToldApartByItsCaller) {
   EXPECT_EQ(cycle("HashDB::Cursor::accept", "HashDB::accept"), cycle("HashDB::Cursor::accept", "HashDB::accept"));
 }
 
+namespace {
+
+/// The fingerprint of a two-lock cycle made in `first` and `second` (held at line 5, the other taken at
+/// 6) through `wrapper`'s frames (innermost first), inlined into each: at another address in every
+/// function, as a compiler puts them, in `module`; the functions are in `file`.
+json cycle_through(const json& wrapper, const std::string& module, const std::string& file, const std::string& first,
+                   const std::string& second) {
+  const auto stack = [&](const std::string& function, int line) {
+    json frames = wrapper;
+    frames.push_back({{"function", function}, {"file", file}, {"line", line}});
+    for (json& frame : frames) frame.update({{"module", module}, {"offset", function + std::to_string(line)}});
+    return frames;
+  };
+  json f = {{"kind", "lock-order-cycle"}, {"waits", json::array()}, {"edges", json::array()}};
+  for (const std::string& function : {first, second})
+    f["edges"].push_back({{"held_stack", stack(function, 5)}, {"acquire_stack", stack(function, 6)}});
+  gridlock::add_fingerprint(f);
+  return f.at("fingerprint");
+}
+
+}  // namespace
+
 // Boost's mutex::lock and lock_guard are inlined from installed headers into every function that locks:
 // the first frame past the standard library's is the same header line in every Boost program. Two
 // cycles over other heap mutexes in other functions shared a fingerprint, and the report counted the
 // second as a repeat of the first ("the same code over other locks").
 TEST(FingerprintTest, InstalledHeaderCodeIsToldApartByTheProgramsOwnCaller) {
-  auto cycle = [](const std::string& first, const std::string& second) {
-    // Inlined at each call: the header's frames are at another address in every function.
-    auto through_boost = [](const std::string& function, int line) {
-      const json at = {{"module", "/usr/src/app/accounts"}, {"offset", function + std::to_string(line)}};
-      json stack = json::array({{{"function", "boost::mutex::lock()"}, {"file", "/usr/include/boost/thread/pthread/mutex.hpp"}, {"line", 61}},
-                                {{"function", "boost::lock_guard<boost::mutex>::lock_guard(boost::mutex&)"},
-                                 {"file", "/usr/include/boost/thread/lock_guard.hpp"}, {"line", 38}},
-                                {{"function", function}, {"file", "/usr/src/app/accounts.cpp"}, {"line", line}}});
-      for (json& frame : stack) frame.update(at);
-      return stack;
-    };
-    json f = {{"kind", "lock-order-cycle"}, {"waits", json::array()}, {"edges", json::array()}};
-    for (const std::string& function : {first, second})
-      f["edges"].push_back({{"held_stack", through_boost(function, 5)}, {"acquire_stack", through_boost(function, 6)}});
-    gridlock::add_fingerprint(f);
-    return f.at("fingerprint");
+  const json boost = json::array(
+      {{{"function", "boost::mutex::lock()"}, {"file", "/usr/include/boost/thread/pthread/mutex.hpp"}, {"line", 61}},
+       {{"function", "boost::lock_guard<boost::mutex>::lock_guard(boost::mutex&)"},
+        {"file", "/usr/include/boost/thread/lock_guard.hpp"}, {"line", 38}}});
+  const auto cycle = [&](const std::string& first, const std::string& second) {
+    return cycle_through(boost, "/usr/src/app/accounts", "/usr/src/app/accounts.cpp", first, second);
   };
   EXPECT_NE(cycle("transfer()", "refund()"), cycle("audit()", "close()"));
   EXPECT_EQ(cycle("transfer()", "refund()"), cycle("refund()", "transfer()"));
@@ -473,21 +485,11 @@ TEST(FingerprintTest, InstalledHeaderCodeIsToldApartByTheProgramsOwnCaller) {
 // another address: every two-lock cycle of ZeroMQ had one fingerprint, and a baseline entry for the
 // sockets' cycle hid the context's.
 TEST(FingerprintTest, TheProgramsLockClassIsToldApartByItsCaller) {
-  auto cycle = [](const std::string& first, const std::string& second) {
-    auto through_class = [](const std::string& function, int line) {
-      const json at = {{"module", "/src/zmq/libzmq.so"}, {"offset", function + std::to_string(line)}};
-      json stack = json::array({{{"function", "zmq::mutex_t::lock()"}, {"file", "/src/zmq/mutex.hpp"}, {"line", 135}},
-                                {{"function", "zmq::scoped_lock_t::scoped_lock_t(zmq::mutex_t&)"},
-                                 {"file", "/src/zmq/mutex.hpp"}, {"line", 172}},
-                                {{"function", function}, {"file", "/src/zmq/ctx.cpp"}, {"line", line}}});
-      for (json& frame : stack) frame.update(at);
-      return stack;
-    };
-    json f = {{"kind", "lock-order-cycle"}, {"waits", json::array()}, {"edges", json::array()}};
-    for (const std::string& function : {first, second})
-      f["edges"].push_back({{"held_stack", through_class(function, 5)}, {"acquire_stack", through_class(function, 6)}});
-    gridlock::add_fingerprint(f);
-    return f.at("fingerprint");
+  const json zmq_lock_class = json::array(
+      {{{"function", "zmq::mutex_t::lock()"}, {"file", "/src/zmq/mutex.hpp"}, {"line", 135}},
+       {{"function", "zmq::scoped_lock_t::scoped_lock_t(zmq::mutex_t&)"}, {"file", "/src/zmq/mutex.hpp"}, {"line", 172}}});
+  const auto cycle = [&](const std::string& first, const std::string& second) {
+    return cycle_through(zmq_lock_class, "/src/zmq/libzmq.so", "/src/zmq/ctx.cpp", first, second);
   };
   EXPECT_NE(cycle("zmq::ctx_t::find_endpoint()", "zmq::mailbox_safe_t::send()"),
             cycle("zmq::socket_base_t::in_event()", "zmq::mailbox_safe_t::send()"));
