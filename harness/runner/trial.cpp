@@ -176,10 +176,12 @@ class child_output_copy {
   std::size_t written_ = 0;
 };
 
-/// The tests a GoogleTest binary says it starts, from its stdout as it comes.
+/// The tests a GoogleTest binary says it starts, from its stdout as it comes: the latest ones (a
+/// finding needs those started since the last one before it was read; a binary may run 10^5 tests).
 class started_tests {
  public:
-  std::vector<std::string> names;  // in order
+  std::vector<std::string> names;  // the latest, in order
+  std::size_t count = 0;           // how many started in all: names.back() is the count-th
 
   void feed(const char* data, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -187,13 +189,24 @@ class started_tests {
         if (line_.size() < max_line) line_ += data[i];  // a longer line is no test's start
         continue;
       }
-      if (std::optional<std::string> name = started_googletest_test(line_)) names.push_back(std::move(*name));
+      if (std::optional<std::string> name = started_googletest_test(line_)) {
+        names.push_back(std::move(*name));
+        ++count;
+      }
+      if (names.size() > max_names) names.erase(names.begin(), names.begin() + max_names / 2);
       line_.clear();
     }
   }
 
+  /// The names of the tests from the `first`-th started (counting from 1) on, as far as kept.
+  std::vector<std::string> since(std::size_t first) const {
+    const std::size_t oldest = count - names.size() + 1;
+    return {names.begin() + static_cast<std::ptrdiff_t>(first > oldest ? first - oldest : 0), names.end()};
+  }
+
  private:
   static constexpr std::size_t max_line = 1024;
+  static constexpr std::size_t max_names = 4096;
   std::string line_;  // the unfinished last line
 };
 
@@ -266,11 +279,10 @@ class child_output {
   /// started since, which stdout has now (the start was printed before the finding was made, but the
   /// pipes are read one after the other).
   void note_running_tests(std::size_t first) {
-    const std::size_t from = tests.names.empty() ? 0 : tests.names.size() - 1;
+    const std::size_t from = tests.count;
     read_available(1);
     if (tests.names.empty()) return;
-    const json running = std::vector<std::string>(tests.names.begin() + static_cast<std::ptrdiff_t>(from),
-                                                  tests.names.end());
+    const json running = tests.since(from);
     for (std::size_t k = first; k < stream.findings.size(); ++k)
       stream.findings[k][std::string(googletest_running_key)] = running;
   }
