@@ -884,7 +884,7 @@ TEST_F(CliTest, ExecNamesParameterizedAndTypedTestsInFull) {
 }
 
 // A run that does not end clean keeps all its output beside the reports (the report itself keeps the
-// last 4 KiB); a clean run's is not kept.
+// last 4 KiB), up to 64 MiB; a clean run's is not kept.
 TEST_F(CliTest, ARunThatFailsKeepsItsWholeOutput) {
   const outcome r = gridlock({"exec", "--runs", "1", "--out", "out", "--", "sh", "-c", "seq 1 5000; echo oops >&2; exit 3"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
@@ -900,6 +900,17 @@ TEST_F(CliTest, ARunThatFailsKeepsItsWholeOutput) {
   EXPECT_NE(r.out.find("\n  stderr: oops\n  whole output: out/runs/sh-seed1.stdout, out/runs/sh-seed1.stderr\n"),
             std::string::npos)
       << r.out;
+
+  // Past 64 MiB the file says it stops there.
+  const outcome big = gridlock({"exec", "--runs", "1", "--out", "big", "--", "sh", "-c", "yes | head -c 70000000; exit 1"});
+  EXPECT_EQ(big.code, 1) << big.out << big.err;
+  const std::string note = "\n[gridlock: the rest of this output was not kept: 64 MiB at most]\n";
+  EXPECT_EQ(fs::file_size(dir_ / "big/runs/sh-seed1.stdout"), (std::uintmax_t{64} << 20) + note.size());
+  std::ifstream kept(dir_ / "big/runs/sh-seed1.stdout", std::ios::binary);
+  kept.seekg(-static_cast<std::streamoff>(note.size()), std::ios::end);
+  std::string end(note.size(), '\0');
+  kept.read(end.data(), static_cast<std::streamsize>(end.size()));
+  EXPECT_EQ(end, note);
 
   const outcome clean = gridlock({"exec", "--runs", "2", "--out", "clean", "--", "sh", "-c", "seq 1 5000"});
   EXPECT_EQ(clean.code, 0) << clean.out << clean.err;

@@ -147,10 +147,19 @@ class child_output_copy {
   void add(const char* data, std::size_t n) {
     tail.append(data, n);
     if (tail.size() > tail_bytes) tail.erase(0, tail.size() - tail_bytes);
-    const std::size_t room = max_kept_output - std::min(written_, max_kept_output);
-    if (fd_ < 0 || room == 0) return;
-    for (std::size_t done = 0, want = std::min(n, room); done < want;) {
-      const ssize_t w = ::write(fd_, data + done, want - done);
+    if (fd_ < 0 || cut_) return;
+    const std::size_t room = max_kept_output - written_;
+    write_all(data, std::min(n, room));
+    if (n > room) {  // its reader must not take the file for all there was
+      cut_ = true;
+      constexpr std::string_view note = "\n[gridlock: the rest of this output was not kept: 64 MiB at most]\n";
+      write_all(note.data(), note.size());
+    }
+  }
+
+  void write_all(const char* data, std::size_t n) {
+    for (std::size_t done = 0; done < n;) {
+      const ssize_t w = ::write(fd_, data + done, n - done);
       if (w < 0 && errno == EINTR) continue;
       if (w <= 0) return;  // a full disk: the report keeps the tail all the same
       done += static_cast<std::size_t>(w);
@@ -174,6 +183,7 @@ class child_output_copy {
   std::string path_;
   int fd_ = -1;
   std::size_t written_ = 0;
+  bool cut_ = false;  // past max_kept_output: the note is written, nothing more
 };
 
 /// The tests a GoogleTest binary says it starts, from its stdout as it comes: the latest ones (a
