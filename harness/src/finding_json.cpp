@@ -231,6 +231,14 @@ std::string_view qualified_name(std::string_view fn) {
   return fn;
 }
 
+std::vector<std::string> strings_in(const json& list) {
+  std::vector<std::string> out;
+  if (list.is_array())
+    for (const json& s : list)
+      if (s.is_string()) out.push_back(s.get<std::string>());
+  return out;
+}
+
 std::string_view without_template_arguments(std::string_view name) {
   if (!name.ends_with('>')) return name;
   int depth = 0;

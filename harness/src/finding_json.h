@@ -53,6 +53,8 @@ std::size_t lock_function_depth(const nlohmann::json& edge);
 std::string_view qualified_name(std::string_view function);
 /// `name` without the template arguments it ends in, if any: "Queue_Pops_Test" of "Queue_Pops_Test<int>".
 std::string_view without_template_arguments(std::string_view name);
+/// The strings of a JSON array (a finding's `tests`), in order; none for anything else.
+std::vector<std::string> strings_in(const nlohmann::json& list);
 /// The process under test wrote the message and each wait's text naming an unnamed lock "TYPE#ID"; the
 /// report names it by its variable instead. Whole labels only: "pthread_mutex_t#1" is not the start of
 /// "pthread_mutex_t#12".

@@ -77,20 +77,18 @@ std::vector<const json*> program_frames(const json& stack) {
   return frames;
 }
 
-/// program_frames() as frame_text() shows them.
-std::vector<std::string> program_frames_text(const json& stack) {
-  std::vector<std::string> frames;
-  for (const json* fr : program_frames(stack)) frames.push_back(frame_text(*fr));
-  return frames;
+/// Frames as frame_text() shows them.
+std::vector<std::string> frames_text(const std::vector<const json*>& frames) {
+  std::vector<std::string> text;
+  for (const json* fr : frames) text.push_back(frame_text(*fr));
+  return text;
 }
 
 /// Whether a lock was first seen (`created`) in a GoogleTest test the finding is not in: an object of
 /// that test's at the same address (a std::mutex has no destroy to tell them apart), so where it was
 /// seen says nothing of this finding's lock.
 bool seen_in_another_test(const json& f, const json& created) {
-  std::vector<std::string> in;
-  for (const json& t : f.value("tests", json::array()))
-    if (t.is_string()) in.push_back(t.get<std::string>());
+  const std::vector<std::string> in = strings_in(f.value("tests", json::array()));
   const std::vector<std::string> seen_in = googletest_tests(json{{"stack", created}});
   return !in.empty() && !seen_in.empty() && std::none_of(seen_in.begin(), seen_in.end(), [&](const std::string& t) {
     return std::find(in.begin(), in.end(), full_googletest_name(t, in)) != in.end();
@@ -116,8 +114,7 @@ void append_unnamed_locks(std::string& out, const json& f) {
     const std::vector<const json*> program = program_frames(l["created"]);
     std::size_t wrapped = 0;
     while (wrapped + 1 < program.size() && in_lock_class(program[wrapped]->value("function", ""))) ++wrapped;
-    if (!program.empty())
-      unnamed.push_back({l.value("id", std::uint64_t{0}), program_frames_text(l["created"]), wrapped});
+    if (!program.empty()) unnamed.push_back({l.value("id", std::uint64_t{0}), frames_text(program), wrapped});
   }
   for (const auto& [id, frames, wrapped] : unnamed) {
     std::size_t shared = wrapped;
@@ -139,7 +136,7 @@ void append_unnamed_locks(std::string& out, const json& f) {
 /// std::thread is "thread 3" otherwise.
 void append_thread_starts(std::string& out, const json& f) {
   for (const json* t : started_threads(f)) {
-    const std::vector<std::string> frames = program_frames_text((*t)["started_at"]);
+    const std::vector<std::string> frames = frames_text(program_frames((*t)["started_at"]));
     if (!frames.empty()) out += "  " + thread_label(f, t->value("id", 0u)) + " was started at " + frames[0] + "\n";
   }
 }
@@ -268,9 +265,7 @@ std::string frame_text(const json& fr) {
 }
 
 std::string tests_phrase(const json& f) {
-  std::vector<std::string> tests;
-  for (const json& t : f.value("tests", json::array()))
-    if (t.is_string()) tests.push_back(t.get<std::string>());
+  const std::vector<std::string> tests = strings_in(f.value("tests", json::array()));
   return tests.empty() ? "" : (tests.size() == 1 ? "in test " : "in tests ") + joined(tests);
 }
 
@@ -298,10 +293,10 @@ std::string broken_run_details(const json& run, std::string_view indent) {
   if (!err.empty()) out += std::string(indent) + "stderr: " + err.substr(err.rfind('\n') + 1) + "\n";
   if (const std::string failed = failed_tests_phrase(run.value("stdout", "")); !failed.empty())
     out += std::string(indent) + failed + "\n";
-  std::string files;
+  std::vector<std::string> files;
   for (const char* key : {"stdout_file", "stderr_file"})
-    if (const std::string path = run.value(key, ""); !path.empty()) files += (files.empty() ? "" : ", ") + path;
-  if (!files.empty()) out += std::string(indent) + "whole output: " + files + "\n";
+    if (std::string path = run.value(key, ""); !path.empty()) files.push_back(std::move(path));
+  if (!files.empty()) out += std::string(indent) + "whole output: " + joined(files) + "\n";
   return out;
 }
 

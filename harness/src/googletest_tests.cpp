@@ -65,10 +65,8 @@ std::vector<std::string> googletest_tests(const json& f) {
   // A thread whose own frames are a fixture's or a pool's: the test that started it.
   if (tests.empty())
     for (const json& t : f.value("threads", json::array())) add_tests_of(t.value("started_at", json::array()), tests);
-  if (const auto running = f.find(googletest_running_key); running != f.end() && running->is_array()) {
-    std::vector<std::string> names;
-    for (const json& n : *running)
-      if (n.is_string()) names.push_back(n.get<std::string>());
+  if (const auto running = f.find(googletest_running_key); running != f.end()) {
+    const std::vector<std::string> names = strings_in(*running);
     for (std::string& t : tests) t = full_googletest_name(t, names);
   }
   sort_tests(tests);
@@ -131,14 +129,10 @@ std::vector<std::string> failed_googletest_tests(std::string_view output) {
 }
 
 void add_tests(json& into, const json& from) {
-  const json more = from.value("tests", json::array());
-  if (!more.is_array() || more.empty()) return;
-  std::vector<std::string> tests;
-  const json had = into.value("tests", json::array());
-  for (const json* list : {&had, &more})
-    if (list->is_array())
-      for (const json& t : *list)
-        if (t.is_string()) tests.push_back(t.get<std::string>());
+  const std::vector<std::string> more = strings_in(from.value("tests", json::array()));
+  if (more.empty()) return;
+  std::vector<std::string> tests = strings_in(into.value("tests", json::array()));
+  tests.insert(tests.end(), more.begin(), more.end());
   sort_tests(tests);
   into["tests"] = tests;
 }
