@@ -212,12 +212,14 @@ std::string trimmed_object(std::string_view e) {
 }
 
 /// A call of an object's family found in a line: the object as written ("" where it cannot be told),
-/// where the call's own text ends (the calls inside a guard's arguments are not its own), and the
-/// variable a guard's declaration names (`lk` in `std::unique_lock<std::mutex> lk(mu);`), if any.
+/// where the call's own text ends (the calls inside a guard's arguments are not its own), the variable
+/// a guard's declaration names (`lk` in `std::unique_lock<std::mutex> lk(mu);`), and what a C++
+/// condition wait takes again before it returns, its first argument (`lk` in `cv.wait(lk, pred)`).
 struct call {
   std::string object;
   std::size_t end;
   std::string variable = {};
+  std::string relocks = {};
 };
 
 /// The call of `family` (or of `lock_function`) whose name is the word at [at, end) of the masked line
@@ -234,9 +236,12 @@ std::optional<call> call_at(const std::string& s, std::string_view code, std::si
       return std::nullopt;
     std::size_t object_end = s[before - 1] == '.' ? before - 1 : before - 2;
     while (object_end > 0 && std::isspace(static_cast<unsigned char>(s[object_end - 1])) != 0) --object_end;
+    std::string relocks;
+    if (family == object_family::condition && lowered_word(name).starts_with("wait"))
+      if (const auto args = arguments(s, code, after); args && !args->empty()) relocks = trimmed_object(args->front());
     const std::size_t start = postfix_start(s, object_end);
-    if (start == std::string::npos) return call{"", end};
-    return call{trimmed_object(code.substr(start, object_end - start)), end};
+    if (start == std::string::npos) return call{"", end, {}, std::move(relocks)};
+    return call{trimmed_object(code.substr(start, object_end - start)), end, {}, std::move(relocks)};
   }
   // A C condition wait takes its mutex again before it returns: the mutex is its second argument.
   const bool relock = family == object_family::lock && starts_with_any(name, {"pthread_cond_", "cnd_"}) &&
@@ -280,19 +285,8 @@ std::vector<call> calls_in(std::string_view code, object_family family, std::str
 /// `mu_` in absl's `cv.Wait(&mu_)`): the guard or lock it takes again before it returns; "" where the
 /// line has no such wait.
 std::string waited_argument(std::string_view code) {
-  const std::string s = masked(code);
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (!ident_start(s, i)) continue;
-    std::size_t end = i;
-    while (end < s.size() && ident_char(s[end])) ++end;
-    const std::size_t open = skip_space(s, end);
-    if (lowered_word(std::string_view(s).substr(i, end - i)).starts_with("wait") && open < s.size() &&
-        s[open] == '(' && call_at(s, code, i, end, object_family::condition, {})) {
-      const auto args = arguments(s, code, open);
-      return args && !args->empty() ? trimmed_object(args->front()) : std::string();
-    }
-    i = end - 1;
-  }
+  for (call& c : calls_in(code, object_family::condition, {}))
+    if (!c.relocks.empty()) return std::move(c.relocks);
   return {};
 }
 
