@@ -107,7 +107,7 @@ std::vector<verdict> verdicts(const json& report) {
     if (outcome != "clean" || !findings.empty()) {
       it->actual = "finding";
       ++it->failed_runs;
-      ++it->not_clean[findings.empty() ? outcome : "finding"];
+      ++it->not_clean[outcome == "clean" ? "finding" : outcome];
     }
     if (outcome == "crash" || outcome == "failed") troubled[static_cast<std::size_t>(it - out.begin())] = true;
     for (const json& f : findings)

@@ -40,8 +40,8 @@ struct verdict {
   bool new_finding = false;      ///< some run has a finding the baseline does not know
   std::size_t runs = 0;
   std::size_t failed_runs = 0;   ///< runs with findings, or that did not end clean (the flaky ratio)
-  /// Those runs by what they were: "finding" for a run with findings, else its outcome ("failed": the
-  /// program exited non-zero; "timeout", "crash").
+  /// Those runs by their outcome, as the run counts say it ("finding"; "failed": the program exited
+  /// non-zero; "timeout", "crash": whatever findings came with them, a timeout's own included).
   std::map<std::string, std::size_t> not_clean{};
 
   /// What it got, as people read it: "clean", or "finding in 2 of 3 runs", "failed in 1 of 2 runs".

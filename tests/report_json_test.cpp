@@ -105,13 +105,17 @@ TEST(ReportJsonTest, RunsInTrialOrderWithEveryField) {
 }
 
 TEST(ReportJsonTest, VerdictsCompareEachScenarioWithItsExpectation) {
-  const std::vector<trial_result> results = {result("abba", 1, outcome::clean),  result("abba", 2, outcome::finding),
-                                             result("calm", 1, outcome::clean),  result("calm", 2, outcome::failed),
-                                             result("quiet", 1, outcome::clean), result("missed", 1, outcome::clean)};
+  std::vector<trial_result> results = {result("abba", 1, outcome::clean),    result("abba", 2, outcome::finding),
+                                       result("calm", 1, outcome::clean),    result("calm", 2, outcome::failed),
+                                       result("quiet", 1, outcome::clean),   result("missed", 1, outcome::clean),
+                                       result("stuck", 1, outcome::timeout), result("fell", 1, outcome::crash)};
+  results[6].findings.push_back(encoded_finding());  // the watchdog's, with every stack
   const json report = gridlock::reports::build_report(
-      results, {{"abba", "finding"}, {"calm", "clean"}, {"quiet", "clean"}, {"missed", "finding"}});
+      results,
+      {{"abba", "finding"}, {"calm", "clean"}, {"quiet", "clean"}, {"missed", "finding"}, {"stuck", "clean"},
+       {"fell", "clean"}});
   const auto verdicts = gridlock::reports::verdicts(report);
-  ASSERT_EQ(verdicts.size(), 4u);
+  ASSERT_EQ(verdicts.size(), 6u);
   EXPECT_EQ(verdicts[0].name, "abba");
   EXPECT_EQ(verdicts[0].actual, "finding");
   EXPECT_TRUE(verdicts[0].matches());
@@ -124,6 +128,9 @@ TEST(ReportJsonTest, VerdictsCompareEachScenarioWithItsExpectation) {
   EXPECT_TRUE(verdicts[2].matches());
   EXPECT_EQ(verdicts[3].actual, "clean");
   EXPECT_FALSE(verdicts[3].matches());
+  // As the run counts say them, though a timeout and this crash came with findings.
+  EXPECT_EQ(verdicts[4].got(), "timeout in 1 of 1 runs");
+  EXPECT_EQ(verdicts[5].got(), "crash in 1 of 1 runs");
 }
 
 TEST(ReportJsonTest, FindingsOfARunWithOneFingerprintAreOneWithACountOfTheOthers) {
