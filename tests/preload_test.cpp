@@ -283,9 +283,46 @@ TEST(PreloadFindings, AGridlockJsonThatCannotBeWrittenIsSaidEvenWhenQuiet) {
   opt.env = {"GRIDLOCK_JSON=/nonexistent/findings.json", "GRIDLOCK_QUIET=1"};
   const run_result r = run("std_lock_order_inversion", {}, opt);
   ASSERT_FALSE(r.timed_out) << r.output;
-  EXPECT_NE(r.output.find("gridlock: cannot write GRIDLOCK_JSON '/nonexistent/findings.json': No such file or directory\n"),
-            std::string::npos)
-      << r.output;
+  const std::string said = "gridlock: cannot write GRIDLOCK_JSON '/nonexistent/findings.json': No such file or directory\n";
+  const std::size_t at = r.output.find(said);
+  EXPECT_NE(at, std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find(said, at + 1), std::string::npos) << "said once, though written at start and at exit";
+}
+
+/// A GRIDLOCK_JSON file in a directory of its own, holding `text`, for a test to run programs against.
+struct json_file {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("gridlock_json_" + std::to_string(getpid()));
+  std::string path = (dir / "findings.json").string();
+  explicit json_file(const std::string& text) {
+    std::filesystem::create_directories(dir);
+    std::ofstream(path) << text;
+  }
+  ~json_file() { std::filesystem::remove_all(dir); }
+  json findings() const { return json::parse(read_file(path)).at("findings"); }
+};
+
+// A clean run left the file alone, so an earlier run's findings read as this run's.
+TEST(PreloadFindings, ACleanRunsGridlockJsonSaysItIsClean) {
+  const json_file file(R"({"tool": "gridlock", "findings": [{"kind": "lock-order-cycle"}]})");
+  run_options opt;
+  opt.env = {"GRIDLOCK_JSON=" + file.path};
+  const run_result r = run("std_scoped_lock", {}, opt);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(file.findings(), json::array());
+}
+
+// The file is the run's, not the last process's: a shell's clean program after one with findings, and the
+// clean shell itself, leave those findings in it.
+TEST(PreloadFindings, AProgramsGridlockJsonFindingsOutliveItsCleanSiblingsAndParent) {
+  const json_file file("stale");
+  run_options opt;
+  opt.env = {"GRIDLOCK_JSON=" + file.path};
+  const run_result r =
+      run_path("/bin/sh", {"-c", programs_dir + "/std_lock_order_inversion; " + programs_dir + "/std_scoped_lock"}, opt);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json findings = file.findings();
+  ASSERT_EQ(findings.size(), 1u) << findings.dump();
+  EXPECT_EQ(findings[0].at("kind"), "lock-order-cycle");
 }
 
 // The program's own lines however its debug information was built (tests/CMakeLists.txt): by clang,

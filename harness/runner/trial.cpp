@@ -100,10 +100,10 @@ std::string schedule_text(const child_file& file) {
 /// trial whose stream descriptor is no longer the runner's pipe writes its stream lines (runner_stream.h).
 std::vector<std::string> child_environment(const trial_spec& spec, const child_file& schedule,
                                            const child_file& spill) {
-  static constexpr std::array<std::string_view, 11> owned = {
-      "GRIDLOCK_STREAM_FD=",   "GRIDLOCK_STREAM_ID=", "GRIDLOCK_STREAM_FILE=",  "GRIDLOCK_SEED=",
-      "GRIDLOCK_STRATEGY=",    "GRIDLOCK_PCT_DEPTH=", "GRIDLOCK_SCHEDULE=",     "GRIDLOCK_SCHEDULE_OUT=",
-      "GRIDLOCK_JSON=",        "GRIDLOCK_ON_DEADLOCK=", "GRIDLOCK_CONFIRM="};
+  static constexpr std::array<std::string_view, 12> owned = {
+      "GRIDLOCK_STREAM_FD=",   "GRIDLOCK_STREAM_ID=",   "GRIDLOCK_STREAM_FILE=",  "GRIDLOCK_SEED=",
+      "GRIDLOCK_STRATEGY=",    "GRIDLOCK_PCT_DEPTH=",   "GRIDLOCK_SCHEDULE=",     "GRIDLOCK_SCHEDULE_OUT=",
+      "GRIDLOCK_JSON=",        "GRIDLOCK_JSON_STARTED=", "GRIDLOCK_ON_DEADLOCK=", "GRIDLOCK_CONFIRM="};
   std::vector<std::string> env;
   std::string preload = spec.preload;
   for (char** e = environ; *e != nullptr; ++e) {

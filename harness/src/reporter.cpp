@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "finding_json.h"
@@ -33,6 +34,7 @@ struct reporter_state {
   internal_lock write_mu;  // one finding's output at a time
   bool quiet = false;
   const char* json_path = nullptr;
+  bool json_failure_said = false;  // under write_mu
   std::atomic<deadlock_policy> policy{deadlock_policy::exit};
 };
 
@@ -44,6 +46,7 @@ deadlock_policy policy_from_env() {
 }
 
 void write_json_file(reporter_state& s);
+void start_json_file(reporter_state& s);
 
 reporter_state& state() {
   static reporter_state* s = [] {
@@ -51,16 +54,25 @@ reporter_state& state() {
     st->quiet = runner_stream::enabled() || std::getenv("GRIDLOCK_QUIET") != nullptr;
     st->json_path = std::getenv("GRIDLOCK_JSON");
     st->policy.store(policy_from_env());
-    if (st->json_path != nullptr)
+    if (st->json_path != nullptr) {
+      start_json_file(*st);
       std::atexit([] {
         reporter_state& s = state();
         const std::lock_guard<internal_lock> hold(s.write_mu);
-        write_json_file(s);
+        s.mu.lock();
+        const bool any = !s.all.empty();
+        s.mu.unlock();
+        if (any) write_json_file(s);  // a clean process leaves what the run's others wrote
       });
+    }
     return st;
   }();
   return *s;
 }
+
+/// The reporter starts with the process where GRIDLOCK_JSON is set (start_json_file sets a variable,
+/// which only a process that is still single-threaded may do), not at its first finding.
+[[maybe_unused]] const bool started_with_process = std::getenv("GRIDLOCK_JSON") != nullptr && (state(), true);
 
 nlohmann::json symbolized(const finding& f, symbolizer& sym) {
   nlohmann::json j = encode_finding(f);
@@ -94,9 +106,24 @@ void write_json_file(reporter_state& s) {
   s.mu.unlock();
   nlohmann::json doc = {{"tool", "gridlock"}, {"version", GRIDLOCK_VERSION}, {"findings", nlohmann::json::array()}};
   for (std::size_t i = 0; i < n; ++i) doc["findings"].push_back(symbolized_at(s, i));
-  // Said even when quiet: a file that silently never appears reads as a clean run.
-  if (!write_report_file(s.json_path, doc.dump(2) + "\n"))
+  // Said even when quiet (a file that silently never appears reads as a clean run), and once: the
+  // start and the exit both write.
+  if (!write_report_file(s.json_path, doc.dump(2) + "\n") && !std::exchange(s.json_failure_said, true))
     write_all(STDERR_FILENO, std::string("gridlock: cannot write GRIDLOCK_JSON '") + s.json_path + "': " + std::strerror(errno) + "\n");
+}
+
+/// The first process of a run writes its GRIDLOCK_JSON at once, with no findings, so that a file an
+/// earlier run left is never read as this run's. Its children (forked, or programs it starts) inherit
+/// GRIDLOCK_JSON_STARTED, the file's name, and leave the file alone: one of them that starts after
+/// another has written findings must not wipe them.
+void start_json_file(reporter_state& s) {
+  const char* started = std::getenv("GRIDLOCK_JSON_STARTED");
+  if (started != nullptr && std::strcmp(started, s.json_path) == 0) return;
+  {
+    const std::lock_guard<internal_lock> hold(s.write_mu);
+    write_json_file(s);
+  }
+  setenv("GRIDLOCK_JSON_STARTED", s.json_path, 1);
 }
 
 }  // namespace
