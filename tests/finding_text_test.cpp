@@ -214,6 +214,29 @@ TEST(FindingText, ALockClasssFramesDoNotCrowdOutTheProgramsLines) {
   EXPECT_NE(gridlock::render_text(f, 2).find("      (no stack)\n"), std::string::npos) << gridlock::render_text(f, 2);
 }
 
+// So are the functions that take a lock they were handed (`forwards`, set when the report is written):
+// NNG's two frames shown were both its wrappers, alike on every side of every cycle.
+TEST(FindingText, ForwardingFramesDoNotCrowdOutTheProgramsLines) {
+  json through_wrappers = json::array(
+      {frame("nni_pthread_mutex_lock", "/src/nng/posix_thread.c", 84, "/src/nng/app"),
+       frame("nni_plat_mtx_lock", "/src/nng/posix_thread.c", 146, "/src/nng/app"),
+       frame("pipe_then_sock", "/src/nng/app.c", 47, "/src/nng/app"),
+       frame("worker", "/src/nng/app.c", 57, "/src/nng/app")});
+  through_wrappers[0]["code"] = "if ((rv = pthread_mutex_lock(m)) != 0) {";
+  through_wrappers[1]["code"] = "nni_pthread_mutex_lock(&mtx->mtx);";
+  through_wrappers[2]["code"] = "nni_mtx_lock(&sock->s_mx);";
+  through_wrappers[0]["forwards"] = through_wrappers[1]["forwards"] = true;
+  const std::string text = gridlock::render_text(cycle_finding(through_wrappers, library_stack()), 2);
+  EXPECT_NE(text.find("      at nni_pthread_mutex_lock (posix_thread.c:84)\n"
+                      "      at nni_plat_mtx_lock (posix_thread.c:146)\n"
+                      "      at pipe_then_sock (app.c:47)\n"
+                      "         | nni_mtx_lock(&sock->s_mx);\n"
+                      "      at worker (app.c:57)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("pthread_mutex_lock(m)"), std::string::npos) << text;
+}
+
 /// A hang with many threads parked in one place: one entry for all of them, the others as they are.
 TEST(FindingText, ThreadsWaitingAlikeAreOneEntry) {
   const json parked = json::array({frame("worker_loop", "/home/u/app/pool.cpp", 9, "/home/u/app")});

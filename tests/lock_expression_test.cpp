@@ -334,6 +334,50 @@ TEST(NameLocksByExpression, ALockAFunctionWasHandedIsSpelledByItsCaller) {
   EXPECT_EQ(gridlock::lock_label(cycle, 2), "pthread_mutex_t#2");
 }
 
+// A member of an object a function was handed (NNG's nni_plat_mtx_lock(nni_plat_mtx *mtx) takes
+// `&mtx->mtx`) is read on through its callers' arguments: every lock of such a library read `mtx->mtx`.
+// The frames read past are marked `forwards`, for the text report to pass over.
+TEST(NameLocksByExpression, AMemberOfAnObjectAFunctionWasHandedIsSpelledThroughItsCallers) {
+  const std::map<int, std::string> lines = {
+      {10, "static void plat_lock(plat_mtx *mtx)"},
+      {11, "{"},
+      {12, "  if (pthread_mutex_lock(&mtx->mtx) != 0) abort();"},
+      {20, "void acquire(plat_mtx *m) { plat_lock(m); }"},
+      {30, "  acquire(&sock->s_mx);"},
+      {40, "void queue_push(queue& q, item i) { plat_lock(&q.lock); }"},
+      {50, "  queue_push(jobs, next);"},
+      {60, "  forward_everything(state);"},
+  };
+  const gridlock::source_line_reader source = program_source(lines);
+  const auto frame = [&](const std::string& function, int line) {
+    return program_frame(function, line, lines.at(line));
+  };
+  const json from_sock = json::array({frame("plat_lock", 12), frame("acquire(plat_mtx*)", 20), frame("worker", 30)});
+  const json from_queue = json::array({frame("plat_lock", 12), frame("queue_push", 40), frame("producer", 50)});
+  json deadlock = {{"kind", "deadlock"},
+                   {"locks", {unnamed_lock(1), unnamed_lock(2)}},
+                   {"waits",
+                    {{{"thread", 1}, {"lock", 1}, {"stack", from_sock}},
+                     {{"thread", 2}, {"lock", 2}, {"stack", from_queue}}}}};
+  gridlock::name_locks_by_expression(deadlock, source);
+  EXPECT_EQ(gridlock::lock_label(deadlock, 1), "sock->s_mx.mtx") << "handed a pointer, then the address of s_mx";
+  EXPECT_EQ(gridlock::lock_label(deadlock, 2), "jobs.lock.mtx") << "handed a reference";
+  for (const json& w : deadlock["waits"]) {
+    const json& stack = w["stack"];
+    EXPECT_TRUE(stack[0].value("forwards", false)) << stack.dump();
+    EXPECT_TRUE(stack[1].value("forwards", false)) << stack.dump();
+    EXPECT_FALSE(stack[2].contains("forwards")) << "the line that says which lock";
+  }
+
+  // A caller whose line says nothing of the object: the wrapper's own spelling, the frame past it unmarked.
+  json unknown = {{"kind", "deadlock"},
+                  {"locks", {unnamed_lock(1)}},
+                  {"waits", {{{"thread", 1}, {"lock", 1}, {"stack", {frame("plat_lock", 12), frame("relay", 60)}}}}}};
+  gridlock::name_locks_by_expression(unknown, source);
+  EXPECT_EQ(gridlock::lock_label(unknown, 1), "mtx->mtx");
+  EXPECT_FALSE(unknown["waits"][0]["stack"][0].contains("forwards"));
+}
+
 // A deadlock names each lock by the wait for it; a lock with a variable or a name keeps that; a
 // one-lock misuse finding by its own stack.
 TEST(NameLocksByExpression, WaitsAndMisuseStacksNameTheirLocks) {

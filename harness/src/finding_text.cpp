@@ -20,21 +20,22 @@ void append_stack(std::string& out, const json& stack, const std::string& indent
   int shown = 0;
   bool program_shown = false;
   int skipped = 0;
-  // The program's lock class (in_lock_class: ZeroMQ's mutex_t::lock and scoped_lock_t, inlined into
-  // every caller) is shown, but counts toward no limit and its line is not the one quoted: its
-  // callers' frames say where.
-  const auto show = [&](const json& fr, bool lock_class) {
+  // The program's lock wrappers are shown, but count toward no limit and their lines are not the one
+  // quoted: their callers' frames say where. Its lock class (in_lock_class: ZeroMQ's mutex_t::lock and
+  // scoped_lock_t, inlined into every caller), and functions that take a lock they were handed
+  // (`forwards`: NNG's nni_plat_mtx_lock(nni_plat_mtx *mtx), libuv's uv_mutex_lock).
+  const auto show = [&](const json& fr, bool wrapper) {
     out += indent + "  at " + frame_text(fr) + "\n";
-    if (lock_class || program_shown || !is_program_source(fr)) return;
+    if (wrapper || program_shown || !is_program_source(fr)) return;
     program_shown = true;
     if (const std::string code = fr.value("code", ""); !code.empty()) out += indent + "     | " + code + "\n";
   };
   for (const json& fr : stack) {
     if (is_plumbing_frame(fr)) continue;
     if (shown < frames) {
-      const bool lock_class = in_lock_class(fr.value("function", ""));
-      if (!lock_class) ++shown;
-      show(fr, lock_class);
+      const bool wrapper = in_lock_class(fr.value("function", "")) || fr.value("forwards", false);
+      if (!wrapper) ++shown;
+      show(fr, wrapper);
       continue;
     }
     if (program_shown) break;

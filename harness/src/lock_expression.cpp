@@ -220,7 +220,14 @@ struct call {
   std::size_t end;
   std::string variable = {};
   std::string relocks = {};
+  bool address = false;  // the object was written with `&` before it (a pointer to it was passed)
 };
+
+/// Whether an argument is written as an address (`&ctx->mu`).
+bool takes_address(std::string_view argument) {
+  while (!argument.empty() && std::isspace(static_cast<unsigned char>(argument.front())) != 0) argument.remove_prefix(1);
+  return argument.starts_with("&");
+}
 
 /// The call of `family` (or of `lock_function`) whose name is the word at [at, end) of the masked line
 /// `s` (`code` unmasked), or nullopt where that word names no such call.
@@ -263,7 +270,7 @@ std::optional<call> call_at(const std::string& s, std::string_view code, std::si
   // in the line.
   if (name.ends_with("scoped_lock") && args->size() > 1) return call{"", past};
   if (relock) return call{args->size() > 1 ? trimmed_object((*args)[1]) : "", past};
-  return call{trimmed_object(args->front()), past, std::move(variable)};
+  return call{trimmed_object(args->front()), past, std::move(variable), {}, takes_address(args->front())};
 }
 
 /// Each call of `family` (or of `lock_function`) in `code`, in order.
@@ -288,6 +295,18 @@ std::string waited_argument(std::string_view code) {
   for (call& c : calls_in(code, object_family::condition, {}))
     if (!c.relocks.empty()) return std::move(c.relocks);
   return {};
+}
+
+/// spelled_object()'s call: the one object `code`'s calls of `family` (or of `lock_function`) are on, or
+/// an empty object where they are on none or several.
+call spelled_call(std::string_view code, object_family family, std::string_view lock_function) {
+  if (family == object_family::none) return {"", 0};
+  std::optional<call> found;
+  for (call& c : calls_in(code, family, lock_function)) {
+    if (c.object.empty() || (found && found->object != c.object)) return {"", 0};  // cannot tell, or two objects
+    found = std::move(c);
+  }
+  return found.value_or(call{"", 0});
 }
 
 bool is_identifier(std::string_view e) {
@@ -329,7 +348,9 @@ struct spelling_reader {
   /// of its lock classes, and any function whose line takes a lock it was handed (its parameter:
   /// `if (pthread_mutex_lock(mutex))` in libuv's `uv_mutex_lock(uv_mutex_t* mutex)`). A wrapper's
   /// caller calls it, whatever its name (`acquire(journal_mu)`).
-  std::string at(const json& stack, std::size_t lock_depth) const {
+  /// `through`, where given and a spelling is found: how many of the stack's frames (past plumbing)
+  /// come before the one whose line spells it.
+  std::string at(const json& stack, std::size_t lock_depth, std::size_t* through = nullptr) const {
     if (!stack.is_array()) return {};
     std::vector<const json*> frames;
     for (const json& frame : stack)
@@ -337,6 +358,15 @@ struct spelling_reader {
     std::size_t i = 0;
     while (i + 1 < frames.size() && ((i == 0 && lock_depth == 1) || in_lock_class(frames[i]->value("function", ""))))
       ++i;
+    // A member of an object the function was handed (`mtx->mtx` in NNG's `nni_plat_mtx_lock(nni_plat_mtx
+    // *mtx)`) is read on in its caller, through what that passed: `sock->s_mx.mtx`. `handed` is the
+    // first such spelling (said where no caller tells more), `member` its access and member (`->mtx`).
+    std::string handed, member;
+    std::size_t handed_at = 0;
+    const auto spelled_at = [through](std::string spelling, std::size_t frame) {
+      if (through != nullptr) *through = frame;
+      return spelling;
+    };
     for (; i < frames.size(); ++i) {
       const std::string lock_function = i > 0 ? name_of(frames[i - 1]->value("function", "")).name : "";
       const json& frame = *frames[i];
@@ -344,16 +374,43 @@ struct spelling_reader {
       const std::string file = frame.value("file", "");
       const int line = frame.value("line", 0);
       if (code.empty() && !file.empty()) code = source_line(file, line);
-      std::string object = spelled_object(code, family, lock_function);
+      call spelled = spelled_call(code, family, lock_function);
+      std::string object = std::move(spelled.object);
+      if (!member.empty()) {
+        if (object.empty()) return spelled_at(handed, handed_at);
+        object = member.starts_with("->") && spelled.address ? object + "." + member.substr(2) : object + member;
+      }
       // A condition wait takes its lock again (`cv.wait(lk)`), but counts only through its guard's
       // declaration: a lock's own name there may be one the other lines spell another way.
       const bool waited = object.empty() && family == object_family::lock && !(object = waited_argument(code)).empty();
-      if (!is_identifier(object) || file.empty()) return object;
-      if (std::string declared = guard_declared_above(file, line, object); !declared.empty()) return declared;
+      if (file.empty()) return spelled_at(object, i);
+      const std::string function = name_of(frame.value("function", "")).name;
+      if (!is_identifier(object)) {
+        const std::size_t root = handed_root(object);
+        if (root == 0 || !is_parameter(file, line, function, object.substr(0, root))) return spelled_at(object, i);
+        if (handed.empty()) {
+          handed = object;
+          handed_at = i;
+        }
+        member = object.substr(root);
+        continue;
+      }
+      if (std::string declared = guard_declared_above(file, line, object); !declared.empty())
+        return spelled_at(declared, i);
       if (waited) return {};
-      if (!is_parameter(file, line, name_of(frame.value("function", "")).name, object)) return object;
+      if (!is_parameter(file, line, function, object)) return spelled_at(object, i);
     }
-    return {};
+    return spelled_at(handed, handed_at);
+  }
+
+  /// Where a member access through a leading variable starts (`ctx->mu`, `q.mu`: after `ctx`, `q`), or 0
+  /// where the spelling starts otherwise.
+  static std::size_t handed_root(const std::string& object) {
+    std::size_t end = 0;
+    while (end < object.size() && ident_char(object[end])) ++end;
+    if (end == 0 || !is_identifier(object.substr(0, end))) return 0;
+    const std::string_view rest = std::string_view(object).substr(end);
+    return rest.starts_with("->") || rest.starts_with(".") ? end : 0;
   }
 
   /// Whether `name` is a parameter of `function`, whose line `line` of `file` is: its header (the
@@ -393,26 +450,59 @@ struct spelling_reader {
     return {};
   }
 
+  /// Calls `visit(stack, lock_depth)` for each stack of `f` that takes or waits for lock `id`: each
+  /// edge's (and its `also` takes') held side for its `from` lock and acquire side for its `to`, the
+  /// waits for it, and a one-lock finding's own stack. `Json`: json, or const json to read only.
+  template <class Json, class Visit>
+  static void each_stack(Json& f, const json& id, Visit&& visit) {
+    if (Json* edges = array_in(f, "edges"))
+      for (Json& e : *edges) {
+        std::vector<Json*> takes = {&e};
+        if (Json* also = array_in(e, "also"))
+          for (Json& o : *also) takes.push_back(&o);
+        for (Json* t : takes) {
+          const std::size_t depth = lock_function_depth(*t);
+          if (Json* held = array_in(*t, "held_stack"); held != nullptr && e.value("from", json()) == id) visit(*held, depth);
+          if (Json* acquire = array_in(*t, "acquire_stack"); acquire != nullptr && e.value("to", json()) == id)
+            visit(*acquire, depth);
+        }
+      }
+    if (Json* waits = array_in(f, "waits"))
+      for (Json& w : *waits)
+        if (Json* stack = array_in(w, "stack"); stack != nullptr && w.value("lock", json()) == id) visit(*stack, 0);
+    if (Json* stack = array_in(f, "stack"); stack != nullptr && f.value("locks", json::array()).size() == 1)
+      visit(*stack, 0);
+  }
+
+  template <class Json>
+  static Json* array_in(Json& object, const char* key) {
+    if (!object.is_object()) return nullptr;
+    const auto it = object.find(key);
+    return it != object.end() && it->is_array() ? &*it : nullptr;
+  }
+
   /// Every spelling of lock `id` at the calls of `f` that take or wait for it.
   std::vector<std::string> of(const json& f, const json& id) const {
     std::vector<std::string> found;
-    const auto add = [&](const json& stack, std::size_t depth) {
+    each_stack(f, id, [&](const json& stack, std::size_t depth) {
       if (std::string s = at(stack, depth); !s.empty()) found.push_back(std::move(s));
-    };
-    for (const json& e : f.value("edges", json::array())) {
-      std::vector<const json*> takes = {&e};
-      if (const auto also = e.find("also"); also != e.end() && also->is_array())
-        for (const json& o : *also) takes.push_back(&o);
-      for (const json* t : takes) {
-        const std::size_t depth = lock_function_depth(*t);
-        if (e.value("from", json()) == id) add(t->value("held_stack", json::array()), depth);
-        if (e.value("to", json()) == id) add(t->value("acquire_stack", json::array()), depth);
-      }
-    }
-    for (const json& w : f.value("waits", json::array()))
-      if (w.value("lock", json()) == id) add(w.value("stack", json::array()), 0);
-    if (f.value("locks", json::array()).size() == 1) add(f.value("stack", json::array()), 0);
+    });
     return found;
+  }
+
+  /// Marks `forwards` the frames each stack of lock `id` went through before the line that spells it:
+  /// the program's lock wrappers, which the text report passes over to show that line.
+  void mark_wrappers(json& f, const json& id) const {
+    each_stack(f, id, [&](json& stack, std::size_t depth) {
+      std::size_t through = 0;
+      if (at(stack, depth, &through).empty()) return;
+      for (json& frame : stack) {
+        if (through == 0) break;
+        if (is_plumbing_frame(frame)) continue;
+        frame["forwards"] = true;
+        --through;
+      }
+    });
   }
 };
 
@@ -451,21 +541,16 @@ bool in_lock_class(std::string_view function) {
 }
 
 std::string spelled_object(std::string_view code, object_family family, std::string_view lock_function) {
-  if (family == object_family::none) return {};
-  std::optional<std::string> object;
-  for (call& c : calls_in(code, family, lock_function)) {
-    if (c.object.empty() || (object && *object != c.object)) return {};  // cannot tell, or two objects
-    object = std::move(c.object);
-  }
-  return object.value_or(std::string());
+  return spelled_call(code, family, lock_function).object;
 }
 
 void name_locks_by_expression(json& f, const source_line_reader& source_line) {
   if (!f.contains("locks") || !f["locks"].is_array()) return;
   for (json& l : f["locks"]) {
-    if (!l.value("name", "").empty() || !l.value("symbol", "").empty()) continue;
     const spelling_reader read{family_of(l.value("type", "")), source_line};
     if (read.family == object_family::none) continue;
+    read.mark_wrappers(f, l.value("id", json()));
+    if (!l.value("name", "").empty() || !l.value("symbol", "").empty()) continue;
     std::vector<std::string> found = read.of(f, l.value("id", json()));
     if (found.empty())
       if (std::string s = read.at(l.value("created", json::array()), 0); !s.empty()) found.push_back(std::move(s));

@@ -43,7 +43,9 @@ using source_line_reader = std::function<std::string(const std::string& file, in
 /// edge went through, members of a class named like a lock: `port::Mutex::Lock`, whose callers' lines
 /// spell the lock): their spelling where they agree, else
 /// the members they end in alike (`mu` for `from.mu` and `to.mu`), else none. A frame's `code` is its
-/// line; a frame without one (installed code) is read with `source_line`.
+/// line; a frame without one (installed code) is read with `source_line`. For every lock, named or not,
+/// marks `forwards` the frames of those stacks before the line that spells it (the wrappers read past),
+/// for the text report to pass over.
 void name_locks_by_expression(nlohmann::json& finding, const source_line_reader& source_line);
 
 }  // namespace gridlock
