@@ -30,6 +30,7 @@ void append_stack(std::string& out, const json& stack, const std::string& indent
     program_shown = true;
     if (const std::string code = fr.value("code", ""); !code.empty()) out += indent + "     | " + code + "\n";
   };
+  const json* entry = nullptr;  // the last library frame skipped: the call the program made into it
   for (const json& fr : stack) {
     if (is_plumbing_frame(fr)) continue;
     if (shown < frames) {
@@ -41,9 +42,13 @@ void append_stack(std::string& out, const json& stack, const std::string& indent
     if (program_shown) break;
     if (!is_program_source(fr)) {
       ++skipped;
+      entry = &fr;
       continue;
     }
-    if (skipped > 0) out += indent + "  ... " + std::to_string(skipped) + " library frame(s)\n";
+    // The library's entry says what the program asked of it (absl::MutexLock's constructor under a
+    // futex wait): shown, the frames between counted.
+    if (skipped > 1) out += indent + "  ... " + std::to_string(skipped - 1) + " library frame(s)\n";
+    if (entry != nullptr) show(*entry, false);
     show(fr, false);
     break;
   }
