@@ -237,7 +237,7 @@ const char* program_short_name() noexcept { return program_invocation_short_name
 
 bool inherited_name(const char* name) noexcept { return std::strncmp(name, program_short_name(), 15) == 0; }
 
-void write_all(int fd, const std::string& text) noexcept {
+void write_all(int fd, std::string_view text) noexcept {
   const char* p = text.data();
   std::size_t left = text.size();
   while (left > 0) {

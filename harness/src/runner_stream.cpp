@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "runtime_core.h"
 
@@ -53,7 +54,7 @@ bool live() noexcept {
   return ::fstat(d.fd, &st) == 0 && st.st_dev == d.dev && st.st_ino == d.ino;
 }
 
-void write_line(const std::string& line) noexcept {
+void write_line(std::string_view line) noexcept {
   if (live()) return write_all(current().fd, line);
   const destination& d = current();
   if (d.fd < 0 || d.spare.empty()) return;

@@ -8,7 +8,7 @@
 // Not serialized: callers write one line at a time (the reporter's write lock; a hung process's state reply).
 #pragma once
 
-#include <string>
+#include <string_view>
 
 namespace gridlock::runner_stream {
 
@@ -21,7 +21,7 @@ bool live() noexcept;
 
 /// Writes `line` (one JSON line, ending in '\n') whole: to the pipe while it is live, else to the file.
 /// Uses write(2) only; gives up silently on an error, as there is nothing better to do from the runtime.
-void write_line(const std::string& line) noexcept;
+void write_line(std::string_view line) noexcept;
 
 /// From now on lines go to `fd`, unchecked: gridlock::check's forked child, whose parent reads `fd`.
 /// Call while no other thread writes.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "gridlock/finding.h"
 #include "hash.h"
@@ -43,7 +44,7 @@ void stream_findings_to(int fd) noexcept;
 
 /// Writes all of `text` to `fd` with write(2) (no stdio, no allocation), retrying short writes and
 /// EINTR; gives up silently on an error.
-void write_all(int fd, const std::string& text) noexcept;
+void write_all(int fd, std::string_view text) noexcept;
 
 
 }  // namespace gridlock

@@ -277,29 +277,32 @@ dwfl_ptr open_module(const std::string& path) {
 
 }  // namespace
 
-code_location locate(std::uintptr_t address) {
-  code_location loc;
-  loc.address = address;
-  loc.offset = address;
+raw_location locate_raw(std::uintptr_t address) noexcept {
   Dl_info info{};
   void* extra = nullptr;
-  if (dladdr1(reinterpret_cast<void*>(address), &info, &extra, RTLD_DL_LINKMAP) == 0 || extra == nullptr) {
-    return loc;
-  }
+  if (dladdr1(reinterpret_cast<void*>(address), &info, &extra, RTLD_DL_LINKMAP) == 0 || extra == nullptr)
+    return {nullptr, address};
   const auto* map = static_cast<const link_map*>(extra);
   // The main program's link_map has an empty name (and is first in the chain).
   const bool main_program = map->l_name == nullptr || map->l_name[0] == '\0';
-  if (main_program) {
-    loc.module = self_exe();
-  } else if (map->l_name[0] == '/') {
-    loc.module = map->l_name;
-  } else if (char* real = realpath(map->l_name, nullptr)) {  // dlopen'ed by a relative path
+  return {main_program ? self_exe().c_str() : map->l_name,
+          address - static_cast<std::uintptr_t>(map->l_addr)};  // l_addr is 0 for ET_EXEC
+}
+
+code_location locate(std::uintptr_t address) {
+  code_location loc;
+  loc.address = address;
+  const raw_location raw = locate_raw(address);
+  loc.offset = raw.offset;
+  if (raw.module == nullptr) return loc;
+  if (raw.module[0] == '/') {
+    loc.module = raw.module;
+  } else if (char* real = realpath(raw.module, nullptr)) {  // dlopen'ed by a relative path
     loc.module = real;
     std::free(real);
   } else {
-    loc.module = map->l_name;  // e.g. the vDSO: not a file, resolves to an empty frame
+    loc.module = raw.module;  // e.g. the vDSO: not a file, resolves to an empty frame
   }
-  loc.offset = address - static_cast<std::uintptr_t>(map->l_addr);  // l_addr is 0 for ET_EXEC
   return loc;
 }
 

@@ -38,6 +38,16 @@ struct code_location {
 /// offset == address.
 code_location locate(std::uintptr_t address);
 
+/// locate() for a signal handler: allocates nothing and takes no lock but the loader's (dladdr). The
+/// module as the loader names it (a relative dlopen path stays relative; null where none), pointing at
+/// the loader's data or at a string kept for the process's life; call locate() once before (it reads
+/// the executable's path on first use).
+struct raw_location {
+  const char* module;
+  std::uintptr_t offset;
+};
+raw_location locate_raw(std::uintptr_t address) noexcept;
+
 /// A symbolized frame. Where the return address lies inside code inlined into the real frame function,
 /// function/file/line name the innermost inlined function and its source line.
 struct frame {
