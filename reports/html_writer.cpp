@@ -326,6 +326,8 @@ struct page {
         html += "<div class=\"finding\"><h3>" + esc(run.value("name", "")) + " seed " + std::to_string(run.value("seed", std::uint64_t{0})) +
                 ": " + esc(run.value("outcome", "")) + ", " + esc(ending_text(run)) + "</h3>";
         if (!run.value("stderr", "").empty()) html += "<pre>" + esc(run.value("stderr", "")) + "</pre>";
+        if (const auto crash = run.find("crash"); crash != run.end() && crash->is_object())
+          stack(crash_phrase(*crash), crash->value("stack", json::array()));
         if (const std::string failed = failed_tests_phrase(run.value("stdout", "")); !failed.empty())
           html += "<p>" + esc(failed) + "</p>";
         output_links(run);

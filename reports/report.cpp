@@ -50,6 +50,10 @@ json run_of(const runner::trial_result& r, const std::map<std::string, std::stri
   }
   if (r.outcome != runner::outcome::clean) run["reproduce"] = runner::reproduce_command(again);
   run["findings"] = std::move(findings);
+  if (!r.crash.is_null()) {
+    run["crash"] = r.crash;
+    symbolize_stack(run["crash"]["stack"], sym);
+  }
   if (!r.stdout_tail.empty()) run["stdout"] = r.stdout_tail;
   if (!r.stderr_tail.empty()) run["stderr"] = r.stderr_tail;
   if (!r.stdout_file.empty()) run["stdout_file"] = r.stdout_file;

@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 namespace {
 
@@ -319,6 +320,33 @@ TEST_F(CliTest, ExecFindsALockOrderCycleInAnUnmodifiedProgram) {
     EXPECT_TRUE(names_the_source) << f.dump(2);
   }
   EXPECT_NE(r.out.find("gridlock reproduce gl1:"), std::string::npos) << r.out;
+}
+
+// A crash said only its signal: where it happened took a debugger. The crashing thread's stack comes
+// with the run now (its innermost frame the faulting line, or the call that aborted), in the JSON and
+// on the console.
+TEST_F(CliTest, ExecSaysWhereARunCrashed) {
+  for (const auto& [mode, signal, function, tag] :
+       {std::tuple{"segv", SIGSEGV, "parse_record", "LINE:null_store"}, std::tuple{"abort", SIGABRT, "check_invariant", "LINE:abort"}}) {
+    SCOPED_TRACE(mode);
+    const outcome r = gridlock({"exec", "--runs", "1", "--json", "report.json", "--", std_programs + "/std_crash", mode});
+    EXPECT_EQ(r.code, 1) << r.err;
+    const json run = read_json("report.json").at("runs").at(0);
+    EXPECT_EQ(run.at("outcome"), "crash");
+    EXPECT_EQ(run.at("signal"), signal);
+    const json& crash = run.at("crash");
+    EXPECT_EQ(crash.at("signal"), signal);
+    EXPECT_NE(crash.at("tid").get<int>(), crash.at("pid").get<int>()) << "the worker thread, not main";
+    // The program's frames carry their line of source: the innermost is the crash's.
+    const json& stack = crash.at("stack");
+    const auto top = std::find_if(stack.begin(), stack.end(), [](const json& fr) { return fr.contains("code"); });
+    ASSERT_NE(top, stack.end()) << crash.dump(2);
+    EXPECT_NE(top->value("function", "").find(function), std::string::npos) << crash.dump(2);
+    EXPECT_NE(top->value("code", "").find(tag), std::string::npos) << crash.dump(2);
+    EXPECT_NE(r.out.find("  crashed in tid " + std::to_string(crash.at("tid").get<int>()) + " of pid "), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find(std::string("    at (anonymous namespace)::") + function), std::string::npos) << r.out;
+  }
 }
 
 // Main took both edges of the cycle first, while opening the store; the flusher took one of them too.

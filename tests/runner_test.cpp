@@ -191,6 +191,21 @@ TEST(FindingStreamTest, FindingsWhoseThreadsStartedElsewhereAreKeptApart) {
   EXPECT_EQ(stream.findings[1].value("message", ""), "started at 0x40");
 }
 
+// A crash's line (crash_report.h) is kept apart from the findings, with its process; one whose stack the
+// reports could not read (another writer's line on the descriptor) is dropped, not thrown on later.
+TEST(FindingStreamTest, KeepsWellFormedCrashLinesApartFromFindings) {
+  const json frame = {{"address", "0x5555"}, {"module", "/bin/db"}, {"offset", "0x55"}};
+  const std::string lines =
+      json{{"crash", {{"signal", 11}, {"tid", 43}, {"stack", json::array({frame})}}}, {"pid", 42}}.dump() + "\n" +
+      json{{"crash", {{"signal", 6}, {"tid", 44}, {"stack", json::array({{{"module", 5}}})}}}, {"pid", 42}}.dump() + "\n" +
+      json{{"crash", {{"signal", 6}, {"tid", 45}}}, {"pid", 42}}.dump() + "\n";
+  gridlock::runner::finding_stream stream;
+  stream.feed(lines.data(), lines.size());
+  EXPECT_TRUE(stream.findings.empty());
+  ASSERT_EQ(stream.crashes.size(), 1u);
+  EXPECT_EQ(stream.crashes[0], (json{{"signal", 11}, {"tid", 43}, {"stack", json::array({frame})}, {"pid", 42}}));
+}
+
 TEST(ReproduceTokenTest, RoundTrips) {
   gridlock::runner::reproduce_request scenario{{}, {"0123456789abcdef"}};
   scenario.spec.name = "abba";

@@ -3,6 +3,7 @@
 // finding stream on GRIDLOCK_STREAM_FD.
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "crash_report.h"
 #include "state_request.h"
 #include "scenario.h"
 
@@ -19,6 +20,7 @@ int trial_command(const arguments& args) {
   if (s == nullptr) throw usage_error("no scenario named '" + name + "'");
   scenarios::context context(parse_count("--seed", vm["seed"].as<std::string>(), 0, UINT64_MAX));
   answer_state_requests();
+  report_crashes();
   s->body(context);
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "crash_report.h"
 #include "gridlock/runtime.h"
 #include "interposer.h"
 #include "state_request.h"
@@ -43,7 +44,10 @@ void separate_json_report() {
   // Under gridlock exec, a run that times out reports what each thread holds and waits for, as a
   // runner trial does. The highest real-time signal: programs use SIGUSR1/2 and the low real-time ones
   // far more. (A runtime linked into the program answers for itself, if it does.)
-  if (!embedded) answer_state_requests(SIGRTMAX);
+  if (!embedded) {
+    answer_state_requests(SIGRTMAX);
+    report_crashes();
+  }
   const std::uint8_t mode = hook_mode::observing | (embedded ? hook_mode::nested : 0) |
                             (g_allocator.size != 0 ? hook_mode::beside_allocator : 0);
   g_mode.store(mode, std::memory_order_release);

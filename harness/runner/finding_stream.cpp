@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gridlock/finding.h"
+#include "crash_report.h"
 #include "state_request.h"
 
 namespace gridlock::runner {
@@ -53,6 +54,8 @@ const std::vector<field> finding_fields = {
     {"stack", expects::frames},
     {"pid", expects::integer},
     {"repeats", expects::whole}};
+const std::vector<field> crash_fields = {
+    {"signal", expects::whole}, {"tid", expects::integer}, {"stack", expects::frames}};
 
 bool is_whole(const nlohmann::json& j) {
   return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
@@ -146,6 +149,11 @@ void finding_stream::on_line(std::string_view line) {
     state_signals_[pid] = it->get<int>();
   } else if (const auto reply = j.find(state_reply_key); reply != j.end()) {
     if (well_formed(*reply)) states_[pid] = std::move(*reply);
+  } else if (const auto crash = j.find(crash_key); crash != j.end()) {
+    if (has_fields(*crash, crash_fields) && crash->contains("stack")) {
+      (*crash)["pid"] = pid;
+      crashes.push_back(std::move(*crash));
+    }
   } else if (!(other_ && other_(j)) && well_formed(j)) {
     // A program that makes thousands of one finding (a cycle for each row's lock of a table) would keep
     // them all until the report: hundreds of megabytes. One, with the count of the others, is kept.

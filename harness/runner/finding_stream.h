@@ -1,6 +1,6 @@
 // The parent's side of a child's finding stream (GRIDLOCK_STREAM_FD, reporter.cpp): JSON lines, each a
 // finding, a process's announcement that it answers state requests, its reply to one
-// (state_request.h), or a line the caller knows (gridlock::check's outcome lines). Every process of the
+// (state_request.h), a crash's stack (crash_report.h), or a line the caller knows (gridlock::check's outcome lines). Every process of the
 // run writes to it (a wrapper, what it starts, a forked child). Shared by the runner's trials and
 // gridlock::check's forked iterations.
 #pragma once
@@ -35,6 +35,8 @@ class finding_stream {
   const std::map<pid_t, int>& state_signals() const noexcept { return state_signals_; }
   /// Their replies to state requests, as they came.
   const std::map<pid_t, nlohmann::json>& states() const noexcept { return states_; }
+  /// The crashes processes reported (crash_report.h: signal, tid, stack), each with its `pid`, in order.
+  std::vector<nlohmann::json> crashes;
 
  private:
   void on_line(std::string_view line);

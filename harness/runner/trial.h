@@ -58,6 +58,9 @@ struct trial_result {
   /// In the order found, as encode_finding() writes them (located, not yet symbolized); a timeout adds
   /// the watchdog's finding last.
   std::vector<nlohmann::json> findings;
+  /// Where the child died of a signal, as it reported it (crash_report.h: signal, tid, stack located,
+  /// and its pid). Null where it did not, or could not say (a program that handles the signal itself).
+  nlohmann::json crash;
   std::string stdout_tail;  ///< the last few KiB the child wrote to stdout
   std::string stderr_tail;  ///< and to stderr
   std::string stdout_file;  ///< the file with all it wrote to stdout (trial_spec::output_file), or ""

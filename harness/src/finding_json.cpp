@@ -47,6 +47,8 @@ bool is_runtime_frame(const json& fr) {
          fr.value("file", "").find("include/gridlock/") == std::string::npos;
 }
 
+}  // namespace
+
 // Replaces each located frame with its symbolized frames: several where calls were inlined (all but
 // the last marked "inlined"), so a lock taken in an inlined helper still names its caller. A stack the
 // runtime captured starts inside it, and its hooks may be inside too (the thunk that starts every
@@ -81,6 +83,8 @@ void symbolize_stack(json& stack, symbolizer& s) {
     out.erase(std::remove_if(out.begin(), out.end(), is_runtime_frame), out.end());
   stack = std::move(out);
 }
+
+namespace {
 
 // A frame's call within one finding: two stacks with the same one went through the same call.
 std::string call_of(const json& fr) {

@@ -21,6 +21,9 @@ nlohmann::json encode_finding(const finding& f);
 /// take (its own, or another thread's in its `also`) that names a thread the other edges do not
 /// (docs/report-format.md, `also`).
 void symbolize_finding(nlohmann::json& f, symbolizer& s);
+/// symbolize_finding()'s step for one stack of located frames: each becomes the frames it resolves to
+/// (several where calls were inlined), less the runtime's own.
+void symbolize_stack(nlohmann::json& stack, symbolizer& s);
 /// Sets f["fingerprint"]: a 16-hex-digit hash of the kind, the code locations involved (function
 /// names of the first frames outside Gridlock and the standard library, and for an edge, past a lock
 /// function both its locks were taken through) and the variables of the locks that have one,

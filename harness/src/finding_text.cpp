@@ -292,11 +292,19 @@ std::string repeats_phrase(const json& f) {
   return more > 0 ? "and " + std::to_string(more) + " more like it in its first run (the same code over other locks)" : "";
 }
 
+std::string crash_phrase(const json& crash) {
+  return "crashed in tid " + std::to_string(crash.value("tid", 0)) + " of pid " + std::to_string(crash.value("pid", 0));
+}
+
 std::string broken_run_details(const json& run, std::string_view indent) {
   std::string out;
   std::string err = run.value("stderr", "");
   while (!err.empty() && err.back() == '\n') err.pop_back();
   if (!err.empty()) out += std::string(indent) + "stderr: " + err.substr(err.rfind('\n') + 1) + "\n";
+  if (const auto crash = run.find("crash"); crash != run.end() && crash->is_object()) {
+    out += std::string(indent) + crash_phrase(*crash) + ":\n";
+    append_stack(out, crash->value("stack", json::array()), std::string(indent), 3);
+  }
   if (const std::string failed = failed_tests_phrase(run.value("stdout", "")); !failed.empty())
     out += std::string(indent) + failed + "\n";
   std::vector<std::string> files;

@@ -46,10 +46,12 @@ std::string one_thread_phrase(const nlohmann::json& finding);
 /// "and 49 more like it in its first run (the same code over other locks)" for a finding that stands for
 /// others of its run (its `repeats`), else "".
 std::string repeats_phrase(const nlohmann::json& finding);
+/// "crashed in tid 4243 of pid 4242" for a run's `crash`.
+std::string crash_phrase(const nlohmann::json& crash);
 /// What a run that went wrong without a finding leaves to go on, a line each, each after `indent`: the
-/// last line of its stderr (usually the one that says what went wrong), the GoogleTest tests its stdout
-/// says failed (failed_tests_phrase), and the files it kept its whole output in (`stdout_file`,
-/// `stderr_file`).
+/// last line of its stderr (usually the one that says what went wrong), where it crashed (`crash`: the
+/// crashing thread's first frames, as a finding's), the GoogleTest tests its stdout says failed
+/// (failed_tests_phrase), and the files it kept its whole output in (`stdout_file`, `stderr_file`).
 std::string broken_run_details(const nlohmann::json& run, std::string_view indent);
 /// "failed tests: DBTest.Empty, DBTest.Put" for a run whose output (`stdout`) is a GoogleTest binary's
 /// with failed tests (failed_googletest_tests), else "".
