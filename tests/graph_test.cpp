@@ -24,7 +24,7 @@ constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
 std::vector<path> all_paths(const graph& g, node from, node to, std::size_t max_paths = unbounded,
                             std::size_t max_nodes = unbounded) {
   std::vector<path> out;
-  g.for_each_path(from, to, max_paths, max_nodes, [&](std::span<const node> p) {
+  g.for_each_path(from, to, max_paths, max_nodes, unbounded, [&](std::span<const node> p) {
     out.emplace_back(p.begin(), p.end());
     return true;
   });
@@ -301,18 +301,47 @@ TEST(GraphTest, VisitReturningFalseStops) {
   graph g;
   const node end = diamonds(g, 4);
   int calls = 0;
-  g.for_each_path(0, end, unbounded, unbounded, [&](std::span<const node>) {
+  g.for_each_path(0, end, unbounded, unbounded, unbounded, [&](std::span<const node>) {
     ++calls;
     return false;
   });
   EXPECT_EQ(calls, 1);
 
   calls = 0;
-  g.for_each_path(0, end, unbounded, unbounded, [&](std::span<const node>) { return ++calls < 5; });
+  g.for_each_path(0, end, unbounded, unbounded, unbounded, [&](std::span<const node>) { return ++calls < 5; });
   EXPECT_EQ(calls, 5);
 
   // A stopped enumeration leaves no stale marks behind.
   EXPECT_EQ(all_paths(g, 0, end).size(), 16u);
+}
+
+// Every path from 0 to 2 goes through 1 (its only way in), and 1 is on every path already: the clique
+// 3..14 behind it can reach 2 only back through 1, so each of its orders is a dead end. Unbounded, the
+// search walked all 12! of them (RocksDB's range-lock tree made a lock graph like it, and a search
+// that ran for minutes under the detector's lock); `max_steps` bounds the nodes put on a path.
+TEST(GraphTest, MaxStepsBoundsTheSearchThroughDeadEnds) {
+  graph g;
+  constexpr node source = 0, hub = 1, target = 2, exit = 15;
+  g.insert_edge(source, hub);
+  g.insert_edge(hub, exit);
+  g.insert_edge(exit, target);
+  for (node a = 3; a < exit; ++a) {
+    g.insert_edge(hub, a);
+    g.insert_edge(a, hub);
+    for (node b = 3; b < exit; ++b)
+      if (a != b) g.insert_edge(a, b);
+  }
+  const auto paths_within = [&](std::size_t steps) {
+    std::vector<path> out;
+    g.for_each_path(source, target, unbounded, unbounded, steps, [&](std::span<const node> p) {
+      out.emplace_back(p.begin(), p.end());
+      return true;
+    });
+    return out;
+  };
+  EXPECT_TRUE(paths_within(1).empty()) << "the hub only";
+  EXPECT_EQ(paths_within(2), (std::vector<path>{{source, hub, exit, target}})) << "the hub, then the exit";
+  EXPECT_EQ(paths_within(10'000), (std::vector<path>{{source, hub, exit, target}}));
 }
 
 TEST(GraphTest, ShortestBranchFirst) {

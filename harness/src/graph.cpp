@@ -162,10 +162,10 @@ bool graph::reachable(node from, node to) const {
   return false;
 }
 
-void graph::for_each_path(node from, node to, std::size_t max_paths, std::size_t max_nodes,
+void graph::for_each_path(node from, node to, std::size_t max_paths, std::size_t max_nodes, std::size_t max_steps,
                           const std::function<bool(std::span<const node>)>& visit) const {
   // Every path, a cycle included, has at least two entries.
-  if (max_paths == 0 || max_nodes < 2) return;
+  if (max_paths == 0 || max_nodes < 2 || max_steps == 0) return;
   impl& g = *impl_;
   impl::node_rec* start = g.find(from);
   impl::node_rec* target = g.find(to);
@@ -229,6 +229,7 @@ void graph::for_each_path(node from, node to, std::size_t max_paths, std::size_t
     }
     impl::node_rec& next = *g.cands[f.next++].rec;
     if (next.id != to) {
+      if (max_steps-- == 0) return;
       open(next);
       continue;
     }

@@ -37,14 +37,16 @@ class graph {
 
   /// Calls visit(path) for each simple path from `from` to `to`, path[0] == from and
   /// path.back() == to, in depth-first order, shortest branches first where cheap. Stops after
-  /// `max_paths` paths, at paths longer than `max_nodes` nodes, or when visit returns false.
+  /// `max_paths` paths, at paths longer than `max_nodes` nodes, when visit returns false, or once it has
+  /// put `max_steps` nodes on a path: a dense graph (locks of a tree rebalanced while it is walked) has
+  /// exponentially many partial paths that end nowhere, and the caller may hold a lock meanwhile.
   /// With from == to, reports the cycles through `from` (the path starts and ends with it).
   ///
   /// Branches are tried in increasing distance to `to` (ties in successors() order), so the first path
   /// reported is a shortest one. Only paths of at most `max_nodes` entries are reported or explored,
   /// counting both ends (a self-loop is {from, from}); max_nodes < 2 reports nothing. The span is valid
   /// during the call only; visit must not modify the graph or call reachable() or for_each_path().
-  void for_each_path(node from, node to, std::size_t max_paths, std::size_t max_nodes,
+  void for_each_path(node from, node to, std::size_t max_paths, std::size_t max_nodes, std::size_t max_steps,
                      const std::function<bool(std::span<const node>)>& visit) const;
 
   /// Successors of a node (empty span for an unknown node). Valid until the next mutation. In insertion

@@ -19,6 +19,10 @@ namespace {
 // are short, and the search must stay cheap on large graphs.
 constexpr std::size_t max_cycle_locks = 32;
 constexpr std::size_t max_cycles_per_edge = 64;
+// The search through one new edge, in nodes put on a path (graph::for_each_path), made under the
+// detector's lock: a tree of locks rebalanced while threads walk it (RocksDB's range-lock tree) made
+// a graph dense enough that one search ran for minutes and every thread waited on it.
+constexpr std::size_t max_search_steps = 4096;
 
 // Other threads' takes of an edge kept beside its witness. One names a second thread where one thread's
 // takes stood for every edge of a cycle (a start-up path of main's made the edge first); two let a
@@ -156,7 +160,7 @@ finding make_finding(const detector& d, const std::vector<std::uint32_t>& cycle)
 
 // Looks for unreported cycles through from -> to; appends findings to `out`.
 void find_cycles(detector& d, std::uint32_t from, std::uint32_t to, std::vector<finding>& out) {
-  d.locks.for_each_path(to, from, max_cycles_per_edge, max_cycle_locks,
+  d.locks.for_each_path(to, from, max_cycles_per_edge, max_cycle_locks, max_search_steps,
                         [&](std::span<const graph::node> path) {
                           std::vector<std::uint32_t> cycle{from};
                           if (from != to) cycle.insert(cycle.end(), path.begin(), path.end() - 1);
