@@ -33,12 +33,12 @@ struct code_location {
   friend bool operator==(const code_location&, const code_location&) = default;
 };
 
-/// In-process: where an address of THIS process lies (dladdr1; the main executable resolves to its real
+/// In-process: where an address of THIS process lies (_dl_find_object; the main executable resolves to its real
 /// path via /proc/self/exe). Thread-safe. An address in no loaded object gives an empty module and
 /// offset == address.
 code_location locate(std::uintptr_t address);
 
-/// locate() for a signal handler: allocates nothing and takes no lock but the loader's (dladdr). The
+/// locate() for a signal handler: allocates nothing and takes no lock (_dl_find_object). The
 /// module as the loader names it (a relative dlopen path stays relative; null where none), pointing at
 /// the loader's data or at a string kept for the process's life; call locate() once before (it reads
 /// the executable's path on first use).
