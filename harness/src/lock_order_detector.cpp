@@ -24,8 +24,8 @@ constexpr std::size_t max_cycles_per_edge = 64;
 // a graph dense enough that one search ran for minutes and every thread waited on it.
 constexpr std::size_t max_search_steps = 4096;
 // Cycles one process reports: past this, no more are looked for. The same tree made tens of thousands
-// of cycles of every length over two lines, each a finding to encode and stream (a run took 83 s
-// instead of 0.1, its reports hundreds of megabytes). Real programs make a few; a table whose every
+// of cycles of every length over two lines, each a finding to encode and stream (a run took 83 s, 1.4
+// with this bound; its reports were hundreds of megabytes). Real programs make a few; a table whose every
 // row's lock makes one with the table's (Kyoto Cabinet) is one finding with a count of the others,
 // which stops here.
 constexpr std::size_t max_cycle_findings = 1000;
