@@ -1,8 +1,8 @@
 // The parent's side of a child's finding stream (GRIDLOCK_STREAM_FD, reporter.cpp): JSON lines, each a
 // finding, a process's announcement that it answers state requests, its reply to one
-// (state_request.h), a crash's stack (crash_report.h), or a line the caller knows (gridlock::check's outcome lines). Every process of the
-// run writes to it (a wrapper, what it starts, a forked child). Shared by the runner's trials and
-// gridlock::check's forked iterations.
+// (state_request.h), a crash's stack (crash_report.h), or a line the caller knows (gridlock::check's
+// outcome lines). Every process of the run writes to it (a wrapper, what it starts, a forked child).
+// Shared by the runner's trials and gridlock::check's forked iterations.
 #pragma once
 
 #include <sys/types.h>

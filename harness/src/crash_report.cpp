@@ -107,7 +107,8 @@ void on_crash(int signal, siginfo_t*, void* context) {
     g_line.put_number(static_cast<std::uint64_t>(gettid()), 10);
     g_line.put(",\"stack\":[");
     if (from < n) {
-      for (int i = from; i < n; ++i) put_frame(g_line, reinterpret_cast<std::uintptr_t>(pcs[i]) + (i == from), i == from);
+      for (int i = from; i < n; ++i)  // the faulting address + 1, to read as the return addresses after it do
+        put_frame(g_line, reinterpret_cast<std::uintptr_t>(pcs[i]) + (i == from ? 1 : 0), i == from);
     } else if (pc != 0) {
       put_frame(g_line, pc + 1, true);
     }
