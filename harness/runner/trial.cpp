@@ -374,10 +374,11 @@ trial_result run_trial(const trial_spec& spec) {
   r.interrupted = !timed_out && r.signal == SIGKILL && child_process::interrupted() != 0;
   r.findings = std::move(io.stream.findings);
   for (json& f : spilled.findings) r.findings.push_back(std::move(f));
-  // Only the child's own: a process it forked may crash on purpose (a GoogleTest death test).
-  for (std::vector<json>* crashes : {&io.stream.crashes, &spilled.crashes})
-    for (json& crash : *crashes)
-      if (r.signal && r.crash.is_null() && crash.value("pid", 0) == child.pid()) r.crash = std::move(crash);
+  // The child's own: a process it forked may crash on purpose (a GoogleTest death test).
+  if (r.signal)
+    for (std::vector<json>* crashes : {&io.stream.crashes, &spilled.crashes})
+      for (json& crash : *crashes)
+        if (r.crash.is_null() && crash.value("pid", 0) == child.pid()) r.crash = std::move(crash);
   r.outcome = classify(r, timed_out);
   if (timed_out) {
     r.findings.push_back(timeout_finding(threads, states, spec.timeout));

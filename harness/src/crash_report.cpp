@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <execinfo.h>
 #include <signal.h>
+#include <sys/auxv.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -124,10 +125,11 @@ void on_crash(int signal, siginfo_t*, void* context) {
 
 void report_crashes() {
   if (!runner_stream::live()) return;
-  // Both on first use: the unwinder loads libgcc_s, and the executable's path is read, outside the handler.
+  // Both on first use: the unwinder loads libgcc_s, and locating an address of the executable (its entry
+  // point) reads and keeps the executable's path, outside the handler.
   void* warm[1];
   backtrace(warm, 1);
-  (void)locate(reinterpret_cast<std::uintptr_t>(&report_crashes));
+  (void)locate(static_cast<std::uintptr_t>(getauxval(AT_ENTRY)));
   const internal_scope runtime;  // the interposer's sigaction() hook: not the program's handler
   for (const int signal : fatal_signals) {
     struct sigaction current {};
