@@ -28,6 +28,8 @@ class finding_stream {
   /// Whatever bytes arrived. A line cut short by a kill mid-write, or one longer than any the child
   /// writes, is dropped.
   void feed(const char* data, std::size_t n);
+  /// Whether the bytes fed so far end inside a line.
+  bool mid_line() const noexcept { return !line_.empty(); }
 
   /// In the order written; one of each shape, the first, with `repeats` counting the others.
   std::vector<nlohmann::json> findings;

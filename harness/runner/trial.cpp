@@ -21,6 +21,7 @@
 #include "injectors/schedule.h"
 #include "runner/child_process.h"
 #include "runner/finding_stream.h"
+#include "runner/started_tests.h"
 #include "state_request.h"
 #include "runner/watchdog.h"
 
@@ -186,40 +187,6 @@ class child_output_copy {
   bool cut_ = false;  // past max_kept_output: the note is written, nothing more
 };
 
-/// The tests a GoogleTest binary says it starts, from its stdout as it comes: the latest ones (a
-/// finding needs those started since the last one before it was read; a binary may run 10^5 tests).
-class started_tests {
- public:
-  std::vector<std::string> names;  // the latest, in order
-  std::size_t count = 0;           // how many started in all: names.back() is the count-th
-
-  void feed(const char* data, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (data[i] != '\n') {
-        if (line_.size() < max_line) line_ += data[i];  // a longer line is no test's start
-        continue;
-      }
-      if (std::optional<std::string> name = started_googletest_test(line_)) {
-        names.push_back(std::move(*name));
-        ++count;
-      }
-      if (names.size() > max_names) names.erase(names.begin(), names.begin() + max_names / 2);
-      line_.clear();
-    }
-  }
-
-  /// The names of the tests from the `first`-th started (counting from 1) on, as far as kept.
-  std::vector<std::string> since(std::size_t first) const {
-    const std::size_t oldest = count - names.size() + 1;
-    return {names.begin() + static_cast<std::ptrdiff_t>(first > oldest ? first - oldest : 0), names.end()};
-  }
-
- private:
-  static constexpr std::size_t max_line = 1024;
-  static constexpr std::size_t max_names = 4096;
-  std::string line_;  // the unfinished last line
-};
-
 /// Everything the parent reads from one running child: the finding stream line by line, the tails
 /// of stdout and stderr, and the tests a GoogleTest binary starts.
 class child_output {
@@ -267,7 +234,10 @@ class child_output {
     while (fds_[i] >= 0) {
       const ssize_t n = ::read(fds_[i], buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno == EAGAIN) return;
+      if (n < 0 && errno == EAGAIN) {
+        if (i == 0 && !stream.mid_line()) tests.stream_read_to_end();
+        return;
+      }
       if (n <= 0) {
         fds_[i] = -1;  // end of file (or an error, which ends it too); the child_process closes it
         return;
@@ -284,15 +254,11 @@ class child_output {
     }
   }
 
-  /// Adds to each finding from `first` on the tests that may have been running when it was found: the
-  /// last one started before it was read (the child prints a test's start, then runs it) and those
-  /// started since, which stdout has now (the start was printed before the finding was made, but the
-  /// pipes are read one after the other).
+  /// Adds to each finding from `first` on the tests that may have been running when it was made.
   void note_running_tests(std::size_t first) {
-    const std::size_t from = tests.count;
     read_available(1);
-    if (tests.names.empty()) return;
-    const json running = tests.since(from);
+    const json running = tests.running_at_finding();
+    if (running.empty()) return;
     for (std::size_t k = first; k < stream.findings.size(); ++k)
       stream.findings[k][std::string(googletest_running_key)] = running;
   }
@@ -383,8 +349,8 @@ trial_result run_trial(const trial_spec& spec) {
   if (timed_out) {
     r.findings.push_back(timeout_finding(threads, states, spec.timeout));
     // A GoogleTest binary that hangs hangs in the last test it started, if in one.
-    if (!io.tests.names.empty())
-      r.findings.back()[std::string(googletest_running_key)] = json::array({io.tests.names.back()});
+    if (const std::string* last = io.tests.last())
+      r.findings.back()[std::string(googletest_running_key)] = json::array({*last});
   }
   r.stdout_tail = std::move(io.out.tail);
   r.stderr_tail = std::move(io.err.tail);
