@@ -2,9 +2,9 @@
 // std::shared_timed_mutex on a std::mutex and two condition variables, not on pthread_rwlock: seen
 // through those, a shared lock held is no lock at all (no lock-order edge, no upgrade check) and a
 // writer's wait reads as a condition wait. So their members in libc++.so are hooked as reader-writer
-// locks (object_tag::libcxx_shared_mutex, _timed_mutex), with the steps of the pthread_rwlock hooks;
-// the real member runs inside the hook, where its own mutex and condition-variable calls pass straight
-// through. A constructor is an init: memory a shared mutex used before starts afresh. Not seen:
+// locks (object_tag::libcxx_shared_mutex, _timed_mutex), through lock_member() and unlock_member()
+// (member_locks.cpp): the real member runs inside the hook, where its own mutex and condition-variable
+// calls pass straight through. A constructor is an init: memory a shared mutex used before starts afresh. Not seen:
 // shared_timed_mutex's timed tries, inline code in the program that takes the inner mutex itself; so
 // an unlock of a lock the runtime did not see taken passes through unchecked.
 #include "interposer.h"
@@ -14,67 +14,7 @@
 namespace gridlock::preload {
 namespace {
 
-/// The member of an exclusive/shared pair (lock/lock_shared, ...) for `mode`.
-template <class Member>
-Member for_mode(Member exclusive, Member shared, access mode) {
-  return mode == access::exclusive ? exclusive : shared;
-}
-
-/// lock() or lock_shared() (`blocking`: tries first, and only when that fails announces a blocking
-/// wait), or try_lock() or try_lock_shared(). Returns whether it took the lock.
-bool lock_member(void* self, object_tag tag, const libcxx_shared_mutex& fns, access mode, bool blocking,
-                 const void* caller, const void* frame) {
-  auto lock = [&] {
-    for_mode(fns.lock, fns.lock_shared, mode)(self);
-    return 0;
-  };
-  // In the pthread convention.
-  auto try_lock = [&] { return for_mode(fns.try_lock, fns.try_lock_shared, mode)(self) ? 0 : EBUSY; };
-  if (bypass()) return resolve_real() && (blocking ? lock() : try_lock()) == 0;
-  const call_site_scope site(caller, frame);
-  at_sync_point(sync_point::before_lock);
-  if (!blocking) return tracked_try(self, tag, mode, try_lock) == 0;
-  hook_scope h;
-  thread_state& s = h.state();
-  lock_record* rec = acquire(self, tag, s, 0);
-  pin p(s, 0);
-  if (try_lock() == 0) {
-    if (rec != nullptr) on_acquired(rec, mode, reinterpret_cast<std::uintptr_t>(caller));
-    return true;
-  }
-  if (rec == nullptr) return lock() == 0;
-  blocking_acquire(rec, self, mode, lock, nullptr, took);
-  return true;
-}
-
-/// unlock() or unlock_shared().
-void unlock_member(void* self, object_tag tag, const libcxx_shared_mutex& fns, access mode) {
-  auto unlock = [&] {
-    for_mode(fns.unlock, fns.unlock_shared, mode)(self);
-    return 0;
-  };
-  if (bypass()) {
-    if (resolve_real()) unlock();
-    return;
-  }
-  {
-    hook_scope h;
-    thread_state& s = h.state();
-    if (int r; !unlock_held(self, true, r, unlock)) {
-      // Held beyond the held set's bound, the runtime still counts it (pthread_rwlock_unlock's case);
-      // else it was not seen taken: nothing to check.
-      lock_record* rec = find(self, tag, s, 0);
-      pin p(s, 0);
-      if (rec != nullptr &&
-          (mode == access::exclusive ? runtime_owns(rec) : events::holds(rec, access::shared) || holds_untracked()))
-        events::before_unlock(rec, mode);
-      unlock();
-    }
-  }
-  at_sync_point(sync_point::after_unlock);
-}
-
-void construct_member(void* self, const libcxx_shared_mutex& fns) {
+void construct_member(void* self, const shared_lock_members& fns) {
   if (!resolve_real()) return;
   init(self, [&] {
     fns.construct(self);

@@ -48,9 +48,9 @@ namespace gridlock::preload {
 // The real functions, resolved once with dlsym(RTLD_NEXT) (real.cpp): libc's, and libstdc++'s guards of
 // function-local statics and std::future waits.
 
-/// The members of one of libc++'s shared mutex classes, as free functions of `this` (the Itanium ABI
-/// passes it first).
-struct libcxx_shared_mutex {
+/// The members of a C++ class that is a reader-writer lock (libc++'s shared mutexes, absl::Mutex), as
+/// free functions of `this` (the Itanium ABI passes it first).
+struct shared_lock_members {
   void (*construct)(void*);
   void (*lock)(void*);
   bool (*try_lock)(void*);
@@ -142,8 +142,8 @@ struct real_functions {
 
   // libc++'s std::shared_mutex (the members of its std::__1::__shared_mutex_base) and
   // std::shared_timed_mutex, in libc++.so: null where the program has no libc++.
-  libcxx_shared_mutex shared_mutex_base;
-  libcxx_shared_mutex shared_timed_mutex;
+  shared_lock_members shared_mutex_base;
+  shared_lock_members shared_timed_mutex;
 };
 
 // The mangled names of libstdc++'s std::__atomic_futex_unsigned_base members (GLIBCXX_3.4.21, _steady
@@ -537,6 +537,15 @@ int try_once(lock_record* rec, access mode, TryOp&& try_op) {
   events::after_lock(rec, mode, attempt::try_once, took(r));
   return r;
 }
+
+/// A hook of a reader-writer lock class's lock(), lock_shared() (`blocking`: tries first, and announces
+/// a wait only when that fails), try_lock() or try_lock_shared() member, by `mode`, on the object at
+/// `self`, tagged `tag`; `fns` its real members, `caller` and `frame` the hook's GRIDLOCK_PROGRAM_CALL.
+/// Returns whether it took the lock (member_locks.cpp).
+bool lock_member(void* self, object_tag tag, const shared_lock_members& fns, access mode, bool blocking,
+                 const void* caller, const void* frame);
+/// The hook of its unlock() or unlock_shared() member, by `mode`.
+void unlock_member(void* self, object_tag tag, const shared_lock_members& fns, access mode);
 
 /// A try-lock of the lock at `object` (tagged `tag`) in `mode` by `try_op`, the real call: through the
 /// runtime when the lock has a record, straight through when the table cannot track it.

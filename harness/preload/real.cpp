@@ -37,7 +37,7 @@ void load_member(F& slot, const char* name, const char* member) {
   load(slot, symbol);
 }
 
-void load_libcxx(libcxx_shared_mutex& fns, const char* name) {
+void load_libcxx(shared_lock_members& fns, const char* name) {
   load_member(fns.construct, name, GRIDLOCK_LIBCXX_CONSTRUCT);
   load_member(fns.lock, name, GRIDLOCK_LIBCXX_LOCK);
   load_member(fns.try_lock, name, GRIDLOCK_LIBCXX_TRY_LOCK);
