@@ -20,6 +20,7 @@ build=(
   chromium                                        # tests render the HTML report in headless Chromium (no console errors)
   libyaml-cpp-dev                                 # tests parse the CI workflow (tests/workflow_test.cpp)
   clang libc++-dev libc++abi-dev                  # tests build programs with clang and libc++ too
+  libabsl-dev                                     # tests build a program on absl::Mutex, which the interposer hooks
 )
 case "${1:-}" in
   --runtime) packages=("${runtime[@]}") ;;

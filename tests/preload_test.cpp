@@ -209,10 +209,11 @@ json expect_ended_with_waits(const std::string& program, const std::vector<std::
 }
 
 /// A program tests/CMakeLists.txt builds only where the toolchain can: with clang (clang_*, libcxx_*)
-/// where clang++ is installed, with OpenMP (omp_*) where the compiler has it. The test that runs it is
-/// skipped elsewhere.
+/// where clang++ is installed, with OpenMP (omp_*) where the compiler has it, with Abseil (absl_*)
+/// where it is installed. The test that runs it is skipped elsewhere.
 bool missing_optional_build(const std::string& program) {
-  return (program.starts_with("clang_") || program.starts_with("libcxx_") || program.starts_with("omp_")) &&
+  return (program.starts_with("clang_") || program.starts_with("libcxx_") || program.starts_with("omp_") ||
+          program.starts_with("absl_")) &&
          !std::filesystem::exists(programs_dir + "/" + program);
 }
 
@@ -235,6 +236,7 @@ TEST(Preload, ExportsOnlyItsHooks) {
         name != "call_once" &&
         name.rfind("_ZNSt28__atomic_futex_unsigned_base", 0) != 0 &&
         name.rfind("_ZNSt3__119__shared_mutex_base", 0) != 0 && name.rfind("_ZNSt3__118shared_timed_mutex", 0) != 0 &&
+        name.rfind("_ZN4absl", 0) != 0 &&
         name.rfind("GOMP_critical_", 0) != 0 && name.rfind("omp_", 0) != 0 && name != "syscall" && name != "sigaction" &&
         name != "signal" && name != "nanosleep" && name != "clock_nanosleep" && name != "usleep" && name != "sleep")
       foreign.push_back(name);
@@ -999,6 +1001,78 @@ TEST(PreloadOpenMP, SimpleLocksTakenBothWaysAreACycle) {
   EXPECT_SITE(acquired, site("omp_locks", "ledger_inside_journal"));
 }
 
+// ---- Abseil's absl::Mutex and absl::CondVar (libabsl_synchronization.so: hooks_absl.cpp) ----
+
+/// The one finding, a lock-order cycle, of absl_locks run with `mode`; null (the test failed) if not.
+json absl_cycle(const std::string& mode) {
+  const run_result r = run("absl_locks", {mode});
+  EXPECT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  if (r.kinds() != std::multiset<std::string>{"lock-order-cycle"}) {
+    ADD_FAILURE() << r.output;
+    return nullptr;
+  }
+  return r.findings[0];
+}
+
+TEST(PreloadAbseil, MutexesTakenBothWaysAreACycle) {
+  if (missing_optional_build("absl_locks")) GTEST_SKIP() << "built without Abseil";
+  const json f = absl_cycle("inversion");
+  if (f.is_null()) return;
+  EXPECT_EQ(lock_symbols(f), (std::set<std::string>{"(anonymous namespace)::accounts : absl::Mutex",
+                                                    "(anonymous namespace)::audit : absl::Mutex"}));
+  const auto acquired = user_sites(f, "acquire");
+  EXPECT_SITE(acquired, site("absl_locks", "audit_inside_accounts"));
+  EXPECT_SITE(acquired, site("absl_locks", "accounts_inside_audit"));
+  const auto held = user_sites(f, "held");
+  EXPECT_SITE(held, site("absl_locks", "outer_accounts"));
+  EXPECT_SITE(held, site("absl_locks", "outer_audit"));
+}
+
+// Abseil's own detector sees absl::Mutex only.
+TEST(PreloadAbseil, AnAbslMutexAndAStdMutexTakenBothWaysAreACycle) {
+  if (missing_optional_build("absl_locks")) GTEST_SKIP() << "built without Abseil";
+  const json f = absl_cycle("mixed");
+  if (f.is_null()) return;
+  EXPECT_EQ(lock_symbols(f), (std::set<std::string>{"(anonymous namespace)::accounts : absl::Mutex",
+                                                    "(anonymous namespace)::journal : pthread_mutex_t"}));
+  const auto acquired = user_sites(f, "acquire");
+  EXPECT_SITE(acquired, site("absl_locks", "journal_inside_accounts"));
+  EXPECT_SITE(acquired, site("absl_locks", "accounts_inside_journal"));
+}
+
+TEST(PreloadAbseil, MutexesTakenBothWaysAtOnceAreADeadlock) {
+  if (missing_optional_build("absl_locks")) GTEST_SKIP() << "built without Abseil";
+  const json f = expect_ended_with_waits("absl_locks", {"deadlock"}, "deadlock",
+                                         {site("absl_locks", "audit_inside_accounts"),
+                                          site("absl_locks", "accounts_inside_audit")});
+  EXPECT_NE(f.value("message", "").find("waits for lock (anonymous namespace)::audit held by"), std::string::npos)
+      << f.dump(2);
+}
+
+TEST(PreloadAbseil, AMutexLockedAgainByItsHolderIsARecursiveLock) {
+  if (missing_optional_build("absl_locks")) GTEST_SKIP() << "built without Abseil";
+  const run_result r = run("absl_locks", {"relock"});
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, deadlock_exit) << r.output;
+  ASSERT_EQ(r.kinds(), std::multiset<std::string>{"recursive-lock"}) << r.output;
+  const json& f = r.findings[0];
+  EXPECT_EQ(lock_symbols(f), std::set<std::string>{"(anonymous namespace)::accounts : absl::Mutex"});
+  EXPECT_SITE(user_sites(f, "stack"), site("absl_locks", "relock"));
+  EXPECT_SITE(user_sites(f, "held"), site("absl_locks", "first_lock"));
+}
+
+// CondVar::Wait releases its mutex and takes it again before it returns: taken again under `audit`,
+// which the waiter took after it, it closes a cycle with that first take.
+TEST(PreloadAbseil, ACondVarWaitTakesItsMutexAgainUnderWhatTheWaiterHolds) {
+  if (missing_optional_build("absl_locks")) GTEST_SKIP() << "built without Abseil";
+  const json f = absl_cycle("wait");
+  if (f.is_null()) return;
+  const auto acquired = user_sites(f, "acquire");
+  EXPECT_SITE(acquired, site("absl_locks", "audit_after_accounts"));
+  EXPECT_SITE(acquired, site("absl_locks", "wait_holding_audit"));
+}
+
 // libstdc++'s std::shared_mutex is a pthread_rwlock_t; libc++'s is built on a mutex and two condition
 // variables, whose own members the library hooks as a reader-writer lock (hooks_libcxx.cpp).
 TEST(PreloadFindings, SharedMutexUpgrade) {
@@ -1074,7 +1148,7 @@ TEST(PreloadFindings, ForkedChildWaitsForALockItsParentsThreadHeld) {
 class PreloadSilent : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(PreloadSilent, ReportsNothing) {
-  if (missing_optional_build(GetParam())) GTEST_SKIP() << "built without clang++ or OpenMP";
+  if (missing_optional_build(GetParam())) GTEST_SKIP() << "built without clang++, OpenMP or Abseil";
   for (int i = 0; i < 3; ++i) {
     const run_result r = run(GetParam());
     ASSERT_FALSE(r.timed_out) << r.output;
@@ -1095,8 +1169,8 @@ INSTANTIATE_TEST_SUITE_P(CorrectPrograms, PreloadSilent,
                                            "std_handoffs", "std_semaphore_posted_by_signal", "std_process_shared_fork", "std_c11_threads",
                                            "std_spin_locks", "std_barriers", "std_lock_in_key_destructor",
                                            "libcxx_std_read_read_nesting", "libcxx_std_timed_locks",
-                                           "libcxx_std_many_held", "omp_locks", "std_lazy_mutex",
-                                           "std_registered_frames"));
+                                           "libcxx_std_many_held", "omp_locks", "absl_locks",
+                                           "std_lazy_mutex", "std_registered_frames"));
 
 TEST(PreloadRobust, LockHeavyProgramUnchanged) {
   for (int i = 0; i < 3; ++i) {

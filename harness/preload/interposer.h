@@ -387,7 +387,7 @@ void install_fork_handlers() noexcept;
 /// object) gets a fresh record.
 enum class object_tag : std::uint8_t {
   none = 0, mutex, recursive_mutex, rwlock, cond, static_init, once, future, semaphore, futex,
-  libcxx_shared_mutex, libcxx_shared_timed_mutex, spinlock, barrier, omp_critical, omp_lock
+  libcxx_shared_mutex, libcxx_shared_timed_mutex, spinlock, barrier, omp_critical, omp_lock, absl_mutex
 };
 
 /// Reads the kind a pthread_mutex_t was initialized with (glibc: __data.__kind & 3).

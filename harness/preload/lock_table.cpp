@@ -108,7 +108,8 @@ lock_kind kind_of(object_tag tag) noexcept {
     case object_tag::recursive_mutex: return lock_kind::recursive;
     case object_tag::rwlock:
     case object_tag::libcxx_shared_mutex:
-    case object_tag::libcxx_shared_timed_mutex: return lock_kind::shared;
+    case object_tag::libcxx_shared_timed_mutex:
+    case object_tag::absl_mutex: return lock_kind::shared;
     default: return lock_kind::plain;
   }
 }
@@ -157,6 +158,7 @@ const char* type_of(object_tag tag) noexcept {
     case object_tag::barrier: return "pthread_barrier_t";
     case object_tag::omp_critical: return "OpenMP critical section";
     case object_tag::omp_lock: return "omp_lock_t";
+    case object_tag::absl_mutex: return "absl::Mutex";
     default: return "pthread_mutex_t";
   }
 }

@@ -358,6 +358,8 @@ bool is_plumbing_frame(const json& fr) {
       starts_with(fn, "_start") || starts_with(fn, "__libc_start") ||
       starts_with(fn, "start_thread") || starts_with(fn, "clone"))
     return true;
+  // Abseil's lock classes and guards (absl::MutexLock's constructor, inlined), as std::lock_guard.
+  if (starts_with(fn, "absl::")) return true;
   // Code inlined from Gridlock's own headers (the primitives, gridlock::thread's wrapper).
   if (fr.value("file", "").find("include/gridlock/") != std::string::npos) return true;
   const std::string module = fr.value("module", "");
