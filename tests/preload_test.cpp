@@ -933,7 +933,7 @@ TEST(PreloadFindings, AnInversionOverALazilyMadeMutexIsStillACycle) {
   EXPECT_FALSE(contains(acquired, site("std_lazy_mutex", "created_locked"))) << joined(acquired);
 }
 
-// ---- OpenMP's locks (GCC's libgomp: hooks_omp.cpp) ----
+// ---- locks that libraries build of their own (OpenMP's, Abseil's) ----
 
 /// The symbols and types of a finding's locks.
 std::set<std::string> lock_symbols(const json& f) {
@@ -942,9 +942,10 @@ std::set<std::string> lock_symbols(const json& f) {
   return symbols;
 }
 
-/// The one finding, a lock-order cycle, of omp_locks run with `mode`; null (the test failed) if not.
-json omp_cycle(const std::string& mode) {
-  const run_result r = run("omp_locks", {mode});
+/// The one finding, a lock-order cycle, of `program` run with `mode`, which it must survive; null (the
+/// test failed) if not.
+json lone_cycle(const std::string& program, const std::string& mode) {
+  const run_result r = run(program, {mode});
   EXPECT_FALSE(r.timed_out) << r.output;
   EXPECT_EQ(r.exit_code, 0) << r.output;
   if (r.kinds() != std::multiset<std::string>{"lock-order-cycle"}) {
@@ -954,9 +955,11 @@ json omp_cycle(const std::string& mode) {
   return r.findings[0];
 }
 
+// ---- OpenMP's locks (GCC's libgomp: hooks_omp.cpp) ----
+
 TEST(PreloadOpenMP, CriticalSectionsNestedBothWaysAreACycleNamedForTheSections) {
   if (missing_optional_build("omp_locks")) GTEST_SKIP() << "built without OpenMP";
-  const json f = omp_cycle("sections");
+  const json f = lone_cycle("omp_locks", "sections");
   if (f.is_null()) return;
   EXPECT_EQ(lock_symbols(f), (std::set<std::string>{"omp critical(accounts) : OpenMP critical section",
                                                     "omp critical(audit) : OpenMP critical section"}));
@@ -992,7 +995,7 @@ TEST(PreloadOpenMP, TheUnnamedSectionEnteredFromInsideItselfIsARecursiveLock) {
 
 TEST(PreloadOpenMP, SimpleLocksTakenBothWaysAreACycle) {
   if (missing_optional_build("omp_locks")) GTEST_SKIP() << "built without OpenMP";
-  const json f = omp_cycle("locks");
+  const json f = lone_cycle("omp_locks", "locks");
   if (f.is_null()) return;
   EXPECT_EQ(lock_symbols(f), (std::set<std::string>{"(anonymous namespace)::journal : omp_lock_t",
                                                     "(anonymous namespace)::ledger : omp_lock_t"}));
@@ -1003,21 +1006,9 @@ TEST(PreloadOpenMP, SimpleLocksTakenBothWaysAreACycle) {
 
 // ---- Abseil's absl::Mutex and absl::CondVar (libabsl_synchronization.so: hooks_absl.cpp) ----
 
-/// The one finding, a lock-order cycle, of absl_locks run with `mode`; null (the test failed) if not.
-json absl_cycle(const std::string& mode) {
-  const run_result r = run("absl_locks", {mode});
-  EXPECT_FALSE(r.timed_out) << r.output;
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  if (r.kinds() != std::multiset<std::string>{"lock-order-cycle"}) {
-    ADD_FAILURE() << r.output;
-    return nullptr;
-  }
-  return r.findings[0];
-}
-
 TEST(PreloadAbseil, MutexesTakenBothWaysAreACycle) {
   if (missing_optional_build("absl_locks")) GTEST_SKIP() << "built without Abseil";
-  const json f = absl_cycle("inversion");
+  const json f = lone_cycle("absl_locks", "inversion");
   if (f.is_null()) return;
   EXPECT_EQ(lock_symbols(f), (std::set<std::string>{"(anonymous namespace)::accounts : absl::Mutex",
                                                     "(anonymous namespace)::audit : absl::Mutex"}));
@@ -1032,7 +1023,7 @@ TEST(PreloadAbseil, MutexesTakenBothWaysAreACycle) {
 // Abseil's own detector sees absl::Mutex only.
 TEST(PreloadAbseil, AnAbslMutexAndAStdMutexTakenBothWaysAreACycle) {
   if (missing_optional_build("absl_locks")) GTEST_SKIP() << "built without Abseil";
-  const json f = absl_cycle("mixed");
+  const json f = lone_cycle("absl_locks", "mixed");
   if (f.is_null()) return;
   EXPECT_EQ(lock_symbols(f), (std::set<std::string>{"(anonymous namespace)::accounts : absl::Mutex",
                                                     "(anonymous namespace)::journal : pthread_mutex_t"}));
@@ -1066,7 +1057,7 @@ TEST(PreloadAbseil, AMutexLockedAgainByItsHolderIsARecursiveLock) {
 // which the waiter took after it, it closes a cycle with that first take.
 TEST(PreloadAbseil, ACondVarWaitTakesItsMutexAgainUnderWhatTheWaiterHolds) {
   if (missing_optional_build("absl_locks")) GTEST_SKIP() << "built without Abseil";
-  const json f = absl_cycle("wait");
+  const json f = lone_cycle("absl_locks", "wait");
   if (f.is_null()) return;
   const auto acquired = user_sites(f, "acquire");
   EXPECT_SITE(acquired, site("absl_locks", "audit_after_accounts"));
