@@ -54,8 +54,8 @@ struct absl_time {
 #define GRIDLOCK_ABSL_WAIT_TIMEOUT "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE"
 #define GRIDLOCK_ABSL_WAIT_DEADLINE "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE"
 
-/// One namespace's real members, resolved on the first call of any of its hooks (its library may come
-/// with a dlopen() after init()).
+/// One namespace's real members: resolved by find_absl() where the program loads Abseil at start,
+/// else on the first call of any of its hooks (its library came with a dlopen() after init()).
 struct absl_functions {
   shared_lock_members mutex;  // construct unused: absl::Mutex's constructor is inline
   void (*destroy)(void*);
@@ -78,7 +78,8 @@ void load(F& slot, const char* ns, const char* member, bool& all) {
   all = all && slot != nullptr;
 }
 
-/// `f`, resolved for namespace `ns` (a mangled name's length-prefixed part, "7debian3").
+/// `f`, resolved for namespace `ns` (a mangled name's length-prefixed part, "7debian3"). A thread that
+/// finds another one resolving waits for it: only ever for a library loaded after init().
 absl_functions& resolved(absl_functions& f, const char* ns) noexcept {
   if (f.state.load(std::memory_order_acquire) == 2) [[likely]] return f;
   int expected = 0;
@@ -86,7 +87,7 @@ absl_functions& resolved(absl_functions& f, const char* ns) noexcept {
     while (f.state.load(std::memory_order_acquire) != 2) sched_yield();
     return f;
   }
-  bool all = resolve_real();  // the runtime's own functions first
+  bool all = true;
   load(f.mutex.lock, ns, GRIDLOCK_ABSL_LOCK, all);
   load(f.mutex.try_lock, ns, GRIDLOCK_ABSL_TRY_LOCK, all);
   load(f.mutex.unlock, ns, GRIDLOCK_ABSL_UNLOCK, all);
@@ -304,5 +305,17 @@ using namespace gridlock::preload;
   GRIDLOCK_ABSL_HOOK(id, ns, bool, wait_deadline, GRIDLOCK_ABSL_WAIT_DEADLINE, (void* cv, void* m, absl_time t), \
                      condvar_wait_timed(resolved_##id(), 1, cv, m, t, GRIDLOCK_PROGRAM_CALL))
 
-GRIDLOCK_ABSL_HOOKS(debian3, "7debian3")
-GRIDLOCK_ABSL_HOOKS(lts_20220623, "12lts_20220623")
+// The namespaces hooked: Debian 12's build, and release 20220623's own.
+#define GRIDLOCK_ABSL_NAMESPACES(X) X(debian3, "7debian3") X(lts_20220623, "12lts_20220623")
+
+GRIDLOCK_ABSL_NAMESPACES(GRIDLOCK_ABSL_HOOKS)
+
+namespace gridlock::preload {
+
+void find_absl() noexcept {
+  if (library_code("libabsl_synchronization").size == 0) return;
+#define GRIDLOCK_ABSL_RESOLVE(id, ns) (void)resolved_##id();
+  GRIDLOCK_ABSL_NAMESPACES(GRIDLOCK_ABSL_RESOLVE)
+}
+
+}  // namespace gridlock::preload

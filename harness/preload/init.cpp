@@ -30,6 +30,7 @@ void separate_json_report() {
   install_fork_handlers();
   const bool embedded = detect_embedded_runtime();
   find_libcxx();
+  find_absl();
   find_allocator();
   if (embedded) separate_json_report();
   // An exception cannot travel through pthread_mutex_lock and friends: `throw` is taken as `exit`.

@@ -201,6 +201,10 @@ bool embedded_scope_active() noexcept;
 
 /// Finds libc++'s code, if the program uses libc++ (hooks_futex.cpp). Once, from init().
 void find_libcxx() noexcept;
+/// Resolves the real absl::Mutex and absl::CondVar members, if the program loaded Abseil
+/// (hooks_absl.cpp): once, from init(), where a failed dlsym may allocate, rather than in the first hook
+/// call, which could wait for another thread's resolution while it holds the loader's lock.
+void find_absl() noexcept;
 
 /// The code of the program's allocator, when a library other than libc provides malloc (jemalloc,
 /// tcmalloc), else empty (allocator.cpp, found once by find_allocator() from init()).
