@@ -1064,6 +1064,17 @@ TEST(PreloadAbseil, ACondVarWaitTakesItsMutexAgainUnderWhatTheWaiterHolds) {
   EXPECT_SITE(acquired, site("absl_locks", "wait_holding_audit"));
 }
 
+// Abseil's own waits sleep on futex words inside the library; the lock its giver waits for is named.
+TEST(PreloadAbseil, ANotificationWaitedForUnderTheLockItsGiverNeedsBlocksEveryThread) {
+  if (missing_optional_build("absl_locks")) GTEST_SKIP() << "built without Abseil";
+  const json f = expect_ended_with_waits("absl_locks", {"notify"}, "all-threads-blocked",
+                                         {site("absl_locks", "wait_for_notification"),
+                                          site("absl_locks", "giver_needs_accounts")});
+  EXPECT_NE(f.value("message", "").find("waits for lock (anonymous namespace)::accounts held by thread 1 (main)"),
+            std::string::npos)
+      << f.dump(2);
+}
+
 // libstdc++'s std::shared_mutex is a pthread_rwlock_t; libc++'s is built on a mutex and two condition
 // variables, whose own members the library hooks as a reader-writer lock (hooks_libcxx.cpp).
 TEST(PreloadFindings, SharedMutexUpgrade) {

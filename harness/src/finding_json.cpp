@@ -364,7 +364,8 @@ bool is_plumbing_frame(const json& fr) {
   if (fr.value("file", "").find("include/gridlock/") != std::string::npos) return true;
   const std::string module = fr.value("module", "");
   const std::string base = module.substr(module.find_last_of('/') + 1);
-  return starts_with(base, "libc.so") || starts_with(base, "libstdc++");
+  // Abseil's libraries too, as libstdc++: their waits (AbslInternalPerThreadSemWait) are C symbols.
+  return starts_with(base, "libc.so") || starts_with(base, "libstdc++") || starts_with(base, "libabsl_");
 }
 
 std::vector<json> user_frames(const json& stack) {

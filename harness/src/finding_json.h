@@ -32,8 +32,8 @@ void symbolize_stack(nlohmann::json& stack, symbolizer& s);
 void add_fingerprint(nlohmann::json& f);
 
 /// Whether a symbolized frame belongs to Gridlock itself, to the C/C++ runtime (lock_guard,
-/// pthread_mutex_lock, ...) or to Abseil (absl::MutexLock): such frames are shown but never name a
-/// finding's location.
+/// pthread_mutex_lock, ...) or to Abseil (absl::MutexLock, its libraries): such frames are shown but
+/// never name a finding's location.
 bool is_plumbing_frame(const nlohmann::json& frame);
 /// Whether a symbolized frame is code installed on the system rather than the program's own source: an
 /// installed header's (/usr/include, /usr/local/include, /usr/lib; also where the program inlined it) or

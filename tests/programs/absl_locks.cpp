@@ -1,17 +1,23 @@
 // Abseil's absl::Mutex and absl::CondVar as a program uses them (libabsl_synchronization.so), with no
 // Gridlock header. Correct without an argument: two mutexes always in one order, readers nested both
 // ways, a queue on a CondVar, a flag awaited with Await and with LockWhen (timed too), a mutex
-// destroyed and another made in its memory. With an argument, one bug:
+// destroyed and another made in its memory, and Abseil's own waits built on absl::Mutex (Notification,
+// BlockingCounter, Barrier) waited for while holding a lock that their givers do not need. With an argument, one bug:
 //   inversion  two absl::Mutex taken in opposite orders, one thread after the other (a lock-order cycle)
 //   mixed      an absl::Mutex and a std::mutex the same way (a cycle Abseil's own detector cannot see)
 //   deadlock   the inversion with both outer locks taken before either inner one (an actual deadlock)
 //   relock     a mutex locked again by the thread that holds it (a hang)
 //   wait       a CondVar waited on with its mutex taken before another one that stays held: the wait
 //              takes the first again under the second (a lock-order cycle with the first take)
+//   notify     an absl::Notification waited for while holding the lock its giver needs first (a hang:
+//              every thread blocked)
 // Debian's Abseil is built with its own deadlock detector on, which aborts on a cycle of absl::Mutex
 // alone, readers nested both ways included (it takes them for writers): the program turns it off, so
 // that what is checked is Gridlock's finding.
+#include <absl/synchronization/barrier.h>
+#include <absl/synchronization/blocking_counter.h>
 #include <absl/synchronization/mutex.h>
+#include <absl/synchronization/notification.h>
 #include <absl/time/time.h>
 
 #include <atomic>
@@ -96,6 +102,17 @@ void wait_under_another() {
   waiter.join();
 }
 
+void notify_under_the_givers_lock() {
+  absl::Notification ready;
+  absl::MutexLock held(&accounts);  // LINE:waiter_holds_accounts
+  std::thread giver([&] {
+    absl::MutexLock a(&accounts);  // LINE:giver_needs_accounts
+    ready.Notify();
+  });
+  ready.WaitForNotification();  // LINE:wait_for_notification
+  giver.join();
+}
+
 /// What a correct program does with them: no finding.
 void correct() {
   // One order, on several threads.
@@ -152,6 +169,26 @@ void correct() {
   if (!queue_mu.LockWhenWithTimeout(absl::Condition(&done), absl::Seconds(5))) std::puts("flag not set");
   queue_mu.Unlock();
   setter.join();
+  // Abseil's waits, on locks inside the library, while this thread holds `accounts`.
+  for (int round = 0; round < 20; ++round) {
+    absl::Notification ready;
+    absl::BlockingCounter done_count(2);
+    auto* meeting = new absl::Barrier(3);
+    std::thread givers[2];
+    for (std::thread& g : givers)
+      g = std::thread([&] {
+        ready.WaitForNotification();
+        if (meeting->Block()) delete meeting;
+        done_count.DecrementCount();
+      });
+    {
+      absl::MutexLock a(&accounts);
+      ready.Notify();
+      if (meeting->Block()) delete meeting;
+      done_count.Wait();
+    }
+    for (std::thread& g : givers) g.join();
+  }
   // A mutex destroyed, and a new one in its memory taken in the other order with `audit`.
   alignas(absl::Mutex) unsigned char storage[sizeof(absl::Mutex)];
   auto* first = new (storage) absl::Mutex;
@@ -178,6 +215,7 @@ int main(int argc, char** argv) {
   else if (std::strcmp(mode, "mixed") == 0) mixed();
   else if (std::strcmp(mode, "relock") == 0) relock();
   else if (std::strcmp(mode, "wait") == 0) wait_under_another();
+  else if (std::strcmp(mode, "notify") == 0) notify_under_the_givers_lock();
   else correct();
   std::printf("balance %ld\n", balance);
   return 0;
