@@ -327,7 +327,8 @@ TEST_F(CliTest, ExecFindsALockOrderCycleInAnUnmodifiedProgram) {
 // on the console.
 TEST_F(CliTest, ExecSaysWhereARunCrashed) {
   for (const auto& [mode, signal, function, tag] :
-       {std::tuple{"segv", SIGSEGV, "parse_record", "LINE:null_store"}, std::tuple{"abort", SIGABRT, "check_invariant", "LINE:abort"}}) {
+       {std::tuple{"segv", SIGSEGV, "parse_record", "LINE:null_store"}, std::tuple{"abort", SIGABRT, "check_invariant", "LINE:abort"},
+        std::tuple{"overflow", SIGSEGV, "descend", ""}}) {
     SCOPED_TRACE(mode);
     const outcome r = gridlock({"exec", "--runs", "1", "--json", "report.json", "--", std_programs + "/std_crash", mode});
     EXPECT_EQ(r.code, 1) << r.err;
@@ -342,7 +343,16 @@ TEST_F(CliTest, ExecSaysWhereARunCrashed) {
     const auto top = std::find_if(stack.begin(), stack.end(), [](const json& fr) { return fr.contains("code"); });
     ASSERT_NE(top, stack.end()) << crash.dump(2);
     EXPECT_NE(top->value("function", "").find(function), std::string::npos) << crash.dump(2);
-    EXPECT_NE(top->value("code", "").find(tag), std::string::npos) << crash.dump(2);
+    if (*tag != '\0') {
+      EXPECT_NE(top->value("code", "").find(tag), std::string::npos) << crash.dump(2);
+    } else {
+      // Out of stack: which instruction of the recursion faults is the compiler's. The handler ran on a
+      // stack of its own, and the recursion shows, as deep as a crash's stack goes.
+      const auto deep = std::count_if(stack.begin(), stack.end(), [&](const json& fr) {
+        return fr.value("function", "").find(function) != std::string::npos;
+      });
+      EXPECT_GE(deep, 32) << crash.dump(2);
+    }
     EXPECT_NE(r.out.find("  crashed in tid " + std::to_string(crash.at("tid").get<int>()) + " of pid "), std::string::npos)
         << r.out;
     EXPECT_NE(r.out.find(std::string("    at (anonymous namespace)::") + function), std::string::npos) << r.out;

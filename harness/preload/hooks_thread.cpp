@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <new>
 
+#include "crash_report.h"
 #include "futex.h"
 #include "interposer.h"
 #include "runtime_core.h"
@@ -66,6 +67,7 @@ void exit_enter(void*) {
   {
     hook_scope h;
     register_with_exit_guards(false, block->started_at);
+    crash_stack_for_this_thread();
   }
   block->started.store(1, std::memory_order_release);
   detail::futex(&block->started, FUTEX_WAKE, 1);

@@ -4,6 +4,7 @@
 #include <execinfo.h>
 #include <signal.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -14,6 +15,11 @@
 #include "gridlock/events.h"
 #include "runner_stream.h"
 #include "symbolize.h"
+
+extern "C" {
+int __cxa_thread_atexit_impl(void (*destructor)(void*), void* object, void* dso_symbol);
+extern void* __dso_handle;
+}
 
 namespace gridlock {
 namespace {
@@ -62,6 +68,32 @@ class line_buffer {
 
 line_buffer g_line;
 std::atomic<bool> g_crashed{false};
+std::atomic<bool> g_handling{false};  // report_crashes() installed the handler for SIGSEGV
+
+// Room for the handler: backtrace()'s unwinder and the frames' lookups take a few KiB.
+constexpr std::size_t alt_stack_size = 64 * 1024;
+alignas(16) char g_first_thread_stack[alt_stack_size];
+
+/// Makes `memory` the calling thread's alternate signal stack, unless the thread has one.
+bool use_alt_stack(void* memory) {
+  stack_t current{};
+  if (sigaltstack(nullptr, &current) != 0 || (current.ss_flags & SS_DISABLE) == 0) return false;
+  stack_t stack{};
+  stack.ss_sp = memory;
+  stack.ss_size = alt_stack_size;
+  return sigaltstack(&stack, nullptr) == 0;
+}
+
+/// At the thread's exit: its alternate stack goes, if still its.
+void release_alt_stack(void* memory) {
+  stack_t current{};
+  if (sigaltstack(nullptr, &current) == 0 && current.ss_sp == memory) {
+    stack_t off{};
+    off.ss_flags = SS_DISABLE;
+    sigaltstack(&off, nullptr);
+  }
+  munmap(memory, alt_stack_size);
+}
 
 /// The interrupted instruction's address, from the handler's context (0 where this machine's is not known).
 std::uintptr_t faulting_address(const void* context) {
@@ -136,10 +168,22 @@ void report_crashes() {
     if (::sigaction(signal, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) continue;
     struct sigaction action {};
     action.sa_sigaction = on_crash;
-    action.sa_flags = SA_SIGINFO;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;  // on the thread's alternate stack, where it has one
     sigemptyset(&action.sa_mask);
-    ::sigaction(signal, &action, nullptr);
+    if (::sigaction(signal, &action, nullptr) == 0 && signal == SIGSEGV) g_handling.store(true);
   }
+  if (g_handling.load()) use_alt_stack(g_first_thread_stack);
+}
+
+void crash_stack_for_this_thread() noexcept {
+  if (!g_handling.load(std::memory_order_relaxed)) return;
+  void* memory = mmap(nullptr, alt_stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) return;
+  if (!use_alt_stack(memory)) {
+    munmap(memory, alt_stack_size);
+    return;
+  }
+  if (__cxa_thread_atexit_impl(release_alt_stack, memory, &__dso_handle) != 0) release_alt_stack(memory);
 }
 
 }  // namespace gridlock

@@ -5,7 +5,7 @@
 // are (address, module, offset; symbolized when the report is written), innermost first, the faulting
 // instruction's address + 1 first so that it reads as a return address. Then the signal takes its
 // default action: the exit status is the one it would have been. Core runtime: the interposer and the
-// scenario trials install it.
+// scenario trials install it; the interposer gives each thread it starts a stack to run it on.
 #pragma once
 
 namespace gridlock {
@@ -17,5 +17,11 @@ inline constexpr const char* crash_key = "crash";
 /// process has a live runner stream (runner_stream.h). The handler allocates nothing and takes no lock
 /// of the runtime's: a crash inside malloc (a heap corruption glibc aborts on) must not hang.
 void report_crashes();
+
+/// Gives the calling thread an alternate signal stack for that handler, unmapped when the thread exits:
+/// a thread that overflowed its stack has no room left to run a handler on, and it too should say
+/// where (in the recursion). A no-op unless report_crashes() installed the handler, or where the
+/// thread has an alternate stack already. The process's first thread gets one from report_crashes().
+void crash_stack_for_this_thread() noexcept;
 
 }  // namespace gridlock
