@@ -238,7 +238,8 @@ void condvar_wait(absl_functions& f, void* cv, void* mu, const void* ra, const v
   });
 }
 
-bool condvar_wait_timed(absl_functions& f, int deadline, void* cv, void* mu, absl_time t, const void* ra, const void* fa) {
+bool condvar_wait_timed(absl_functions& f, int deadline, void* cv, void* mu, absl_time t, const void* ra,
+                        const void* fa) {
   return released_around(f, mu, ra, fa, [&] { return f.wait_timed[deadline](cv, mu, t); });
 }
 
