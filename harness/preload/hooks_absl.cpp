@@ -12,12 +12,10 @@
 // Abseil names its inline namespace for a release (lts_20220623) or a distribution's build (Debian 12's
 // is debian3). The hooks cover the names below; each namespace's are tracked only where its library
 // has every member hooked, and otherwise pass straight through.
-#include <dlfcn.h>
+#include <sched.h>
 
 #include <atomic>
 #include <cstdint>
-#include <cstdio>
-#include <sched.h>
 
 #include "interposer.h"
 
@@ -72,14 +70,12 @@ struct absl_functions {
 
 template <class F>
 void load(F& slot, const char* ns, const char* member, bool& all) {
-  char symbol[160];
-  std::snprintf(symbol, sizeof symbol, "_ZN4absl%s%s", ns, member);
-  slot = reinterpret_cast<F>(dlsym(RTLD_NEXT, symbol));
+  slot = reinterpret_cast<F>(real_member(ns, member));
   all = all && slot != nullptr;
 }
 
-/// `f`, resolved for namespace `ns` (a mangled name's length-prefixed part, "7debian3"). A thread that
-/// finds another one resolving waits for it: only ever for a library loaded after init().
+/// `f`, resolved for namespace `ns` (its mangled prefix, "_ZN4absl7debian3"). A thread that finds
+/// another one resolving waits for it: only ever for a library loaded after init().
 absl_functions& resolved(absl_functions& f, const char* ns) noexcept {
   if (f.state.load(std::memory_order_acquire) == 2) [[likely]] return f;
   int expected = 0;
@@ -258,7 +254,7 @@ using namespace gridlock::preload;
   namespace gridlock::preload {                                                                            \
   namespace {                                                                                              \
   absl_functions absl_##id{};                                                                              \
-  absl_functions& resolved_##id() noexcept { return resolved(absl_##id, ns); }                             \
+  absl_functions& resolved_##id() noexcept { return resolved(absl_##id, "_ZN4absl" ns); }                             \
   }                                                                                                        \
   }                                                                                                        \
   GRIDLOCK_ABSL_HOOK(id, ns, void, lock, GRIDLOCK_ABSL_LOCK, (void* m),                                    \

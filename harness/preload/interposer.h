@@ -158,6 +158,10 @@ struct real_functions {
 // variable's address from the GOT (the linker relaxes that to an lea, still an instruction of its own).
 extern real_functions real [[gnu::visibility("hidden")]];
 
+/// The next definition after this library's of `prefix` + `member` (a class's mangled name, one of its
+/// members'), or null: where a hook of that member finds the real one (real.cpp).
+void* real_member(const char* prefix, const char* member) noexcept;
+
 /// Resolves every member of `real` (idempotent, thread-safe). Returns false while a resolution is in
 /// progress on this very thread (dlsym re-entering a hook): the caller must then not use `real`.
 bool resolve_real() noexcept;

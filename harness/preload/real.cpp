@@ -32,9 +32,7 @@ void load(F& slot, const char* name, const char* version = nullptr) {
 /// A member of one of libc++'s shared mutex classes: `name` (the class's mangled prefix) + `member`.
 template <class F>
 void load_member(F& slot, const char* name, const char* member) {
-  char symbol[128];
-  std::snprintf(symbol, sizeof symbol, "%s%s", name, member);
-  load(slot, symbol);
+  slot = reinterpret_cast<F>(real_member(name, member));
 }
 
 void load_libcxx(shared_lock_members& fns, const char* name) {
@@ -133,6 +131,12 @@ void load_all() {
 }
 
 }  // namespace
+
+void* real_member(const char* prefix, const char* member) noexcept {
+  char symbol[192];
+  std::snprintf(symbol, sizeof symbol, "%s%s", prefix, member);
+  return dlsym(RTLD_NEXT, symbol);
+}
 
 bool resolve_real() noexcept {
   if (g_state.load(std::memory_order_acquire) == 2) return true;
