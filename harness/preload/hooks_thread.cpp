@@ -19,11 +19,6 @@
 
 #define GRIDLOCK_HOOK extern "C" __attribute__((visibility("default")))
 
-extern "C" {
-int __cxa_thread_atexit_impl(void (*destructor)(void*), void* object, void* dso_symbol);
-extern void* __dso_handle;
-}
-
 namespace gridlock::preload {
 namespace {
 
@@ -132,12 +127,12 @@ void* c11_start(void* p) {
 }  // namespace
 
 void register_with_exit_guards(bool main_thread, std::uint32_t started_at) noexcept {
-  __cxa_thread_atexit_impl(exit_leave, nullptr, &__dso_handle);
+  at_thread_exit(exit_leave, nullptr);
   if (main_thread)
     (void)events::current_thread();
   else
     (void)events::thread_started(nullptr, started_at);  // the name, if any, comes from pthread_getname_np
-  __cxa_thread_atexit_impl(exit_enter, nullptr, &__dso_handle);
+  at_thread_exit(exit_enter, nullptr);
 }
 
 }  // namespace gridlock::preload

@@ -14,12 +14,8 @@
 
 #include "gridlock/events.h"
 #include "runner_stream.h"
+#include "runtime_core.h"
 #include "symbolize.h"
-
-extern "C" {
-int __cxa_thread_atexit_impl(void (*destructor)(void*), void* object, void* dso_symbol);
-extern void* __dso_handle;
-}
 
 namespace gridlock {
 namespace {
@@ -183,7 +179,7 @@ void crash_stack_for_this_thread() noexcept {
     munmap(memory, alt_stack_size);
     return;
   }
-  if (__cxa_thread_atexit_impl(release_alt_stack, memory, &__dso_handle) != 0) release_alt_stack(memory);
+  if (!at_thread_exit(release_alt_stack, memory)) release_alt_stack(memory);
 }
 
 }  // namespace gridlock

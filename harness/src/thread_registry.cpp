@@ -18,6 +18,11 @@
 #include "runtime_core.h"
 #include "thread_record.h"
 
+extern "C" {
+int __cxa_thread_atexit_impl(void (*destructor)(void*), void* object, void* dso_symbol);
+extern void* __dso_handle;
+}
+
 namespace gridlock {
 namespace {
 
@@ -242,6 +247,10 @@ stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, st
   push_front(set, site_entry(key, lock.id, line->stack, line->path, line->depth, line->slot));
   note_first_use(lock, line->stack);  // a lock's first use is always a new pair: ids are never reused
   return line->stack;
+}
+
+bool at_thread_exit(void (*fn)(void*), void* arg) noexcept {
+  return __cxa_thread_atexit_impl(fn, arg, &__dso_handle) == 0;
 }
 
 void keep_os_name(thread_record& self) noexcept {
