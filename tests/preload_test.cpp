@@ -332,7 +332,8 @@ TEST(PreloadFindings, AProgramsGridlockJsonFindingsOutliveItsCleanSiblingsAndPar
 // file. Either way every frame of the program's own was lost inside std::lock_guard before, and the
 // findings named gthr-default.h.
 TEST(PreloadFindings, LockOrderInversionNamesTheProgramsLinesHoweverItsDebugInfoWasBuilt) {
-  for (const std::string program : {"clang_std_lock_order_inversion", "std_lock_order_inversion_split"}) {
+  for (const std::string program :
+       {"clang_std_lock_order_inversion", "std_lock_order_inversion_split", "std_lock_order_inversion_relative"}) {
     SCOPED_TRACE(program);
     if (missing_optional_build(program)) continue;
     const run_result r = run(program);
@@ -345,6 +346,13 @@ TEST(PreloadFindings, LockOrderInversionNamesTheProgramsLinesHoweverItsDebugInfo
     EXPECT_EQ(user_sites(f, "held").size(), 2u) << f.dump(2);
     for (const std::string& held : user_sites(f, "held"))
       EXPECT_TRUE(held.starts_with("std_lock_order_inversion.cpp:")) << held;
+    // The source file is found and read, whatever path the debug information gives it.
+    for (const json& e : f.at("edges"))
+      for (const json& fr : e.at("acquire_stack"))
+        if (fr.value("file", "").ends_with("std_lock_order_inversion.cpp")) {
+          EXPECT_TRUE(fr.value("file", "").starts_with("/")) << fr.dump();
+          EXPECT_TRUE(fr.contains("code")) << fr.dump();
+        }
   }
 }
 

@@ -12,6 +12,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <tuple>
 #include <map>
 #include <unordered_map>
@@ -128,13 +129,31 @@ Dwarf_Die* unit_of(Dwfl_Module* mod, Dwarf_Addr pc, Dwarf_Addr* bias) {
   return nullptr;
 }
 
+// A source file's path as unit `cu`'s line table names it, made absolute. libdw joins a file's
+// directory entry to it, but an entry may itself be relative to the compilation directory: `g++
+// src/x.cpp`, a relative `-Iinclude`, an `#include "../common/x.h"` all leave one. Such a path named
+// no file the reports could read from the runner's directory (no `code`, no lock expressions).
+std::string source_path(const char* file, Dwarf_Die* cu) {
+  if (file == nullptr) return {};
+  Dwarf_Attribute attr;
+  // _integrate: a split unit (-gsplit-dwarf) has its directory on the skeleton.
+  const char* dir = file[0] == '/' || cu == nullptr ? nullptr
+                                                     : dwarf_formstring(dwarf_attr_integrate(cu, DW_AT_comp_dir, &attr));
+  if (dir == nullptr) return file;
+  const std::filesystem::path joined = std::filesystem::path(dir) / file;
+  // "src/../include/x.h" reads better without the "..", where a symbolic link does not make them differ.
+  const std::filesystem::path normal = joined.lexically_normal();
+  std::error_code ignored;
+  return std::filesystem::equivalent(joined, normal, ignored) ? normal.string() : joined.string();
+}
+
 // The source file and line of `pc`; {} without line information.
 std::pair<std::string, int> source_of(Dwfl_Module* mod, Dwarf_Addr pc) {
   int lineno = 0;
   if (Dwfl_Line* line = dwfl_module_getsrc(mod, pc)) {
     Dwarf_Addr line_addr = 0;
     if (const char* file = dwfl_lineinfo(line, &line_addr, &lineno, nullptr, nullptr, nullptr)) {
-      return {file, lineno};
+      return {source_path(file, dwfl_linecu(line)), lineno};
     }
     return {};
   }
@@ -145,7 +164,7 @@ std::pair<std::string, int> source_of(Dwfl_Module* mod, Dwarf_Addr pc) {
   if (line == nullptr) return {};
   const char* file = dwarf_linesrc(line, nullptr, nullptr);
   if (file == nullptr || dwarf_lineno(line, &lineno) != 0) return {};
-  return {file, lineno};
+  return {source_path(file, cu), lineno};
 }
 
 bool is_class(int tag) {
@@ -243,8 +262,7 @@ std::pair<std::string, int> call_site_of(Dwarf_Die* inlined, Dwarf_Die* cu) {
   Dwarf_Files* files = nullptr;
   std::size_t count = 0;
   if (dwarf_getsrcfiles(cu, &files, &count) != 0 || file_index >= count) return {};
-  const char* name = dwarf_filesrc(files, file_index, nullptr, nullptr);
-  return {name != nullptr ? name : "", static_cast<int>(line)};
+  return {source_path(dwarf_filesrc(files, file_index, nullptr, nullptr), cu), static_cast<int>(line)};
 }
 
 char* default_debuginfo_path = nullptr;
