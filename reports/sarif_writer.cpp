@@ -219,7 +219,7 @@ json sarif_writer::render(const json& report) const {
                                              std::to_string(g.runs.size()) + " of " + std::to_string(total_runs) +
                                              " runs: " + names + "). Reproduce: " + reproduce}}},
                    {"locations", {b.location(primary, "")}},
-                   {"partialFingerprints", {{"gridlockFingerprint/v8", fingerprint}}},
+                   {"partialFingerprints", {{"gridlockFingerprint/v9", fingerprint}}},
                    {"properties", {{"fingerprint", fingerprint}, {"hits", g.hits}, {"runs", g.runs.size()},
                                    {"reproduce", reproduce}}}};
     b.related(f, result);

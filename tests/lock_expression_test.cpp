@@ -221,6 +221,21 @@ TEST(NameLocksByExpression, ALockClassOfTheProgramsIsPassedOver) {
   EXPECT_EQ(gridlock::lock_label(through_guard_only, 2), "mutex_");
 }
 
+// Apache Thrift's guard of a Monitor is named for what it makes its scope: `Synchronized m(monitor);`
+// takes the monitor's mutex through a Guard, and the program's line names the monitor.
+TEST(NameLocksByExpression, ThriftsSynchronizedIsAGuard) {
+  EXPECT_TRUE(gridlock::in_lock_class(
+      "apache::thrift::concurrency::Synchronized::Synchronized(apache::thrift::concurrency::Monitor const&)"));
+  EXPECT_EQ(spelled_object("Synchronized m(s.queueMon);", object_family::lock), "s.queueMon");
+  json take = lock_stack("enqueue", 29, "Synchronized m(s.queueMon);");
+  take.insert(take.begin() + 1, program_frame("apache::thrift::concurrency::Synchronized::Synchronized("
+                                              "apache::thrift::concurrency::Monitor const&)",
+                                              118, "Synchronized(const Monitor& monitor) : g(monitor.mutex()) {}"));
+  json deadlock = {{"kind", "deadlock"}, {"locks", {unnamed_lock(1)}}, {"waits", {{{"thread", 1}, {"lock", 1}, {"stack", take}}}}};
+  gridlock::name_locks_by_expression(deadlock, no_source);
+  EXPECT_EQ(gridlock::lock_label(deadlock, 1), "s.queueMon") << deadlock.dump(2);
+}
+
 // Types named C's way (ZeroMQ's mutex_t, scoped_lock_t, scoped_optional_lock_t) are lock classes and
 // guards all the same; a guard given a choice of locks names none.
 TEST(NameLocksByExpression, LockClassesNamedWithATypeSuffixArePassedOverToo) {

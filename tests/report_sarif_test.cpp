@@ -25,7 +25,7 @@ json render(const json& report) { return gridlock::reports::sarif_writer(source_
 
 const json* result_for(const json& sarif, const std::string& fingerprint) {
   for (const json& r : sarif["runs"][0]["results"])
-    if (r["partialFingerprints"].value("gridlockFingerprint/v8", "") == fingerprint) return &r;
+    if (r["partialFingerprints"].value("gridlockFingerprint/v9", "") == fingerprint) return &r;
   return nullptr;
 }
 

@@ -162,7 +162,7 @@ std::string_view without_type_suffix(std::string_view name) {
 
 /// A C function of `family` whose first argument is the object (pthread_mutex_lock, sem_post), or a
 /// scoped guard type whose constructor's is (std::lock_guard, absl::MutexLock, QMutexLocker,
-/// zmq::scoped_lock_t).
+/// zmq::scoped_lock_t, Thrift's Synchronized).
 bool is_taking_name(std::string_view name, object_family family) {
   name = without_type_suffix(name);
   switch (family) {
@@ -170,7 +170,7 @@ bool is_taking_name(std::string_view name, object_family family) {
       return (starts_with_any(name, {"pthread_mutex_", "pthread_rwlock_", "pthread_spin_", "mtx_", "omp_set_",
                                      "omp_unset_", "omp_test_"}) &&
               name.ends_with("lock")) ||
-             ends_with_any(name, {"_lock", "_guard", "_locker", "Lock", "Locker", "Guard"});
+             ends_with_any(name, {"_lock", "_guard", "_locker", "Lock", "Locker", "Guard", "Synchronized"});
     case object_family::condition: return starts_with_any(name, {"pthread_cond_", "cnd_"});
     case object_family::semaphore: return name.starts_with("sem_");
     case object_family::none: break;
