@@ -559,6 +559,18 @@ TEST(PreloadFindings, JoinWhileHoldingTheLockTheThreadNeeds) {
   }
 }
 
+// exit() runs static destructors on the thread that called it; their joins and waits are that thread's
+// like any other's. (It used to be taken out of the registry at exit, so its join was in no wait-for
+// cycle, and the other threads' checks each paused to confirm that all of them were blocked.)
+TEST(PreloadFindings, AJoinAtExitUnderTheLockTheThreadNeeds) {
+  const run_result r = run("std_exit_time_joins", {"deadlock"});
+  const json* f = ended_with(r, "deadlock");
+  ASSERT_NE(f, nullptr) << r.output;
+  EXPECT_SITE(user_sites(*f, "waits"), site("std_exit_time_joins", "join_at_exit"));
+  EXPECT_NE(f->value("message", "").find("thread 1 (main) waits for join of thread 2"), std::string::npos)
+      << f->value("message", "");
+}
+
 // C11's <threads.h>: glibc builds it on its pthread functions but calls them inside libc, so it needs
 // hooks of its own; before them this program's three bugs all ran clean.
 TEST(PreloadFindings, C11ThreadsAreSeen) {
@@ -1180,7 +1192,7 @@ INSTANTIATE_TEST_SUITE_P(CorrectPrograms, PreloadSilent,
                                            "std_spin_locks", "std_barriers", "std_lock_in_key_destructor",
                                            "libcxx_std_read_read_nesting", "libcxx_std_timed_locks",
                                            "libcxx_std_many_held", "omp_locks", "absl_locks",
-                                           "std_lazy_mutex", "std_registered_frames"));
+                                           "std_lazy_mutex", "std_registered_frames", "std_exit_time_joins"));
 
 TEST(PreloadRobust, LockHeavyProgramUnchanged) {
   for (int i = 0; i < 3; ++i) {

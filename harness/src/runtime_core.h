@@ -18,6 +18,9 @@ void keep_os_name(thread_record& self) noexcept;
 /// Marks a thread dead; its record is reused once it holds nothing. Returns the number of this end
 /// among the process's thread ends (from 1; 0 when the thread was not alive).
 std::uint64_t unregister_thread(thread_record* r) noexcept;
+/// The calling thread runs exit(): its thread-exit hook, which would check it as a thread that ends,
+/// does nothing. The thread stays registered and alive for the destructors exit() runs next.
+void skip_thread_exit_checks() noexcept;
 /// Calls fn(arg) when the calling thread exits (a thread-local destructor of this module: after those
 /// registered later, before those registered earlier). Returns false where it could not register.
 bool at_thread_exit(void (*fn)(void*), void* arg) noexcept;

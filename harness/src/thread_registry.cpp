@@ -249,6 +249,8 @@ stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, st
   return line->stack;
 }
 
+void skip_thread_exit_checks() noexcept { t_exit_hook.armed = false; }
+
 bool at_thread_exit(void (*fn)(void*), void* arg) noexcept {
   return __cxa_thread_atexit_impl(fn, arg, &__dso_handle) == 0;
 }
