@@ -710,6 +710,22 @@ TEST(PreloadFindings, NotifyOneAtShutdownLeavesTheOtherWorkersBlocked) {
 // in slices (short at first, longer after 100 ms: awake-long's handler runs 300 ms) and looks again
 // after each; an ending one looks again at once for a while. So the hang is still named, not left to
 // the timeout.
+// A notify_one marks every waiter of its condition variable as notified (which one it wakes is
+// unknown), so a correct pool's idle workers read "notified, still asleep". Where a thread waits for a
+// lock a blocked thread holds, that hold is the hang, and the message does not blame the notify.
+TEST(PreloadFindings, AHangOverALockIsNotBlamedOnTheIdleWorkersNotify) {
+  const run_result r = run("std_result_under_lock");
+  const json* f = ended_with(r, "all-threads-blocked");
+  ASSERT_NE(f, nullptr) << r.output;
+  const auto sites = user_sites(*f, "waits");
+  EXPECT_SITE(sites, site("std_result_under_lock", "task_lock"));
+  EXPECT_SITE(sites, site("std_result_under_lock", "wait_result"));
+  const std::string message = f->value("message", "");
+  EXPECT_NE(message.find("waits for lock (anonymous namespace)::table_mu held by thread 1 (main)"), std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("notify_one where notify_all was needed"), std::string::npos) << message;
+}
+
 TEST(PreloadFindings, NotifiedWaiterAwakeWhenTheLastThreadBlocksOrEnds) {
   for (const char* mode : {"awake", "awake-long", "awake-exit"}) {
     SCOPED_TRACE(mode);

@@ -561,8 +561,11 @@ bool check_all_blocked(std::uint64_t ended, bool again) {
   std::string message = "all threads are blocked:";
   for (std::size_t i = 0; i < waits.size(); ++i)
     message += (i ? "; " : " ") + label(*waits[i].thread) + " waits for " + describe_wait(waits[i]);
-  // The usual causes of a hang with a notify in it, or one missing.
-  if (std::any_of(waits.begin(), waits.end(), [](const wait_view& v) { return v.notified; }))
+  // The usual causes of a hang with a notify in it, or one missing. Not where a thread waits for a lock
+  // a blocked thread holds: that hold is the cause, and a notify_one marks every waiter as notified, so
+  // a correct pool's idle workers (one woken per task) would read as the notify's fault.
+  if (std::any_of(waits.begin(), waits.end(), [](const wait_view& v) { return v.notified; }) &&
+      std::none_of(waits.begin(), waits.end(), [](const wait_view& v) { return v.what == wait_kind::lock; }))
     message += ". Waiters a notify reached are still asleep: often notify_one where notify_all was needed";
   if (std::any_of(waits.begin(), waits.end(), [](const wait_view& v) { return v.unwoken; }))
     message += unwoken_hint;
