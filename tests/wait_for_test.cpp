@@ -386,6 +386,26 @@ TEST_F(WaitForDeathTest, LostWakeupEndsTheProcessUnderTheDefaultPolicy) {
               ::testing::ExitedWithCode(gridlock::deadlock_exit_code), "gridlock: all-threads-blocked");
 }
 
+/// A death test's child: a detached thread still parked in its wait when main calls exit(), as a
+/// library's idle helper is. The process is going away: that is no hang.
+void parked_at_exit_child() {
+  set_deadlock_policy(deadlock_policy::exit);
+  // Never destroyed: glibc's pthread_cond_destroy waits for the waiter.
+  auto* m = new gridlock::mutex("M");
+  auto* cv = new gridlock::condition_variable("CV");
+  gridlock::thread t = gridlock::thread::named("helper", [m, cv] {
+    std::unique_lock<gridlock::mutex> lk(*m);
+    cv->wait(lk, [] { return false; });
+  });
+  if (!wait_until_blocked(t)) std::exit(3);
+  t.detach();
+  std::exit(0);
+}
+
+TEST_F(WaitForDeathTest, AThreadStillWaitingWhenMainExitsIsNoHang) {
+  EXPECT_EXIT(parked_at_exit_child(), ::testing::ExitedWithCode(0), "");
+}
+
 /// A pool shut down with notify_one where notify_all was needed: one worker wakes and leaves, two sleep
 /// on. The runtime saw a notify reach their condition variable, but they are still asleep in it: main's
 /// join of them is all-threads-blocked, not a hang.

@@ -18,9 +18,13 @@ void keep_os_name(thread_record& self) noexcept;
 /// Marks a thread dead; its record is reused once it holds nothing. Returns the number of this end
 /// among the process's thread ends (from 1; 0 when the thread was not alive).
 std::uint64_t unregister_thread(thread_record* r) noexcept;
-/// The calling thread runs exit(): its thread-exit hook, which would check it as a thread that ends,
-/// does nothing. The thread stays registered and alive for the destructors exit() runs next.
-void skip_thread_exit_checks() noexcept;
+/// Whether the calling thread's exit hook checks it as a thread that ends (lock-held-at-exit, the
+/// wait-for re-check, and out of the registry). On from registration for every thread but the main one,
+/// whose thread-local destructors run when it calls exit() (returning from main does): the process is
+/// going away, threads still blocked then are not stuck, and main stays registered, running, for the
+/// destructors exit() runs next. The interposer turns it on for a main thread that calls pthread_exit,
+/// and off for any thread that calls exit().
+void check_thread_exit(bool on) noexcept;
 /// Calls fn(arg) when the calling thread exits (a thread-local destructor of this module: after those
 /// registered later, before those registered earlier). Returns false where it could not register.
 bool at_thread_exit(void (*fn)(void*), void* arg) noexcept;

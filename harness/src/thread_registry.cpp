@@ -41,7 +41,8 @@ end_slot g_ended[threads::ended_kept];
 internal_lock g_registry_lock;
 
 
-// Armed on registration: its destructor is the thread-exit hook for threads we did not start.
+// Armed on registration (check_thread_exit): its destructor is the thread-exit hook for threads we did
+// not start.
 struct exit_hook {
   bool armed = false;
   ~exit_hook() {
@@ -116,7 +117,7 @@ thread_record* register_thread(const char* name, stack_id started_at) noexcept {
   g_live.fetch_add(1, std::memory_order_relaxed);
   g_registry_lock.unlock();
   threads::current = r;
-  t_exit_hook.armed = true;
+  t_exit_hook.armed = !r->is_main;  // check_thread_exit() says why
   return r;
 }
 
@@ -249,7 +250,7 @@ stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, st
   return line->stack;
 }
 
-void skip_thread_exit_checks() noexcept { t_exit_hook.armed = false; }
+void check_thread_exit(bool on) noexcept { t_exit_hook.armed = on; }
 
 bool at_thread_exit(void (*fn)(void*), void* arg) noexcept {
   return __cxa_thread_atexit_impl(fn, arg, &__dso_handle) == 0;
