@@ -120,6 +120,29 @@ TEST(FindingText, ProgramFrameWithinTheTopFramesAddsNothing) {
   EXPECT_EQ(text.find("main.cpp"), std::string::npos) << text;
 }
 
+// A callback the program gave a shared library runs inside one of the library's calls: the program's
+// call into the library says which (librdkafka's delivery report, run by the rd_kafka_flush a lock
+// was held across). Code of another module is followed to it; the program's own module's is not
+// (ProgramFrameWithinTheTopFramesAddsNothing).
+TEST(FindingText, ACallbackFromALibraryIsFollowedByTheProgramsCallIntoIt) {
+  const std::string lib = "/usr/lib/x86_64-linux-gnu/librdkafka.so.1";
+  const json stack = json::array({frame("dr_cb", "/home/u/app/producer.c", 9, "/home/u/app"),
+                                  {{"function", ""}, {"module", lib}, {"offset", "0x24f36"}},
+                                  {{"function", "rd_kafka_poll_cb"}, {"module", lib}},
+                                  {{"function", "rd_kafka_poll"}, {"module", lib}},
+                                  {{"function", "rd_kafka_flush"}, {"module", lib}},
+                                  frame("main", "/home/u/app/producer.c", 20, "/home/u/app"),
+                                  {{"function", "__libc_start_call_main"}, {"module", "/usr/lib/x86_64-linux-gnu/libc.so.6"}}});
+  const std::string text = gridlock::render_text(cycle_finding(stack, stack), 2);
+  EXPECT_NE(text.find("      at dr_cb (producer.c:9)\n"
+                      "      at librdkafka.so.1+0x24f36\n"
+                      "      ... 2 library frame(s)\n"
+                      "      at rd_kafka_flush\n"
+                      "      at main (producer.c:20)\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(FindingText, AllLibraryStackShowsOnlyItsTopFrames) {
   json stack = library_stack();
   stack.erase(stack.begin() + 6, stack.end());  // no program frame at all

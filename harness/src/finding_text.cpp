@@ -15,10 +15,15 @@ using nlohmann::json;
 
 /// The top `frames` frames past the runtime's own; when those are all library code (a lock taken inside
 /// a logging library, say), also the first frame of the program's own source, so the reader sees which
-/// of their lines led there. That frame's line of source follows it, where the report has it.
+/// of their lines led there. That frame's line of source follows it, where the report has it. So too
+/// when they end in another module than the program's frame among them: a callback the program gave a
+/// library (librdkafka's delivery report, run inside rd_kafka_flush) is followed by the program's call
+/// into that library, which says on which of its paths the callback ran.
 void append_stack(std::string& out, const json& stack, const std::string& indent, int frames) {
   int shown = 0;
   bool program_shown = false;
+  std::string program_module;  // of the first program frame shown
+  bool ends_in_program = false;  // the last frame shown (a wrapper aside) is in program_module
   int skipped = 0;
   // The program's lock wrappers are shown, but count toward no limit and their lines are not the one
   // quoted: their callers' frames say where. Its lock class (in_lock_class: ZeroMQ's mutex_t::lock and
@@ -28,6 +33,7 @@ void append_stack(std::string& out, const json& stack, const std::string& indent
     out += indent + "  at " + frame_text(fr) + "\n";
     if (wrapper || program_shown || !is_program_source(fr)) return;
     program_shown = true;
+    program_module = fr.value("module", "");
     if (const std::string code = fr.value("code", ""); !code.empty()) out += indent + "     | " + code + "\n";
   };
   const json* entry = nullptr;  // the last library frame skipped: the call the program made into it
@@ -37,9 +43,10 @@ void append_stack(std::string& out, const json& stack, const std::string& indent
       const bool wrapper = in_lock_class(fr.value("function", "")) || fr.value("forwards", false);
       if (!wrapper) ++shown;
       show(fr, wrapper);
+      if (!wrapper) ends_in_program = program_shown && fr.value("module", "") == program_module;
       continue;
     }
-    if (program_shown) break;
+    if (ends_in_program) break;
     if (!is_program_source(fr)) {
       ++skipped;
       entry = &fr;
