@@ -2,11 +2,14 @@
 
 #include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
 
+#include "finding_json.h"
 #include "stack.h"
 
 namespace {
@@ -83,6 +86,29 @@ TEST(Symbolize, LocateMainExecutableUsesRealPath) {
   const frame f = gridlock::symbolizer().resolve(inside);
   EXPECT_NE(f.function.find("symbolize_test_capture_function"), std::string::npos) << f.function;
   EXPECT_TRUE(ends_with(f.file, "symbolize_test.cpp")) << f.file;
+}
+
+// The loader names a library by the link it found it through (libfoo.so.1 -> libfoo.so.1.2.3), the
+// watchdog by the file /proc/PID/maps lists: a report names each module by its file, so one library
+// is one name in every stack.
+TEST(Symbolize, ModulesAreNamedByTheirFileNotTheLinkTheyWereLoadedThrough) {
+  char dir_template[] = "/tmp/gridlock-module-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  const std::string self = gridlock::locate(reinterpret_cast<std::uintptr_t>(&symbolize_test_capture_function)).module;
+  const std::string link = dir + "/program.so.1";
+  ASSERT_EQ(symlink(self.c_str(), link.c_str()), 0);
+  gridlock::symbolizer s;
+  EXPECT_EQ(s.module_file(link), self);
+  EXPECT_EQ(s.module_file("[vdso]"), "[vdso]");  // not a file: kept
+  nlohmann::json stack = nlohmann::json::array(
+      {{{"address", "0x1"}, {"module", link}, {"offset", "0x1"}},
+       {{"function", "f"}, {"file", ""}, {"line", 0}, {"module", link}, {"offset", "0x2"}}});
+  gridlock::symbolize_stack(stack, s);
+  ASSERT_GE(stack.size(), 2u) << stack.dump();  // the first frame perhaps with its inlined calls
+  for (const nlohmann::json& fr : stack) EXPECT_EQ(fr.value("module", ""), self) << fr.dump();
+  std::remove(link.c_str());
+  rmdir(dir.c_str());
 }
 
 TEST(Symbolize, LibcFunction) {

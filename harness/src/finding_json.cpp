@@ -57,9 +57,10 @@ bool is_runtime_frame(const json& fr) {
 void symbolize_stack(json& stack, symbolizer& s) {
   if (!stack.is_array()) return;
   json out = json::array();
-  for (const json& fr : stack) {
+  for (json fr : stack) {
+    if (fr.contains("module")) fr["module"] = s.module_file(fr.value("module", ""));
     if (fr.contains("function")) {
-      out.push_back(fr);
+      out.push_back(std::move(fr));
       continue;
     }
     code_location loc;
@@ -315,6 +316,7 @@ void symbolize_finding(json& f, symbolizer& s) {
   if (const std::vector<std::string> tests = googletest_tests(f); !tests.empty()) f["tests"] = tests;
   f.erase(googletest_running_key);
   for (json& l : f["locks"]) {
+    if (l.contains("module")) l["module"] = s.module_file(l.value("module", ""));
     if (l.contains("module") && !l.contains("symbol")) {
       code_location where;
       where.module = l.value("module", "");

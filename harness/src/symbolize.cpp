@@ -331,6 +331,7 @@ struct symbolizer::impl {
   // (a program's 2,000 cycles through the same functions took a minute to symbolize without it).
   std::map<std::pair<std::string, std::uintptr_t>, std::vector<frame>> inlined;
   source_lines sources;
+  std::unordered_map<std::string, std::string> module_files;  // module_file's answers
 
   Dwfl* module(const std::string& path) {
     auto it = modules.find(path);
@@ -355,6 +356,17 @@ frame symbolizer::resolve(const code_location& loc) {
 }
 
 std::string symbolizer::source_text(const std::string& file, int line) { return impl_->sources.line(file, line); }
+
+const std::string& symbolizer::module_file(const std::string& module) {
+  if (!impl_) impl_ = std::make_unique<impl>();  // after a move
+  auto it = impl_->module_files.find(module);
+  if (it == impl_->module_files.end()) {
+    char* real = module.empty() ? nullptr : realpath(module.c_str(), nullptr);
+    it = impl_->module_files.emplace(module, real != nullptr ? real : module).first;
+    std::free(real);
+  }
+  return it->second;
+}
 
 std::string symbolizer::data_symbol(const code_location& loc) {
   if (!impl_) impl_ = std::make_unique<impl>();  // after a move

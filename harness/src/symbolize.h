@@ -82,6 +82,10 @@ class symbolizer {
   std::string data_symbol(const code_location& loc);
   /// The text of `line` in source `file` as a report shows it (source_lines.h); empty where there is none.
   std::string source_text(const std::string& file, int line);
+  /// The file `module` names, symbolic links resolved, else `module` itself: the loader names a library
+  /// by the link it found (its soname, /lib/...), /proc/PID/maps by the file, and a report names each
+  /// library one way.
+  const std::string& module_file(const std::string& module);
 
  private:
   std::vector<frame> resolve_inlined_uncached(const code_location& loc);
