@@ -722,6 +722,27 @@ TEST_F(CliTest, ExecRefusesAProgramTheInterposerCannotReach) {
             std::string::npos);
 }
 
+// ld.so skips an LD_PRELOAD library it cannot load, with a line on stderr (and ignores LD_PRELOAD for
+// a set-user-ID program), and the program runs unchecked. Such a run is failed and says why: a clean
+// verdict would be a silent pass.
+TEST_F(CliTest, ExecRunThatTheInterposerNeverReachedIsNotClean) {
+  const fs::path empty = dir_ / "empty.so";
+  std::ofstream(empty).close();
+  ::setenv("GRIDLOCK_PRELOAD", empty.c_str(), 1);
+  const outcome r =
+      gridlock({"exec", "--runs", "2", "--json", "report.json", "--", std_programs + "/std_lock_order_inversion"});
+  ::unsetenv("GRIDLOCK_PRELOAD");
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("gridlock: the interposer was not loaded into the program"), std::string::npos)
+      << r.out << r.err;
+  const json report = read_json("report.json");
+  ASSERT_EQ(report.at("runs").size(), 2u);
+  for (const json& run : report.at("runs")) {
+    EXPECT_EQ(run.value("outcome", ""), "failed") << run.dump(1);
+    EXPECT_NE(run.value("stderr", "").find("cannot be preloaded"), std::string::npos) << run.dump(1);
+  }
+}
+
 namespace {
 
 /// The token of a report's reproduce line.

@@ -1,12 +1,17 @@
 // Initialization of libgridlock_preload.so: runs as the library's constructor, before the program's own
 // constructors and main(). Until it has finished every hook passes straight through.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "crash_report.h"
 #include "gridlock/runtime.h"
 #include "interposer.h"
+#include "runner_stream.h"
 #include "state_request.h"
 
 namespace gridlock::preload {
@@ -49,6 +54,8 @@ void separate_json_report() {
     answer_state_requests(SIGRTMAX);
     report_crashes();
   }
+  if (runner_stream::enabled())
+    runner_stream::write_line(nlohmann::json{{runner_stream::preloaded_key, true}, {"pid", ::getpid()}}.dump() + "\n");
   const std::uint8_t mode = hook_mode::observing | (embedded ? hook_mode::nested : 0) |
                             (g_allocator.size != 0 ? hook_mode::beside_allocator : 0);
   g_mode.store(mode, std::memory_order_release);

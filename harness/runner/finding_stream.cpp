@@ -9,6 +9,7 @@
 
 #include "gridlock/finding.h"
 #include "crash_report.h"
+#include "runner_stream.h"
 #include "state_request.h"
 
 namespace gridlock::runner {
@@ -147,6 +148,8 @@ void finding_stream::on_line(std::string_view line) {
   const pid_t pid = pid_field != j.end() && pid_field->is_number_integer() ? pid_field->get<pid_t>() : 0;
   if (const auto it = j.find(state_announce_key); it != j.end() && it->is_number_integer()) {
     state_signals_[pid] = it->get<int>();
+  } else if (j.contains(runner_stream::preloaded_key)) {
+    preloaded_.insert(pid);
   } else if (const auto reply = j.find(state_reply_key); reply != j.end()) {
     if (well_formed(*reply)) states_[pid] = std::move(*reply);
   } else if (const auto crash = j.find(crash_key); crash != j.end()) {

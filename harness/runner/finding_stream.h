@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -37,6 +38,8 @@ class finding_stream {
   const std::map<pid_t, int>& state_signals() const noexcept { return state_signals_; }
   /// Their replies to state requests, as they came.
   const std::map<pid_t, nlohmann::json>& states() const noexcept { return states_; }
+  /// The processes the interposer started in (runner_stream::preloaded_key).
+  const std::set<pid_t>& preloaded() const noexcept { return preloaded_; }
   /// The crashes processes reported (crash_report.h: signal, tid, stack), each with its `pid`, in order.
   std::vector<nlohmann::json> crashes;
 
@@ -47,6 +50,7 @@ class finding_stream {
   std::string line_;  // the incomplete last line
   std::map<pid_t, int> state_signals_;
   std::map<pid_t, nlohmann::json> states_;
+  std::set<pid_t> preloaded_;
   std::map<std::string, std::size_t> shapes_;  // shape_of() -> index in findings
 };
 

@@ -346,6 +346,14 @@ trial_result run_trial(const trial_spec& spec) {
       for (json& crash : *crashes)
         if (r.crash.is_null() && crash.value("pid", 0) == child.pid()) r.crash = std::move(crash);
   r.outcome = classify(r, timed_out);
+  // The interposer says so as it starts in a process: where the program's never did (ld.so refused
+  // the library; a set-user-ID program), nothing of the run was checked, and it is no clean run.
+  if (!spec.preload.empty() && (r.outcome == outcome::clean || r.outcome == outcome::failed) &&
+      !io.stream.preloaded().contains(child.pid()) && !spilled.preloaded().contains(child.pid())) {
+    r.outcome = outcome::failed;
+    io.err.tail += "gridlock: the interposer was not loaded into the program (its stderr may say why): "
+                   "nothing in this run was checked\n";
+  }
   if (timed_out) {
     r.findings.push_back(timeout_finding(threads, states, spec.timeout));
     // A GoogleTest binary that hangs hangs in the last test it started, if in one.

@@ -12,6 +12,11 @@
 
 namespace gridlock::runner_stream {
 
+/// The line {"preloaded": true, "pid": PID} the interposer writes as it starts in a process: the runner
+/// counts a run clean only where its program said so (ld.so may refuse the library, and ignores
+/// LD_PRELOAD for a set-user-ID program; nothing of such a run was checked).
+inline constexpr const char* preloaded_key = "preloaded";
+
 /// Whether this process writes to a runner's stream at all (GRIDLOCK_STREAM_FD set, or use() called).
 bool enabled() noexcept;
 
