@@ -39,9 +39,10 @@ struct start_block {
 // usually) before the atexit handlers. That is no thread ending with its locks held, and the threads
 // still blocked (idle workers waiting for work) are not stuck forever: the process is going away. So
 // unless the thread's own end is under way (its start routine returned, or it called pthread_exit),
-// `enter` disarms the exit hook; when it is, `enter` arms it, the main thread's too (check_thread_exit).
-// A thread running exit() stays registered, running: the static destructors and atexit handlers it runs
-// next join and wait like any code, and a wait-for check must count it.
+// `enter` leaves the exit hook unarmed (check_thread_exit); where it is, `enter` arms it, for a main
+// thread that called pthread_exit too. A thread running exit() stays registered, running: the static
+// destructors and atexit handlers it runs next join and wait like any code, and a wait-for check must
+// count it.
 constinit thread_local bool t_thread_ending [[gnu::tls_model("initial-exec")]] = false;
 
 // Registered explicitly, one at a time: thread_local objects of one translation unit are all
