@@ -349,6 +349,30 @@ TEST(NameLocksByExpression, ALockAFunctionWasHandedIsSpelledByItsCaller) {
   EXPECT_EQ(gridlock::lock_label(cycle, 2), "pthread_mutex_t#2");
 }
 
+// Boost.Thread locks its pthread mutex through a function it hands the mutex (posix::pthread_mutex_lock(
+// pthread_mutex_t* m)), from boost::mutex::lock() on its member `m`, under boost::lock_guard: past the
+// lock classes, the program's line names the lock, as for std::mutex (every member boost::mutex read
+// `m`).
+TEST(NameLocksByExpression, ALockClassReachedThroughAHandedLockIsPassedOver) {
+  const std::map<int, std::string> lines = {
+      {78, "BOOST_FORCEINLINE int pthread_mutex_lock(pthread_mutex_t* m)"},
+      {79, "{ return ::pthread_mutex_lock(m); }"},
+      {60, "void lock() {"},
+      {61, "  int const res = posix::pthread_mutex_lock(&m);"},
+      {37, "explicit lock_guard(Mutex& m_) : m(m_) {"},
+      {38, "  m.lock();"},
+      {11, "  boost::lock_guard<boost::mutex> b(to.mu);"},
+  };
+  const gridlock::source_line_reader source = program_source(lines);
+  const json stack = json::array({program_frame("boost::posix::pthread_mutex_lock(pthread_mutex_t*)", 79, lines.at(79)),
+                                  program_frame("boost::mutex::lock()", 61, lines.at(61)),
+                                  program_frame("boost::lock_guard<boost::mutex>::lock_guard(boost::mutex&)", 38, lines.at(38)),
+                                  program_frame("worker", 11, lines.at(11))});
+  json deadlock = {{"kind", "deadlock"}, {"locks", {unnamed_lock(1)}}, {"waits", {{{"thread", 1}, {"lock", 1}, {"stack", stack}}}}};
+  gridlock::name_locks_by_expression(deadlock, source);
+  EXPECT_EQ(gridlock::lock_label(deadlock, 1), "to.mu") << deadlock.dump(2);
+}
+
 // A member of an object a function was handed (NNG's nni_plat_mtx_lock(nni_plat_mtx *mtx) takes
 // `&mtx->mtx`) is read on through its callers' arguments: every lock of such a library read `mtx->mtx`.
 // The frames read past are marked `forwards`, for the text report to pass over.

@@ -368,6 +368,10 @@ struct spelling_reader {
       return spelling;
     };
     for (; i < frames.size(); ++i) {
+      // A lock class reached through a function that was handed the lock (Boost.Thread's
+      // posix::pthread_mutex_lock(pthread_mutex_t* m), called by boost::mutex::lock() on its member m):
+      // passed over as at the start, its caller names the lock.
+      if (i > 0 && i + 1 < frames.size() && in_lock_class(frames[i]->value("function", ""))) continue;
       const std::string lock_function = i > 0 ? name_of(frames[i - 1]->value("function", "")).name : "";
       const json& frame = *frames[i];
       std::string code = frame.value("code", "");
