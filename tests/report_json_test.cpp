@@ -193,6 +193,25 @@ json fingerprinted(json waits) {
 
 }  // namespace
 
+// A timeout lists every thread; one found running (a spinning scheduler's loop) was wherever the
+// watchdog happened to look, and counts by its outermost frame of the program's own code instead: one
+// hang is one fingerprint, run after run. Where a blocked thread waits still tells hangs apart.
+TEST(FingerprintTest, ATimeoutsRunningThreadsCountByTheirBodyNotWhereTheyWereLooked) {
+  const auto timeout = [](const std::string& spinning_in, const std::string& blocked_in) {
+    json running = blocked_at(2, "worker_body", "/src/app/pool.cpp", 40);
+    const json where = {{"function", spinning_in}, {"file", "/src/app/scheduler.cpp"}, {"line", 7}};
+    running["stack"].insert(running["stack"].begin(), where);
+    running["state"] = "R (running)";
+    json blocked = blocked_at(1, blocked_in, "/src/app/main.cpp", 20);
+    blocked["state"] = "S (sleeping)";
+    json f = {{"kind", "timeout"}, {"edges", json::array()}, {"waits", {blocked, running}}};
+    gridlock::add_fingerprint(f);
+    return f.at("fingerprint");
+  };
+  EXPECT_EQ(timeout("scheduler::dispatch", "main"), timeout("scheduler::sleep_to_ready", "main"));
+  EXPECT_NE(timeout("scheduler::dispatch", "main"), timeout("scheduler::dispatch", "shutdown"));
+}
+
 // The fingerprint names the bug, not the run: ids, lines, directories and the order of the waits do
 // not change it; the same functions in another source file (another test program's main and lambda)
 // do.

@@ -403,8 +403,18 @@ void add_fingerprint(json& f) {
     for (const json& o : e.value("also", json::array())) at = std::min(at, edge_site(o));
     parts.push_back(at);
   }
-  for (const json& w : f.value("waits", json::array()))
-    parts.push_back("wait@" + site(user_frames(w.value("stack", json::array()))));
+  for (const json& w : f.value("waits", json::array())) {
+    const std::vector<json> user = user_frames(w.value("stack", json::array()));
+    // A timeout lists every thread. One the watchdog found running was wherever it happened to be (a
+    // spinning scheduler's loop, a busy worker), which differs from run to run: it counts by its
+    // outermost frame of the program's own code (its thread's body, main), which does not.
+    if (w.value("state", "").starts_with("R")) {
+      const auto outer = std::find_if(user.rbegin(), user.rend(), is_program_source);
+      parts.push_back("running@" + (outer != user.rend() ? location(*outer) : user.empty() ? "?" : location(user.back())));
+      continue;
+    }
+    parts.push_back("wait@" + site(user));
+  }
   if (parts.empty()) parts.push_back("at@" + site(user_frames(f.value("stack", json::array()))));
   // The locks' variables, where they have one (without the offset into it): two cycles through the
   // same functions but other locks are two bugs. Heap locks, and elements of one array, are not told
