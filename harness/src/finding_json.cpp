@@ -57,7 +57,7 @@ bool is_runtime_frame(const json& fr) {
 void symbolize_stack(json& stack, symbolizer& s) {
   if (!stack.is_array()) return;
   json out = json::array();
-  for (json fr : stack) {
+  for (json& fr : stack) {  // moved from: `stack` is replaced by `out`
     if (fr.contains("module")) fr["module"] = s.module_file(fr.value("module", ""));
     if (fr.contains("function")) {
       out.push_back(std::move(fr));
