@@ -145,6 +145,44 @@ TEST_F(InjectorsTest, UnknownStrategyIsRefusedAndChangesNothing) {
   EXPECT_EQ(gridlock::schedule_key(), 0u);
 }
 
+/// What a thread's try-locks of a gridlock::mutex returned under `strategy`, with another thread alive:
+/// one holding nothing, three from one call holding another lock, and a recursive mutex's re-entry.
+std::vector<bool> try_outcomes(std::string_view strategy) {
+  EXPECT_TRUE(gridlock::set_strategy(strategy, 1));
+  std::vector<bool> taken;
+  gridlock::channel<int> release(1, "release");
+  gridlock::thread bystander = gridlock::thread::named("bystander", [&] { release.receive(); });
+  gridlock::thread tryer = gridlock::thread::named("tryer", [&] {
+    gridlock::mutex held("held"), tried("tried");
+    gridlock::recursive_mutex reentered("reentered");
+    auto try_tried = [&] {
+      const bool ok = tried.try_lock();
+      if (ok) tried.unlock();
+      taken.push_back(ok);
+    };
+    try_tried();
+    std::lock_guard<gridlock::mutex> h(held);
+    for (int i = 0; i < 3; ++i) try_tried();
+    std::lock_guard<gridlock::recursive_mutex> r(reentered);
+    taken.push_back(reentered.try_lock());
+    reentered.unlock();
+  });
+  tryer.join();
+  release.send(0);
+  bystander.join();
+  gridlock::set_strategy("none");
+  return taken;
+}
+
+// Under a strategy a try-lock made holding another lock fails the first time it is made from that call,
+// as contention would make it ("try, else lock" code then shows its fallback's order); one made holding
+// nothing, a re-entry, and any try under none are taken.
+TEST_F(InjectorsTest, ATryHoldingALockFailsOnceUnderAStrategy) {
+  EXPECT_EQ(try_outcomes("none"), (std::vector<bool>{true, true, true, true, true}));
+  for (const std::string_view strategy : {"random", "pct", "controlled"})
+    EXPECT_EQ(try_outcomes(strategy), (std::vector<bool>{true, false, true, true, true})) << strategy;
+}
+
 TEST_F(InjectorsTest, RandomGivesEveryThreadTheSameDecisionsForTheSameSeed) {
   long sum1 = 0, sum2 = 0;
   const decision_log first = record("random", 42, [&] { sum1 = concurrent_workload(); });

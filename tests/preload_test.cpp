@@ -544,6 +544,28 @@ TEST(PreloadStrategies, RandomTurnsANarrowWindowIntoAnActualDeadlock) {
   EXPECT_NE(found_at, 0) << "no actual deadlock in 24 seeds under random";
 }
 
+// "Try, else lock" (Boost.Log's sink feeding) shows its order only when the try fails: never in a plain
+// run of this program, whose two threads do not overlap. Under any strategy the try fails once, as
+// contention would make it, and the blocking fallback's order closes the cycle.
+TEST(PreloadStrategies, ATryThatFailsOnceShowsTheOrderOfItsBlockingFallback) {
+  const run_result plain = run("std_try_then_block");
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_TRUE(plain.kinds().empty()) << plain.output;
+  for (const std::string strategy : {"random", "pct", "controlled"}) {
+    run_options opt;
+    opt.env = {"GRIDLOCK_STRATEGY=" + strategy, "GRIDLOCK_SEED=1"};
+    const run_result r = run("std_try_then_block", {}, opt);
+    ASSERT_EQ(r.exit_code, 0) << strategy << ": " << r.output;
+    ASSERT_EQ(r.kinds(), std::multiset<std::string>{"lock-order-cycle"}) << strategy << ": " << r.output;
+    std::set<std::string> symbols;
+    for (const json& l : r.findings[0].at("locks")) symbols.insert(l.value("symbol", ""));
+    EXPECT_EQ(symbols, (std::set<std::string>{"sink", "user"})) << strategy;
+    const auto sites = user_sites(r.findings[0], "acquire");
+    EXPECT_SITE(sites, site("std_try_then_block", "fallback"));
+    EXPECT_SITE(sites, site("std_try_then_block", "user_in_sink"));
+  }
+}
+
 TEST(PreloadFindings, JoinWhileHoldingTheLockTheThreadNeeds) {
   const run_result r = run("std_join_holding_lock");
   const json* f = ended_with(r, "deadlock");

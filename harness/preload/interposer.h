@@ -537,11 +537,12 @@ inline bool took(int r) noexcept { return r == 0 || r == EOWNERDEAD; }
     guarded([&self, rec, mode, caller, n] { held_set::acquired(self, *rec, mode, caller, n); });
 }
 
-/// A try-lock: `try_op` is the real call, in the pthread convention (0: taken).
+/// A try-lock: `try_op` is the real call, in the pthread convention (0: taken); skipped for EBUSY when
+/// events::try_fails().
 template <class TryOp>
 int try_once(lock_record* rec, access mode, TryOp&& try_op) {
   guarded([&] { events::before_lock(rec, mode, attempt::try_once); });
-  const int r = try_op();
+  const int r = events::try_fails(rec) ? EBUSY : try_op();
   events::after_lock(rec, mode, attempt::try_once, took(r));
   return r;
 }

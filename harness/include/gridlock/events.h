@@ -178,7 +178,8 @@ extern constinit thread_local std::uintptr_t call_frame [[gnu::tls_model("initia
 }  // namespace detail
 
 /// Where a primitive gives a schedule-perturbation strategy (injectors/, docs/injectors.md) the chance
-/// to delay or yield the calling thread. A strategy only ever delays: it never changes what happens.
+/// to delay or yield the calling thread. A strategy only ever delays: it never changes what happens
+/// (but for the try-locks that fail under it as under contention: events::try_fails).
 enum class sync_point : std::uint8_t {
   before_lock,      ///< before any acquisition attempt (blocking, try, timed)
   after_unlock,     ///< right after a release
@@ -203,6 +204,8 @@ void sync_point_slow(sync_point where, const void* released = nullptr) noexcept;
 void thread_begins_slow(std::uint64_t key) noexcept;
 /// The schedule key of the calling thread's next child (0 when no strategy is active).
 std::uint64_t next_child_key_slow() noexcept;
+/// events::try_fails()'s decision, with a strategy active (spurious_tries.cpp).
+bool try_fails_slow(const lock_record* lock) noexcept;
 }  // namespace detail
 
 namespace events {
@@ -215,6 +218,14 @@ inline void at_sync_point(sync_point where, const void* released = nullptr) noex
 /// (child_schedule_key()); a thread_start sync point.
 inline void thread_begins(std::uint64_t key) noexcept {
   if (detail::sync_points_on.load(std::memory_order_relaxed)) [[unlikely]] detail::thread_begins_slow(key);
+}
+/// Whether the try-lock of `lock` about to be made (announced with before_lock(try_once)) is to fail
+/// without trying, as it would if the lock were busy: with no strategy active, never (one relaxed load
+/// and a branch). Under any other strategy, the first time this thread makes that try from that call
+/// while holding those locks (docs/injectors.md, "Try-locks that fail"): code that blocks when a try
+/// fails ("try, else lock") then shows the lock-order graph its fallback, which only contention would.
+inline bool try_fails(const lock_record* lock) noexcept {
+  return detail::sync_points_on.load(std::memory_order_relaxed) && detail::try_fails_slow(lock);
 }
 /// Called by a parent when it starts a gridlock::thread: the child's schedule key, derived from the
 /// parent's key and how many children it started, so it does not depend on which thread runs first.

@@ -51,7 +51,7 @@ template <class TryOp>
 bool try_acquire(lock_record* rec, access mode, TryOp&& try_op) {
   events::at_sync_point(sync_point::before_lock);
   events::before_lock(rec, mode, attempt::try_once);
-  const bool acquired = internally(try_op);
+  const bool acquired = !events::try_fails(rec) && internally(try_op);
   events::after_lock(rec, mode, attempt::try_once, acquired);
   return acquired;
 }
