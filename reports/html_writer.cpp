@@ -223,6 +223,7 @@ struct page {
         const std::string to = lock_label(f, e.value("to", std::uint64_t{0}));
         html += "<div class=\"edgebox\"><p><b>" + esc(thread) + "</b> acquired <b>" + esc(to) + "</b> (" +
                 esc(e.value("to_mode", "")) + ") while holding <b>" + esc(from) + "</b> (" + esc(e.value("from_mode", "")) + ")";
+        if (const std::string fallback = fallback_phrase(e); !fallback.empty()) html += ", " + esc(fallback);
         if (const std::string also = also_taken_by(f, e); !also.empty()) html += "; " + esc(also);
         html += "</p><div class=\"stacks\">";
         stack("acquired " + to + " at", e.value("acquire_stack", json::array()));

@@ -563,6 +563,14 @@ TEST(PreloadStrategies, ATryThatFailsOnceShowsTheOrderOfItsBlockingFallback) {
     const auto sites = user_sites(r.findings[0], "acquire");
     EXPECT_SITE(sites, site("std_try_then_block", "fallback"));
     EXPECT_SITE(sites, site("std_try_then_block", "user_in_sink"));
+    // The fallback's edge says why it was taken; the other edge was no fallback.
+    std::map<std::uint64_t, std::string> symbol_of;
+    for (const json& l : r.findings[0].at("locks")) symbol_of[l.at("id")] = l.value("symbol", "");
+    for (const json& e : r.findings[0].at("edges"))
+      EXPECT_EQ(e.value("after_failed_try", false), symbol_of[e.at("to")] == "sink") << strategy << ": " << e.dump();
+    EXPECT_NE(r.output.find("acquired sink while holding user, after a try-lock of it failed (Gridlock made it fail"),
+              std::string::npos)
+        << r.output;
   }
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdio>
 #include <set>
@@ -140,10 +141,13 @@ std::string edge_site(const json& edge) {
   return site(acquire, shared_calls(held, acquire));
 }
 
-/// One take of an edge (the edge's own, or one in its `also`), as show_takes() moves them around.
+/// What one take of an edge has: the edge's own (beside from, to and the modes), or one in its `also`.
+constexpr std::array<const char*, 4> take_keys = {"thread", "held_stack", "acquire_stack", "after_failed_try"};
+
+/// One take of an edge, as show_takes() moves them around.
 json take_of(const json& t) {
   json take = json::object();
-  for (const char* key : {"thread", "held_stack", "acquire_stack"})
+  for (const char* key : take_keys)
     if (const auto it = t.find(key); it != t.end()) take[key] = *it;
   return take;
 }
@@ -186,7 +190,7 @@ void show_takes(json& f) {
   }
   for (std::size_t i = 0; i < takes.size(); ++i) {
     json& e = (*edges)[i];
-    for (const char* key : {"thread", "held_stack", "acquire_stack"}) e.erase(key);
+    for (const char* key : take_keys) e.erase(key);
     e.update(takes[i][pick[i]]);
     json also = json::array();
     for (std::size_t k = 0; k < takes[i].size(); ++k)
@@ -281,10 +285,13 @@ json encode_finding(const finding& f) {
                           {"to_mode", e.to_shared ? "shared" : "exclusive"}, {"thread", e.thread},
                           {"held_stack", encode_stack(e.held_stack)},
                           {"acquire_stack", encode_stack(e.acquire_stack)}});
-    for (const edge_sighting& o : e.also)
+    if (e.after_failed_try) j["edges"].back()["after_failed_try"] = true;
+    for (const edge_sighting& o : e.also) {
       j["edges"].back()["also"].push_back({{"thread", o.thread},
                                            {"held_stack", encode_stack(o.held_stack)},
                                            {"acquire_stack", encode_stack(o.acquire_stack)}});
+      if (o.after_failed_try) j["edges"].back()["also"].back()["after_failed_try"] = true;
+    }
   }
   j["waits"] = json::array();
   for (const wait_info& w : f.waits) {

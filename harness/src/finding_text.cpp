@@ -266,6 +266,11 @@ std::string also_taken_by(const json& f, const json& edge) {
   return ids.empty() ? "" : "also taken by " + threads_label(f, ids);
 }
 
+std::string fallback_phrase(const json& edge) {
+  return edge.value("after_failed_try", false) ? "after a try-lock of it failed (Gridlock made it fail, as contention can)"
+                                               : "";
+}
+
 std::string frame_text(const json& fr) {
   std::string fn = fr.value("function", "");
   if (fn.empty()) {
@@ -345,7 +350,8 @@ std::string render_text(const json& f, int frames) {
     const std::string also = also_taken_by(f, e);
     out += "  " + thread_label(f, e.value("thread", 0u)) + ": " + from + " -> " + to;
     out += also.empty() ? "\n" : " (" + also + ")\n";
-    out += "    acquired " + to + " while holding " + from + ":\n";
+    const std::string fallback = fallback_phrase(e);
+    out += "    acquired " + to + " while holding " + from + (fallback.empty() ? "" : ", " + fallback) + ":\n";
     append_stack(out, e.value("acquire_stack", json::array()), "    ", frames);
     out += "    " + from + " was acquired:\n";
     append_stack(out, e.value("held_stack", json::array()), "    ", frames);

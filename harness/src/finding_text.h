@@ -58,6 +58,9 @@ std::string broken_run_details(const nlohmann::json& run, std::string_view inden
 std::string failed_tests_phrase(std::string_view output);
 /// "also taken by thread 1 (main)" for an edge other threads took too (its `also`), else "".
 std::string also_taken_by(const nlohmann::json& finding, const nlohmann::json& edge);
+/// "after a try-lock of it failed (...)" for an edge taken as the fallback of a try that Gridlock failed
+/// on purpose (its `after_failed_try`: docs/injectors.md), else "".
+std::string fallback_phrase(const nlohmann::json& edge);
 /// Whole numbers as compact ranges, sorted: "1-5,8,9".
 std::string number_ranges(std::vector<std::uint64_t> numbers);
 /// "function (file:line)" for one frame, file shortened to its base name.

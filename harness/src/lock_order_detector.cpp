@@ -40,6 +40,7 @@ struct sighting {
   thread_info thread;
   stack_id held_stack = 0;
   stack_id acquire_stack = 0;
+  bool after_failed_try = false;
 };
 
 struct edge_data {
@@ -150,9 +151,10 @@ finding make_finding(const detector& d, const std::vector<std::uint32_t>& cycle)
     edge.thread = e.witness.thread.id;
     edge.held_stack = stack_of(e.witness.held_stack);
     edge.acquire_stack = stack_of(e.witness.acquire_stack);
+    edge.after_failed_try = e.witness.after_failed_try;
     if (seen_threads.insert(e.witness.thread.id).second) f.threads.push_back(e.witness.thread);
     for (const sighting& o : e.others) {
-      edge.also.push_back({o.thread.id, stack_of(o.held_stack), stack_of(o.acquire_stack)});
+      edge.also.push_back({o.thread.id, stack_of(o.held_stack), stack_of(o.acquire_stack), o.after_failed_try});
       if (seen_threads.insert(o.thread.id).second) f.threads.push_back(o.thread);
     }
     f.edges.push_back(std::move(edge));
@@ -211,6 +213,7 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
   const bool from_shared = held.mode.load(std::memory_order_relaxed) == access::shared;
   std::vector<std::uint32_t> gates = exclusive_gates(self, from);
   const stack_id here = acquire_stack(d, self, held, lock, caller);
+  const bool fallback = self.failed_try == lock.id && self.failed_try_gates == self.gate_signature;
 
   const bool to_shared = mode == access::shared;
   std::vector<finding> found;
@@ -222,7 +225,7 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
     edge_data& e = it->second;
     bool changed = inserted;
     if (inserted) {
-      e.witness = {describe(self), held.acquired_at, here};
+      e.witness = {describe(self), held.acquired_at, here, fallback};
       e.first_from_shared = from_shared;
       e.first_to_shared = to_shared;
       e.gates = std::move(gates);
@@ -248,14 +251,14 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
     if (changed && !inserted) {
       // This observation is what may now make a cycle reportable (no gate, or a write side): it, not
       // the first one, is the edge's witness in reports, and the others took what it replaces.
-      e.witness = {describe(self), held.acquired_at, here};
+      e.witness = {describe(self), held.acquired_at, here, fallback};
       e.first_from_shared = from_shared;
       e.first_to_shared = to_shared;
       e.others.clear();
     } else if (!inserted && e.others.size() < max_other_sightings && from_shared == e.first_from_shared &&
                to_shared == e.first_to_shared && self.id != e.witness.thread.id &&
                std::none_of(e.others.begin(), e.others.end(), by_self)) {
-      e.others.push_back({describe(self), held.acquired_at, here});
+      e.others.push_back({describe(self), held.acquired_at, here, fallback});
       if (e.others.size() == max_other_sightings) d.keys.insert(key);
     }
     if (changed) find_cycles(d, from->id, lock.id, found);

@@ -41,6 +41,8 @@ bool detail::try_fails_slow(const lock_record* lock) noexcept {
   std::uint64_t& entry = t_failed[fibonacci_index(key, failed_bits)];
   if (entry == key) return false;
   entry = key;
+  self->failed_try = lock->id;
+  self->failed_try_gates = self->gate_signature;
   return true;
 }
 

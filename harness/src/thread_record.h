@@ -131,6 +131,12 @@ struct thread_record {
 
   thread_record* next = nullptr;       // the registry's list; set once, before publication
 
+  // The lock whose try events::try_fails failed last, and gate_signature then: a blocking acquisition
+  // of it in that context is the try's fallback, and its edges say so (lock_order::add_edge). Last:
+  // fields the uncontended path reads keep their offsets.
+  std::uint32_t failed_try = 0;
+  std::uint64_t failed_try_gates = 0;
+
   bool blocked() const noexcept { return wait_state(wait_epoch.load(std::memory_order_acquire)) == wait_blocked; }
   /// The stack of this thread taking `lock` from the call at `caller`, captured the first time that
   /// pair is seen and reused after: the uncontended path captures nothing, and the same lock taken at

@@ -61,6 +61,7 @@ struct edge_sighting {
   std::uint32_t thread = 0;  ///< thread id
   raw_stack held_stack;      ///< where that thread acquired `from`
   raw_stack acquire_stack;   ///< where it acquired `to` while holding `from`
+  bool after_failed_try = false;  ///< as the fallback of a try of `to` that events::try_fails failed
 };
 
 /// One lock-order edge: `thread` acquired `to` while holding `from`.
@@ -72,6 +73,7 @@ struct edge_info {
   std::uint32_t thread = 0;  ///< thread id
   raw_stack held_stack;      ///< where `from` was acquired
   raw_stack acquire_stack;   ///< where `to` was acquired while `from` was held
+  bool after_failed_try = false;  ///< as the fallback of a try of `to` that events::try_fails failed
   /// The same edge taken by other threads (listed in `threads`): reports choose which take to show
   /// (finding_json.h, symbolize_finding).
   std::vector<edge_sighting> also;
