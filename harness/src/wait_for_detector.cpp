@@ -205,7 +205,9 @@ bool a_round_completes(const std::vector<wait_view>& waits) {
 std::vector<thread_record*> holders(const lock_record* lock, access mode) {
   std::vector<thread_record*> out;
   if (thread_record* owner = lock->owner.load(std::memory_order_acquire)) out.push_back(owner);
-  if (mode == access::exclusive) {
+  // Only a reader-writer lock has readers: the scan of every thread is not made for a mutex (1,000
+  // threads queued on one made each wait-for check read a million held sets).
+  if (mode == access::exclusive && lock->kind == lock_kind::shared) {
     for (thread_record* t = threads::first(); t != nullptr; t = t->next) {
       held_lock* h = t->find_held(lock);
       if (h != nullptr && h->mode.load(std::memory_order_relaxed) == access::shared) out.push_back(t);
