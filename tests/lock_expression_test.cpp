@@ -38,6 +38,8 @@ TEST(SpelledObject, LockCallsNameTheirObject) {
       {"while (q->n == 0) pthread_cond_wait(&q->nonempty, &q->mu);", "q->mu"},
       // The lock's getter inside a guard is the guard's object, not a second call.
       {"std::lock_guard<std::mutex> g(locks_.get_lock(key));", "locks_.get_lock(key)"},
+      // A guard inside a macro that compiles it in or out (Boost.Log's sink frontend).
+      {"BOOST_LOG_EXPR_IF_MT(boost::log::aux::exclusive_lock_guard< BackendMutexT > lock(backend_mutex);)", "backend_mutex"},
       // A lock call in a comment or a string is no call.
       {"log(\"mu.lock() failed\"); other_mu.lock();  /* not audit_mu.lock() */", "other_mu"},
   };
@@ -347,6 +349,23 @@ TEST(NameLocksByExpression, ALockAFunctionWasHandedIsSpelledByItsCaller) {
   gridlock::name_locks_by_expression(cycle, source);
   EXPECT_EQ(gridlock::lock_label(cycle, 1), "pthread_mutex_t#1");
   EXPECT_EQ(gridlock::lock_label(cycle, 2), "pthread_mutex_t#2");
+}
+
+// A function handed the lock among other arguments (Boost.Log's sink frontend:
+// try_feed_record(rec, backend_mutex, backend)) is called with it at that place: the caller's line
+// names the lock by that argument, not the first.
+TEST(NameLocksByExpression, ALockHandedAsAnotherThanTheFirstArgumentIsSpelledByThatArgument) {
+  const std::map<int, std::string> lines = {
+      {184, "bool try_feed_record(record_view const& rec, std::map<int, int>& seen, BackendMutexT& backend_mutex, BackendT& backend)"},
+      {189, "  if (!backend_mutex.try_lock())"},
+      {161, "  return base_type::try_feed_record(rec, seen_, m_BackendMutex, *m_pBackend);"},
+  };
+  const gridlock::source_line_reader source = program_source(lines);
+  const json stack = json::array({program_frame("try_feed_record(record_view const&, std::map<int, int>&, std::mutex&, be&)", 189, lines.at(189)),
+                                  program_frame("sink::try_consume(record_view const&)", 161, lines.at(161))});
+  json deadlock = {{"kind", "deadlock"}, {"locks", {unnamed_lock(1)}}, {"waits", {{{"thread", 1}, {"lock", 1}, {"stack", stack}}}}};
+  gridlock::name_locks_by_expression(deadlock, source);
+  EXPECT_EQ(gridlock::lock_label(deadlock, 1), "m_BackendMutex");
 }
 
 // Boost.Thread locks its pthread mutex through a function it hands the mutex (posix::pthread_mutex_lock(

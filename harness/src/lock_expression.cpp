@@ -69,6 +69,19 @@ std::size_t open_of(const std::string& s, std::size_t close) {
   return std::string::npos;
 }
 
+/// How many commas `s` has outside brackets (template arguments included): which parameter of a list
+/// starts after it.
+std::size_t commas_outside_brackets(std::string_view s) {
+  std::size_t commas = 0;
+  int depth = 0;
+  for (const char c : s) {
+    if (c == '(' || c == '[' || c == '{' || c == '<') ++depth;
+    else if (c == ')' || c == ']' || c == '}' || c == '>') --depth;
+    else if (c == ',' && depth == 0) ++commas;
+  }
+  return commas;
+}
+
 std::size_t skip_space(const std::string& s, std::size_t i) {
   while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])) != 0) ++i;
   return i;
@@ -229,10 +242,11 @@ bool takes_address(std::string_view argument) {
   return argument.starts_with("&");
 }
 
-/// The call of `family` (or of `lock_function`) whose name is the word at [at, end) of the masked line
-/// `s` (`code` unmasked), or nullopt where that word names no such call.
+/// The call of `family` (or of `lock_function`, handed the lock as its argument number `lock_argument`,
+/// from 0) whose name is the word at [at, end) of the masked line `s` (`code` unmasked), or nullopt
+/// where that word names no such call.
 std::optional<call> call_at(const std::string& s, std::string_view code, std::size_t at, std::size_t end,
-                            object_family family, std::string_view lock_function) {
+                            object_family family, std::string_view lock_function, std::size_t lock_argument) {
   const std::string_view name = std::string_view(s).substr(at, end - at);
   std::size_t before = at;
   while (before > 0 && std::isspace(static_cast<unsigned char>(s[before - 1])) != 0) --before;
@@ -270,18 +284,20 @@ std::optional<call> call_at(const std::string& s, std::string_view code, std::si
   // in the line.
   if (name.ends_with("scoped_lock") && args->size() > 1) return call{"", past};
   if (relock) return call{args->size() > 1 ? trimmed_object((*args)[1]) : "", past};
-  return call{trimmed_object(args->front()), past, std::move(variable), {}, takes_address(args->front())};
+  const std::string_view lock = name == lock_function && lock_argument < args->size() ? (*args)[lock_argument] : args->front();
+  return call{trimmed_object(lock), past, std::move(variable), {}, takes_address(lock)};
 }
 
-/// Each call of `family` (or of `lock_function`) in `code`, in order.
-std::vector<call> calls_in(std::string_view code, object_family family, std::string_view lock_function) {
+/// Each call of `family` (or of `lock_function`, as call_at's) in `code`, in order.
+std::vector<call> calls_in(std::string_view code, object_family family, std::string_view lock_function,
+                           std::size_t lock_argument = 0) {
   const std::string s = masked(code);
   std::vector<call> found;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (!ident_start(s, i)) continue;
     std::size_t end = i;
     while (end < s.size() && ident_char(s[end])) ++end;
-    std::optional<call> c = call_at(s, code, i, end, family, lock_function);
+    std::optional<call> c = call_at(s, code, i, end, family, lock_function, lock_argument);
     i = (c ? c->end : end) - 1;
     if (c) found.push_back(std::move(*c));
   }
@@ -297,12 +313,13 @@ std::string waited_argument(std::string_view code) {
   return {};
 }
 
-/// spelled_object()'s call: the one object `code`'s calls of `family` (or of `lock_function`) are on, or
-/// an empty object where they are on none or several.
-call spelled_call(std::string_view code, object_family family, std::string_view lock_function) {
+/// spelled_object()'s call: the one object `code`'s calls of `family` (or of `lock_function`, as
+/// call_at's) are on, or an empty object where they are on none or several.
+call spelled_call(std::string_view code, object_family family, std::string_view lock_function,
+                  std::size_t lock_argument = 0) {
   if (family == object_family::none) return {"", 0};
   std::optional<call> found;
-  for (call& c : calls_in(code, family, lock_function)) {
+  for (call& c : calls_in(code, family, lock_function, lock_argument)) {
     if (c.object.empty() || (found && found->object != c.object)) return {"", 0};  // cannot tell, or two objects
     found = std::move(c);
   }
@@ -347,7 +364,8 @@ struct spelling_reader {
   /// function both sides of an edge went through (`lock_depth` 1: `acquire(std::mutex& m)`), members
   /// of its lock classes, and any function whose line takes a lock it was handed (its parameter:
   /// `if (pthread_mutex_lock(mutex))` in libuv's `uv_mutex_lock(uv_mutex_t* mutex)`). A wrapper's
-  /// caller calls it, whatever its name (`acquire(journal_mu)`).
+  /// caller calls it, whatever its name (`acquire(journal_mu)`), with the lock where the wrapper has that
+  /// parameter (`try_feed_record(rec, m_BackendMutex, *m_pBackend)`: Boost.Log's sink frontend).
   /// `through`, where given and a spelling is found: how many of the stack's frames (past plumbing)
   /// come before the one whose line spells it.
   std::string at(const json& stack, std::size_t lock_depth, std::size_t* through = nullptr) const {
@@ -363,6 +381,7 @@ struct spelling_reader {
     // first such spelling (said where no caller tells more), `member` its access and member (`->mtx`).
     std::string handed, member;
     std::size_t handed_at = 0;
+    std::size_t argument = 0;  // which parameter of the frame below was the lock (or what holds it)
     const auto spelled_at = [through](std::string spelling, std::size_t frame) {
       if (through != nullptr) *through = frame;
       return spelling;
@@ -371,14 +390,17 @@ struct spelling_reader {
       // A lock class reached through a function that was handed the lock (Boost.Thread's
       // posix::pthread_mutex_lock(pthread_mutex_t* m), called by boost::mutex::lock() on its member m):
       // passed over as at the start, its caller names the lock.
-      if (i > 0 && i + 1 < frames.size() && in_lock_class(frames[i]->value("function", ""))) continue;
+      if (i > 0 && i + 1 < frames.size() && in_lock_class(frames[i]->value("function", ""))) {
+        argument = 0;
+        continue;
+      }
       const std::string lock_function = i > 0 ? name_of(frames[i - 1]->value("function", "")).name : "";
       const json& frame = *frames[i];
       std::string code = frame.value("code", "");
       const std::string file = frame.value("file", "");
       const int line = frame.value("line", 0);
       if (code.empty() && !file.empty()) code = source_line(file, line);
-      call spelled = spelled_call(code, family, lock_function);
+      call spelled = spelled_call(code, family, lock_function, argument);
       std::string object = std::move(spelled.object);
       if (!member.empty()) {
         if (object.empty()) return spelled_at(handed, handed_at);
@@ -391,18 +413,22 @@ struct spelling_reader {
       const std::string function = name_of(frame.value("function", "")).name;
       if (!is_identifier(object)) {
         const std::size_t root = handed_root(object);
-        if (root == 0 || !is_parameter(file, line, function, object.substr(0, root))) return spelled_at(object, i);
+        const std::optional<std::size_t> at = root == 0 ? std::nullopt : parameter_at(file, line, function, object.substr(0, root));
+        if (!at) return spelled_at(object, i);
         if (handed.empty()) {
           handed = object;
           handed_at = i;
         }
         member = object.substr(root);
+        argument = *at;
         continue;
       }
       if (std::string declared = guard_declared_above(file, line, object); !declared.empty())
         return spelled_at(declared, i);
       if (waited) return {};
-      if (!is_parameter(file, line, function, object)) return spelled_at(object, i);
+      const std::optional<std::size_t> at = parameter_at(file, line, function, object);
+      if (!at) return spelled_at(object, i);
+      argument = *at;
     }
     return spelled_at(handed, handed_at);
   }
@@ -417,14 +443,15 @@ struct spelling_reader {
     return rest.starts_with("->") || rest.starts_with(".") ? end : 0;
   }
 
-  /// Whether `name` is a parameter of `function`, whose line `line` of `file` is: its header (the
-  /// nearest line up to there that names `function(`, not past the end of the previous top-level
-  /// block) declares it.
-  bool is_parameter(const std::string& file, int line, const std::string& function, const std::string& name) const {
-    if (!is_identifier(function)) return false;  // an operator, a lambda: no header to find
+  /// Where `name` is among the parameters of `function` (from 0), whose line `line` of `file` is: its
+  /// header (the nearest line up to there that names `function(`, not past the end of the previous
+  /// top-level block) declares it; nullopt where it is none of them.
+  std::optional<std::size_t> parameter_at(const std::string& file, int line, const std::string& function,
+                                          const std::string& name) const {
+    if (!is_identifier(function)) return std::nullopt;  // an operator, a lambda: no header to find
     for (int at = line; at > 0 && at >= line - declaration_lines_above; --at) {  // a one-line function's too
       const std::string code = masked(source_line(file, at));
-      if (code.starts_with("}")) return false;
+      if (code.starts_with("}")) return std::nullopt;
       for (std::size_t f = code.find(function); f != std::string::npos; f = code.find(function, f + 1)) {
         const std::size_t open = skip_space(code, f + function.size());
         if (!ident_start(code, f) || open >= code.size() || code[open] != '(') continue;
@@ -433,12 +460,12 @@ struct spelling_reader {
         for (std::size_t p = params.find(name); p != std::string::npos; p = params.find(name, p + 1)) {
           const std::size_t after = skip_space(params, p + name.size());
           if (ident_start(params, p) && after < params.size() && std::string_view(",)[=").find(params[after]) != std::string_view::npos)
-            return true;
+            return commas_outside_brackets(std::string_view(params).substr(1, p - 1));
         }
-        return false;
+        return std::nullopt;
       }
     }
-    return false;
+    return std::nullopt;
   }
 
   /// The object a guard named `variable` was declared on (`std::unique_lock<std::mutex> lk(mu, ...)`,
