@@ -145,7 +145,8 @@ class builder {
         steps.push_back({{"location", location(held, text)}, {"nestingLevel", 0}});
       }
       if (const json acquire = site(e.value("acquire_stack", json::array()), skip); !acquire.is_null()) {
-        const std::string text = thread + " acquires " + to + " while holding " + from;
+        const std::string fallback = fallback_phrase(e);
+        const std::string text = thread + " acquires " + to + " while holding " + from + (fallback.empty() ? "" : ", " + fallback);
         locations.push_back(location(acquire, text, id++));
         steps.push_back({{"location", location(acquire, text)}, {"nestingLevel", 1}});
       }

@@ -113,6 +113,20 @@ TEST(ReportSarifTest, AResultSaysWhichTestsItsFindingHappenedIn) {
       << (*cycle)["message"]["text"];
 }
 
+// An edge taken as the fallback of a try that Gridlock failed says so where it was taken.
+TEST(ReportSarifTest, AFallbacksSiteSaysItsTryFailed) {
+  json r = report();
+  for (json& run : r["runs"])
+    for (json& f : run["findings"])
+      if (f.value("fingerprint", "") == cycle_fingerprint) f["edges"][1]["after_failed_try"] = true;
+  const json sarif = render(r);
+  const json* cycle = result_for(sarif, cycle_fingerprint);
+  ASSERT_NE(cycle, nullptr);
+  EXPECT_EQ((*cycle)["relatedLocations"][3]["message"]["text"],
+            "thread 1 (main) acquires A<int> while holding B&co, after a try-lock of it failed (Gridlock made it fail, as "
+            "contention can)");
+}
+
 TEST(ReportSarifTest, AResultPerDistinctFingerprintAtTheClosingAcquisition) {
   const json sarif = render(report());
   EXPECT_EQ(sarif["runs"][0]["results"].size(), 2u) << "the cycle (hit twice) once, the deadlock; the bare one has no location";
