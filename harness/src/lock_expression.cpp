@@ -69,15 +69,16 @@ std::size_t open_of(const std::string& s, std::size_t close) {
   return std::string::npos;
 }
 
-/// How many commas `s` has outside brackets (template arguments included): which parameter of a list
-/// starts after it.
-std::size_t commas_outside_brackets(std::string_view s) {
-  std::size_t commas = 0;
+/// The offsets of the commas in `s` outside brackets: (), [], {}, and <> where `angles` (a declaration's
+/// template arguments; in an expression `<` may compare).
+std::vector<std::size_t> top_level_commas(std::string_view s, bool angles) {
+  std::vector<std::size_t> commas;
   int depth = 0;
-  for (const char c : s) {
-    if (c == '(' || c == '[' || c == '{' || c == '<') ++depth;
-    else if (c == ')' || c == ']' || c == '}' || c == '>') --depth;
-    else if (c == ',' && depth == 0) ++commas;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '(' || c == '[' || c == '{' || (angles && c == '<')) ++depth;
+    else if (c == ')' || c == ']' || c == '}' || (angles && c == '>')) --depth;
+    else if (c == ',' && depth == 0) commas.push_back(i);
   }
   return commas;
 }
@@ -114,18 +115,14 @@ std::optional<std::vector<std::string_view>> arguments(const std::string& s, std
                                                         std::size_t open) {
   const std::size_t close = past_close(s, open);
   if (close == std::string::npos) return std::nullopt;
+  const std::size_t first = open + 1, end = close - 1;  // the text between the brackets
   std::vector<std::string_view> args;
-  int depth = 0;
-  std::size_t from = open + 1;
-  for (std::size_t i = open + 1; i + 1 < close; ++i) {
-    if (s[i] == '(' || s[i] == '[' || s[i] == '{') ++depth;
-    else if (s[i] == ')' || s[i] == ']' || s[i] == '}') --depth;
-    else if (s[i] == ',' && depth == 0) {
-      args.push_back(original.substr(from, i - from));
-      from = i + 1;
-    }
+  std::size_t from = first;
+  for (const std::size_t comma : top_level_commas(std::string_view(s).substr(first, end - first), false)) {
+    args.push_back(original.substr(from, first + comma - from));
+    from = first + comma + 1;
   }
-  if (close - 1 > from || !args.empty()) args.push_back(original.substr(from, close - 1 - from));
+  if (end > from || !args.empty()) args.push_back(original.substr(from, end - from));
   return args;
 }
 
@@ -460,7 +457,7 @@ struct spelling_reader {
         for (std::size_t p = params.find(name); p != std::string::npos; p = params.find(name, p + 1)) {
           const std::size_t after = skip_space(params, p + name.size());
           if (ident_start(params, p) && after < params.size() && std::string_view(",)[=").find(params[after]) != std::string_view::npos)
-            return commas_outside_brackets(std::string_view(params).substr(1, p - 1));
+            return top_level_commas(std::string_view(params).substr(1, p - 1), true).size();
         }
         return std::nullopt;
       }
