@@ -145,8 +145,10 @@ finding_graph graph_of(const json& f) {
   };
 
   const json& edges = f.contains("edges") && f["edges"].is_array() ? f["edges"] : json::array();
-  if (!edges.empty()) {
+  // A misuse finding's records of where its lock was acquired are no edges: its threads' holds are.
+  if (!std::all_of(edges.begin(), edges.end(), [](const json& e) { return acquisition_record(e); })) {
     for (const json& e : edges) {
+      if (acquisition_record(e)) continue;
       finding_graph::edge out;
       out.from = lock_node(e.value("from", std::uint64_t{0}));
       out.to = lock_node(e.value("to", std::uint64_t{0}));

@@ -21,6 +21,7 @@ using gridlock::lock_label;
 using gridlock::lock_labels;
 using gridlock::thread_label;
 using gridlock::threads_label;
+using gridlock::acquisition_record;
 using gridlock::also_taken_by;
 using gridlock::started_threads;
 using gridlock::tests_phrase;

@@ -216,11 +216,19 @@ struct page {
 
     const json& edges = f.contains("edges") && f["edges"].is_array() ? f["edges"] : json::array();
     if (!edges.empty()) {
-      html += "<h4>Edges of the cycle</h4><div class=\"edges\">";
+      const bool records = std::all_of(edges.begin(), edges.end(), [](const json& e) { return acquisition_record(e); });
+      html += records ? "<h4>Where its locks were acquired</h4><div class=\"edges\">" : "<h4>Edges of the cycle</h4><div class=\"edges\">";
       for (const json& e : edges) {
         const std::string thread = thread_label(f, e.value("thread", 0u));
         const std::string from = lock_label(f, e.value("from", std::uint64_t{0}));
         const std::string to = lock_label(f, e.value("to", std::uint64_t{0}));
+        if (acquisition_record(e)) {
+          html += "<div class=\"edgebox\"><p><b>" + esc(from) + "</b> (" + esc(e.value("from_mode", "")) +
+                  ") was acquired by <b>" + esc(thread) + "</b></p><div class=\"stacks\">";
+          stack(from + " was acquired at", e.value("held_stack", json::array()));
+          html += "</div></div>";
+          continue;
+        }
         html += "<div class=\"edgebox\"><p><b>" + esc(thread) + "</b> acquired <b>" + esc(to) + "</b> (" +
                 esc(e.value("to_mode", "")) + ") while holding <b>" + esc(from) + "</b> (" + esc(e.value("from_mode", "")) + ")";
         if (const std::string fallback = fallback_phrase(e); !fallback.empty()) html += ", " + esc(fallback);

@@ -143,6 +143,10 @@ class builder {
         const std::string text = thread + " acquires " + from;
         locations.push_back(location(held, text, id++));
         steps.push_back({{"location", location(held, text)}, {"nestingLevel", 0}});
+        if (acquisition_record(e)) {  // where a misuse finding's lock was taken: one step, no edge
+          flows.push_back({{"message", {{"text", text}}}, {"locations", steps}});
+          continue;
+        }
       }
       if (const json acquire = site(e.value("acquire_stack", json::array()), skip); !acquire.is_null()) {
         const std::string fallback = fallback_phrase(e);

@@ -86,6 +86,24 @@ inline json deadlock_finding() {
                      frame("main", "/src/app/src/main.cpp", 20)}}};
 }
 
+inline constexpr const char* held_at_exit_fingerprint = "7777aaaa8888bbbb";
+
+/// A misuse finding: thread 2 exits holding A<int>, with where it took it (an acquisition record: an edge
+/// from the lock to itself).
+inline json held_at_exit_finding() {
+  const json exit_stack = plumbing_then({frame(worker_fn, "/src/app/src/worker.cpp", 33)});
+  return {{"kind", "lock-held-at-exit"},
+          {"fingerprint", held_at_exit_fingerprint},
+          {"message", "thread 2 (<worker>) exits while holding A<int>: whoever waits for them waits forever"},
+          {"locks", {{{"id", 1}, {"name", "A<int>"}, {"type", "std::mutex"}, {"address", "0x10"}, {"created", json::array()}}}},
+          {"threads", {{{"id", 2}, {"tid", 101}, {"name", "<worker>"}}}},
+          {"edges",
+           {{{"from", 1}, {"to", 1}, {"from_mode", "exclusive"}, {"to_mode", "exclusive"}, {"thread", 2},
+             {"held_stack", plumbing_then({frame(worker_fn, "/src/app/src/worker.cpp", 30)})}, {"acquire_stack", json::array()}}}},
+          {"waits", {{{"thread", 2}, {"holds", {1}}, {"stack", exit_stack}}}},
+          {"stack", exit_stack}};
+}
+
 /// A finding with no source line anywhere (a build without -g).
 inline json bare_finding() {
   return {{"kind", "wait-group-negative"},

@@ -163,6 +163,21 @@ TEST_F(ReportHtmlTest, AnEdgeOtherThreadsTookTooNamesThem) {
   EXPECT_EQ(count(html, "; also taken by thread 7</p>"), 1u) << "one distinct cycle";
 }
 
+// A misuse finding's record of where its lock was taken reads as that: not as an edge of a cycle from
+// the lock to itself, in the text or in the drawing, which shows the thread's hold instead.
+TEST_F(ReportHtmlTest, AMisuseFindingSaysWhereItsLockWasAcquired) {
+  const json r = {{"tool", "gridlock"}, {"version", "0.1.0"}, {"command", "exec"},
+                  {"runs", {run("leaky", 1, "clean", "finding", {held_at_exit_finding()})}}};
+  const std::string html = render(r);
+  EXPECT_EQ(count(html, "<h4>Where its locks were acquired</h4>"), 1u);
+  EXPECT_EQ(count(html, "<b>A&lt;int&gt;</b> (exclusive) was acquired by <b>thread 2 (&lt;worker&gt;)</b>"), 1u);
+  EXPECT_NE(html.find("src/worker.cpp:30</span>"), std::string::npos) << "the acquisition's stack";
+  EXPECT_EQ(count(html, "Edges of the cycle"), 0u);
+  EXPECT_EQ(count(html, "</b> acquired <b>"), 0u) << "no edge from A<int> to itself";
+  EXPECT_EQ(count(html, "<path class=\"edge\""), 0u) << "no loop from the lock to itself";
+  EXPECT_EQ(count(html, "<path class=\"edge holds\""), 1u) << "A<int> held by thread 2";
+}
+
 // Where a finding's threads were started, folded away under the edges.
 TEST_F(ReportHtmlTest, WhereAFindingsThreadsWereStartedIsShown) {
   json r = report();

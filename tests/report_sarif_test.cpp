@@ -127,6 +127,20 @@ TEST(ReportSarifTest, AFallbacksSiteSaysItsTryFailed) {
             "contention can)");
 }
 
+// A misuse finding's record of where its lock was taken is one step of its own, not an edge A -> A.
+TEST(ReportSarifTest, AMisuseFindingsAcquisitionIsOneStepNotAnEdge) {
+  const json sarif = render({{"tool", "gridlock"}, {"version", "0.1.0"}, {"command", "exec"},
+                             {"runs", {run("leaky", 1, "clean", "finding", {held_at_exit_finding()})}}});
+  expect_structurally_valid(sarif);
+  const json* r = result_for(sarif, held_at_exit_fingerprint);
+  ASSERT_NE(r, nullptr);
+  const json& flows = (*r)["codeFlows"][0]["threadFlows"];
+  ASSERT_EQ(flows.size(), 2u) << flows.dump();  // the acquisition, then where the thread exits
+  EXPECT_EQ(flows[0]["message"]["text"], "thread 2 (<worker>) acquires A<int>");
+  EXPECT_EQ(flows[0]["locations"].size(), 1u);
+  EXPECT_EQ(flows[0]["locations"][0]["location"]["physicalLocation"]["region"]["startLine"], 30);
+}
+
 TEST(ReportSarifTest, AResultPerDistinctFingerprintAtTheClosingAcquisition) {
   const json sarif = render(report());
   EXPECT_EQ(sarif["runs"][0]["results"].size(), 2u) << "the cycle (hit twice) once, the deadlock; the bare one has no location";

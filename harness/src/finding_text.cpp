@@ -266,6 +266,10 @@ std::string also_taken_by(const json& f, const json& edge) {
   return ids.empty() ? "" : "also taken by " + threads_label(f, ids);
 }
 
+bool acquisition_record(const json& edge) {
+  return edge.value("from", std::uint64_t{0}) == edge.value("to", std::uint64_t{0});
+}
+
 std::string fallback_phrase(const json& edge) {
   return edge.value("after_failed_try", false) ? "after a try-lock of it failed (Gridlock made it fail, as contention can)"
                                                : "";
@@ -341,8 +345,7 @@ std::string render_text(const json& f, int frames) {
   for (const json& e : f.value("edges", json::array())) {
     const std::string from = lock_label(f, e.value("from", std::uint64_t{0}));
     const std::string to = lock_label(f, e.value("to", std::uint64_t{0}));
-    if (from == to) {
-      // Misuse findings record where the lock they are about was taken.
+    if (acquisition_record(e)) {
       out += "  " + from + " was acquired by " + thread_label(f, e.value("thread", 0u)) + ":\n";
       append_stack(out, e.value("held_stack", json::array()), "  ", frames);
       continue;

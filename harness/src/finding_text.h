@@ -56,6 +56,10 @@ std::string broken_run_details(const nlohmann::json& run, std::string_view inden
 /// "failed tests: DBTest.Empty, DBTest.Put" for a run whose output (`stdout`) is a GoogleTest binary's
 /// with failed tests (failed_googletest_tests), else "".
 std::string failed_tests_phrase(std::string_view output);
+/// Whether `edge` runs from a lock to itself: not a lock-order edge but a misuse finding's record of
+/// where the lock it is about was acquired (its held_stack). Reports say "A was acquired by thread 2",
+/// never "thread 2 acquired A while holding A".
+bool acquisition_record(const nlohmann::json& edge);
 /// "also taken by thread 1 (main)" for an edge other threads took too (its `also`), else "".
 std::string also_taken_by(const nlohmann::json& finding, const nlohmann::json& edge);
 /// "after a try-lock of it failed (...)" for an edge taken as the fallback of a try that Gridlock failed
