@@ -28,7 +28,7 @@ struct rule {
 
 // Every kind (docs/report-format.md), always all of them and in this order, so ruleIndex is stable and
 // code scanning can tell a rule that found nothing from one that does not exist.
-constexpr std::array<rule, 13> rules = {{
+constexpr std::array<rule, 14> rules = {{
     {"lock-order-cycle", "LockOrderCycle", "error", "Locks are taken in a cycle: a potential deadlock",
      "Threads acquire the same locks in different orders. Run at the same moment, each can hold one lock while "
      "waiting for the next, and none goes on. Gridlock predicts this from one run, whether or not the threads "
@@ -76,6 +76,15 @@ constexpr std::array<rule, 13> rules = {{
      "The trial did not finish in time; the watchdog recorded every thread's stack and what it waited for "
      "before killing it. Often a deadlock on primitives Gridlock does not see, or a livelock.",
      "Read each thread's wait: the thread waiting for something no other thread will provide is where to look."},
+    {"signal-handler-lock", "SignalHandlerLock", "error",
+     "A signal handler locks what a thread that may receive the signal holds",
+     "A signal's handler takes a lock that a thread also takes outside the handler with that signal unblocked. "
+     "If the signal arrives while that thread holds the lock, the handler runs on it and waits for the lock, "
+     "which only that same thread could release: it hangs for ever. Gridlock predicts this from one run, "
+     "without the signal ever arriving at that moment.",
+     "Do only async-signal-safe work in the handler (set a std::atomic flag or write to a pipe, and act on it "
+     "outside), or block the signal in every thread that takes the lock (pthread_sigmask) and receive it in a "
+     "thread that does not, or with sigwait or signalfd."},
 }};
 
 json rule_json(const rule& r) {

@@ -89,14 +89,15 @@ TEST(ReportSarifTest, ARulePerFindingKindWithHelp) {
   for (const json& rule : rules) ids.insert(rule["id"]);
   for (const char* kind : {"lock-order-cycle", "deadlock", "all-threads-blocked", "recursive-lock", "lock-upgrade",
                            "unlock-not-owner", "lock-held-at-exit", "destroy-locked", "cv-wait-unlocked",
-                           "cv-different-mutex", "wait-group-negative", "channel-closed-send", "timeout"})
+                           "cv-different-mutex", "wait-group-negative", "channel-closed-send", "timeout",
+                           "signal-handler-lock"})
     EXPECT_TRUE(ids.contains(kind)) << kind;
   // A kind a newer runtime reports still gets a rule of its own, and its results a valid ruleIndex.
   json r = report();
   r["runs"][0]["findings"][0]["kind"] = "brand-new-kind";
   const json sarif = render(r);
   expect_structurally_valid(sarif);
-  EXPECT_EQ(sarif["runs"][0]["tool"]["driver"]["rules"].size(), 14u);
+  EXPECT_EQ(sarif["runs"][0]["tool"]["driver"]["rules"].size(), 15u);
 }
 
 // A finding in a GoogleTest binary says which tests in its result's message.

@@ -11,6 +11,7 @@
 #include "lock_order_detector.h"
 #include "misuse.h"
 #include "runtime_core.h"
+#include "signal_handler_locks.h"
 #include "sync_points.h"
 #include "wait_for_detector.h"
 
@@ -89,7 +90,9 @@ void lock_destroyed(lock_record* lock) noexcept {
   lock_order::forget(*lock);
   while (held_lock* h = self.find_held(lock)) held_set::remove(self, h);
   // A record another thread still holds stays allocated: that thread will still unlock it.
-  if (!threads::held_by_any(lock)) delete lock;
+  if (threads::held_by_any(lock)) return;
+  signal_handler_locks::forget(*lock);
+  delete lock;
 }
 
 void before_lock(lock_record* lock, access mode, attempt how) {
@@ -121,7 +124,9 @@ void after_lock(lock_record* lock, access mode, attempt how, bool acquired) noex
     }
   }
   const auto call = call_site_scope::unless_marked(__builtin_return_address(0), __builtin_frame_address(0));
+  self.non_blocking_take = how != attempt::blocking;
   held_set::take(self, *lock, mode, detail::call_site, self.held_count.load(std::memory_order_relaxed));
+  self.non_blocking_take = false;
 }
 
 void acquired(lock_record* lock, access mode) {

@@ -6,11 +6,11 @@
 namespace gridlock {
 namespace {
 
-constexpr std::array<std::string_view, 13> names = {
+constexpr std::array<std::string_view, 14> names = {
     "lock-order-cycle",  "deadlock",         "all-threads-blocked", "recursive-lock",
     "lock-upgrade",      "unlock-not-owner", "lock-held-at-exit",   "destroy-locked",
     "cv-wait-unlocked",  "cv-different-mutex", "wait-group-negative", "channel-closed-send",
-    "timeout",
+    "timeout",           "signal-handler-lock",
 };
 
 }  // namespace

@@ -24,7 +24,7 @@ namespace gridlock::held_set {
   h.mode.store(mode, std::memory_order_relaxed);
   h.depth = 1;
   // The held side of the edges taken from here.
-  h.acquired_at = self.site_stack(lock, caller);
+  h.acquired_at = self.acquisition_stack(lock, mode, caller);
   self.held_count.store(n + 1, std::memory_order_release);
   if (mode == access::exclusive) self.gate_signature ^= lock.hash;
 }

@@ -180,13 +180,13 @@ void find_cycles(detector& d, std::uint32_t from, std::uint32_t to, std::vector<
                         });
 }
 
-/// Where `self` takes `lock` from `caller` while holding `held`: a stack captured once per (held lock's
-/// acquisition stack, the acquisition's own). The latter tells the lines apart (thread_record::site_stack:
+/// Where `self` takes `lock` in `mode` from `caller` while holding `held`: a stack captured once per (held
+/// lock's acquisition stack, the acquisition's own). The latter tells the lines apart (acquisition_stack:
 /// a call through one out-of-line lock function serves many); the capture adds the way this thread
 /// came there holding the other.
-stack_id acquire_stack(detector& d, thread_record& self, const held_lock& held, lock_record& lock,
+stack_id acquire_stack(detector& d, thread_record& self, const held_lock& held, lock_record& lock, access mode,
                        std::uintptr_t caller) {
-  const std::pair<stack_id, stack_id> where{held.acquired_at, self.site_stack(lock, caller)};
+  const std::pair<stack_id, stack_id> where{held.acquired_at, self.acquisition_stack(lock, mode, caller)};
   d.mu.lock();
   const auto it = d.acquire_stacks.find(where);
   const stack_id known_stack = it != d.acquire_stacks.end() ? it->second : 0;
@@ -212,7 +212,7 @@ bool known(std::uint64_t key) noexcept { return the_detector().keys.contains(key
   lock_record* from = held.lock.load(std::memory_order_relaxed);
   const bool from_shared = held.mode.load(std::memory_order_relaxed) == access::shared;
   std::vector<std::uint32_t> gates = exclusive_gates(self, from);
-  const stack_id here = acquire_stack(d, self, held, lock, caller);
+  const stack_id here = acquire_stack(d, self, held, lock, mode, caller);
   const bool fallback = self.failed_try == lock.id && self.failed_try_gates == self.gate_signature;
 
   const bool to_shared = mode == access::shared;

@@ -12,6 +12,9 @@
 namespace gridlock {
 
 struct thread_record;
+namespace signal_handler_locks {
+struct sightings;
+}
 
 struct lock_record {
   std::uint32_t id = 0;           // unique for the process's life: ids are never reused
@@ -29,6 +32,10 @@ struct lock_record {
   std::atomic<thread_record*> owner{nullptr};   // exclusive holder, or null (readers: threads::held_by_any)
   std::atomic<bool> in_graph{false};            // has lock-order edges: destroy must remove them
   std::atomic<std::uint32_t> cond_mutex{0};     // a condition variable's: the id of its latest wait's mutex
+
+  // What the signal-handler-lock check saw of it (signal_handler_locks.h), made at its first sighting
+  // and freed with the record (events::lock_destroyed).
+  std::atomic<signal_handler_locks::sightings*> signal_sightings{nullptr};
 };
 
 /// A lock registered on first sight gets the stack of its first acquisition or wait as its creation

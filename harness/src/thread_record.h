@@ -137,6 +137,15 @@ struct thread_record {
   std::uint32_t failed_try = 0;
   std::uint64_t failed_try_gates = 0;
 
+  // Signal handlers running on this thread (signal_handler_locks.h), bit n-1 for signal n: all, and
+  // those delivered to the whole process; what sets their acquisitions' pairs apart in the stack cache
+  // (0 outside handlers); and whether the acquisition under way is a try or a timed one, which a
+  // handler may make safely (events::after_lock).
+  std::uint64_t handler_signals = 0;
+  std::uint64_t handler_process = 0;
+  std::uintptr_t handler_salt = 0;
+  bool non_blocking_take = false;
+
   bool blocked() const noexcept { return wait_state(wait_epoch.load(std::memory_order_acquire)) == wait_blocked; }
   /// The stack of this thread taking `lock` from the call at `caller`, captured the first time that
   /// pair is seen and reused after: the uncontended path captures nothing, and the same lock taken at
@@ -151,13 +160,26 @@ struct thread_record {
   /// `salt` (without path_bit) sets apart pairs that one call and path cannot: waits reached at another
   /// depth (wait_for::announce).
   /// Inline: every acquisition asks. One multiply; the top bits of the product mix both inputs.
-  stack_id site_stack(lock_record& lock, std::uintptr_t caller, std::uintptr_t salt = 0) noexcept {
+  stack_id site_stack(lock_record& lock, std::uintptr_t caller, std::uintptr_t salt) noexcept {
     const std::uintptr_t key = caller ^ salt;
-    acquire_site* set =
-        &acquire_sites[fibonacci_index(lock.id ^ (std::uint64_t{key} << 16), acquire_set_bits) * acquire_site_ways];
-    if (set->lock_id == lock.id && set->caller == key && word_above_call(set->slot) == set->above) [[likely]]
-      return set->stack;
-    return site_stack_miss(set, lock, caller, key);
+    acquire_site* set = site_set(lock, key);
+    if (site_hit(set, lock, key)) [[likely]] return set->stack;
+    return site_stack_miss(set, lock, caller, key, nullptr);
+  }
+  /// site_stack() of this thread's acquisition of `lock` in `mode`: a pair made inside a signal handler
+  /// is another pair than the same call's outside (handler_salt), and a new pair is also the
+  /// signal-handler-lock check's first sight of it (signal_handler_locks::first_acquisition).
+  stack_id acquisition_stack(lock_record& lock, access mode, std::uintptr_t caller) noexcept {
+    const std::uintptr_t key = caller ^ handler_salt;
+    acquire_site* set = site_set(lock, key);
+    if (site_hit(set, lock, key)) [[likely]] return set->stack;
+    return site_stack_miss(set, lock, caller, key, &mode);
+  }
+  acquire_site* site_set(const lock_record& lock, std::uintptr_t key) noexcept {
+    return &acquire_sites[fibonacci_index(lock.id ^ (std::uint64_t{key} << 16), acquire_set_bits) * acquire_site_ways];
+  }
+  static bool site_hit(const acquire_site* set, const lock_record& lock, std::uintptr_t key) noexcept {
+    return set->lock_id == lock.id && set->caller == key && word_above_call(set->slot) == set->above;
   }
   /// The word `slot` words above the return address of the call being served (detail::call_frame; 0:
   /// that return address). Only for a slot learned at this call: the word lies in the program's frames.
@@ -176,8 +198,10 @@ struct thread_record {
     return true;
   }
   /// site_stack() when the pair is not first in its set: found further in (swapped to the front), or
-  /// captured (or taken from level 2) into the front, the set's last entry falling out. Out of line.
-  stack_id site_stack_miss(acquire_site* set, lock_record& lock, std::uintptr_t caller, std::uintptr_t key) noexcept;
+  /// captured (or taken from level 2) into the front, the set's last entry falling out. `acquired`: the
+  /// mode of an acquisition (acquisition_stack), null for a wait. Out of line.
+  stack_id site_stack_miss(acquire_site* set, lock_record& lock, std::uintptr_t caller, std::uintptr_t key,
+                           const access* acquired) noexcept;
   /// The entry for `lock` in the held set, or null.
   held_lock* find_held(const lock_record* lock) noexcept {
     const std::uint32_t n = held_count.load(std::memory_order_relaxed);

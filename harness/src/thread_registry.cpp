@@ -16,6 +16,7 @@
 #include "lock_record.h"
 #include "os_thread.h"
 #include "runtime_core.h"
+#include "signal_handler_locks.h"
 #include "thread_record.h"
 
 extern "C" {
@@ -96,6 +97,10 @@ thread_record* register_thread(const char* name, stack_id started_at) noexcept {
   r->untracked = 0;
   r->initialized = nullptr;
   r->gate_signature = 0;
+  r->handler_signals = 0;
+  r->handler_process = 0;
+  r->handler_salt = 0;
+  r->non_blocking_take = false;
   // A context this record's last thread knew may be one only that thread had taken (lock_order::thread_key).
   std::fill(std::begin(r->edge_cache), std::end(r->edge_cache), 0);
   std::fill(std::begin(r->acquire_sites), std::end(r->acquire_sites), thread_record::acquire_site{});
@@ -218,7 +223,7 @@ std::uint32_t thread_record::call_path(unsigned depth) const noexcept {
 }
 
 stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, std::uintptr_t caller,
-                                        std::uintptr_t key) noexcept {
+                                        std::uintptr_t key, const access* acquired) noexcept {
   if (unwinder_call(caller)) return 0;  // its lock is held, and unwinding would take it again
   if (acquire_site* found = find_way(*this, set, lock.id, key)) {
     std::swap(*found, set[0]);  // to the front, where the inline check looks: the pair is in use
@@ -247,6 +252,7 @@ stack_id thread_record::site_stack_miss(acquire_site* set, lock_record& lock, st
   }
   push_front(set, site_entry(key, lock.id, line->stack, line->path, line->depth, line->slot));
   note_first_use(lock, line->stack);  // a lock's first use is always a new pair: ids are never reused
+  if (acquired != nullptr) signal_handler_locks::first_acquisition(*this, lock, *acquired, line->stack);
   return line->stack;
 }
 

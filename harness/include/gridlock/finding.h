@@ -26,6 +26,7 @@ enum class finding_kind : std::uint8_t {
   wait_group_negative,
   channel_closed_send,
   timeout,
+  signal_handler_lock,
 };
 
 /// "lock-order-cycle", "deadlock", ... as in JSON.
