@@ -238,7 +238,8 @@ TEST(Preload, ExportsOnlyItsHooks) {
         name.rfind("_ZNSt3__119__shared_mutex_base", 0) != 0 && name.rfind("_ZNSt3__118shared_timed_mutex", 0) != 0 &&
         name.rfind("_ZN4absl", 0) != 0 &&
         name.rfind("GOMP_critical_", 0) != 0 && name.rfind("omp_", 0) != 0 && name != "syscall" && name != "sigaction" &&
-        name != "signal" && name != "nanosleep" && name != "clock_nanosleep" && name != "usleep" && name != "sleep")
+        name != "signal" && name != "nanosleep" && name != "clock_nanosleep" && name != "usleep" && name != "sleep" &&
+        name != "longjmp" && name != "_longjmp" && name != "siglongjmp" && name != "__longjmp_chk")
       foreign.push_back(name);
   }
   const int rc = pclose(p);
@@ -1189,6 +1190,30 @@ TEST(PreloadFindings, RobustMutexHeldAtExitGoesToTheNextLockerWithEownerdead) {
   EXPECT_SITE(user_sites(f, "held"), site("std_lock_held_at_exit", "leak_robust"));
 }
 
+// A handler that locks what a thread takes outside it with the signal unblocked: found whichever side
+// comes first, with no run where the signal interrupts the holder; named by the handler's line and the
+// other thread's. A signal sent to one thread alone counts where that thread takes the lock itself.
+TEST(PreloadFindings, SignalHandlerLocksWhatAThreadTakesWithTheSignalUnblocked) {
+  for (const std::string mode : {"after", "before", "directed"}) {
+    SCOPED_TRACE(mode);
+    const run_result r = run("std_signal_handler_lock", {mode});
+    ASSERT_FALSE(r.timed_out) << r.output;
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    ASSERT_EQ(r.kinds(), std::multiset<std::string>{"signal-handler-lock"}) << r.output;
+    const json& f = r.findings[0];
+    ASSERT_EQ(f.at("locks").size(), 1u) << f.dump(2);
+    EXPECT_NE(f.at("locks")[0].value("symbol", "").find("log_mu"), std::string::npos) << f.dump(2);
+    const std::string signal = mode == "directed" ? "SIGUSR1" : "SIGTERM";
+    EXPECT_EQ(f.value("message", "").rfind(signal + "'s handler locks ", 0), 0u) << f.value("message", "");
+    EXPECT_SITE(user_sites(f, "waits"), site("std_signal_handler_lock", "handler_lock"));
+    EXPECT_SITE(user_sites(f, "held"), site("std_signal_handler_lock", "worker_lock"));
+    // The handler ran on main (a signal to the process) or on the thread it was sent to, which is then
+    // the one thread named; the lock was taken outside the handler by a worker.
+    EXPECT_EQ(f.at("threads").size(), mode == "directed" ? 1u : 2u) << f.dump(2);
+    EXPECT_EQ(f.at("waits")[0].value("thread", 0u), mode == "directed" ? 3u : 1u) << f.dump(2);
+  }
+}
+
 TEST(PreloadFindings, UnlockOfUnlockedMutex) {
   const run_result r = run("std_unlock_not_owner");
   ASSERT_FALSE(r.timed_out) << r.output;
@@ -1212,6 +1237,20 @@ TEST(PreloadFindings, ForkedChildWaitsForALockItsParentsThreadHeld) {
 }
 
 // ---- correct programs: silence, run after run ----
+
+// Handlers that lock safely: what only threads blocking the signal take, with a try, a signal sent to a
+// thread that never takes the lock outside the handler, and a handler left by siglongjmp (the thread's
+// later locks are not the handler's).
+TEST(PreloadSilentSignalHandlers, LockingSafelyReportsNothing) {
+  for (const std::string mode : {"blocked", "try", "elsewhere", "longjmp"}) {
+    SCOPED_TRACE(mode);
+    const run_result r = run("std_signal_handler_lock", {mode});
+    ASSERT_FALSE(r.timed_out) << r.output;
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(r.findings.empty()) << r.findings.dump(2);
+    EXPECT_NE(r.output.find("done"), std::string::npos) << r.output;
+  }
+}
 
 class PreloadSilent : public ::testing::TestWithParam<const char*> {};
 

@@ -14,6 +14,10 @@
 // SIGFPE, SIGILL, SIGTRAP, SIGSYS) and SIG_DFL/SIG_IGN are installed unchanged. sigaction() reports the
 // program's own handler back, never the wrapper; SA_RESETHAND is emulated (the disposition is reset
 // when the handler is called).
+//
+// The wrapper also tells the thread's record that a handler of the program's runs, and the runtime
+// which signals have one (signal_handler_locks.h: a lock a handler takes, which a thread that may
+// receive its signal takes outside the handler).
 #include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
@@ -24,6 +28,7 @@
 
 #include "internal_lock.h"
 #include "interposer.h"
+#include "signal_handler_locks.h"
 
 #define GRIDLOCK_HOOK extern "C" __attribute__((visibility("default")))
 
@@ -47,6 +52,17 @@ struct user_action {
 
 user_action g_actions[NSIG];
 internal_lock g_mu;  // serializes sigaction() calls
+
+/// Whether the program's own handler of `sig` is the one installed (as our wrapper).
+void set_wrapped(user_action& a, int sig, bool wrapped) noexcept {
+  a.wrapped.store(wrapped, std::memory_order_release);
+  if (sig > 64) return;  // beyond the check's masks
+  const std::uint64_t bit = std::uint64_t{1} << (sig - 1);
+  if (wrapped)
+    signal_handler_locks::handled.fetch_or(bit, std::memory_order_relaxed);
+  else
+    signal_handler_locks::handled.fetch_and(~bit, std::memory_order_relaxed);
+}
 
 /// A Gridlock runtime's own sigaction() (state_request.cpp, inside an internal_scope): its handler is
 /// not the program's, and never wrapped.
@@ -86,7 +102,7 @@ void call_program_handler(int sig, siginfo_t* info, void* context) {
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     real_sigaction()(sig, &dfl, nullptr);
-    a.wrapped.store(false, std::memory_order_release);
+    set_wrapped(a, sig, false);
     syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
     return;
   }
@@ -95,7 +111,7 @@ void call_program_handler(int sig, siginfo_t* info, void* context) {
     dfl.sa_handler = SIG_DFL;
     real_sigaction()(sig, &dfl, nullptr);
     a.handler.store(reinterpret_cast<void*>(SIG_DFL), std::memory_order_release);
-    a.wrapped.store(false, std::memory_order_release);
+    set_wrapped(a, sig, false);
   }
   if ((flags & SA_SIGINFO) != 0)
     reinterpret_cast<void (*)(int, siginfo_t*, void*)>(h)(sig, info, context);
@@ -103,10 +119,23 @@ void call_program_handler(int sig, siginfo_t* info, void* context) {
     reinterpret_cast<void (*)(int)>(h)(sig);
 }
 
+/// call_program_handler() with the thread's record told that the handler runs.
+void run_program_handler(int sig, siginfo_t* info, void* context) {
+  thread_record* self = threads::current;
+  if (self == nullptr) {  // a thread that never made a call the runtime saw: nothing to tell
+    call_program_handler(sig, info, context);
+    return;
+  }
+  const bool directed = info != nullptr && info->si_code == SI_TKILL;  // pthread_kill, tgkill, raise
+  const signal_handler_locks::context before = signal_handler_locks::handler_starting(*self, sig, directed);
+  call_program_handler(sig, info, context);
+  signal_handler_locks::handler_ended(*self, before);
+}
+
 void wrapper(int sig, siginfo_t* info, void* context) {
   thread_state* s = t_state;
   if (s == nullptr || s->busy.load(std::memory_order_relaxed) == 0) {
-    call_program_handler(sig, info, context);
+    run_program_handler(sig, info, context);
     return;
   }
   const int n = s->deferred_count;
@@ -175,13 +204,13 @@ GRIDLOCK_HOOK int sigaction(int sig, const struct sigaction* act, struct sigacti
       a.handler.store((act->sa_flags & SA_SIGINFO) != 0 ? reinterpret_cast<void*>(act->sa_sigaction)
                                                         : reinterpret_cast<void*>(act->sa_handler),
                       std::memory_order_release);
-      a.wrapped.store(true, std::memory_order_release);
+      set_wrapped(a, sig, true);
     }
   } else {
     r = real(sig, act, &previous);
     if (r == 0 && a.wrapped.load(std::memory_order_relaxed)) {
       program_handler(a, previous);
-      if (act != nullptr) a.wrapped.store(false, std::memory_order_release);
+      if (act != nullptr) set_wrapped(a, sig, false);
     }
   }
   g_mu.unlock();

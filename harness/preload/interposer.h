@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <threads.h>
 #include <time.h>
@@ -139,6 +140,13 @@ struct real_functions {
   int (*clock_nanosleep)(clockid_t, int, const timespec*, timespec*);
   int (*usleep)(useconds_t);
   unsigned (*sleep)(unsigned);
+
+  // The long jumps (hooks_longjmp.cpp): longjmp, _longjmp, siglongjmp, and __longjmp_chk, which
+  // _FORTIFY_SOURCE builds call.
+  void (*long_jump)(__jmp_buf_tag*, int);
+  void (*bare_long_jump)(__jmp_buf_tag*, int);
+  void (*sig_long_jump)(__jmp_buf_tag*, int);
+  void (*checked_long_jump)(__jmp_buf_tag*, int);
 
   // libc++'s std::shared_mutex (the members of its std::__1::__shared_mutex_base) and
   // std::shared_timed_mutex, in libc++.so: null where the program has no libc++.

@@ -108,6 +108,11 @@ void load_all() {
   load(real.clock_nanosleep, "clock_nanosleep");
   load(real.usleep, "usleep");
   load(real.sleep, "sleep");
+
+  load(real.long_jump, "longjmp");
+  load(real.bare_long_jump, "_longjmp");
+  load(real.sig_long_jump, "siglongjmp");
+  load(real.checked_long_jump, "__longjmp_chk");
   // Only where libc++ is loaded: a failed dlsym allocates its error message, and this may run inside
   // the program's allocator (tcmalloc's initialization calls pthread_once, holding its own lock).
   if (library_code("libc++.so").size != 0) {
