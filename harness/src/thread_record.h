@@ -175,9 +175,11 @@ struct thread_record {
     if (site_hit(set, lock, key)) [[likely]] return set->stack;
     return site_stack_miss(set, lock, caller, key, &mode);
   }
+  /// The level-1 set where the pair (lock, key) lives.
   acquire_site* site_set(const lock_record& lock, std::uintptr_t key) noexcept {
     return &acquire_sites[fibonacci_index(lock.id ^ (std::uint64_t{key} << 16), acquire_set_bits) * acquire_site_ways];
   }
+  /// Whether the pair is its set's first entry, the one in use: the inline check's hit.
   static bool site_hit(const acquire_site* set, const lock_record& lock, std::uintptr_t key) noexcept {
     return set->lock_id == lock.id && set->caller == key && word_above_call(set->slot) == set->above;
   }
