@@ -95,7 +95,13 @@ TEST_F(SignalHandlerLocksTest, WhatCannotHangInTheHandlerIsNotReported) {
   // A writer on either side is enough.
   run_in_thread("writer", [&] { const std::lock_guard hold(read); });
   ASSERT_EQ(of_kind(finding_kind::signal_handler_lock).size(), 1u) << summary();
-  EXPECT_EQ(lock_names(findings()[0]), std::vector<std::string>{"read"});
+  const std::vector<finding> all = findings();
+  const finding& f = all[0];
+  EXPECT_EQ(lock_names(f), std::vector<std::string>{"read"});
+  // The modes decide it, so the text says them.
+  EXPECT_EQ(f.message.rfind("SIGUSR1's handler read-locks read (", 0), 0u) << f.message;
+  EXPECT_NE(f.message.find("which thread " + std::to_string(f.threads[1].id) + " (writer) takes for writing with SIGUSR1"),
+            std::string::npos) << f.message;
 }
 
 TEST_F(SignalHandlerLocksTest, ASignalSentToOneThreadCountsOnlyWhereThatThreadTakesTheLock) {

@@ -34,10 +34,11 @@ std::uint64_t blocked_now() noexcept {
   return mask;
 }
 
-std::uint64_t site(const thread_record& self, stack_id stack) noexcept {
-  return std::uint64_t{stack} << 32 | self.id;
+std::uint64_t site(const thread_record& self, stack_id stack, bool writes) noexcept {
+  return std::uint64_t{stack} << 32 | std::uint64_t{writes} << 31 | (self.id & 0x7fffffff);
 }
-std::uint32_t site_thread(std::uint64_t site) noexcept { return static_cast<std::uint32_t>(site); }
+std::uint32_t site_thread(std::uint64_t site) noexcept { return static_cast<std::uint32_t>(site & 0x7fffffff); }
+bool site_writes(std::uint64_t site) noexcept { return (site >> 31 & 1) != 0; }
 stack_id site_stack(std::uint64_t site) noexcept { return static_cast<stack_id>(site >> 32); }
 
 /// The lock's sightings, made on first need.
@@ -50,24 +51,26 @@ sightings& sightings_of(lock_record& lock) {
   return *known;
 }
 
-void keep_first(std::atomic<std::uint64_t>& first, std::uint64_t sighting) noexcept {
-  std::uint64_t none = 0;
-  first.compare_exchange_strong(none, sighting);
+/// Keeps `sighting` in `slot` when the slot is free, or holds its thread's sighting that did not write
+/// and this one does. Returns whether the slot is its thread's.
+bool keep(std::atomic<std::uint64_t>& slot, std::uint64_t sighting) noexcept {
+  std::uint64_t kept = 0;
+  if (slot.compare_exchange_strong(kept, sighting)) return true;
+  if (site_thread(kept) != site_thread(sighting)) return false;
+  if (site_writes(sighting) && !site_writes(kept)) slot.compare_exchange_strong(kept, sighting);
+  return true;
 }
 
-/// Keeps `sighting` as its thread's first outside handlers, if that thread has none and a slot is free.
-void keep_open(sightings& s, std::uint64_t sighting) noexcept {
-  for (std::atomic<std::uint64_t>& slot : s.open_sites) {
-    std::uint64_t kept = 0;
-    if (slot.compare_exchange_strong(kept, sighting) || site_thread(kept) == site_thread(sighting)) return;
-  }
-}
-
-/// The kept sighting outside handlers of the thread `id`, or 0.
-std::uint64_t open_site_of(const sightings& s, std::uint32_t id) noexcept {
-  for (const std::atomic<std::uint64_t>& slot : s.open_sites)
-    if (const std::uint64_t kept = slot.load(); kept != 0 && site_thread(kept) == id) return kept;
-  return 0;
+/// A signal by which the handlers' sightings of `s` and the sighting kept in `open` can hang, or 0.
+int risky_signal(const sightings& s, const sightings::open_sighting& open) noexcept {
+  const std::uint64_t taken = open.site.load();
+  std::uint64_t risky = open.signals.load() & s.handler_any.load();
+  if (taken == 0 || risky == 0) return 0;
+  if (!site_writes(taken)) risky &= s.handler_exclusive.load();  // readers do not wait for readers
+  // A signal sent to one thread alone interrupts only that thread: it counts where the thread that ran
+  // its handler took the lock outside the handler too.
+  if (site_thread(taken) != site_thread(s.handler_site.load())) risky &= s.handler_process.load();
+  return risky == 0 ? 0 : std::countr_zero(risky) + 1;
 }
 
 const thread_record* thread_with_id(std::uint32_t id) noexcept {
@@ -92,10 +95,16 @@ void report_lock(const lock_record& lock, const sightings& s, std::uint64_t open
   const std::string name = signal_name(sig);
   const std::string what = label(lock);
   const std::string taker = thread_label(site_thread(open));
+  // A reader-writer lock's modes decide whether it can hang (readers do not wait for readers): say them.
+  const bool rw = lock.kind == lock_kind::shared;
+  const bool handler_writes = site_writes(handler);
+  const bool taker_writes = site_writes(open);
   finding f;
   f.kind = finding_kind::signal_handler_lock;
-  f.message = name + "'s handler locks " + what + " (in " + thread_label(site_thread(handler)) + "), which " + taker +
-              " takes with " + name + " unblocked: if " + name + " arrives while " + taker + " holds " + what +
+  f.message = name + "'s handler " + (rw ? (handler_writes ? "write-locks " : "read-locks ") : "locks ") + what +
+              " (in " + thread_label(site_thread(handler)) + "), which " + taker + " takes" +
+              (rw ? (taker_writes ? " for writing" : " for reading") : "") + " with " + name +
+              " unblocked: if " + name + " arrives while " + taker + " holds " + what +
               ", the handler runs on that thread and waits for " + what + " for ever";
   f.locks.push_back(describe(lock));
   f.threads.push_back(thread_described(site_thread(handler)));
@@ -104,7 +113,7 @@ void report_lock(const lock_record& lock, const sightings& s, std::uint64_t open
   // edge from a lock to itself counts as no place): which thread took the lock first is timing.
   edge_info taken;
   taken.from = taken.to = lock.id;
-  taken.from_shared = taken.to_shared = (s.open_exclusive.load() & bit(sig)) == 0;
+  taken.from_shared = taken.to_shared = !taker_writes;
   taken.thread = site_thread(open);
   taken.held_stack = stack_of(site_stack(open));
   f.edges.push_back(std::move(taken));
@@ -153,28 +162,30 @@ void first_acquisition(thread_record& self, lock_record& lock, access mode, stac
   sightings& s = sightings_of(lock);
   if (s.reported.load(std::memory_order_relaxed)) return;
   const bool exclusive = mode == access::exclusive;
-  // Each side keeps its sighting and then sets its bits, its `any` bits last: whoever sees those sees
-  // the rest. Both sides set theirs before reading the other's, so of two sightings made at once at
-  // least one sees both.
+  // Each side keeps its sighting and then sets its signals; both sides set theirs before they read the
+  // other's, so of two sightings made at once at least one sees both.
   if (in_handler) {
-    keep_first(s.handler_site, site(self, stack));
+    keep(s.handler_site, site(self, stack, exclusive));
     s.handler_process.fetch_or(self.handler_process);
     if (exclusive) s.handler_exclusive.fetch_or(self.handler_signals);
     s.handler_any.fetch_or(self.handler_signals);
   } else {
-    keep_open(s, site(self, stack));
-    if (exclusive) s.open_exclusive.fetch_or(open);
-    s.open_any.fetch_or(open);
+    for (sightings::open_sighting& o : s.open)
+      if (keep(o.site, site(self, stack, exclusive))) {
+        o.signals.fetch_or(open);
+        break;
+      }
   }
-  const std::uint64_t both = s.handler_any.load() & s.open_any.load();
-  if (both == 0) return;
-  std::uint64_t risky = both & (s.handler_exclusive.load() | s.open_exclusive.load());  // not read-read
-  // A signal sent to one thread alone interrupts only that thread: it counts where the thread that ran
-  // its handler took the lock outside the handler too.
-  const std::uint64_t own = open_site_of(s, site_thread(s.handler_site.load()));
-  if (own == 0) risky &= s.handler_process.load();
-  if (risky == 0 || s.reported.exchange(true)) return;
-  report_lock(lock, s, own != 0 ? own : s.open_sites[0].load(), std::countr_zero(risky) + 1);
+  // The handler thread's own sighting first: the plainest case to read.
+  const std::uint32_t handler_thread = site_thread(s.handler_site.load());
+  for (const bool own : {true, false})
+    for (const sightings::open_sighting& o : s.open) {
+      if ((site_thread(o.site.load()) == handler_thread) != own) continue;
+      if (const int sig = risky_signal(s, o); sig != 0 && !s.reported.exchange(true)) {
+        report_lock(lock, s, o.site.load(), sig);
+        return;
+      }
+    }
 }
 
 void forget(lock_record& lock) noexcept { delete lock.signal_sightings.exchange(nullptr); }

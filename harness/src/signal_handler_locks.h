@@ -38,21 +38,23 @@ void handler_ended(thread_record& self, const context& before) noexcept;
 /// The thread left every handler it was running by a long jump (siglongjmp out of a handler).
 void handlers_left(thread_record& self) noexcept;
 
-/// What the check saw of one lock, bit n-1 of each mask for signal n. Handlers that took it, blocking:
-/// in any mode, for writing, and sent to the whole process (not to their thread alone). Signals
-/// deliverable where a thread took it outside any handler: in any mode, for writing. Sightings, each
-/// its stack << 32 | its thread's id: the first handler's, and the first of each of the first threads
-/// that took it outside handlers (a signal sent to one thread alone counts where that thread did).
-/// Each side's sighting is kept before its bits are set.
+/// What the check saw of one lock, bit n-1 of each mask for signal n. A sighting is its stack << 32 |
+/// whether it took the lock for writing << 31 | its thread's id: a thread's first, or its first for
+/// writing once it writes. Handlers that took it, blocking: in any mode, for writing, sent to the
+/// whole process (not to their thread alone), and the first handler thread's sighting. Outside
+/// handlers, the sightings of the first threads that took it with a handled signal deliverable, each
+/// with those signals. Each side keeps its sighting before it sets its signals, `handler_any` last.
 struct sightings {
   static constexpr int open_kept = 4;
+  struct open_sighting {
+    std::atomic<std::uint64_t> site{0};
+    std::atomic<std::uint64_t> signals{0};
+  };
   std::atomic<std::uint64_t> handler_any{0};
   std::atomic<std::uint64_t> handler_exclusive{0};
   std::atomic<std::uint64_t> handler_process{0};
-  std::atomic<std::uint64_t> open_any{0};
-  std::atomic<std::uint64_t> open_exclusive{0};
   std::atomic<std::uint64_t> handler_site{0};
-  std::atomic<std::uint64_t> open_sites[open_kept] = {};
+  open_sighting open[open_kept];
   std::atomic<bool> reported{false};
 };
 
