@@ -66,7 +66,7 @@ int risky_signal(const sightings& s, const sightings::open_sighting& open) noexc
   const std::uint64_t taken = open.site.load();
   std::uint64_t risky = open.signals.load() & s.handler_any.load();
   if (taken == 0 || risky == 0) return 0;
-  if (!site_writes(taken)) risky &= s.handler_exclusive.load();  // readers do not wait for readers
+  if (!site_writes(taken) && !site_writes(s.handler_site.load())) return 0;  // readers do not wait for readers
   // A signal sent to one thread alone interrupts only that thread: it counts where the thread that ran
   // its handler took the lock outside the handler too.
   if (site_thread(taken) != site_thread(s.handler_site.load())) risky &= s.handler_process.load();
@@ -167,7 +167,6 @@ void first_acquisition(thread_record& self, lock_record& lock, access mode, stac
   if (in_handler) {
     keep(s.handler_site, site(self, stack, exclusive));
     s.handler_process.fetch_or(self.handler_process);
-    if (exclusive) s.handler_exclusive.fetch_or(self.handler_signals);
     s.handler_any.fetch_or(self.handler_signals);
   } else {
     for (sightings::open_sighting& o : s.open)

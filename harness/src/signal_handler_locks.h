@@ -40,8 +40,8 @@ void handlers_left(thread_record& self) noexcept;
 
 /// What the check saw of one lock, bit n-1 of each mask for signal n. A sighting is its stack << 32 |
 /// whether it took the lock for writing << 31 | its thread's id: a thread's first, or its first for
-/// writing once it writes. Handlers that took it, blocking: in any mode, for writing, sent to the
-/// whole process (not to their thread alone), and the first handler thread's sighting. Outside
+/// writing once it writes. Handlers that took it, blocking: all, those sent to the whole process (not
+/// to their thread alone), and the first handler thread's sighting. Outside
 /// handlers, the sightings of the first threads that took it with a handled signal deliverable, each
 /// with those signals. Each side keeps its sighting before it sets its signals, `handler_any` last.
 struct sightings {
@@ -51,7 +51,6 @@ struct sightings {
     std::atomic<std::uint64_t> signals{0};
   };
   std::atomic<std::uint64_t> handler_any{0};
-  std::atomic<std::uint64_t> handler_exclusive{0};
   std::atomic<std::uint64_t> handler_process{0};
   std::atomic<std::uint64_t> handler_site{0};
   open_sighting open[open_kept];
