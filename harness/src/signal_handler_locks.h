@@ -41,9 +41,9 @@ void handlers_left(thread_record& self) noexcept;
 /// What the check saw of one lock, bit n-1 of each mask for signal n. A sighting is its stack << 32 |
 /// whether it took the lock for writing << 31 | its thread's id: a thread's first, or its first for
 /// writing once it writes. Handlers that took it, blocking: all, those sent to the whole process (not
-/// to their thread alone), and the first handler thread's sighting. Outside
-/// handlers, the sightings of the first threads that took it with a handled signal deliverable, each
-/// with those signals. Each side keeps its sighting before it sets its signals, `handler_any` last.
+/// to their thread alone), and the first handler thread's sighting. Outside handlers: the sightings
+/// of the first threads that took it with a handled signal deliverable, each with those signals. Each
+/// side keeps its sighting before it sets its signals, `handler_any` last.
 struct sightings {
   static constexpr int open_kept = 4;
   struct open_sighting {
