@@ -56,7 +56,7 @@ internal_lock g_mu;  // serializes sigaction() calls
 /// Whether the program's own handler of `sig` is the one installed (as our wrapper).
 void set_wrapped(user_action& a, int sig, bool wrapped) noexcept {
   a.wrapped.store(wrapped, std::memory_order_release);
-  if (sig > 64) return;  // beyond the check's masks
+  static_assert(NSIG <= 65, "signal_handler_locks' masks have a bit for each of signals 1 to 64");
   const std::uint64_t bit = std::uint64_t{1} << (sig - 1);
   if (wrapped)
     signal_handler_locks::handled.fetch_or(bit, std::memory_order_relaxed);

@@ -160,28 +160,21 @@ struct thread_record {
   /// `salt` (without path_bit) sets apart pairs that one call and path cannot: waits reached at another
   /// depth (wait_for::announce).
   /// Inline: every acquisition asks. One multiply; the top bits of the product mix both inputs.
-  stack_id site_stack(lock_record& lock, std::uintptr_t caller, std::uintptr_t salt) noexcept {
+  /// `acquired`: as site_stack_miss's.
+  stack_id site_stack(lock_record& lock, std::uintptr_t caller, std::uintptr_t salt,
+                      const access* acquired = nullptr) noexcept {
     const std::uintptr_t key = caller ^ salt;
-    acquire_site* set = site_set(lock, key);
-    if (site_hit(set, lock, key)) [[likely]] return set->stack;
-    return site_stack_miss(set, lock, caller, key, nullptr);
+    acquire_site* set =
+        &acquire_sites[fibonacci_index(lock.id ^ (std::uint64_t{key} << 16), acquire_set_bits) * acquire_site_ways];
+    if (set->lock_id == lock.id && set->caller == key && word_above_call(set->slot) == set->above) [[likely]]
+      return set->stack;
+    return site_stack_miss(set, lock, caller, key, acquired);
   }
   /// site_stack() of this thread's acquisition of `lock` in `mode`: a pair made inside a signal handler
   /// is another pair than the same call's outside (handler_salt), and a new pair is also the
   /// signal-handler-lock check's first sight of it (signal_handler_locks::first_acquisition).
   stack_id acquisition_stack(lock_record& lock, access mode, std::uintptr_t caller) noexcept {
-    const std::uintptr_t key = caller ^ handler_salt;
-    acquire_site* set = site_set(lock, key);
-    if (site_hit(set, lock, key)) [[likely]] return set->stack;
-    return site_stack_miss(set, lock, caller, key, &mode);
-  }
-  /// The level-1 set where the pair (lock, key) lives.
-  acquire_site* site_set(const lock_record& lock, std::uintptr_t key) noexcept {
-    return &acquire_sites[fibonacci_index(lock.id ^ (std::uint64_t{key} << 16), acquire_set_bits) * acquire_site_ways];
-  }
-  /// Whether the pair is its set's first entry, the one in use: the inline check's hit.
-  static bool site_hit(const acquire_site* set, const lock_record& lock, std::uintptr_t key) noexcept {
-    return set->lock_id == lock.id && set->caller == key && word_above_call(set->slot) == set->above;
+    return site_stack(lock, caller, handler_salt, &mode);
   }
   /// The word `slot` words above the return address of the call being served (detail::call_frame; 0:
   /// that return address). Only for a slot learned at this call: the word lies in the program's frames.
